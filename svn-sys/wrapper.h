@@ -12,8 +12,8 @@
 #include <svn_dso.h>
 #include <svn_error.h>
 #include <svn_error_codes.h>
+#include <svn_path.h>
 #include <svn_props.h>
-#include <svn_ra.h>
 #include <svn_string.h>
 #include <svn_types.h>
 #include <svn_version.h>

@@ -1,0 +1,729 @@
+//! The safe face of libsvn_client: the one module of svn2s3 that uses `unsafe`.
+//!
+//! What C assumes, this module states in types:
+//! - APR is initialised once per process ([`Client::new`] does it).
+//! - Every allocation lives in a [`Pool`], destroyed on drop. A `Pool` holds a
+//!   raw pointer and is therefore neither `Send` nor `Sync`, and neither is
+//!   [`Client`]: APR pools and svn contexts must stay on one thread.
+//! - Every `svn_error_t` is copied into an [`SvnError`] and cleared exactly once.
+//! - Callbacks run inside `catch_unwind`. A panic stops the walk with an svn
+//!   error and is resumed once the C call has returned, so it never unwinds
+//!   through C frames. Every string is copied out before the callback returns,
+//!   because C frees its scratch pool right after.
+#![allow(unsafe_code)]
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::ptr;
+use std::sync::OnceLock;
+
+use svn_sys as ffi;
+
+/// A revision number. Always valid (>= 0) once it leaves this module.
+pub type Revnum = u64;
+
+/// An error from libsvn: its code and the messages of its chain, outermost first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SvnError {
+    pub code: i32,
+    pub messages: Vec<String>,
+}
+
+impl SvnError {
+    fn new(message: impl Into<String>) -> SvnError {
+        SvnError {
+            code: 0,
+            messages: vec![message.into()],
+        }
+    }
+
+    /// True when the path given to the call is not inside a working copy.
+    pub fn is_not_working_copy(&self) -> bool {
+        self.code == ffi::SVN_ERR_WC_NOT_WORKING_COPY as i32
+    }
+}
+
+impl fmt::Display for SvnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // libsvn repeats a message down the chain now and then; say each once.
+        let mut said: Vec<&str> = Vec::new();
+        for message in &self.messages {
+            if !said.contains(&message.as_str()) {
+                said.push(message);
+            }
+        }
+        f.write_str(&said.join(": "))
+    }
+}
+
+impl std::error::Error for SvnError {}
+
+/// Turns what a libsvn call returned into a `Result`, clearing the error.
+fn check(err: *mut ffi::svn_error_t) -> Result<(), SvnError> {
+    if err.is_null() {
+        return Ok(());
+    }
+    // SAFETY: `err` is a live error chain owned by us; the purged view shares
+    // its memory, is only read, and is dropped before `err` is cleared.
+    unsafe {
+        let code = (*err).apr_err;
+        let mut messages = Vec::new();
+        let mut link = ffi::svn_error_purge_tracing(err) as *const ffi::svn_error_t;
+        while !link.is_null() {
+            let mut buf = [0 as c_char; 512];
+            let text = ffi::svn_err_best_message(link, buf.as_mut_ptr(), buf.len());
+            messages.push(CStr::from_ptr(text).to_string_lossy().into_owned());
+            link = (*link).child;
+        }
+        ffi::svn_error_clear(err);
+        Err(SvnError { code, messages })
+    }
+}
+
+/// Initialises APR and the svn libraries, once per process. Never undone:
+/// `apr_terminate` at exit would race with anything still holding a pool.
+fn initialize() -> Result<(), SvnError> {
+    static INIT: OnceLock<Result<(), SvnError>> = OnceLock::new();
+    INIT.get_or_init(|| {
+        // SAFETY: called once, before any other APR or svn function.
+        unsafe {
+            if ffi::apr_initialize() != ffi::APR_SUCCESS as i32 {
+                return Err(SvnError::new("could not initialise APR"));
+            }
+            // svn_ra_initialize() does no more than this since 1.7 and lives
+            // in a library svn2s3 does not otherwise link.
+            check(ffi::svn_dso_initialize2())
+        }
+    })
+    .clone()
+}
+
+/// An APR pool; everything allocated in it is freed when it drops.
+pub struct Pool {
+    ptr: *mut ffi::apr_pool_t,
+}
+
+impl Pool {
+    /// A new root pool. Only call after `initialize`.
+    fn new() -> Pool {
+        let mut ptr = ptr::null_mut();
+        // SAFETY: APR is initialised; a null parent makes a root pool. APR
+        // aborts the process itself when it cannot allocate.
+        let status = unsafe { ffi::apr_pool_create_ex(&mut ptr, ptr::null_mut(), None, ptr::null_mut()) };
+        assert!(status == ffi::APR_SUCCESS as i32 && !ptr.is_null(), "apr_pool_create_ex failed");
+        Pool { ptr }
+    }
+
+    /// Copies a local path into the pool in libsvn's canonical absolute form.
+    fn dirent(&self, path: &Path) -> Result<*const c_char, SvnError> {
+        let absolute = std::path::absolute(path)
+            .map_err(|err| SvnError::new(format!("{}: {err}", path.display())))?;
+        let text = absolute
+            .to_str()
+            .ok_or_else(|| SvnError::new(format!("{}: path is not UTF-8", path.display())))?;
+        let c = c_string(text)?;
+        // SAFETY: `c` is a valid C string; the result is allocated in self.
+        Ok(unsafe { ffi::svn_dirent_canonicalize(c.as_ptr(), self.ptr) })
+    }
+
+    /// Copies a URL into the pool. URLs handed to this module come from libsvn
+    /// itself (`Info::url`, [`Client::url_join`]), so they are canonical already.
+    fn uri(&self, url: &str) -> Result<*const c_char, SvnError> {
+        let c = c_string(url)?;
+        // SAFETY: as above.
+        Ok(unsafe { ffi::svn_uri_canonicalize(c.as_ptr(), self.ptr) })
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // SAFETY: the pool is ours and nothing allocated in it outlives `self`.
+        unsafe { ffi::apr_pool_destroy(self.ptr) }
+    }
+}
+
+fn c_string(text: &str) -> Result<CString, SvnError> {
+    CString::new(text).map_err(|_| SvnError::new(format!("{text:?} contains a NUL byte")))
+}
+
+/// Copies a C string out. libsvn hands out UTF-8; anything else is a bug there.
+///
+/// # Safety
+/// `text` is null or a valid C string.
+unsafe fn owned(text: *const c_char) -> String {
+    if text.is_null() {
+        return String::new();
+    }
+    CStr::from_ptr(text).to_string_lossy().into_owned()
+}
+
+fn revision(kind: ffi::svn_opt_revision_kind, number: Option<Revnum>) -> ffi::svn_opt_revision_t {
+    let mut rev = ffi::svn_opt_revision_t {
+        kind,
+        ..Default::default()
+    };
+    if let Some(number) = number {
+        rev.value.number = number as ffi::svn_revnum_t;
+    }
+    rev
+}
+
+fn numbered(number: Revnum) -> ffi::svn_opt_revision_t {
+    revision(ffi::svn_opt_revision_number, Some(number))
+}
+
+fn valid(number: ffi::svn_revnum_t) -> Option<Revnum> {
+    (number >= 0).then_some(number as Revnum)
+}
+
+/// A callback's closure (or the state it fills) and whatever went wrong inside it, in one baton.
+struct Baton<F> {
+    callback: F,
+    panic: Option<Box<dyn Any + Send>>,
+}
+
+impl<F> Baton<F> {
+    fn new(callback: F) -> Baton<F> {
+        Baton {
+            callback,
+            panic: None,
+        }
+    }
+
+    fn as_void(&mut self) -> *mut c_void {
+        (self as *mut Baton<F>).cast()
+    }
+
+    /// Runs one call of the callback for C. A panic is kept, and C is told to stop.
+    fn call(&mut self, body: impl FnOnce(&mut F)) -> *mut ffi::svn_error_t {
+        if self.panic.is_some() {
+            return stop_walk();
+        }
+        match panic::catch_unwind(AssertUnwindSafe(|| body(&mut self.callback))) {
+            Ok(()) => ptr::null_mut(),
+            Err(payload) => {
+                self.panic = Some(payload);
+                stop_walk()
+            }
+        }
+    }
+
+    /// Back in Rust after the C call: resume a kept panic, else report C's
+    /// result and hand back the callback's state.
+    fn finish(self, err: *mut ffi::svn_error_t) -> Result<F, SvnError> {
+        let result = check(err);
+        if let Some(payload) = self.panic {
+            panic::resume_unwind(payload);
+        }
+        result.map(|()| self.callback)
+    }
+}
+
+fn stop_walk() -> *mut ffi::svn_error_t {
+    // SAFETY: creates a new error that C takes ownership of.
+    unsafe {
+        ffi::svn_error_create(
+            ffi::SVN_ERR_CANCELLED as i32,
+            ptr::null_mut(),
+            c"svn2s3: callback panicked".as_ptr(),
+        )
+    }
+}
+
+/// Recovers the baton C hands back to a callback.
+///
+/// # Safety
+/// `baton` is the pointer given to C by `Baton::<F>::as_void` for this call.
+unsafe fn baton<'a, F>(baton: *mut c_void) -> &'a mut Baton<F> {
+    &mut *baton.cast::<Baton<F>>()
+}
+
+/// What a node is: file, folder, or something else svn knows of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NodeKind {
+    File,
+    Dir,
+    Other,
+}
+
+impl NodeKind {
+    fn from_c(kind: ffi::svn_node_kind_t) -> NodeKind {
+        match kind {
+            ffi::svn_node_file => NodeKind::File,
+            ffi::svn_node_dir => NodeKind::Dir,
+            _ => NodeKind::Other,
+        }
+    }
+}
+
+/// How far a walk goes below its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    Empty,
+    Infinity,
+}
+
+impl Depth {
+    fn to_c(self) -> ffi::svn_depth_t {
+        match self {
+            Depth::Empty => ffi::svn_depth_empty,
+            Depth::Infinity => ffi::svn_depth_infinity,
+        }
+    }
+}
+
+/// What `svn info` says of a working-copy path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Info {
+    pub url: String,
+    pub repos_root: String,
+    pub uuid: String,
+    pub revision: Option<Revnum>,
+    pub kind: NodeKind,
+    pub wc_root: Option<PathBuf>,
+}
+
+/// How a path changed between two revisions (one line of `svn diff --summarize`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// Only properties changed.
+    Normal,
+    Added,
+    Modified,
+    Deleted,
+}
+
+/// One changed path, relative to the diff target, `/`-separated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub path: String,
+    pub kind: ChangeKind,
+    pub node: NodeKind,
+    pub props_changed: bool,
+}
+
+/// The local state of a working-copy node, as far as publishing cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalState {
+    Clean,
+    Modified,
+    Conflicted,
+    Missing,
+    Unversioned,
+    External,
+}
+
+/// One node of a status walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub path: PathBuf,
+    pub kind: NodeKind,
+    pub state: LocalState,
+}
+
+/// One entry of a recursive list, relative to the listed URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub path: String,
+    pub kind: NodeKind,
+}
+
+/// Versioned properties of one node.
+pub type Props = BTreeMap<String, String>;
+
+/// A libsvn client context, with a non-interactive authentication baton that
+/// uses cached credentials (~/.subversion/auth) and never prompts.
+pub struct Client {
+    ctx: *mut ffi::svn_client_ctx_t,
+    /// Owns the context, its config hash and its auth baton; declared last so it drops last.
+    _pool: Pool,
+}
+
+impl Client {
+    pub fn new() -> Result<Client, SvnError> {
+        initialize()?;
+        let pool = Pool::new();
+        // SAFETY: every pointer below is allocated in `pool`, which the client
+        // owns; the context refers to the config and the auth baton, which live
+        // in the same pool.
+        unsafe {
+            let mut config = ptr::null_mut();
+            check(ffi::svn_config_get_config(&mut config, ptr::null(), pool.ptr))?;
+            let mut ctx = ptr::null_mut();
+            check(ffi::svn_client_create_context2(&mut ctx, config, pool.ptr))?;
+            let cfg = ffi::apr_hash_get(
+                config,
+                ffi::SVN_CONFIG_CATEGORY_CONFIG.as_ptr().cast(),
+                ffi::APR_HASH_KEY_STRING,
+            );
+            let mut auth = ptr::null_mut();
+            check(ffi::svn_cmdline_create_auth_baton2(
+                &mut auth,
+                1, // non-interactive: a publish runs unattended
+                ptr::null(),
+                ptr::null(),
+                ptr::null(),
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                cfg.cast(),
+                None,
+                ptr::null_mut(),
+                pool.ptr,
+            ))?;
+            (*ctx).auth_baton = auth;
+            Ok(Client { ctx, _pool: pool })
+        }
+    }
+
+    /// `svn info` of a local path, read from the working copy alone.
+    pub fn info(&self, path: &Path) -> Result<Info, SvnError> {
+        unsafe extern "C" fn receiver(
+            baton_ptr: *mut c_void,
+            _abspath: *const c_char,
+            info: *const ffi::svn_client_info2_t,
+            _pool: *mut ffi::apr_pool_t,
+        ) -> *mut ffi::svn_error_t {
+            baton::<Option<Info>>(baton_ptr).call(|found| *found = Some(Info::from_c(&*info)))
+        }
+
+        let scratch = Pool::new();
+        let target = scratch.dirent(path)?;
+        let mut baton = Baton::new(None);
+        let unspecified = revision(ffi::svn_opt_revision_unspecified, None);
+        // SAFETY: all pointers are live for the call; the baton matches `receiver`'s F.
+        let err = unsafe {
+            ffi::svn_client_info4(
+                target,
+                &unspecified,
+                &unspecified,
+                ffi::svn_depth_empty,
+                0,
+                0,
+                0,
+                ptr::null(),
+                Some(receiver),
+                baton.as_void(),
+                self.ctx,
+                scratch.ptr,
+            )
+        };
+        baton
+            .finish(err)?
+            .ok_or_else(|| SvnError::new(format!("{}: svn info reported nothing", path.display())))
+    }
+
+    /// The lowest and highest revision of the nodes under `path`, from the
+    /// working-copy database alone (no file is read).
+    pub fn min_max_revisions(&self, path: &Path) -> Result<(Revnum, Revnum), SvnError> {
+        let scratch = Pool::new();
+        let target = scratch.dirent(path)?;
+        let (mut min, mut max) = (ffi::SVN_INVALID_REVNUM, ffi::SVN_INVALID_REVNUM);
+        // SAFETY: the out-pointers and target are live for the call.
+        check(unsafe { ffi::svn_client_min_max_revisions(&mut min, &mut max, target, 0, self.ctx, scratch.ptr) })?;
+        match (valid(min), valid(max)) {
+            (Some(min), Some(max)) => Ok((min, max)),
+            _ => Err(SvnError::new(format!("{}: no revision recorded", path.display()))),
+        }
+    }
+
+    /// Walks the working copy under `path` and reports every node with its
+    /// local state. Externals are reported, not entered.
+    pub fn status<F: FnMut(Status)>(&self, path: &Path, depth: Depth, each: F) -> Result<(), SvnError> {
+        unsafe extern "C" fn receiver<F: FnMut(Status)>(
+            baton_ptr: *mut c_void,
+            _path: *const c_char,
+            status: *const ffi::svn_client_status_t,
+            _pool: *mut ffi::apr_pool_t,
+        ) -> *mut ffi::svn_error_t {
+            baton::<F>(baton_ptr).call(|f| f(Status::from_c(&*status)))
+        }
+
+        let scratch = Pool::new();
+        let target = scratch.dirent(path)?;
+        let working = revision(ffi::svn_opt_revision_working, None);
+        let mut baton = Baton::new(each);
+        // SAFETY: as in `info`.
+        let err = unsafe {
+            ffi::svn_client_status6(
+                ptr::null_mut(),
+                self.ctx,
+                target,
+                &working,
+                depth.to_c(),
+                1, // get_all: clean nodes too
+                0, // check_out_of_date: no network
+                1, // check_working_copy: compare files with their base
+                0,
+                1, // ignore_externals
+                0,
+                ptr::null(),
+                Some(receiver::<F>),
+                baton.as_void(),
+                scratch.ptr,
+            )
+        };
+        baton.finish(err).map(drop)
+    }
+
+    /// Every path that differs between `url@from` and `url@to`, as one
+    /// in-process `svn_client_diff_summarize2` call.
+    pub fn diff_summarize<F: FnMut(Change)>(
+        &self,
+        url: &str,
+        from: Revnum,
+        to: Revnum,
+        each: F,
+    ) -> Result<(), SvnError> {
+        unsafe extern "C" fn receiver<F: FnMut(Change)>(
+            diff: *const ffi::svn_client_diff_summarize_t,
+            baton_ptr: *mut c_void,
+            _pool: *mut ffi::apr_pool_t,
+        ) -> *mut ffi::svn_error_t {
+            baton::<F>(baton_ptr).call(|f| f(Change::from_c(&*diff)))
+        }
+
+        let scratch = Pool::new();
+        let target = scratch.uri(url)?;
+        let (old, new) = (numbered(from), numbered(to));
+        let mut baton = Baton::new(each);
+        // SAFETY: as in `info`.
+        let err = unsafe {
+            ffi::svn_client_diff_summarize2(
+                target,
+                &old,
+                target,
+                &new,
+                ffi::svn_depth_infinity,
+                0, // notice ancestry: a replaced node is a delete and an add
+                ptr::null(),
+                Some(receiver::<F>),
+                baton.as_void(),
+                self.ctx,
+                scratch.ptr,
+            )
+        };
+        baton.finish(err).map(drop)
+    }
+
+    /// Every node under `url` at revision `rev`, externals left out.
+    pub fn list<F: FnMut(Entry)>(&self, url: &str, rev: Revnum, each: F) -> Result<(), SvnError> {
+        #[allow(clippy::too_many_arguments)]
+        unsafe extern "C" fn receiver<F: FnMut(Entry)>(
+            baton_ptr: *mut c_void,
+            path: *const c_char,
+            dirent: *const ffi::svn_dirent_t,
+            _lock: *const ffi::svn_lock_t,
+            _abs_path: *const c_char,
+            _external_parent_url: *const c_char,
+            _external_target: *const c_char,
+            _pool: *mut ffi::apr_pool_t,
+        ) -> *mut ffi::svn_error_t {
+            baton::<F>(baton_ptr).call(|f| {
+                f(Entry {
+                    path: owned(path),
+                    kind: NodeKind::from_c((*dirent).kind),
+                })
+            })
+        }
+
+        let scratch = Pool::new();
+        let target = scratch.uri(url)?;
+        let at = numbered(rev);
+        let mut baton = Baton::new(each);
+        // SAFETY: as in `info`.
+        let err = unsafe {
+            ffi::svn_client_list4(
+                target,
+                &at,
+                &at,
+                ptr::null(),
+                ffi::svn_depth_infinity,
+                ffi::SVN_DIRENT_KIND,
+                0,
+                0, // include_externals
+                Some(receiver::<F>),
+                baton.as_void(),
+                self.ctx,
+                scratch.ptr,
+            )
+        };
+        baton.finish(err).map(drop)
+    }
+
+    /// The versioned properties of the nodes under a working-copy `path`;
+    /// only nodes that have properties are reported.
+    pub fn proplist<F: FnMut(PathBuf, Props)>(&self, path: &Path, depth: Depth, each: F) -> Result<(), SvnError> {
+        unsafe extern "C" fn receiver<F: FnMut(PathBuf, Props)>(
+            baton_ptr: *mut c_void,
+            path: *const c_char,
+            props: *mut ffi::apr_hash_t,
+            _inherited: *mut ffi::apr_array_header_t,
+            pool: *mut ffi::apr_pool_t,
+        ) -> *mut ffi::svn_error_t {
+            baton::<F>(baton_ptr).call(|f| f(PathBuf::from(owned(path)), props_from_c(props, pool)))
+        }
+
+        let scratch = Pool::new();
+        let target = scratch.dirent(path)?;
+        let working = revision(ffi::svn_opt_revision_working, None);
+        let mut baton = Baton::new(each);
+        // SAFETY: as in `info`.
+        let err = unsafe {
+            ffi::svn_client_proplist4(
+                target,
+                &working,
+                &working,
+                depth.to_c(),
+                ptr::null(),
+                0,
+                Some(receiver::<F>),
+                baton.as_void(),
+                self.ctx,
+                scratch.ptr,
+            )
+        };
+        baton.finish(err).map(drop)
+    }
+
+    /// `url` extended by a `/`-separated relative path, each part URI-encoded.
+    pub fn url_join(&self, url: &str, relpath: &str) -> Result<String, SvnError> {
+        let scratch = Pool::new();
+        let base = scratch.uri(url)?;
+        let component = c_string(relpath)?;
+        // SAFETY: both inputs are valid C strings; the result lives in `scratch`
+        // and is copied out before it drops.
+        Ok(unsafe { owned(ffi::svn_path_url_add_component2(base, component.as_ptr(), scratch.ptr)) })
+    }
+}
+
+impl Info {
+    /// # Safety
+    /// `info` comes from `svn_client_info4` for a versioned node.
+    unsafe fn from_c(info: &ffi::svn_client_info2_t) -> Info {
+        let wc_root = info
+            .wc_info
+            .as_ref()
+            .filter(|wc| !wc.wcroot_abspath.is_null())
+            .map(|wc| PathBuf::from(owned(wc.wcroot_abspath)));
+        Info {
+            url: owned(info.URL),
+            repos_root: owned(info.repos_root_URL),
+            uuid: owned(info.repos_UUID),
+            revision: valid(info.rev),
+            kind: NodeKind::from_c(info.kind),
+            wc_root,
+        }
+    }
+}
+
+impl Change {
+    /// # Safety
+    /// `diff` comes from `svn_client_diff_summarize2`.
+    unsafe fn from_c(diff: &ffi::svn_client_diff_summarize_t) -> Change {
+        let kind = match diff.summarize_kind {
+            ffi::svn_client_diff_summarize_kind_added => ChangeKind::Added,
+            ffi::svn_client_diff_summarize_kind_deleted => ChangeKind::Deleted,
+            ffi::svn_client_diff_summarize_kind_modified => ChangeKind::Modified,
+            _ => ChangeKind::Normal,
+        };
+        Change {
+            path: owned(diff.path),
+            kind,
+            node: NodeKind::from_c(diff.node_kind),
+            props_changed: diff.prop_changed != 0,
+        }
+    }
+}
+
+impl Status {
+    /// # Safety
+    /// `status` comes from `svn_client_status6`.
+    unsafe fn from_c(status: &ffi::svn_client_status_t) -> Status {
+        let state = match status.node_status {
+            _ if status.conflicted != 0 => LocalState::Conflicted,
+            ffi::svn_wc_status_normal => LocalState::Clean,
+            ffi::svn_wc_status_none | ffi::svn_wc_status_unversioned | ffi::svn_wc_status_ignored => {
+                LocalState::Unversioned
+            }
+            ffi::svn_wc_status_external => LocalState::External,
+            ffi::svn_wc_status_missing | ffi::svn_wc_status_obstructed | ffi::svn_wc_status_incomplete => {
+                LocalState::Missing
+            }
+            ffi::svn_wc_status_conflicted => LocalState::Conflicted,
+            _ => LocalState::Modified,
+        };
+        Status {
+            path: PathBuf::from(owned(status.local_abspath)),
+            kind: NodeKind::from_c(status.kind),
+            state,
+        }
+    }
+}
+
+/// Copies an `apr_hash_t` of property name -> `svn_string_t` out of C.
+///
+/// # Safety
+/// `props` is null or such a hash; `pool` is live.
+unsafe fn props_from_c(props: *mut ffi::apr_hash_t, pool: *mut ffi::apr_pool_t) -> Props {
+    let mut out = Props::new();
+    if props.is_null() {
+        return out;
+    }
+    let mut entry = ffi::apr_hash_first(pool, props);
+    while !entry.is_null() {
+        let (mut key, mut value) = (ptr::null(), ptr::null_mut());
+        ffi::apr_hash_this(entry, &mut key, ptr::null_mut(), &mut value);
+        let value = &*value.cast::<ffi::svn_string_t>();
+        let bytes = std::slice::from_raw_parts(value.data.cast::<u8>(), value.len);
+        out.insert(
+            owned(key.cast()),
+            String::from_utf8_lossy(bytes).into_owned(),
+        );
+        entry = ffi::apr_hash_next(entry);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_outside_any_working_copy_is_named_as_such() {
+        let client = Client::new().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let err = client.info(dir.path()).unwrap_err();
+        assert!(err.is_not_working_copy(), "{err:?}");
+        assert!(err.to_string().contains("not a working copy"), "{err}");
+    }
+
+    #[test]
+    fn a_panic_in_a_callback_is_resumed_after_c_returns() {
+        let client = Client::new().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        let status = std::process::Command::new("svnadmin").arg("create").arg(&repo).status().unwrap();
+        assert!(status.success());
+        let url = format!("file://{}", repo.display());
+        let caught = panic::catch_unwind(AssertUnwindSafe(|| {
+            client.list(&url, 0, |_| panic!("boom")).ok();
+        }));
+        let payload = caught.expect_err("the panic must reach the caller");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+    }
+
+    #[test]
+    fn url_join_encodes_each_component() {
+        let client = Client::new().unwrap();
+        let url = client.url_join("file:///repo/trunk", "a b/c#d%").unwrap();
+        assert_eq!(url, "file:///repo/trunk/a%20b/c%23d%25");
+    }
+}
