@@ -281,6 +281,8 @@ impl Depth {
 pub struct Info {
     pub url: String,
     pub repos_root: String,
+    /// The path inside the repository, decoded, without a leading slash ("" for the root).
+    pub repos_path: String,
     pub uuid: String,
     pub revision: Option<Revnum>,
     pub kind: NodeKind,
@@ -389,9 +391,9 @@ impl Client {
             baton_ptr: *mut c_void,
             _abspath: *const c_char,
             info: *const ffi::svn_client_info2_t,
-            _pool: *mut ffi::apr_pool_t,
+            pool: *mut ffi::apr_pool_t,
         ) -> *mut ffi::svn_error_t {
-            baton::<Option<Info>>(baton_ptr).call(|found| *found = Some(Info::from_c(&*info)))
+            baton::<Option<Info>>(baton_ptr).call(|found| *found = Some(Info::from_c(&*info, pool)))
         }
 
         let scratch = Pool::new();
@@ -606,8 +608,8 @@ impl Client {
 
 impl Info {
     /// # Safety
-    /// `info` comes from `svn_client_info4` for a versioned node.
-    unsafe fn from_c(info: &ffi::svn_client_info2_t) -> Info {
+    /// `info` comes from `svn_client_info4` for a versioned node; `pool` is live.
+    unsafe fn from_c(info: &ffi::svn_client_info2_t, pool: *mut ffi::apr_pool_t) -> Info {
         let wc_root = info
             .wc_info
             .as_ref()
@@ -616,6 +618,7 @@ impl Info {
         Info {
             url: owned(info.URL),
             repos_root: owned(info.repos_root_URL),
+            repos_path: owned(ffi::svn_uri_skip_ancestor(info.repos_root_URL, info.URL, pool)),
             uuid: owned(info.repos_UUID),
             revision: valid(info.rev),
             kind: NodeKind::from_c(info.kind),

@@ -29,6 +29,7 @@ const FUNCTIONS: &[&str] = &[
     "svn_dirent_canonicalize",
     "svn_uri_canonicalize",
     "svn_path_url_add_component2",
+    "svn_uri_skip_ancestor",
     "svn_error_create",
     "svn_error_clear",
     "svn_error_purge_tracing",

@@ -1,0 +1,404 @@
+//! Settings: the config file, the command-line flags and the environment,
+//! merged and validated once. Flags win over the file, the file over the
+//! environment, the environment over defaults: the file names the bucket, so
+//! it knows the bucket's region and endpoint better than a shell does.
+//! Credentials are never read here; they come from the AWS chain (see `bucket`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::Deserialize;
+
+use crate::plan::{Globs, HeaderRule, Rules};
+
+/// The config file looked for in the working copy when `--config` is not given.
+pub const CONFIG_FILE: &str = "svn2s3.yaml";
+
+pub const DEFAULT_WORKERS: usize = 8;
+pub const DEFAULT_MAX_DELETE: usize = 256;
+pub const DEFAULT_REGION: &str = "us-east-1";
+/// Text assets that a page links to, for `--gzip` without `gzip.patterns`.
+pub const DEFAULT_GZIP: &[&str] = &["*.css", "*.js", "*.mjs", "*.json", "*.svg"];
+
+/// Canned ACLs S3 accepts in `x-amz-acl`.
+const CANNED_ACLS: &[&str] = &[
+    "private",
+    "public-read",
+    "public-read-write",
+    "authenticated-read",
+    "aws-exec-read",
+    "bucket-owner-read",
+    "bucket-owner-full-control",
+];
+
+/// Everything a publish needs to know, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The working copy (or a folder of one).
+    pub wc: PathBuf,
+    /// The folder of `wc` to publish; `None` publishes all of it.
+    pub source: Option<PathBuf>,
+    pub bucket: String,
+    pub region: String,
+    /// An S3-compatible endpoint, reached with path-style requests; `None` is AWS.
+    pub endpoint: Option<String>,
+    pub rules: Rules,
+    pub workers: usize,
+    pub max_delete: usize,
+    pub dry_run: bool,
+    pub full: bool,
+}
+
+impl Settings {
+    /// Settings for publishing `wc` to `bucket` with every default.
+    pub fn new(wc: impl Into<PathBuf>, bucket: impl Into<String>) -> Settings {
+        Settings {
+            wc: wc.into(),
+            source: None,
+            bucket: bucket.into(),
+            region: DEFAULT_REGION.to_owned(),
+            endpoint: None,
+            rules: Rules::new(""),
+            workers: DEFAULT_WORKERS,
+            max_delete: DEFAULT_MAX_DELETE,
+            dry_run: false,
+            full: false,
+        }
+    }
+
+    /// Merges the config file, `flags` and the environment (read through `env`).
+    pub fn load(flags: &Flags, env: impl Fn(&str) -> Option<String>) -> Result<Settings> {
+        let file = match &flags.config {
+            Some(path) => ConfigFile::read(path)?,
+            None => {
+                let default = flags.wc.join(CONFIG_FILE);
+                if default.is_file() {
+                    ConfigFile::read(&default)?
+                } else {
+                    ConfigFile::default()
+                }
+            }
+        };
+        let origin = file.origin.clone();
+        let from_file = |key: &str| match &origin {
+            Some(path) => format!("{}: {key}", path.display()),
+            None => key.to_owned(),
+        };
+
+        let bucket = flags
+            .bucket
+            .clone()
+            .or(file.bucket)
+            .ok_or_else(|| anyhow!("no bucket given: use --bucket or `bucket:` in {CONFIG_FILE}"))?;
+        check_bucket(&bucket)?;
+        let endpoint = match (&flags.endpoint, file.endpoint) {
+            (Some(flag), _) => Some(check_endpoint(flag).context("--endpoint")?),
+            (None, Some(value)) => Some(check_endpoint(&value).with_context(|| from_file("endpoint"))?),
+            (None, None) => env("AWS_ENDPOINT_URL")
+                .map(|value| check_endpoint(&value).context("AWS_ENDPOINT_URL"))
+                .transpose()?,
+        };
+        let region = flags
+            .region
+            .clone()
+            .or(file.region)
+            .or_else(|| env("AWS_REGION"))
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+        if region.trim().is_empty() {
+            bail!("the region is empty");
+        }
+        let prefix = normalize_prefix(flags.prefix.as_deref().or(file.prefix.as_deref()).unwrap_or(""))?;
+        let source = file.source.map(|s| check_source(&s).with_context(|| from_file("source"))).transpose()?;
+        let workers = flags.workers.or(file.workers).unwrap_or(DEFAULT_WORKERS);
+        if workers == 0 {
+            bail!("workers must be at least 1");
+        }
+        if let Some(acl) = &file.acl {
+            if !CANNED_ACLS.contains(&acl.as_str()) {
+                bail!("{}: {acl:?} is not a canned ACL (one of {})", from_file("acl"), CANNED_ACLS.join(", "));
+            }
+        }
+
+        let gzip_file = file.gzip.unwrap_or_default();
+        let gzip = if flags.gzip || gzip_file.enabled {
+            let patterns = gzip_file.patterns.unwrap_or_else(|| DEFAULT_GZIP.iter().map(|p| p.to_string()).collect());
+            Some(Globs::new(&patterns).with_context(|| from_file("gzip.patterns"))?)
+        } else {
+            None
+        };
+        let exclude = Globs::new(&file.exclude).with_context(|| from_file("exclude"))?;
+        let headers = file
+            .headers
+            .into_iter()
+            .enumerate()
+            .map(|(i, rule)| {
+                Ok(HeaderRule {
+                    pattern: Globs::new(&[rule.pattern]).with_context(|| from_file(&format!("headers[{i}].match")))?,
+                    cache_control: rule.cache_control,
+                    content_disposition: rule.content_disposition,
+                    content_language: rule.content_language,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        Ok(Settings {
+            wc: flags.wc.clone(),
+            source,
+            bucket,
+            region,
+            endpoint,
+            rules: Rules {
+                prefix,
+                exclude,
+                gzip,
+                headers,
+                acl: file.acl,
+            },
+            workers,
+            max_delete: flags.max_delete.or(file.max_delete).unwrap_or(DEFAULT_MAX_DELETE),
+            dry_run: flags.dry_run,
+            full: flags.full,
+        })
+    }
+}
+
+/// What the command line says; `None` leaves the choice to the file, the
+/// environment or the default.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub wc: PathBuf,
+    pub config: Option<PathBuf>,
+    pub bucket: Option<String>,
+    pub prefix: Option<String>,
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub workers: Option<usize>,
+    pub gzip: bool,
+    pub max_delete: Option<usize>,
+    pub dry_run: bool,
+    pub full: bool,
+}
+
+/// `svn2s3.yaml` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    bucket: Option<String>,
+    region: Option<String>,
+    endpoint: Option<String>,
+    prefix: Option<String>,
+    source: Option<PathBuf>,
+    workers: Option<usize>,
+    gzip: Option<GzipConfig>,
+    #[serde(default)]
+    headers: Vec<HeaderConfig>,
+    acl: Option<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    max_delete: Option<usize>,
+    #[serde(skip)]
+    origin: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GzipConfig {
+    #[serde(default)]
+    enabled: bool,
+    patterns: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeaderConfig {
+    #[serde(rename = "match")]
+    pattern: String,
+    cache_control: Option<String>,
+    content_disposition: Option<String>,
+    content_language: Option<String>,
+}
+
+impl ConfigFile {
+    fn read(path: &Path) -> Result<ConfigFile> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Self::parse(&text, path)
+    }
+
+    fn parse(text: &str, path: &Path) -> Result<ConfigFile> {
+        // An empty file is an empty mapping, not an error.
+        if text.trim().is_empty() {
+            return Ok(ConfigFile {
+                origin: Some(path.to_path_buf()),
+                ..ConfigFile::default()
+            });
+        }
+        let mut file: ConfigFile = serde_yaml::from_str(text).map_err(|err| {
+            let message = err.to_string();
+            match err.location() {
+                Some(at) => {
+                    // serde_yaml appends " at line L column C"; say it once, up front.
+                    let message = message.split(" at line ").next().unwrap_or(&message);
+                    anyhow!("{}:{}:{}: {message}", path.display(), at.line(), at.column())
+                }
+                None => anyhow!("{}: {message}", path.display()),
+            }
+        })?;
+        file.origin = Some(path.to_path_buf());
+        Ok(file)
+    }
+}
+
+fn check_bucket(bucket: &str) -> Result<()> {
+    if bucket.is_empty() {
+        bail!("the bucket name is empty");
+    }
+    if bucket.len() > 255 || bucket.contains(['/', ' ']) {
+        bail!("{bucket:?} is not a bucket name");
+    }
+    Ok(())
+}
+
+fn check_endpoint(text: &str) -> Result<String> {
+    let url = url::Url::parse(text).map_err(|err| anyhow!("{text:?} is not a URL: {err}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        bail!("{text:?} is not an http:// or https:// URL");
+    }
+    if url.path() != "/" || url.query().is_some() {
+        bail!("{text:?}: an endpoint has no path; give the key prefix with --prefix");
+    }
+    Ok(text.trim_end_matches('/').to_owned())
+}
+
+/// "" stays ""; anything else loses leading slashes and gains a trailing one,
+/// so `static` and `/static/` both publish under `static/`.
+fn normalize_prefix(prefix: &str) -> Result<String> {
+    let trimmed = prefix.trim_start_matches('/');
+    if trimmed.split('/').any(|part| part == "." || part == "..") {
+        bail!("prefix {prefix:?} may not contain . or .. parts");
+    }
+    Ok(match trimmed {
+        "" => String::new(),
+        p if p.ends_with('/') => p.to_owned(),
+        p => format!("{p}/"),
+    })
+}
+
+fn check_source(source: &Path) -> Result<PathBuf> {
+    if source.is_absolute() || source.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+        bail!("{} must be a folder inside the working copy", source.display());
+    }
+    Ok(source.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(yaml: &str, flags: Flags, env: &[(&str, &str)]) -> Result<Settings> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        std::fs::write(&path, yaml).unwrap();
+        let flags = Flags {
+            wc: dir.path().to_path_buf(),
+            ..flags
+        };
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::load(&flags, |key| env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+    }
+
+    fn message(result: Result<Settings>) -> String {
+        format!("{:#}", result.unwrap_err())
+    }
+
+    #[test]
+    fn the_design_example_loads() {
+        let yaml = r#"
+bucket: media.example.com
+region: eu-west-1
+endpoint: http://127.0.0.1:9000
+prefix: static/
+source: media
+workers: 4
+gzip:
+  enabled: true
+  patterns: ["*.css", "*.js"]
+headers:
+  - match: "*.css"
+    cache_control: "public, max-age=31536000"
+acl: public-read
+exclude: ["*.psd", "drafts/**"]
+max_delete: 10
+"#;
+        let s = load(yaml, Flags::default(), &[]).unwrap();
+        assert_eq!(s.bucket, "media.example.com");
+        assert_eq!(s.region, "eu-west-1");
+        assert_eq!(s.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(s.rules.prefix, "static/");
+        assert_eq!(s.source, Some(PathBuf::from("media")));
+        assert_eq!((s.workers, s.max_delete), (4, 10));
+        assert_eq!(s.rules.gzip.unwrap().patterns(), ["*.css", "*.js"]);
+        assert_eq!(s.rules.headers[0].cache_control.as_deref(), Some("public, max-age=31536000"));
+        assert_eq!(s.rules.acl.as_deref(), Some("public-read"));
+        assert!(s.rules.exclude.is_match("drafts/a/b.html"));
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_the_environment() {
+        let env = [("AWS_REGION", "ap-south-1"), ("AWS_ENDPOINT_URL", "http://env:1")];
+        let flags = Flags {
+            bucket: Some("flag-bucket".into()),
+            workers: Some(3),
+            ..Flags::default()
+        };
+        let s = load("bucket: file-bucket\nregion: eu-west-1\nworkers: 5\n", flags, &env).unwrap();
+        assert_eq!((s.bucket.as_str(), s.workers), ("flag-bucket", 3));
+        assert_eq!(s.region, "eu-west-1");
+        assert_eq!(s.endpoint.as_deref(), Some("http://env:1"));
+        let s = load("bucket: b\n", Flags::default(), &env).unwrap();
+        assert_eq!(s.region, "ap-south-1");
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_said() {
+        let s = load("bucket: b\n", Flags { gzip: true, ..Flags::default() }, &[]).unwrap();
+        assert_eq!((s.workers, s.max_delete, s.region.as_str()), (8, 256, "us-east-1"));
+        assert_eq!(s.rules.prefix, "");
+        assert_eq!(s.rules.gzip.unwrap().patterns(), DEFAULT_GZIP);
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_file_line_and_column() {
+        let err = message(load("bucket: b\nbukcet: c\n", Flags::default(), &[]));
+        assert!(err.contains("svn2s3.yaml:2:1: unknown field `bukcet`"), "{err}");
+        assert!(!err.contains(" at line "), "{err}");
+    }
+
+    #[test]
+    fn wrong_types_and_bad_yaml_are_named_with_their_position() {
+        let err = message(load("bucket: b\nworkers: many\n", Flags::default(), &[]));
+        assert!(err.contains("svn2s3.yaml:2:10: workers: invalid type"), "{err}");
+        let err = message(load("bucket: b\nprefix: \"open\n", Flags::default(), &[]));
+        assert!(err.contains("svn2s3.yaml:3:1: found unexpected end of stream"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_setting_named() {
+        assert!(message(load("", Flags::default(), &[])).contains("no bucket given"));
+        assert!(message(load("bucket: ''\n", Flags::default(), &[])).contains("bucket name is empty"));
+        assert!(message(load("bucket: b\nendpoint: not a url\n", Flags::default(), &[])).contains("endpoint: \"not a url\" is not a URL"));
+        assert!(message(load("bucket: b\nendpoint: ftp://x\n", Flags::default(), &[])).contains("not an http:// or https:// URL"));
+        assert!(message(load("bucket: b\nworkers: 0\n", Flags::default(), &[])).contains("workers must be at least 1"));
+        assert!(message(load("bucket: b\nacl: public\n", Flags::default(), &[])).contains("not a canned ACL"));
+        assert!(message(load("bucket: b\nsource: ../x\n", Flags::default(), &[])).contains("source: ../x must be a folder inside"));
+        assert!(message(load("bucket: b\nexclude: ['a[']\n", Flags::default(), &[])).contains("exclude"));
+    }
+
+    #[test]
+    fn prefixes_end_in_one_slash() {
+        assert_eq!(normalize_prefix("").unwrap(), "");
+        assert_eq!(normalize_prefix("static").unwrap(), "static/");
+        assert_eq!(normalize_prefix("/static/v1/").unwrap(), "static/v1/");
+        assert!(normalize_prefix("a/../b").is_err());
+    }
+}

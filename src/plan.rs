@@ -1,0 +1,463 @@
+//! From files that changed to the requests that publish them. Pure: no I/O,
+//! so every rule of DESIGN.md about keys, headers, twins and order is unit-tested here.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::Serialize;
+
+/// S3 refuses keys longer than this many bytes of UTF-8.
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// Glob patterns matched against a path relative to the published folder.
+/// `*` matches across `/`, as in `aws s3 sync --exclude`.
+#[derive(Debug, Clone)]
+pub struct Globs {
+    set: GlobSet,
+    patterns: Vec<String>,
+}
+
+impl Globs {
+    pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Globs, globset::Error> {
+        let mut set = GlobSetBuilder::new();
+        for pattern in patterns {
+            set.add(GlobBuilder::new(pattern.as_ref()).literal_separator(false).build()?);
+        }
+        Ok(Globs {
+            set: set.build()?,
+            patterns: patterns.iter().map(|p| p.as_ref().to_owned()).collect(),
+        })
+    }
+
+    pub fn empty() -> Globs {
+        Globs::new::<&str>(&[]).expect("no patterns always build")
+    }
+
+    pub fn is_match(&self, path: &str) -> bool {
+        self.set.is_match(path)
+    }
+
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+}
+
+/// Headers given to every file that matches `pattern`; the first matching rule wins.
+#[derive(Debug, Clone)]
+pub struct HeaderRule {
+    pub pattern: Globs,
+    pub cache_control: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_language: Option<String>,
+}
+
+/// How paths become keys and what each object carries.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// Put before every key: "" or a string ending in `/`.
+    pub prefix: String,
+    pub exclude: Globs,
+    /// Files that get a gzip twin, when twins are enabled.
+    pub gzip: Option<Globs>,
+    pub headers: Vec<HeaderRule>,
+    /// A canned ACL for every uploaded object (never the state object).
+    pub acl: Option<String>,
+}
+
+impl Rules {
+    /// Rules that publish every file to `prefix` with no extra headers.
+    pub fn new(prefix: impl Into<String>) -> Rules {
+        Rules {
+            prefix: prefix.into(),
+            exclude: Globs::empty(),
+            gzip: None,
+            headers: Vec::new(),
+            acl: None,
+        }
+    }
+
+    fn twins(&self, path: &str) -> bool {
+        self.gzip.as_ref().is_some_and(|globs| globs.is_match(path))
+    }
+}
+
+/// A file of the tree to publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// Relative to the published folder, `/`-separated.
+    pub path: String,
+    /// Where its bytes are on disk.
+    pub local: PathBuf,
+    /// The `svn:mime-type` property, if set.
+    pub mime_type: Option<String>,
+}
+
+/// Something in the change that is deliberately not published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: &'static str,
+}
+
+/// What changed in the tree, file by file, folders already expanded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changeset {
+    pub uploads: Vec<File>,
+    /// Paths of files that are gone.
+    pub deletes: Vec<String>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Changeset {
+    pub fn is_empty(&self) -> bool {
+        self.uploads.is_empty() && self.deletes.is_empty()
+    }
+}
+
+/// The HTTP headers an object is stored with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Headers {
+    pub content_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_encoding: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_control: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_disposition: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_language: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acl: Option<String>,
+}
+
+/// One object to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub key: String,
+    /// The file whose bytes (gzipped, for a twin) become the object.
+    pub local: PathBuf,
+    pub gzip: bool,
+    pub headers: Headers,
+}
+
+/// The requests of one publish, in the order they must run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Deletes that must finish before any upload: each key is a folder of an
+    /// uploaded key, or has an uploaded key as its folder.
+    pub clear: Vec<String>,
+    pub uploads: Vec<Upload>,
+    /// Deletes that run after every upload, so a live page never links to an
+    /// object that is already gone.
+    pub deletes: Vec<String>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Plan {
+    pub fn delete_count(&self) -> usize {
+        self.clear.len() + self.deletes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.uploads.is_empty() && self.delete_count() == 0
+    }
+}
+
+/// Why a change cannot be published.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("key {key:?} is {bytes} bytes long; S3 allows at most {MAX_KEY_BYTES}")]
+    KeyTooLong { key: String, bytes: usize },
+    #[error("the gzip twin of {path} would be {key:?}, which is also a file of the tree")]
+    TwinCollides { path: String, key: String },
+}
+
+/// Turns a changeset into the requests that publish it.
+pub fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError> {
+    let mut uploads = Vec::new();
+    for file in changes.uploads.iter().filter(|f| !rules.exclude.is_match(&f.path)) {
+        let headers = headers_for(file, rules);
+        if rules.twins(&file.path) {
+            uploads.push(Upload {
+                key: key(rules, &twin_path(&file.path))?,
+                local: file.local.clone(),
+                gzip: true,
+                headers: Headers {
+                    content_encoding: Some("gzip"),
+                    ..headers.clone()
+                },
+            });
+        }
+        uploads.push(Upload {
+            key: key(rules, &file.path)?,
+            local: file.local.clone(),
+            gzip: false,
+            headers,
+        });
+    }
+    uploads.sort_by(|a, b| a.key.cmp(&b.key));
+
+    let plain: BTreeSet<&str> = uploads.iter().filter(|u| !u.gzip).map(|u| u.key.as_str()).collect();
+    if let Some(twin) = uploads.iter().find(|u| u.gzip && plain.contains(u.key.as_str())) {
+        let path = changes
+            .uploads
+            .iter()
+            .find(|f| twin.local == f.local)
+            .map_or_else(String::new, |f| f.path.clone());
+        return Err(PlanError::TwinCollides {
+            path,
+            key: twin.key.clone(),
+        });
+    }
+
+    let uploaded: BTreeSet<&str> = uploads.iter().map(|u| u.key.as_str()).collect();
+    let mut gone = BTreeSet::new();
+    for path in changes.deletes.iter().filter(|p| !rules.exclude.is_match(p)) {
+        gone.insert(key(rules, path)?);
+        if rules.twins(path) {
+            gone.insert(key(rules, &twin_path(path))?);
+        }
+    }
+    // A file replaced in one commit is uploaded again; deleting it would lose it.
+    gone.retain(|k| !uploaded.contains(k.as_str()));
+    let (clear, deletes) = gone.into_iter().partition(|k| blocks_upload(k, &uploaded));
+
+    Ok(Plan {
+        clear,
+        uploads,
+        deletes,
+        skipped: changes.skipped.clone(),
+    })
+}
+
+/// True when `key` and an uploaded key cannot both exist as a file and a
+/// folder of the same name (`a` and `a/b`), so `key` must go first.
+fn blocks_upload(key: &str, uploaded: &BTreeSet<&str>) -> bool {
+    let folder = format!("{key}/");
+    let under = uploaded.range(folder.as_str()..).next().is_some_and(|k| k.starts_with(&folder));
+    let above = key
+        .match_indices('/')
+        .any(|(at, _)| uploaded.contains(&key[..at]));
+    under || above
+}
+
+/// The object key of a path: the prefix, then the path.
+pub fn key(rules: &Rules, path: &str) -> Result<String, PlanError> {
+    let key = format!("{}{}", rules.prefix, path);
+    if key.len() > MAX_KEY_BYTES {
+        return Err(PlanError::KeyTooLong {
+            bytes: key.len(),
+            key,
+        });
+    }
+    Ok(key)
+}
+
+/// The path of a file's gzip twin: `.gz` goes before the last extension of the
+/// file name, because Safari mishandles compressed objects named `*.gz`.
+pub fn twin_path(path: &str) -> String {
+    let name_at = path.rfind('/').map_or(0, |slash| slash + 1);
+    match path[name_at..].rfind('.') {
+        // A leading dot starts a hidden name, not an extension.
+        Some(dot) if dot > 0 => {
+            let at = name_at + dot;
+            format!("{}.gz{}", &path[..at], &path[at..])
+        }
+        _ => format!("{path}.gz"),
+    }
+}
+
+fn headers_for(file: &File, rules: &Rules) -> Headers {
+    let content_type = file
+        .mime_type
+        .clone()
+        .or_else(|| mime_guess::from_path(&file.path).first_raw().map(str::to_owned))
+        .unwrap_or_else(|| "application/octet-stream".to_owned());
+    let rule = rules.headers.iter().find(|rule| rule.pattern.is_match(&file.path));
+    Headers {
+        content_type,
+        content_encoding: None,
+        cache_control: rule.and_then(|r| r.cache_control.clone()),
+        content_disposition: rule.and_then(|r| r.content_disposition.clone()),
+        content_language: rule.and_then(|r| r.content_language.clone()),
+        acl: rules.acl.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str) -> File {
+        File {
+            path: path.to_owned(),
+            local: PathBuf::from("/wc").join(path),
+            mime_type: None,
+        }
+    }
+
+    fn changes(uploads: &[&str], deletes: &[&str]) -> Changeset {
+        Changeset {
+            uploads: uploads.iter().map(|p| file(p)).collect(),
+            deletes: deletes.iter().map(|p| p.to_string()).collect(),
+            skipped: Vec::new(),
+        }
+    }
+
+    fn keys(plan: &Plan) -> Vec<&str> {
+        plan.uploads.iter().map(|u| u.key.as_str()).collect()
+    }
+
+    fn gzip(patterns: &[&str]) -> Rules {
+        Rules {
+            gzip: Some(Globs::new(patterns).unwrap()),
+            ..Rules::new("")
+        }
+    }
+
+    #[test]
+    fn keys_are_the_prefix_then_the_path() {
+        let plan = plan(&changes(&["css/site.css", "a b+c%d#e?f&g.txt"], &["old.png"]), &Rules::new("static/")).unwrap();
+        assert_eq!(keys(&plan), ["static/a b+c%d#e?f&g.txt", "static/css/site.css"]);
+        assert_eq!(plan.deletes, ["static/old.png"]);
+        assert!(plan.clear.is_empty());
+    }
+
+    #[test]
+    fn an_empty_prefix_publishes_to_the_bucket_root() {
+        let plan = plan(&changes(&["index.html"], &[]), &Rules::new("")).unwrap();
+        assert_eq!(keys(&plan), ["index.html"]);
+    }
+
+    #[test]
+    fn twin_names_put_gz_before_the_last_extension() {
+        assert_eq!(twin_path("css/site.css"), "css/site.gz.css");
+        assert_eq!(twin_path("js/app.min.js"), "js/app.min.gz.js");
+        assert_eq!(twin_path("LICENSE"), "LICENSE.gz");
+        assert_eq!(twin_path("v1.2/LICENSE"), "v1.2/LICENSE.gz");
+        assert_eq!(twin_path(".htaccess"), ".htaccess.gz");
+        assert_eq!(twin_path("conf/.env.js"), "conf/.env.gz.js");
+    }
+
+    #[test]
+    fn matching_files_get_a_gzip_twin_with_the_same_headers() {
+        let plan = plan(&changes(&["css/site.css", "img/a.png"], &[]), &gzip(&["*.css"])).unwrap();
+        assert_eq!(keys(&plan), ["css/site.css", "css/site.gz.css", "img/a.png"]);
+        let (plain, twin) = (&plan.uploads[0], &plan.uploads[1]);
+        assert!(twin.gzip && !plain.gzip);
+        assert_eq!(twin.local, plain.local);
+        assert_eq!(twin.headers.content_encoding, Some("gzip"));
+        assert_eq!(plain.headers.content_encoding, None);
+        assert_eq!(twin.headers.content_type, "text/css");
+        assert_eq!(twin.headers.content_type, plain.headers.content_type);
+    }
+
+    #[test]
+    fn deleting_a_file_deletes_its_twin() {
+        let plan = plan(&changes(&[], &["js/app.js", "img/a.png"]), &gzip(&["*.js"])).unwrap();
+        assert_eq!(plan.deletes, ["img/a.png", "js/app.gz.js", "js/app.js"]);
+    }
+
+    #[test]
+    fn a_twin_that_is_also_a_file_of_the_tree_is_an_error() {
+        let err = plan(&changes(&["site.css", "site.gz.css"], &[]), &gzip(&["*.css"])).unwrap_err();
+        assert!(matches!(err, PlanError::TwinCollides { ref key, .. } if key == "site.gz.css"), "{err}");
+    }
+
+    #[test]
+    fn content_type_comes_from_svn_mime_type_then_the_extension() {
+        let mut typed = file("data.bin");
+        typed.mime_type = Some("image/x-custom".into());
+        let changes = Changeset {
+            uploads: vec![typed, file("a.svg"), file("noext"), file("b.weird-ext")],
+            ..Default::default()
+        };
+        let plan = plan(&changes, &Rules::new("")).unwrap();
+        let types: Vec<_> = plan.uploads.iter().map(|u| (u.key.as_str(), u.headers.content_type.as_str())).collect();
+        assert_eq!(
+            types,
+            [
+                ("a.svg", "image/svg+xml"),
+                ("b.weird-ext", "application/octet-stream"),
+                ("data.bin", "image/x-custom"),
+                ("noext", "application/octet-stream"),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_first_matching_header_rule_wins() {
+        let rules = Rules {
+            headers: vec![
+                HeaderRule {
+                    pattern: Globs::new(&["*.css"]).unwrap(),
+                    cache_control: Some("max-age=1".into()),
+                    content_disposition: None,
+                    content_language: None,
+                },
+                HeaderRule {
+                    pattern: Globs::new(&["*"]).unwrap(),
+                    cache_control: Some("no-cache".into()),
+                    content_disposition: Some("inline".into()),
+                    content_language: None,
+                },
+            ],
+            acl: Some("public-read".into()),
+            ..Rules::new("")
+        };
+        let plan = plan(&changes(&["a/site.css", "b.html"], &[]), &rules).unwrap();
+        assert_eq!(plan.uploads[0].headers.cache_control.as_deref(), Some("max-age=1"));
+        assert_eq!(plan.uploads[0].headers.content_disposition, None);
+        assert_eq!(plan.uploads[1].headers.cache_control.as_deref(), Some("no-cache"));
+        assert_eq!(plan.uploads[1].headers.content_disposition.as_deref(), Some("inline"));
+        assert!(plan.uploads.iter().all(|u| u.headers.acl.as_deref() == Some("public-read")));
+    }
+
+    #[test]
+    fn excluded_paths_are_neither_uploaded_nor_deleted() {
+        let rules = Rules {
+            exclude: Globs::new(&["*.psd", "drafts/**"]).unwrap(),
+            ..Rules::new("")
+        };
+        let plan = plan(&changes(&["art/x.psd", "drafts/a/b.html", "ok.html"], &["drafts/old.txt", "y.psd", "gone.txt"]), &rules).unwrap();
+        assert_eq!(keys(&plan), ["ok.html"]);
+        assert_eq!(plan.deletes, ["gone.txt"]);
+    }
+
+    #[test]
+    fn a_file_replaced_in_the_same_change_is_not_deleted() {
+        let plan = plan(&changes(&["a.txt"], &["a.txt", "b.txt"]), &Rules::new("")).unwrap();
+        assert_eq!(keys(&plan), ["a.txt"]);
+        assert_eq!(plan.deletes, ["b.txt"]);
+    }
+
+    #[test]
+    fn a_file_replaced_by_a_folder_is_deleted_before_the_uploads() {
+        let plan = plan(&changes(&["top/z", "other"], &["top", "unrelated"]), &Rules::new("p/")).unwrap();
+        assert_eq!(plan.clear, ["p/top"]);
+        assert_eq!(plan.deletes, ["p/unrelated"]);
+    }
+
+    #[test]
+    fn a_folder_replaced_by_a_file_is_deleted_before_the_uploads() {
+        let plan = plan(&changes(&["top"], &["top/z", "top/y/x", "topper"]), &Rules::new("")).unwrap();
+        assert_eq!(plan.clear, ["top/y/x", "top/z"]);
+        assert_eq!(plan.deletes, ["topper"]);
+        assert_eq!(plan.delete_count(), 3);
+    }
+
+    #[test]
+    fn a_key_over_1024_bytes_is_an_error() {
+        let long = "é".repeat(512); // 1,024 bytes
+        assert!(plan(&changes(&[&long], &[]), &Rules::new("")).is_ok());
+        let err = plan(&changes(&[&long], &[]), &Rules::new("p/")).unwrap_err();
+        assert!(matches!(err, PlanError::KeyTooLong { bytes: 1026, .. }), "{err}");
+    }
+
+    #[test]
+    fn an_empty_changeset_plans_nothing() {
+        let plan = plan(&Changeset::default(), &gzip(&["*"])).unwrap();
+        assert!(plan.is_empty());
+    }
+}
