@@ -1,1 +1,85 @@
-fn main() {}
+//! `svn2s3`: parse the command line, run, print, and map the outcome to an
+//! exit status (0 done, 1 incomplete publish, 2 nothing written).
+
+mod cli;
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+use serde::Serialize;
+
+use cli::{Cli, Command, Common};
+use svn2s3::{Incomplete, Settings};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let common = match &cli.command {
+        Command::Publish(args) => &args.common,
+        Command::Status(common) => common,
+    };
+    init_logging(common);
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("svn2s3: {err:#}");
+            if err.is::<Incomplete>() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::from(2)
+            }
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<()> {
+    let env = |key: &str| std::env::var(key).ok().filter(|value| !value.is_empty());
+    match &cli.command {
+        Command::Publish(args) => {
+            let settings = Settings::load(&args.flags(), env)?;
+            let report = svn2s3::publish(&settings)?;
+            print(&args.common, &report)
+        }
+        Command::Status(common) => {
+            let settings = Settings::load(&common.flags(), env)?;
+            let report = svn2s3::status(&settings)?;
+            print(common, &report)
+        }
+    }
+}
+
+/// Writes the report to stdout; a reader that went away is not an error.
+fn print<T: Serialize + std::fmt::Display>(common: &Common, report: &T) -> Result<()> {
+    let text = if common.json {
+        serde_json::to_string_pretty(report)?
+    } else if common.quiet {
+        return Ok(());
+    } else {
+        report.to_string()
+    };
+    match writeln!(io::stdout().lock(), "{text}") {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// Logs go to stderr: warnings by default, `-v` info, `-vv` debug; RUST_LOG
+/// overrides both.
+fn init_logging(common: &Common) {
+    let level = match (common.quiet, common.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "svn2s3=info,warn",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal())
+        .with_target(false)
+        .without_time()
+        .init();
+}

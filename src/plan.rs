@@ -162,6 +162,20 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.uploads.is_empty() && self.delete_count() == 0
     }
+
+    /// Adds keys to delete, and puts every delete in its phase. A key that is
+    /// also uploaded is not deleted: a file replaced in one change would be lost.
+    pub fn delete_also(&mut self, keys: impl IntoIterator<Item = String>) {
+        let uploaded: BTreeSet<&str> = self.uploads.iter().map(|u| u.key.as_str()).collect();
+        let gone: BTreeSet<String> = self
+            .clear
+            .drain(..)
+            .chain(self.deletes.drain(..))
+            .chain(keys)
+            .filter(|k| !uploaded.contains(k.as_str()))
+            .collect();
+        (self.clear, self.deletes) = gone.into_iter().partition(|k| blocks_upload(k, &uploaded));
+    }
 }
 
 /// Why a change cannot be published.
@@ -211,7 +225,6 @@ pub fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError> {
         });
     }
 
-    let uploaded: BTreeSet<&str> = uploads.iter().map(|u| u.key.as_str()).collect();
     let mut gone = BTreeSet::new();
     for path in changes.deletes.iter().filter(|p| !rules.exclude.is_match(p)) {
         gone.insert(key(rules, path)?);
@@ -219,16 +232,13 @@ pub fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError> {
             gone.insert(key(rules, &twin_path(path))?);
         }
     }
-    // A file replaced in one commit is uploaded again; deleting it would lose it.
-    gone.retain(|k| !uploaded.contains(k.as_str()));
-    let (clear, deletes) = gone.into_iter().partition(|k| blocks_upload(k, &uploaded));
-
-    Ok(Plan {
-        clear,
+    let mut plan = Plan {
         uploads,
-        deletes,
         skipped: changes.skipped.clone(),
-    })
+        ..Plan::default()
+    };
+    plan.delete_also(gone);
+    Ok(plan)
 }
 
 /// True when `key` and an uploaded key cannot both exist as a file and a
@@ -445,6 +455,14 @@ mod tests {
         assert_eq!(plan.clear, ["top/y/x", "top/z"]);
         assert_eq!(plan.deletes, ["topper"]);
         assert_eq!(plan.delete_count(), 3);
+    }
+
+    #[test]
+    fn stale_keys_join_the_deletes_in_their_phase() {
+        let mut plan = plan(&changes(&["a/b", "c"], &["d"]), &Rules::new("")).unwrap();
+        plan.delete_also(["a".to_string(), "c".to_string(), "e".to_string()]);
+        assert_eq!(plan.clear, ["a"]);
+        assert_eq!(plan.deletes, ["d", "e"]);
     }
 
     #[test]

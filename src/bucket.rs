@@ -1,0 +1,362 @@
+//! The bucket, through rust-s3: one client (one connection pool) per run,
+//! path-style requests for S3-compatible endpoints, every request retried with
+//! capped exponential backoff and full jitter, every failure named in one line
+//! that carries no secret. S3 error bodies are never shown whole: a
+//! SignatureDoesNotMatch body echoes the canonical request, session token
+//! included, so only its `Code` and `Message` are read.
+
+use std::future::Future;
+use std::io::{Seek, SeekFrom};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use s3::creds::Credentials;
+use s3::error::S3Error;
+use s3::Region;
+use tokio::io::AsyncRead;
+
+use crate::config::Settings;
+use crate::plan::{Headers, Upload};
+
+/// How often and how patiently a request is tried. The defaults give up on a
+/// dead endpoint within about ten seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    pub attempts: u32,
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Retry {
+        Retry {
+            attempts: 5,
+            base: Duration::from_millis(200),
+            cap: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Retry {
+    /// Full jitter: a random wait below the capped exponential bound.
+    fn delay(&self, attempt: u32) -> Duration {
+        let bound = self.base.saturating_mul(1 << attempt.min(16)).min(self.cap);
+        bound.mul_f64(fastrand::f64())
+    }
+}
+
+/// Large files are sent in 8 MiB parts; this many parts of one file are in
+/// flight at once, which bounds memory per upload.
+const PARTS_IN_FLIGHT: usize = 2;
+
+/// A bucket and the way to reach it.
+pub struct Bucket {
+    inner: Box<s3::Bucket>,
+    /// For messages: where the bucket is, e.g. `s3://media at http://127.0.0.1:9000`.
+    place: String,
+    retry: Retry,
+}
+
+impl Bucket {
+    /// Builds the client; sends nothing. Credentials come from the standard
+    /// AWS chain: environment, then profile, then instance metadata.
+    pub fn connect(settings: &Settings) -> Result<Bucket> {
+        let credentials = Credentials::default().map_err(|_| {
+            anyhow!("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
+        })?;
+        let region = match &settings.endpoint {
+            Some(endpoint) => Region::Custom {
+                region: settings.region.clone(),
+                endpoint: endpoint.clone(),
+            },
+            None => settings
+                .region
+                .parse()
+                .with_context(|| format!("region {:?}", settings.region))?,
+        };
+        let mut inner = s3::Bucket::new(&settings.bucket, region, credentials)
+            .with_context(|| format!("bucket {:?}", settings.bucket))?;
+        if settings.endpoint.is_some() {
+            inner = inner.with_path_style();
+        }
+        // Retries are ours (below), with backoff; rust-s3's own would multiply them.
+        s3::set_retries(0);
+        let place = match &settings.endpoint {
+            Some(endpoint) => format!("s3://{} at {endpoint}", settings.bucket),
+            None => format!("s3://{} in {}", settings.bucket, settings.region),
+        };
+        Ok(Bucket {
+            inner,
+            place,
+            retry: Retry::default(),
+        })
+    }
+
+    pub fn with_retry(self, retry: Retry) -> Bucket {
+        Bucket { retry, ..self }
+    }
+
+    /// Where the bucket is, for messages.
+    pub fn place(&self) -> &str {
+        &self.place
+    }
+
+    /// The object's bytes, or `None` when there is no such key.
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let found = self
+            .retried("read", key, || async {
+                match self.inner.get_object(key).await {
+                    Ok(response) => Ok(Some(response.to_vec())),
+                    Err(S3Error::HttpFailWithBody(404, body)) if error_code(&body) == Some("NoSuchKey") => Ok(None),
+                    Err(err) => Err(Attempt::S3(err)),
+                }
+            })
+            .await?;
+        Ok(found)
+    }
+
+    /// Writes a small object from memory. Never given an ACL: only published files are.
+    pub async fn put_bytes(&self, key: &str, body: &[u8], content_type: &str) -> Result<()> {
+        self.retried("write", key, || async {
+            self.inner.put_object_with_content_type(key, body, content_type).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Streams a file (or its gzip) from disk into an object; returns the bytes sent.
+    pub async fn put_file(&self, upload: &Upload) -> Result<u64> {
+        let body = if upload.gzip {
+            Body::Gzipped(gzip(&upload.local).await?)
+        } else {
+            Body::File(&upload.local)
+        };
+        let headers = header_map(&upload.headers)?;
+        self.retried("upload", &upload.key, || async {
+            let mut reader = body.open().await.map_err(Attempt::Local)?;
+            let sent = self
+                .inner
+                .put_object_stream_builder(&upload.key)
+                .with_content_type(&upload.headers.content_type)
+                .with_headers(headers.clone())
+                .with_max_concurrent_chunks(PARTS_IN_FLIGHT)
+                .execute_stream(&mut reader)
+                .await?;
+            Ok(sent.uploaded_bytes() as u64)
+        })
+        .await
+    }
+
+    /// Every key under `prefix`: a listing of the whole prefix, O(bucket),
+    /// made only when the user asks for it (`--full`).
+    pub async fn keys(&self, prefix: &str) -> Result<Vec<String>> {
+        self.retried("list", prefix, || async {
+            let pages = self.inner.list(prefix.to_owned(), None).await?;
+            Ok(pages.into_iter().flat_map(|page| page.contents).map(|object| object.key).collect())
+        })
+        .await
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        self.retried("delete", key, || async {
+            self.inner.delete_object(key).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or runs out of tries.
+    async fn retried<T, F, Fut>(&self, verb: &str, key: &str, mut attempt: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Attempt>>,
+    {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let err = match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(Attempt::Local(err)) => return Err(err),
+                Err(Attempt::S3(err)) => err,
+            };
+            let (transient, why) = self.describe(&err);
+            if !transient || tries >= self.retry.attempts {
+                let after = if tries > 1 { format!(" (after {tries} attempts)") } else { String::new() };
+                return Err(anyhow!("{verb} {key}: {why}{after}"));
+            }
+            let wait = self.retry.delay(tries);
+            tracing::debug!(key, tries, ?wait, "{verb} failed, retrying: {why}");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Whether an error may pass if tried again, and what to tell the user.
+    fn describe(&self, err: &S3Error) -> (bool, String) {
+        let place = &self.place;
+        match err {
+            S3Error::HttpFailWithBody(status, body) => {
+                let code = error_code(body).unwrap_or("");
+                let message = xml_text(body, "Message").unwrap_or("");
+                let transient = matches!(status, 408 | 429 | 500..=599);
+                let why = match (*status, code) {
+                    (404, "NoSuchBucket") => format!("{place}: no such bucket"),
+                    (403, "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "InvalidToken" | "ExpiredToken") => {
+                        format!("{place} rejected the credentials ({code})")
+                    }
+                    (403, _) => format!("{place} denied access ({code}{}{message})", sep(code, message)),
+                    _ => format!("HTTP {status} from {place} ({code}{}{message})", sep(code, message)),
+                };
+                (transient, why)
+            }
+            S3Error::Reqwest(err) => {
+                let transient = err.is_connect() || err.is_timeout() || err.is_request() || err.is_body();
+                (transient, format!("cannot reach {place}: {}", root_cause(err)))
+            }
+            S3Error::Io(err) => (true, format!("talking to {place}: {err}")),
+            S3Error::Credentials(_) => (false, "the AWS credentials could not be loaded".to_owned()),
+            other => (false, other.to_string()),
+        }
+    }
+}
+
+/// How one attempt failed: at S3 (maybe worth retrying) or on this machine (not).
+enum Attempt {
+    S3(S3Error),
+    Local(anyhow::Error),
+}
+
+impl From<S3Error> for Attempt {
+    fn from(err: S3Error) -> Attempt {
+        Attempt::S3(err)
+    }
+}
+
+/// What an upload reads from: the file itself, or its gzip made beforehand.
+enum Body<'a> {
+    File(&'a Path),
+    Gzipped(std::fs::File),
+}
+
+impl Body<'_> {
+    /// A reader at the start of the body, opened anew for every attempt.
+    async fn open(&self) -> Result<Box<dyn AsyncRead + Unpin + Send>> {
+        Ok(match self {
+            Body::File(path) => Box::new(
+                tokio::fs::File::open(path)
+                    .await
+                    .with_context(|| format!("reading {}", path.display()))?,
+            ),
+            Body::Gzipped(file) => {
+                let mut file = file.try_clone()?;
+                file.seek(SeekFrom::Start(0))?;
+                Box::new(tokio::fs::File::from_std(file))
+            }
+        })
+    }
+}
+
+/// Gzips a file into an anonymous temporary file, off the async threads.
+async fn gzip(path: &Path) -> Result<std::fs::File> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || -> Result<std::fs::File> {
+        let mut source = std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?;
+        let mut encoder = flate2::write::GzEncoder::new(tempfile::tempfile()?, flate2::Compression::best());
+        std::io::copy(&mut source, &mut encoder).with_context(|| format!("compressing {}", path.display()))?;
+        Ok(encoder.finish()?)
+    })
+    .await?
+}
+
+fn header_map(headers: &Headers) -> Result<http::HeaderMap> {
+    let mut map = http::HeaderMap::new();
+    let pairs = [
+        ("cache-control", headers.cache_control.as_deref()),
+        ("content-encoding", headers.content_encoding),
+        ("content-disposition", headers.content_disposition.as_deref()),
+        ("content-language", headers.content_language.as_deref()),
+        ("x-amz-acl", headers.acl.as_deref()),
+    ];
+    for (name, value) in pairs {
+        if let Some(value) = value {
+            let value = value.parse().with_context(|| format!("{name}: {value:?} is not a valid header value"))?;
+            map.insert(name, value);
+        }
+    }
+    Ok(map)
+}
+
+fn error_code(body: &str) -> Option<&str> {
+    xml_text(body, "Code")
+}
+
+/// The text of the first `<tag>` of an S3 error document.
+fn xml_text<'a>(body: &'a str, tag: &str) -> Option<&'a str> {
+    let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = body[start..].find(&format!("</{tag}>"))? + start;
+    Some(body[start..end].trim())
+}
+
+fn sep(code: &str, message: &str) -> &'static str {
+    if code.is_empty() || message.is_empty() {
+        ""
+    } else {
+        ": "
+    }
+}
+
+/// The innermost cause of an error ("Connection refused"), which says more
+/// than reqwest's outer "error sending request".
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s3_errors_are_read_for_code_and_message_only() {
+        let body = "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code>\
+            <Message>The signature does not match</Message>\
+            <CanonicalRequest>x-amz-security-token:SECRET</CanonicalRequest></Error>";
+        assert_eq!(error_code(body), Some("SignatureDoesNotMatch"));
+        assert_eq!(xml_text(body, "Message"), Some("The signature does not match"));
+        assert_eq!(xml_text("not xml", "Code"), None);
+    }
+
+    #[test]
+    fn backoff_is_capped_and_jittered() {
+        let retry = Retry::default();
+        for attempt in 1..40 {
+            let bound = retry.base.saturating_mul(1 << attempt.min(16)).min(retry.cap);
+            assert!(retry.delay(attempt) <= bound);
+        }
+        assert!(retry.delay(30) <= retry.cap);
+    }
+
+    #[test]
+    fn headers_become_an_http_header_map() {
+        let headers = Headers {
+            content_type: "text/css".into(),
+            content_encoding: Some("gzip"),
+            cache_control: Some("max-age=60".into()),
+            content_disposition: None,
+            content_language: None,
+            acl: Some("public-read".into()),
+        };
+        let map = header_map(&headers).unwrap();
+        assert_eq!(map.len(), 3);
+        assert_eq!(map["content-encoding"], "gzip");
+        assert_eq!(map["x-amz-acl"], "public-read");
+        let bad = Headers {
+            cache_control: Some("a\nb".into()),
+            ..headers
+        };
+        assert!(header_map(&bad).is_err());
+    }
+}

@@ -1,0 +1,106 @@
+//! The command line as clap parses it. What it means is decided in
+//! `svn2s3::config`; this file only says what may be typed.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+use svn2s3::config::Flags;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "svn2s3",
+    version,
+    about = "Publish a Subversion working copy to S3, pushing only what changed since the last publish"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Publish the working copy's changes since the last publish
+    Publish(PublishArgs),
+    /// Show the published revision, the working copy's revision, and what a publish would do
+    Status(Common),
+}
+
+/// Where to publish from and to, and how to report: shared by every command.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// The working copy, or a folder of one
+    #[arg(value_name = "WC", default_value = ".")]
+    pub wc: PathBuf,
+    /// Read settings from FILE [default: WC/svn2s3.yaml, if it exists]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The bucket to publish to
+    #[arg(long, value_name = "NAME")]
+    pub bucket: Option<String>,
+    /// Put every key under this prefix ("" is the bucket's root)
+    #[arg(long, value_name = "P")]
+    pub prefix: Option<String>,
+    /// An S3-compatible endpoint, reached with path-style requests [env: AWS_ENDPOINT_URL]
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// The bucket's region [env: AWS_REGION] [default: us-east-1]
+    #[arg(long, value_name = "R")]
+    pub region: Option<String>,
+    /// Print the report as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing but errors
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more: -v names each request, -vv shows retries and libraries' logs
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Requests in flight at once [default: 8]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: Option<u16>,
+    /// Also store a gzipped twin of text assets (css/site.css -> css/site.gz.css)
+    #[arg(long)]
+    pub gzip: bool,
+    /// Say what would be uploaded and deleted; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Upload every file, and delete every key under the prefix the tree does not have
+    #[arg(long)]
+    pub full: bool,
+    /// Refuse to publish when more than N objects would be deleted [default: 256]
+    #[arg(long, value_name = "N")]
+    pub max_delete: Option<usize>,
+}
+
+impl Common {
+    pub fn flags(&self) -> Flags {
+        Flags {
+            wc: self.wc.clone(),
+            config: self.config.clone(),
+            bucket: self.bucket.clone(),
+            prefix: self.prefix.clone(),
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone(),
+            ..Flags::default()
+        }
+    }
+}
+
+impl PublishArgs {
+    pub fn flags(&self) -> Flags {
+        Flags {
+            workers: self.workers.map(usize::from),
+            gzip: self.gzip,
+            max_delete: self.max_delete,
+            dry_run: self.dry_run,
+            full: self.full,
+            ..self.common.flags()
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Runs a plan against the bucket: each phase (clear, uploads, deletes) on a
+//! pool of at most `workers` concurrent requests, each phase finished before
+//! the next starts.
+
+use std::sync::Arc;
+
+use anyhow::{anyhow, Result};
+use serde::Serialize;
+use tokio::task::JoinSet;
+
+use crate::bucket::Bucket;
+use crate::plan::{Plan, Upload};
+
+/// One request of a publish that was made (or, in a dry run, would be).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum Done {
+    Upload {
+        key: String,
+        /// Bytes sent; in a dry run, the file's size (`None` for a twin, whose size is not known yet).
+        bytes: Option<u64>,
+        content_type: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        content_encoding: Option<&'static str>,
+    },
+    Delete {
+        key: String,
+    },
+}
+
+impl Done {
+    pub fn planned(upload: &Upload) -> Done {
+        let size = if upload.gzip {
+            None
+        } else {
+            std::fs::metadata(&upload.local).ok().map(|m| m.len())
+        };
+        Done::uploaded(upload, size)
+    }
+
+    fn uploaded(upload: &Upload, bytes: Option<u64>) -> Done {
+        Done::Upload {
+            key: upload.key.clone(),
+            bytes,
+            content_type: upload.headers.content_type.clone(),
+            content_encoding: upload.headers.content_encoding,
+        }
+    }
+}
+
+/// Every request of `plan`, in its order: what was done, or the first failure.
+pub async fn execute(bucket: &Arc<Bucket>, plan: &Plan, workers: usize) -> Result<Vec<Done>> {
+    let mut done = Vec::with_capacity(plan.uploads.len() + plan.delete_count());
+    let deletes = |keys: &[String]| keys.iter().cloned().map(Job::Delete).collect::<Vec<_>>();
+    run_phase(bucket, deletes(&plan.clear), workers, &mut done).await?;
+    run_phase(bucket, plan.uploads.iter().cloned().map(Job::Upload).collect(), workers, &mut done).await?;
+    run_phase(bucket, deletes(&plan.deletes), workers, &mut done).await?;
+    Ok(done)
+}
+
+enum Job {
+    Upload(Upload),
+    Delete(String),
+}
+
+impl Job {
+    async fn run(self, bucket: &Bucket) -> Result<Done> {
+        match self {
+            Job::Upload(upload) => {
+                let bytes = bucket.put_file(&upload).await?;
+                tracing::info!(key = upload.key, bytes, "uploaded");
+                Ok(Done::uploaded(&upload, Some(bytes)))
+            }
+            Job::Delete(key) => {
+                bucket.delete(&key).await?;
+                tracing::info!(key, "deleted");
+                Ok(Done::Delete { key })
+            }
+        }
+    }
+}
+
+/// Runs `jobs` with at most `workers` in flight. After a failure no new job
+/// starts; those in flight finish, and the first failure is returned.
+async fn run_phase(bucket: &Arc<Bucket>, jobs: Vec<Job>, workers: usize, done: &mut Vec<Done>) -> Result<()> {
+    let mut jobs = jobs.into_iter();
+    let mut running = JoinSet::new();
+    let mut failures = Vec::new();
+    loop {
+        while failures.is_empty() && running.len() < workers {
+            let Some(job) = jobs.next() else { break };
+            let bucket = Arc::clone(bucket);
+            running.spawn(async move { job.run(&bucket).await });
+        }
+        match running.join_next().await {
+            None => break,
+            Some(Ok(Ok(finished))) => done.push(finished),
+            Some(Ok(Err(err))) => failures.push(err),
+            Some(Err(join)) => match join.try_into_panic() {
+                Ok(payload) => std::panic::resume_unwind(payload),
+                Err(join) => failures.push(anyhow!(join)),
+            },
+        }
+    }
+    let mut failures = failures.into_iter();
+    match (failures.next(), failures.len()) {
+        (None, _) => Ok(()),
+        (Some(first), 0) => Err(first),
+        (Some(first), more) => Err(first.context(format!("{} requests failed; the first", more + 1))),
+    }
+}

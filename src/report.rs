@@ -1,0 +1,180 @@
+//! What a publish did, for people (`Display`) and for programs (`--json`).
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::plan::Skipped;
+use crate::publish::Done;
+use crate::state::State;
+use crate::svn::Revnum;
+
+/// The outcome of `svn2s3 publish`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Where: `s3://bucket/prefix`.
+    pub target: String,
+    /// The revision published before, if any.
+    pub from: Option<Revnum>,
+    /// The revision the bucket holds now (or would, in a dry run).
+    pub to: Revnum,
+    pub dry_run: bool,
+    pub full: bool,
+    pub uploaded: usize,
+    pub deleted: usize,
+    /// Bytes sent (in a dry run: the size of the files, twins aside).
+    pub bytes: u64,
+    pub seconds: f64,
+    pub skipped: Vec<Skipped>,
+    pub actions: Vec<Done>,
+}
+
+impl Report {
+    pub fn new(target: String, from: Option<Revnum>, to: Revnum, actions: Vec<Done>, skipped: Vec<Skipped>) -> Report {
+        let mut report = Report {
+            target,
+            from,
+            to,
+            dry_run: false,
+            full: false,
+            uploaded: 0,
+            deleted: 0,
+            bytes: 0,
+            seconds: 0.0,
+            skipped,
+            actions,
+        };
+        for action in &report.actions {
+            match action {
+                Done::Upload { bytes, .. } => {
+                    report.uploaded += 1;
+                    report.bytes += bytes.unwrap_or(0);
+                }
+                Done::Delete { .. } => report.deleted += 1,
+            }
+        }
+        report
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let range = match self.from {
+            Some(from) if from == self.to => format!("r{from}"),
+            Some(from) => format!("r{from} -> r{}", self.to),
+            None => format!("r{} (first publish)", self.to),
+        };
+        if self.dry_run {
+            for action in &self.actions {
+                match action {
+                    Done::Upload { key, .. } => writeln!(f, "upload {key}")?,
+                    Done::Delete { key } => writeln!(f, "delete {key}")?,
+                }
+            }
+        }
+        for skipped in &self.skipped {
+            writeln!(f, "skipped {}: {}", skipped.path, skipped.reason)?;
+        }
+        let verb = if self.dry_run { "would publish" } else { "published" };
+        let full = if self.full { " in full" } else { "" };
+        write!(
+            f,
+            "{verb} {range} to {}{full}: {} uploaded ({}), {} deleted",
+            self.target,
+            self.uploaded,
+            human_bytes(self.bytes),
+            self.deleted
+        )?;
+        if !self.skipped.is_empty() {
+            write!(f, ", {} skipped", self.skipped.len())?;
+        }
+        if !self.dry_run {
+            write!(f, " in {:.2} s", self.seconds)?;
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of `svn2s3 status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub target: String,
+    /// The state object, if anything was published.
+    pub published: Option<State>,
+    pub working_copy: Revnum,
+    /// What `publish` would do now.
+    pub pending_uploads: usize,
+    pub pending_deletes: usize,
+}
+
+impl fmt::Display for StatusReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.published {
+            Some(state) => writeln!(
+                f,
+                "published:    r{} of ^/{} at {}, {}",
+                state.revision, state.path, self.target, state.published_at
+            )?,
+            None => writeln!(f, "published:    nothing yet at {}", self.target)?,
+        }
+        writeln!(f, "working copy: r{}", self.working_copy)?;
+        write!(
+            f,
+            "pending:      {} uploads, {} deletes",
+            self.pending_uploads, self.pending_deletes
+        )
+    }
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64;
+    let mut unit = "B";
+    for next in UNITS {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        unit = next;
+    }
+    format!("{value:.1} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_read_as_people_read_them() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(5 * 1024 * 1024 * 1024), "5.0 GiB");
+    }
+
+    #[test]
+    fn the_summary_counts_what_was_done() {
+        let actions = vec![
+            Done::Upload {
+                key: "a.css".into(),
+                bytes: Some(2048),
+                content_type: "text/css".into(),
+                content_encoding: None,
+            },
+            Done::Delete { key: "b.png".into() },
+        ];
+        let mut report = Report::new("s3://b/p/".into(), Some(3), 5, actions, Vec::new());
+        report.seconds = 0.25;
+        assert_eq!((report.uploaded, report.deleted, report.bytes), (1, 1, 2048));
+        assert_eq!(
+            report.to_string(),
+            "published r3 -> r5 to s3://b/p/: 1 uploaded (2.0 KiB), 1 deleted in 0.25 s"
+        );
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["actions"][0]["action"], "upload");
+        assert_eq!(json["actions"][1]["key"], "b.png");
+    }
+}
