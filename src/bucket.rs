@@ -108,7 +108,11 @@ impl Bucket {
             .retried("read", key, || async {
                 match self.inner.get_object(key).await {
                     Ok(response) => Ok(Some(response.to_vec())),
-                    Err(S3Error::HttpFailWithBody(404, body)) if error_code(&body) == Some("NoSuchKey") => Ok(None),
+                    Err(S3Error::HttpFailWithBody(404, body))
+                        if error_code(&body) == Some("NoSuchKey") =>
+                    {
+                        Ok(None)
+                    }
                     Err(err) => Err(Attempt::S3(err)),
                 }
             })
@@ -119,7 +123,9 @@ impl Bucket {
     /// Writes a small object from memory. Never given an ACL: only published files are.
     pub async fn put_bytes(&self, key: &str, body: &[u8], content_type: &str) -> Result<()> {
         self.retried("write", key, || async {
-            self.inner.put_object_with_content_type(key, body, content_type).await?;
+            self.inner
+                .put_object_with_content_type(key, body, content_type)
+                .await?;
             Ok(())
         })
         .await
@@ -153,7 +159,11 @@ impl Bucket {
     pub async fn keys(&self, prefix: &str) -> Result<Vec<String>> {
         self.retried("list", prefix, || async {
             let pages = self.inner.list(prefix.to_owned(), None).await?;
-            Ok(pages.into_iter().flat_map(|page| page.contents).map(|object| object.key).collect())
+            Ok(pages
+                .into_iter()
+                .flat_map(|page| page.contents)
+                .map(|object| object.key)
+                .collect())
         })
         .await
     }
@@ -182,7 +192,11 @@ impl Bucket {
             };
             let (transient, why) = self.describe(&err);
             if !transient || tries >= self.retry.attempts {
-                let after = if tries > 1 { format!(" (after {tries} attempts)") } else { String::new() };
+                let after = if tries > 1 {
+                    format!(" (after {tries} attempts)")
+                } else {
+                    String::new()
+                };
                 return Err(anyhow!("{verb} {key}: {why}{after}"));
             }
             let wait = self.retry.delay(tries);
@@ -201,20 +215,38 @@ impl Bucket {
                 let transient = matches!(status, 408 | 429 | 500..=599);
                 let why = match (*status, code) {
                     (404, "NoSuchBucket") => format!("{place}: no such bucket"),
-                    (403, "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "InvalidToken" | "ExpiredToken") => {
+                    (
+                        403,
+                        "InvalidAccessKeyId"
+                        | "SignatureDoesNotMatch"
+                        | "InvalidToken"
+                        | "ExpiredToken",
+                    ) => {
                         format!("{place} rejected the credentials ({code})")
                     }
-                    (403, _) => format!("{place} denied access ({code}{}{message})", sep(code, message)),
-                    _ => format!("HTTP {status} from {place} ({code}{}{message})", sep(code, message)),
+                    (403, _) => format!(
+                        "{place} denied access ({code}{}{message})",
+                        sep(code, message)
+                    ),
+                    _ => format!(
+                        "HTTP {status} from {place} ({code}{}{message})",
+                        sep(code, message)
+                    ),
                 };
                 (transient, why)
             }
             S3Error::Reqwest(err) => {
-                let transient = err.is_connect() || err.is_timeout() || err.is_request() || err.is_body();
-                (transient, format!("cannot reach {place}: {}", root_cause(err)))
+                let transient =
+                    err.is_connect() || err.is_timeout() || err.is_request() || err.is_body();
+                (
+                    transient,
+                    format!("cannot reach {place}: {}", root_cause(err)),
+                )
             }
             S3Error::Io(err) => (true, format!("talking to {place}: {err}")),
-            S3Error::Credentials(_) => (false, "the AWS credentials could not be loaded".to_owned()),
+            S3Error::Credentials(_) => {
+                (false, "the AWS credentials could not be loaded".to_owned())
+            }
             other => (false, other.to_string()),
         }
     }
@@ -260,9 +292,12 @@ impl Body<'_> {
 async fn gzip(path: &Path) -> Result<std::fs::File> {
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || -> Result<std::fs::File> {
-        let mut source = std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?;
-        let mut encoder = flate2::write::GzEncoder::new(tempfile::tempfile()?, flate2::Compression::best());
-        std::io::copy(&mut source, &mut encoder).with_context(|| format!("compressing {}", path.display()))?;
+        let mut source =
+            std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?;
+        let mut encoder =
+            flate2::write::GzEncoder::new(tempfile::tempfile()?, flate2::Compression::best());
+        std::io::copy(&mut source, &mut encoder)
+            .with_context(|| format!("compressing {}", path.display()))?;
         Ok(encoder.finish()?)
     })
     .await?
@@ -273,13 +308,18 @@ fn header_map(headers: &Headers) -> Result<http::HeaderMap> {
     let pairs = [
         ("cache-control", headers.cache_control.as_deref()),
         ("content-encoding", headers.content_encoding),
-        ("content-disposition", headers.content_disposition.as_deref()),
+        (
+            "content-disposition",
+            headers.content_disposition.as_deref(),
+        ),
         ("content-language", headers.content_language.as_deref()),
         ("x-amz-acl", headers.acl.as_deref()),
     ];
     for (name, value) in pairs {
         if let Some(value) = value {
-            let value = value.parse().with_context(|| format!("{name}: {value:?} is not a valid header value"))?;
+            let value = value
+                .parse()
+                .with_context(|| format!("{name}: {value:?} is not a valid header value"))?;
             map.insert(name, value);
         }
     }
@@ -325,7 +365,10 @@ mod tests {
             <Message>The signature does not match</Message>\
             <CanonicalRequest>x-amz-security-token:SECRET</CanonicalRequest></Error>";
         assert_eq!(error_code(body), Some("SignatureDoesNotMatch"));
-        assert_eq!(xml_text(body, "Message"), Some("The signature does not match"));
+        assert_eq!(
+            xml_text(body, "Message"),
+            Some("The signature does not match")
+        );
         assert_eq!(xml_text("not xml", "Code"), None);
     }
 
@@ -333,7 +376,10 @@ mod tests {
     fn backoff_is_capped_and_jittered() {
         let retry = Retry::default();
         for attempt in 1..40 {
-            let bound = retry.base.saturating_mul(1 << attempt.min(16)).min(retry.cap);
+            let bound = retry
+                .base
+                .saturating_mul(1 << attempt.min(16))
+                .min(retry.cap);
             assert!(retry.delay(attempt) <= bound);
         }
         assert!(retry.delay(30) <= retry.cap);

@@ -85,15 +85,15 @@ impl Settings {
             None => key.to_owned(),
         };
 
-        let bucket = flags
-            .bucket
-            .clone()
-            .or(file.bucket)
-            .ok_or_else(|| anyhow!("no bucket given: use --bucket or `bucket:` in {CONFIG_FILE}"))?;
+        let bucket = flags.bucket.clone().or(file.bucket).ok_or_else(|| {
+            anyhow!("no bucket given: use --bucket or `bucket:` in {CONFIG_FILE}")
+        })?;
         check_bucket(&bucket)?;
         let endpoint = match (&flags.endpoint, file.endpoint) {
             (Some(flag), _) => Some(check_endpoint(flag).context("--endpoint")?),
-            (None, Some(value)) => Some(check_endpoint(&value).with_context(|| from_file("endpoint"))?),
+            (None, Some(value)) => {
+                Some(check_endpoint(&value).with_context(|| from_file("endpoint"))?)
+            }
             (None, None) => env("AWS_ENDPOINT_URL")
                 .map(|value| check_endpoint(&value).context("AWS_ENDPOINT_URL"))
                 .transpose()?,
@@ -108,21 +108,36 @@ impl Settings {
         if region.trim().is_empty() {
             bail!("the region is empty");
         }
-        let prefix = normalize_prefix(flags.prefix.as_deref().or(file.prefix.as_deref()).unwrap_or(""))?;
-        let source = file.source.map(|s| check_source(&s).with_context(|| from_file("source"))).transpose()?;
+        let prefix = normalize_prefix(
+            flags
+                .prefix
+                .as_deref()
+                .or(file.prefix.as_deref())
+                .unwrap_or(""),
+        )?;
+        let source = file
+            .source
+            .map(|s| check_source(&s).with_context(|| from_file("source")))
+            .transpose()?;
         let workers = flags.workers.or(file.workers).unwrap_or(DEFAULT_WORKERS);
         if workers == 0 {
             bail!("workers must be at least 1");
         }
         if let Some(acl) = &file.acl {
             if !CANNED_ACLS.contains(&acl.as_str()) {
-                bail!("{}: {acl:?} is not a canned ACL (one of {})", from_file("acl"), CANNED_ACLS.join(", "));
+                bail!(
+                    "{}: {acl:?} is not a canned ACL (one of {})",
+                    from_file("acl"),
+                    CANNED_ACLS.join(", ")
+                );
             }
         }
 
         let gzip_file = file.gzip.unwrap_or_default();
         let gzip = if flags.gzip || gzip_file.enabled {
-            let patterns = gzip_file.patterns.unwrap_or_else(|| DEFAULT_GZIP.iter().map(|p| p.to_string()).collect());
+            let patterns = gzip_file
+                .patterns
+                .unwrap_or_else(|| DEFAULT_GZIP.iter().map(|p| p.to_string()).collect());
             Some(Globs::new(&patterns).with_context(|| from_file("gzip.patterns"))?)
         } else {
             None
@@ -134,7 +149,8 @@ impl Settings {
             .enumerate()
             .map(|(i, rule)| {
                 Ok(HeaderRule {
-                    pattern: Globs::new(&[rule.pattern]).with_context(|| from_file(&format!("headers[{i}].match")))?,
+                    pattern: Globs::new(&[rule.pattern])
+                        .with_context(|| from_file(&format!("headers[{i}].match")))?,
                     cache_control: rule.cache_control,
                     content_disposition: rule.content_disposition,
                     content_language: rule.content_language,
@@ -156,7 +172,10 @@ impl Settings {
                 acl: file.acl,
             },
             workers,
-            max_delete: flags.max_delete.or(file.max_delete).unwrap_or(DEFAULT_MAX_DELETE),
+            max_delete: flags
+                .max_delete
+                .or(file.max_delete)
+                .unwrap_or(DEFAULT_MAX_DELETE),
             dry_run: flags.dry_run,
             full: flags.full,
         })
@@ -221,7 +240,8 @@ struct HeaderConfig {
 
 impl ConfigFile {
     fn read(path: &Path) -> Result<ConfigFile> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::parse(&text, path)
     }
 
@@ -239,7 +259,12 @@ impl ConfigFile {
                 Some(at) => {
                     // serde_yaml appends " at line L column C"; say it once, up front.
                     let message = message.split(" at line ").next().unwrap_or(&message);
-                    anyhow!("{}:{}:{}: {message}", path.display(), at.line(), at.column())
+                    anyhow!(
+                        "{}:{}:{}: {message}",
+                        path.display(),
+                        at.line(),
+                        at.column()
+                    )
                 }
                 None => anyhow!("{}: {message}", path.display()),
             }
@@ -285,8 +310,15 @@ fn normalize_prefix(prefix: &str) -> Result<String> {
 }
 
 fn check_source(source: &Path) -> Result<PathBuf> {
-    if source.is_absolute() || source.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
-        bail!("{} must be a folder inside the working copy", source.display());
+    if source.is_absolute()
+        || source
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        bail!(
+            "{} must be a folder inside the working copy",
+            source.display()
+        );
     }
     Ok(source.to_path_buf())
 }
@@ -303,8 +335,13 @@ mod tests {
             wc: dir.path().to_path_buf(),
             ..flags
         };
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Settings::load(&flags, |key| env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::load(&flags, |key| {
+            env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        })
     }
 
     fn message(result: Result<Settings>) -> String {
@@ -338,20 +375,31 @@ max_delete: 10
         assert_eq!(s.source, Some(PathBuf::from("media")));
         assert_eq!((s.workers, s.max_delete), (4, 10));
         assert_eq!(s.rules.gzip.unwrap().patterns(), ["*.css", "*.js"]);
-        assert_eq!(s.rules.headers[0].cache_control.as_deref(), Some("public, max-age=31536000"));
+        assert_eq!(
+            s.rules.headers[0].cache_control.as_deref(),
+            Some("public, max-age=31536000")
+        );
         assert_eq!(s.rules.acl.as_deref(), Some("public-read"));
         assert!(s.rules.exclude.is_match("drafts/a/b.html"));
     }
 
     #[test]
     fn flags_win_over_the_file_and_the_file_over_the_environment() {
-        let env = [("AWS_REGION", "ap-south-1"), ("AWS_ENDPOINT_URL", "http://env:1")];
+        let env = [
+            ("AWS_REGION", "ap-south-1"),
+            ("AWS_ENDPOINT_URL", "http://env:1"),
+        ];
         let flags = Flags {
             bucket: Some("flag-bucket".into()),
             workers: Some(3),
             ..Flags::default()
         };
-        let s = load("bucket: file-bucket\nregion: eu-west-1\nworkers: 5\n", flags, &env).unwrap();
+        let s = load(
+            "bucket: file-bucket\nregion: eu-west-1\nworkers: 5\n",
+            flags,
+            &env,
+        )
+        .unwrap();
         assert_eq!((s.bucket.as_str(), s.workers), ("flag-bucket", 3));
         assert_eq!(s.region, "eu-west-1");
         assert_eq!(s.endpoint.as_deref(), Some("http://env:1"));
@@ -361,8 +409,19 @@ max_delete: 10
 
     #[test]
     fn defaults_apply_when_nothing_is_said() {
-        let s = load("bucket: b\n", Flags { gzip: true, ..Flags::default() }, &[]).unwrap();
-        assert_eq!((s.workers, s.max_delete, s.region.as_str()), (8, 256, "us-east-1"));
+        let s = load(
+            "bucket: b\n",
+            Flags {
+                gzip: true,
+                ..Flags::default()
+            },
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            (s.workers, s.max_delete, s.region.as_str()),
+            (8, 256, "us-east-1")
+        );
         assert_eq!(s.rules.prefix, "");
         assert_eq!(s.rules.gzip.unwrap().patterns(), DEFAULT_GZIP);
     }
@@ -370,28 +429,61 @@ max_delete: 10
     #[test]
     fn unknown_keys_are_named_with_file_line_and_column() {
         let err = message(load("bucket: b\nbukcet: c\n", Flags::default(), &[]));
-        assert!(err.contains("svn2s3.yaml:2:1: unknown field `bukcet`"), "{err}");
+        assert!(
+            err.contains("svn2s3.yaml:2:1: unknown field `bukcet`"),
+            "{err}"
+        );
         assert!(!err.contains(" at line "), "{err}");
     }
 
     #[test]
     fn wrong_types_and_bad_yaml_are_named_with_their_position() {
         let err = message(load("bucket: b\nworkers: many\n", Flags::default(), &[]));
-        assert!(err.contains("svn2s3.yaml:2:10: workers: invalid type"), "{err}");
+        assert!(
+            err.contains("svn2s3.yaml:2:10: workers: invalid type"),
+            "{err}"
+        );
         let err = message(load("bucket: b\nprefix: \"open\n", Flags::default(), &[]));
-        assert!(err.contains("svn2s3.yaml:3:1: found unexpected end of stream"), "{err}");
+        assert!(
+            err.contains("svn2s3.yaml:3:1: found unexpected end of stream"),
+            "{err}"
+        );
     }
 
     #[test]
     fn bad_values_are_refused_with_the_setting_named() {
         assert!(message(load("", Flags::default(), &[])).contains("no bucket given"));
-        assert!(message(load("bucket: ''\n", Flags::default(), &[])).contains("bucket name is empty"));
-        assert!(message(load("bucket: b\nendpoint: not a url\n", Flags::default(), &[])).contains("endpoint: \"not a url\" is not a URL"));
-        assert!(message(load("bucket: b\nendpoint: ftp://x\n", Flags::default(), &[])).contains("not an http:// or https:// URL"));
-        assert!(message(load("bucket: b\nworkers: 0\n", Flags::default(), &[])).contains("workers must be at least 1"));
-        assert!(message(load("bucket: b\nacl: public\n", Flags::default(), &[])).contains("not a canned ACL"));
-        assert!(message(load("bucket: b\nsource: ../x\n", Flags::default(), &[])).contains("source: ../x must be a folder inside"));
-        assert!(message(load("bucket: b\nexclude: ['a[']\n", Flags::default(), &[])).contains("exclude"));
+        assert!(
+            message(load("bucket: ''\n", Flags::default(), &[])).contains("bucket name is empty")
+        );
+        assert!(message(load(
+            "bucket: b\nendpoint: not a url\n",
+            Flags::default(),
+            &[]
+        ))
+        .contains("endpoint: \"not a url\" is not a URL"));
+        assert!(message(load(
+            "bucket: b\nendpoint: ftp://x\n",
+            Flags::default(),
+            &[]
+        ))
+        .contains("not an http:// or https:// URL"));
+        assert!(
+            message(load("bucket: b\nworkers: 0\n", Flags::default(), &[]))
+                .contains("workers must be at least 1")
+        );
+        assert!(
+            message(load("bucket: b\nacl: public\n", Flags::default(), &[]))
+                .contains("not a canned ACL")
+        );
+        assert!(
+            message(load("bucket: b\nsource: ../x\n", Flags::default(), &[]))
+                .contains("source: ../x must be a folder inside")
+        );
+        assert!(
+            message(load("bucket: b\nexclude: ['a[']\n", Flags::default(), &[]))
+                .contains("exclude")
+        );
     }
 
     #[test]

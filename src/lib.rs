@@ -33,7 +33,9 @@ use crate::wc::WorkingCopy;
 /// still names the last complete one, and the same command finishes the job.
 /// Every other error happened before anything was written.
 #[derive(Debug, thiserror::Error)]
-#[error("publish incomplete, the bucket's state is unchanged; run the same command again to finish")]
+#[error(
+    "publish incomplete, the bucket's state is unchanged; run the same command again to finish"
+)]
 pub struct Incomplete;
 
 /// Publishes the working copy of `settings` and reports what was done.
@@ -49,7 +51,12 @@ pub fn publish(settings: &Settings) -> Result<Report> {
             .iter()
             .map(|key| Done::Delete { key: key.clone() })
             .chain(run.plan.uploads.iter().map(Done::planned))
-            .chain(run.plan.deletes.iter().map(|key| Done::Delete { key: key.clone() }))
+            .chain(
+                run.plan
+                    .deletes
+                    .iter()
+                    .map(|key| Done::Delete { key: key.clone() }),
+            )
             .collect()
     } else if run.plan.is_empty() && from == Some(to) {
         Vec::new()
@@ -60,7 +67,10 @@ pub fn publish(settings: &Settings) -> Result<Report> {
             .context(Incomplete)?;
         let state = State::of(&run.wc).to_yaml();
         run.runtime
-            .block_on(run.bucket.put_bytes(&run.state_key, state.as_bytes(), "application/yaml"))
+            .block_on(
+                run.bucket
+                    .put_bytes(&run.state_key, state.as_bytes(), "application/yaml"),
+            )
             .context(Incomplete)?;
         done
     };

@@ -22,7 +22,11 @@ impl Globs {
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Globs, globset::Error> {
         let mut set = GlobSetBuilder::new();
         for pattern in patterns {
-            set.add(GlobBuilder::new(pattern.as_ref()).literal_separator(false).build()?);
+            set.add(
+                GlobBuilder::new(pattern.as_ref())
+                    .literal_separator(false)
+                    .build()?,
+            );
         }
         Ok(Globs {
             set: set.build()?,
@@ -190,7 +194,11 @@ pub enum PlanError {
 /// Turns a changeset into the requests that publish it.
 pub fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError> {
     let mut uploads = Vec::new();
-    for file in changes.uploads.iter().filter(|f| !rules.exclude.is_match(&f.path)) {
+    for file in changes
+        .uploads
+        .iter()
+        .filter(|f| !rules.exclude.is_match(&f.path))
+    {
         let headers = headers_for(file, rules);
         if rules.twins(&file.path) {
             uploads.push(Upload {
@@ -212,8 +220,15 @@ pub fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError> {
     }
     uploads.sort_by(|a, b| a.key.cmp(&b.key));
 
-    let plain: BTreeSet<&str> = uploads.iter().filter(|u| !u.gzip).map(|u| u.key.as_str()).collect();
-    if let Some(twin) = uploads.iter().find(|u| u.gzip && plain.contains(u.key.as_str())) {
+    let plain: BTreeSet<&str> = uploads
+        .iter()
+        .filter(|u| !u.gzip)
+        .map(|u| u.key.as_str())
+        .collect();
+    if let Some(twin) = uploads
+        .iter()
+        .find(|u| u.gzip && plain.contains(u.key.as_str()))
+    {
         let path = changes
             .uploads
             .iter()
@@ -226,7 +241,11 @@ pub fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError> {
     }
 
     let mut gone = BTreeSet::new();
-    for path in changes.deletes.iter().filter(|p| !rules.exclude.is_match(p)) {
+    for path in changes
+        .deletes
+        .iter()
+        .filter(|p| !rules.exclude.is_match(p))
+    {
         gone.insert(key(rules, path)?);
         if rules.twins(path) {
             gone.insert(key(rules, &twin_path(path))?);
@@ -245,7 +264,10 @@ pub fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError> {
 /// folder of the same name (`a` and `a/b`), so `key` must go first.
 fn blocks_upload(key: &str, uploaded: &BTreeSet<&str>) -> bool {
     let folder = format!("{key}/");
-    let under = uploaded.range(folder.as_str()..).next().is_some_and(|k| k.starts_with(&folder));
+    let under = uploaded
+        .range(folder.as_str()..)
+        .next()
+        .is_some_and(|k| k.starts_with(&folder));
     let above = key
         .match_indices('/')
         .any(|(at, _)| uploaded.contains(&key[..at]));
@@ -282,9 +304,16 @@ fn headers_for(file: &File, rules: &Rules) -> Headers {
     let content_type = file
         .mime_type
         .clone()
-        .or_else(|| mime_guess::from_path(&file.path).first_raw().map(str::to_owned))
+        .or_else(|| {
+            mime_guess::from_path(&file.path)
+                .first_raw()
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| "application/octet-stream".to_owned());
-    let rule = rules.headers.iter().find(|rule| rule.pattern.is_match(&file.path));
+    let rule = rules
+        .headers
+        .iter()
+        .find(|rule| rule.pattern.is_match(&file.path));
     Headers {
         content_type,
         content_encoding: None,
@@ -328,8 +357,15 @@ mod tests {
 
     #[test]
     fn keys_are_the_prefix_then_the_path() {
-        let plan = plan(&changes(&["css/site.css", "a b+c%d#e?f&g.txt"], &["old.png"]), &Rules::new("static/")).unwrap();
-        assert_eq!(keys(&plan), ["static/a b+c%d#e?f&g.txt", "static/css/site.css"]);
+        let plan = plan(
+            &changes(&["css/site.css", "a b+c%d#e?f&g.txt"], &["old.png"]),
+            &Rules::new("static/"),
+        )
+        .unwrap();
+        assert_eq!(
+            keys(&plan),
+            ["static/a b+c%d#e?f&g.txt", "static/css/site.css"]
+        );
         assert_eq!(plan.deletes, ["static/old.png"]);
         assert!(plan.clear.is_empty());
     }
@@ -352,8 +388,15 @@ mod tests {
 
     #[test]
     fn matching_files_get_a_gzip_twin_with_the_same_headers() {
-        let plan = plan(&changes(&["css/site.css", "img/a.png"], &[]), &gzip(&["*.css"])).unwrap();
-        assert_eq!(keys(&plan), ["css/site.css", "css/site.gz.css", "img/a.png"]);
+        let plan = plan(
+            &changes(&["css/site.css", "img/a.png"], &[]),
+            &gzip(&["*.css"]),
+        )
+        .unwrap();
+        assert_eq!(
+            keys(&plan),
+            ["css/site.css", "css/site.gz.css", "img/a.png"]
+        );
         let (plain, twin) = (&plan.uploads[0], &plan.uploads[1]);
         assert!(twin.gzip && !plain.gzip);
         assert_eq!(twin.local, plain.local);
@@ -371,8 +414,15 @@ mod tests {
 
     #[test]
     fn a_twin_that_is_also_a_file_of_the_tree_is_an_error() {
-        let err = plan(&changes(&["site.css", "site.gz.css"], &[]), &gzip(&["*.css"])).unwrap_err();
-        assert!(matches!(err, PlanError::TwinCollides { ref key, .. } if key == "site.gz.css"), "{err}");
+        let err = plan(
+            &changes(&["site.css", "site.gz.css"], &[]),
+            &gzip(&["*.css"]),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, PlanError::TwinCollides { ref key, .. } if key == "site.gz.css"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -384,7 +434,11 @@ mod tests {
             ..Default::default()
         };
         let plan = plan(&changes, &Rules::new("")).unwrap();
-        let types: Vec<_> = plan.uploads.iter().map(|u| (u.key.as_str(), u.headers.content_type.as_str())).collect();
+        let types: Vec<_> = plan
+            .uploads
+            .iter()
+            .map(|u| (u.key.as_str(), u.headers.content_type.as_str()))
+            .collect();
         assert_eq!(
             types,
             [
@@ -417,11 +471,23 @@ mod tests {
             ..Rules::new("")
         };
         let plan = plan(&changes(&["a/site.css", "b.html"], &[]), &rules).unwrap();
-        assert_eq!(plan.uploads[0].headers.cache_control.as_deref(), Some("max-age=1"));
+        assert_eq!(
+            plan.uploads[0].headers.cache_control.as_deref(),
+            Some("max-age=1")
+        );
         assert_eq!(plan.uploads[0].headers.content_disposition, None);
-        assert_eq!(plan.uploads[1].headers.cache_control.as_deref(), Some("no-cache"));
-        assert_eq!(plan.uploads[1].headers.content_disposition.as_deref(), Some("inline"));
-        assert!(plan.uploads.iter().all(|u| u.headers.acl.as_deref() == Some("public-read")));
+        assert_eq!(
+            plan.uploads[1].headers.cache_control.as_deref(),
+            Some("no-cache")
+        );
+        assert_eq!(
+            plan.uploads[1].headers.content_disposition.as_deref(),
+            Some("inline")
+        );
+        assert!(plan
+            .uploads
+            .iter()
+            .all(|u| u.headers.acl.as_deref() == Some("public-read")));
     }
 
     #[test]
@@ -430,7 +496,14 @@ mod tests {
             exclude: Globs::new(&["*.psd", "drafts/**"]).unwrap(),
             ..Rules::new("")
         };
-        let plan = plan(&changes(&["art/x.psd", "drafts/a/b.html", "ok.html"], &["drafts/old.txt", "y.psd", "gone.txt"]), &rules).unwrap();
+        let plan = plan(
+            &changes(
+                &["art/x.psd", "drafts/a/b.html", "ok.html"],
+                &["drafts/old.txt", "y.psd", "gone.txt"],
+            ),
+            &rules,
+        )
+        .unwrap();
         assert_eq!(keys(&plan), ["ok.html"]);
         assert_eq!(plan.deletes, ["gone.txt"]);
     }
@@ -444,14 +517,22 @@ mod tests {
 
     #[test]
     fn a_file_replaced_by_a_folder_is_deleted_before_the_uploads() {
-        let plan = plan(&changes(&["top/z", "other"], &["top", "unrelated"]), &Rules::new("p/")).unwrap();
+        let plan = plan(
+            &changes(&["top/z", "other"], &["top", "unrelated"]),
+            &Rules::new("p/"),
+        )
+        .unwrap();
         assert_eq!(plan.clear, ["p/top"]);
         assert_eq!(plan.deletes, ["p/unrelated"]);
     }
 
     #[test]
     fn a_folder_replaced_by_a_file_is_deleted_before_the_uploads() {
-        let plan = plan(&changes(&["top"], &["top/z", "top/y/x", "topper"]), &Rules::new("")).unwrap();
+        let plan = plan(
+            &changes(&["top"], &["top/z", "top/y/x", "topper"]),
+            &Rules::new(""),
+        )
+        .unwrap();
         assert_eq!(plan.clear, ["top/y/x", "top/z"]);
         assert_eq!(plan.deletes, ["topper"]);
         assert_eq!(plan.delete_count(), 3);
@@ -470,7 +551,10 @@ mod tests {
         let long = "é".repeat(512); // 1,024 bytes
         assert!(plan(&changes(&[&long], &[]), &Rules::new("")).is_ok());
         let err = plan(&changes(&[&long], &[]), &Rules::new("p/")).unwrap_err();
-        assert!(matches!(err, PlanError::KeyTooLong { bytes: 1026, .. }), "{err}");
+        assert!(
+            matches!(err, PlanError::KeyTooLong { bytes: 1026, .. }),
+            "{err}"
+        );
     }
 
     #[test]

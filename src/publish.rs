@@ -53,7 +53,13 @@ pub async fn execute(bucket: &Arc<Bucket>, plan: &Plan, workers: usize) -> Resul
     let mut done = Vec::with_capacity(plan.uploads.len() + plan.delete_count());
     let deletes = |keys: &[String]| keys.iter().cloned().map(Job::Delete).collect::<Vec<_>>();
     run_phase(bucket, deletes(&plan.clear), workers, &mut done).await?;
-    run_phase(bucket, plan.uploads.iter().cloned().map(Job::Upload).collect(), workers, &mut done).await?;
+    run_phase(
+        bucket,
+        plan.uploads.iter().cloned().map(Job::Upload).collect(),
+        workers,
+        &mut done,
+    )
+    .await?;
     run_phase(bucket, deletes(&plan.deletes), workers, &mut done).await?;
     Ok(done)
 }
@@ -82,7 +88,12 @@ impl Job {
 
 /// Runs `jobs` with at most `workers` in flight. After a failure no new job
 /// starts; those in flight finish, and the first failure is returned.
-async fn run_phase(bucket: &Arc<Bucket>, jobs: Vec<Job>, workers: usize, done: &mut Vec<Done>) -> Result<()> {
+async fn run_phase(
+    bucket: &Arc<Bucket>,
+    jobs: Vec<Job>,
+    workers: usize,
+    done: &mut Vec<Done>,
+) -> Result<()> {
     let mut jobs = jobs.into_iter();
     let mut running = JoinSet::new();
     let mut failures = Vec::new();
@@ -106,6 +117,8 @@ async fn run_phase(bucket: &Arc<Bucket>, jobs: Vec<Job>, workers: usize, done: &
     match (failures.next(), failures.len()) {
         (None, _) => Ok(()),
         (Some(first), 0) => Err(first),
-        (Some(first), more) => Err(first.context(format!("{} requests failed; the first", more + 1))),
+        (Some(first), more) => {
+            Err(first.context(format!("{} requests failed; the first", more + 1)))
+        }
     }
 }

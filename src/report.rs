@@ -30,7 +30,13 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(target: String, from: Option<Revnum>, to: Revnum, actions: Vec<Done>, skipped: Vec<Skipped>) -> Report {
+    pub fn new(
+        target: String,
+        from: Option<Revnum>,
+        to: Revnum,
+        actions: Vec<Done>,
+        skipped: Vec<Skipped>,
+    ) -> Report {
         let mut report = Report {
             target,
             from,
@@ -75,7 +81,11 @@ impl fmt::Display for Report {
         for skipped in &self.skipped {
             writeln!(f, "skipped {}: {}", skipped.path, skipped.reason)?;
         }
-        let verb = if self.dry_run { "would publish" } else { "published" };
+        let verb = if self.dry_run {
+            "would publish"
+        } else {
+            "published"
+        };
         let full = if self.full { " in full" } else { "" };
         write!(
             f,
@@ -164,11 +174,16 @@ mod tests {
                 content_type: "text/css".into(),
                 content_encoding: None,
             },
-            Done::Delete { key: "b.png".into() },
+            Done::Delete {
+                key: "b.png".into(),
+            },
         ];
         let mut report = Report::new("s3://b/p/".into(), Some(3), 5, actions, Vec::new());
         report.seconds = 0.25;
-        assert_eq!((report.uploaded, report.deleted, report.bytes), (1, 1, 2048));
+        assert_eq!(
+            (report.uploaded, report.deleted, report.bytes),
+            (1, 1, 2048)
+        );
         assert_eq!(
             report.to_string(),
             "published r3 -> r5 to s3://b/p/: 1 uploaded (2.0 KiB), 1 deleted in 0.25 s"

@@ -35,7 +35,9 @@ impl State {
             uuid: wc.uuid().to_owned(),
             path: wc.repos_path().to_owned(),
             revision: wc.revision(),
-            published_at: now.format(&Rfc3339).unwrap_or_else(|_| now.unix_timestamp().to_string()),
+            published_at: now
+                .format(&Rfc3339)
+                .unwrap_or_else(|_| now.unix_timestamp().to_string()),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
@@ -45,7 +47,8 @@ impl State {
     }
 
     pub fn parse(bytes: &[u8], key: &str) -> Result<State> {
-        serde_yaml::from_slice(bytes).with_context(|| format!("the state object {key} is not svn2s3's"))
+        serde_yaml::from_slice(bytes)
+            .with_context(|| format!("the state object {key} is not svn2s3's"))
     }
 
     pub fn to_yaml(&self) -> String {

@@ -91,6 +91,7 @@ fn initialize() -> Result<(), SvnError> {
     INIT.get_or_init(|| {
         // SAFETY: called once, before any other APR or svn function.
         unsafe {
+            use_utf8_file_names();
             if ffi::apr_initialize() != ffi::APR_SUCCESS as i32 {
                 return Err(SvnError::new("could not initialise APR"));
             }
@@ -100,6 +101,24 @@ fn initialize() -> Result<(), SvnError> {
         }
     })
     .clone()
+}
+
+/// libsvn converts file names between UTF-8 and the "native" encoding of
+/// LC_CTYPE, which is ASCII until a program calls `setlocale`; the svn client
+/// calls it at start-up, and so must we. The user's locale is taken when it is
+/// UTF-8; otherwise C.UTF-8, because repository paths are UTF-8 whatever the
+/// shell says, and a non-ASCII name must publish from any shell.
+///
+/// # Safety
+/// `setlocale` is not thread-safe: call it before other threads use the locale.
+unsafe fn use_utf8_file_names() {
+    let utf8 = || {
+        let codeset = CStr::from_ptr(libc::nl_langinfo(libc::CODESET)).to_bytes();
+        codeset.eq_ignore_ascii_case(b"UTF-8") || codeset.eq_ignore_ascii_case(b"utf8")
+    };
+    if libc::setlocale(libc::LC_CTYPE, c"".as_ptr()).is_null() || !utf8() {
+        libc::setlocale(libc::LC_CTYPE, c"C.UTF-8".as_ptr());
+    }
 }
 
 /// An APR pool; everything allocated in it is freed when it drops.
@@ -113,8 +132,12 @@ impl Pool {
         let mut ptr = ptr::null_mut();
         // SAFETY: APR is initialised; a null parent makes a root pool. APR
         // aborts the process itself when it cannot allocate.
-        let status = unsafe { ffi::apr_pool_create_ex(&mut ptr, ptr::null_mut(), None, ptr::null_mut()) };
-        assert!(status == ffi::APR_SUCCESS as i32 && !ptr.is_null(), "apr_pool_create_ex failed");
+        let status =
+            unsafe { ffi::apr_pool_create_ex(&mut ptr, ptr::null_mut(), None, ptr::null_mut()) };
+        assert!(
+            status == ffi::APR_SUCCESS as i32 && !ptr.is_null(),
+            "apr_pool_create_ex failed"
+        );
         Pool { ptr }
     }
 
@@ -354,7 +377,11 @@ impl Client {
         // in the same pool.
         unsafe {
             let mut config = ptr::null_mut();
-            check(ffi::svn_config_get_config(&mut config, ptr::null(), pool.ptr))?;
+            check(ffi::svn_config_get_config(
+                &mut config,
+                ptr::null(),
+                pool.ptr,
+            ))?;
             let mut ctx = ptr::null_mut();
             check(ffi::svn_client_create_context2(&mut ctx, config, pool.ptr))?;
             let cfg = ffi::apr_hash_get(
@@ -429,16 +456,26 @@ impl Client {
         let target = scratch.dirent(path)?;
         let (mut min, mut max) = (ffi::SVN_INVALID_REVNUM, ffi::SVN_INVALID_REVNUM);
         // SAFETY: the out-pointers and target are live for the call.
-        check(unsafe { ffi::svn_client_min_max_revisions(&mut min, &mut max, target, 0, self.ctx, scratch.ptr) })?;
+        check(unsafe {
+            ffi::svn_client_min_max_revisions(&mut min, &mut max, target, 0, self.ctx, scratch.ptr)
+        })?;
         match (valid(min), valid(max)) {
             (Some(min), Some(max)) => Ok((min, max)),
-            _ => Err(SvnError::new(format!("{}: no revision recorded", path.display()))),
+            _ => Err(SvnError::new(format!(
+                "{}: no revision recorded",
+                path.display()
+            ))),
         }
     }
 
     /// Walks the working copy under `path` and reports every node with its
     /// local state. Externals are reported, not entered.
-    pub fn status<F: FnMut(Status)>(&self, path: &Path, depth: Depth, each: F) -> Result<(), SvnError> {
+    pub fn status<F: FnMut(Status)>(
+        &self,
+        path: &Path,
+        depth: Depth,
+        each: F,
+    ) -> Result<(), SvnError> {
         unsafe extern "C" fn receiver<F: FnMut(Status)>(
             baton_ptr: *mut c_void,
             _path: *const c_char,
@@ -562,7 +599,12 @@ impl Client {
 
     /// The versioned properties of the nodes under a working-copy `path`;
     /// only nodes that have properties are reported.
-    pub fn proplist<F: FnMut(PathBuf, Props)>(&self, path: &Path, depth: Depth, each: F) -> Result<(), SvnError> {
+    pub fn proplist<F: FnMut(PathBuf, Props)>(
+        &self,
+        path: &Path,
+        depth: Depth,
+        each: F,
+    ) -> Result<(), SvnError> {
         unsafe extern "C" fn receiver<F: FnMut(PathBuf, Props)>(
             baton_ptr: *mut c_void,
             path: *const c_char,
@@ -602,7 +644,13 @@ impl Client {
         let component = c_string(relpath)?;
         // SAFETY: both inputs are valid C strings; the result lives in `scratch`
         // and is copied out before it drops.
-        Ok(unsafe { owned(ffi::svn_path_url_add_component2(base, component.as_ptr(), scratch.ptr)) })
+        Ok(unsafe {
+            owned(ffi::svn_path_url_add_component2(
+                base,
+                component.as_ptr(),
+                scratch.ptr,
+            ))
+        })
     }
 }
 
@@ -618,7 +666,11 @@ impl Info {
         Info {
             url: owned(info.URL),
             repos_root: owned(info.repos_root_URL),
-            repos_path: owned(ffi::svn_uri_skip_ancestor(info.repos_root_URL, info.URL, pool)),
+            repos_path: owned(ffi::svn_uri_skip_ancestor(
+                info.repos_root_URL,
+                info.URL,
+                pool,
+            )),
             uuid: owned(info.repos_UUID),
             revision: valid(info.rev),
             kind: NodeKind::from_c(info.kind),
@@ -653,13 +705,13 @@ impl Status {
         let state = match status.node_status {
             _ if status.conflicted != 0 => LocalState::Conflicted,
             ffi::svn_wc_status_normal => LocalState::Clean,
-            ffi::svn_wc_status_none | ffi::svn_wc_status_unversioned | ffi::svn_wc_status_ignored => {
-                LocalState::Unversioned
-            }
+            ffi::svn_wc_status_none
+            | ffi::svn_wc_status_unversioned
+            | ffi::svn_wc_status_ignored => LocalState::Unversioned,
             ffi::svn_wc_status_external => LocalState::External,
-            ffi::svn_wc_status_missing | ffi::svn_wc_status_obstructed | ffi::svn_wc_status_incomplete => {
-                LocalState::Missing
-            }
+            ffi::svn_wc_status_missing
+            | ffi::svn_wc_status_obstructed
+            | ffi::svn_wc_status_incomplete => LocalState::Missing,
             ffi::svn_wc_status_conflicted => LocalState::Conflicted,
             _ => LocalState::Modified,
         };
@@ -713,7 +765,11 @@ mod tests {
         let client = Client::new().unwrap();
         let dir = tempfile::tempdir().unwrap();
         let repo = dir.path().join("repo");
-        let status = std::process::Command::new("svnadmin").arg("create").arg(&repo).status().unwrap();
+        let status = std::process::Command::new("svnadmin")
+            .arg("create")
+            .arg(&repo)
+            .status()
+            .unwrap();
         assert!(status.success());
         let url = format!("file://{}", repo.display());
         let caught = panic::catch_unwind(AssertUnwindSafe(|| {

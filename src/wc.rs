@@ -30,7 +30,11 @@ impl WorkingCopy {
         let client = Client::new().context("initialising libsvn")?;
         let folder = source.map_or_else(|| wc.to_path_buf(), |source| wc.join(source));
         let root = folder.canonicalize().map_err(|err| match source {
-            Some(source) => anyhow!("source folder {} not found in {}: {err}", source.display(), wc.display()),
+            Some(source) => anyhow!(
+                "source folder {} not found in {}: {err}",
+                source.display(),
+                wc.display()
+            ),
             None => anyhow!("{}: {err}", wc.display()),
         })?;
         let info = client.info(&root).map_err(|err| {
@@ -41,7 +45,10 @@ impl WorkingCopy {
             }
         })?;
         if info.kind != NodeKind::Dir {
-            bail!("{} is not a folder; publish a folder of the working copy", folder.display());
+            bail!(
+                "{} is not a folder; publish a folder of the working copy",
+                folder.display()
+            );
         }
         let (min, max) = client.min_max_revisions(&root)?;
         if min != max {
@@ -93,8 +100,15 @@ impl WorkingCopy {
     pub fn changes_since(&self, from: Revnum) -> Result<Changeset> {
         let mut changes = Vec::new();
         self.client
-            .diff_summarize(&self.info.url, from, self.revision, |change| changes.push(change))
-            .with_context(|| format!("comparing r{from} with r{} of {}", self.revision, self.info.url))?;
+            .diff_summarize(&self.info.url, from, self.revision, |change| {
+                changes.push(change)
+            })
+            .with_context(|| {
+                format!(
+                    "comparing r{from} with r{} of {}",
+                    self.revision, self.info.url
+                )
+            })?;
 
         let mut found = Found::default();
         let mut deleted_files = Vec::new();
@@ -105,7 +119,9 @@ impl WorkingCopy {
                     deleted_dirs.insert(change.path);
                 }
                 (ChangeKind::Deleted, _) => deleted_files.push(change.path),
-                (_, NodeKind::File) => self.collect(&self.local(&change.path), Depth::Empty, &mut found)?,
+                (_, NodeKind::File) => {
+                    self.collect(&self.local(&change.path), Depth::Empty, &mut found)?
+                }
                 // Folders are not objects: libsvn reports each file added under one.
                 _ => {}
             }
@@ -153,7 +169,10 @@ impl WorkingCopy {
             })
             .with_context(|| format!("checking {}", target.display()))?;
         if !seen && depth == Depth::Empty {
-            found.dirty.push(format!("{} (not in the working copy)", self.relative(target)));
+            found.dirty.push(format!(
+                "{} (not in the working copy)",
+                self.relative(target)
+            ));
         }
         if clean.is_empty() {
             return Ok(());
@@ -185,7 +204,8 @@ impl WorkingCopy {
     }
 
     fn local(&self, path: &str) -> PathBuf {
-        path.split('/').fold(self.root.clone(), |dir, part| dir.join(part))
+        path.split('/')
+            .fold(self.root.clone(), |dir, part| dir.join(part))
     }
 
     /// A path under the published folder as `/`-separated text.
@@ -240,7 +260,10 @@ fn describe(state: LocalState) -> &'static str {
 /// The folders of `dirs` that are not inside another one of them.
 fn outermost(dirs: &BTreeSet<String>) -> Vec<&str> {
     dirs.iter()
-        .filter(|dir| !dir.match_indices('/').any(|(at, _)| dirs.contains(&dir[..at])))
+        .filter(|dir| {
+            !dir.match_indices('/')
+                .any(|(at, _)| dirs.contains(&dir[..at]))
+        })
         .map(String::as_str)
         .collect()
 }
@@ -259,7 +282,10 @@ mod tests {
 
     #[test]
     fn outermost_drops_folders_inside_others() {
-        let dirs: BTreeSet<String> = ["a", "a-b", "a/b", "a/b/c", "ab", "b/x", "b/x/y", "c"].iter().map(|s| s.to_string()).collect();
+        let dirs: BTreeSet<String> = ["a", "a-b", "a/b", "a/b/c", "ab", "b/x", "b/x/y", "c"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(outermost(&dirs), ["a", "a-b", "ab", "b/x", "c"]);
     }
 

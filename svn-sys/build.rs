@@ -103,7 +103,10 @@ fn from_pkg_config() -> Paths {
 }
 
 fn add(paths: &mut Paths, lib: pkg_config::Library) {
-    for (into, from) in [(&mut paths.include, lib.include_paths), (&mut paths.lib, lib.link_paths)] {
+    for (into, from) in [
+        (&mut paths.include, lib.include_paths),
+        (&mut paths.lib, lib.link_paths),
+    ] {
         for dir in from {
             if !into.contains(&dir) {
                 into.push(dir);

@@ -32,6 +32,10 @@ mod tests {
     fn links_and_reports_a_version() {
         let version = unsafe { &*svn_client_version() };
         assert_eq!(version.major, 1);
-        assert!(version.minor >= 9, "libsvn_client 1.{} is older than 1.9", version.minor);
+        assert!(
+            version.minor >= 9,
+            "libsvn_client 1.{} is older than 1.9",
+            version.minor
+        );
     }
 }

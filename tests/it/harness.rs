@@ -1,0 +1,452 @@
+//! What every integration test stands on: a real Subversion repository and
+//! working copy in a temporary folder, a real S3-compatible server (s3s-fs)
+//! on 127.0.0.1, the svn2s3 binary, and a reading of the bucket compared with
+//! `svn export`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+pub const ACCESS_KEY: &str = "svn2s3-test-access";
+pub const SECRET_KEY: &str = "svn2s3-test-secret-0123456789";
+pub const BUCKET: &str = "media";
+pub const STATE: &str = ".svn2s3/state.yaml";
+
+/// A repository and a working copy of it, in one temporary folder.
+pub struct Repo {
+    dir: TempDir,
+    pub url: String,
+    pub wc: PathBuf,
+}
+
+impl Repo {
+    pub fn new() -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        run(Command::new("svnadmin").arg("create").arg(&repo));
+        let url = format!("file://{}", repo.display());
+        let wc = dir.path().join("wc");
+        run(Command::new("svn").args(["checkout", "-q", &url]).arg(&wc));
+        Repo { dir, url, wc }
+    }
+
+    /// Writes a file of the working copy, making its folders.
+    pub fn write(&self, path: &str, content: impl AsRef<[u8]>) {
+        let file = self.wc.join(path);
+        fs::create_dir_all(file.parent().unwrap()).unwrap();
+        fs::write(file, content).unwrap();
+    }
+
+    /// Runs `svn ARGS` in the working copy.
+    pub fn svn(&self, args: &[&str]) -> String {
+        let out = run(Command::new("svn")
+            .args(args)
+            .arg("--non-interactive")
+            .current_dir(&self.wc));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Adds whatever is new, commits, updates, and returns the new revision.
+    pub fn commit(&self, message: &str) -> u64 {
+        self.svn(&["add", "-q", "--force", "."]);
+        self.svn(&["commit", "-q", "-m", message]);
+        self.svn(&["update", "-q"]);
+        self.revision()
+    }
+
+    pub fn revision(&self) -> u64 {
+        self.svn(&["info", "--show-item", "revision"])
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    /// Every file of `svn export` of the repository (or a folder of it) at `rev`.
+    pub fn export(&self, rev: u64, folder: &str) -> BTreeMap<String, Vec<u8>> {
+        let target = self
+            .dir
+            .path()
+            .join(format!("export-{rev}-{}", fastrand::u32(..)));
+        let url = if folder.is_empty() {
+            self.url.clone()
+        } else {
+            format!("{}/{folder}", self.url)
+        };
+        run(Command::new("svn")
+            .args([
+                "export",
+                "-q",
+                "--ignore-externals",
+                "-r",
+                &rev.to_string(),
+                &url,
+            ])
+            .arg(&target));
+        let files = read_tree(&target);
+        fs::remove_dir_all(&target).unwrap();
+        files
+    }
+}
+
+fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                stack.push(path);
+            } else if meta.is_file() {
+                let key = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                files.insert(key, fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+/// Runs a command that must succeed, and says what it printed if it does not.
+pub fn run(command: &mut Command) -> Output {
+    let out = command
+        .output()
+        .unwrap_or_else(|err| panic!("{command:?}: {err}"));
+    assert!(
+        out.status.success(),
+        "{command:?} failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// An s3s-fs server on 127.0.0.1, stopped on drop.
+pub struct Server {
+    child: Option<Child>,
+    pub port: u16,
+    root: TempDir,
+    log: PathBuf,
+}
+
+/// One request the server answered, as its log names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub op: String,
+    pub key: String,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let root = tempfile::tempdir().unwrap();
+        fs::create_dir(root.path().join("data")).unwrap();
+        fs::create_dir(root.path().join("data").join(BUCKET)).unwrap();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = root.path().join("server.log");
+        let mut server = Server {
+            child: None,
+            port,
+            root,
+            log,
+        };
+        server.resume();
+        server
+    }
+
+    fn binary() -> PathBuf {
+        if let Some(path) = std::env::var_os("S3S_FS") {
+            return path.into();
+        }
+        let home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
+        let installed = home.join("bin").join("s3s-fs");
+        if installed.is_file() {
+            installed
+        } else {
+            PathBuf::from("s3s-fs")
+        }
+    }
+
+    /// Starts (again) on the same port and data.
+    pub fn resume(&mut self) {
+        assert!(self.child.is_none(), "the server is already running");
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        let child = Command::new(Self::binary())
+            .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+            .arg(self.root.path().join("data"))
+            .env("RUST_LOG", "s3s::ops=debug")
+            .env("NO_COLOR", "1")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|err| panic!("starting s3s-fs ({err}); `make deps` installs it"));
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "s3s-fs did not listen on port {}",
+                self.port
+            );
+            sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Every request answered so far, oldest first.
+    pub fn requests(&self) -> Vec<Request> {
+        let mut text = String::new();
+        fs::File::open(&self.log)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text.lines()
+            .filter_map(|line| {
+                let (_, rest) = line.split_once("resolved route, op: ")?;
+                let (op, rest) = rest.split_once(',')?;
+                let key = rest
+                    .split_once("key: \"")
+                    .map_or("", |(_, k)| k.trim_end_matches(&['"', ' ', '}'][..]));
+                Some(Request {
+                    op: op.to_owned(),
+                    key: key.to_owned(),
+                })
+            })
+            .collect()
+    }
+
+    /// The bucket, read back through the S3 API.
+    pub fn objects(&self) -> BTreeMap<String, Object> {
+        let bucket = self.client();
+        runtime().block_on(async {
+            let mut objects = BTreeMap::new();
+            for page in bucket.list(String::new(), None).await.unwrap() {
+                for entry in page.contents {
+                    let response = bucket.get_object(&entry.key).await.unwrap();
+                    let headers = response.headers();
+                    objects.insert(
+                        entry.key,
+                        Object {
+                            body: response.to_vec(),
+                            content_type: headers.get("content-type").cloned(),
+                            content_encoding: headers.get("content-encoding").cloned(),
+                        },
+                    );
+                }
+            }
+            objects
+        })
+    }
+
+    /// Writes an object behind svn2s3's back.
+    pub fn put(&self, key: &str, body: &[u8]) {
+        let bucket = self.client();
+        runtime().block_on(bucket.put_object(key, body)).unwrap();
+    }
+
+    fn client(&self) -> Box<s3::Bucket> {
+        let region = s3::Region::Custom {
+            region: "us-east-1".into(),
+            endpoint: self.endpoint(),
+        };
+        let credentials =
+            s3::creds::Credentials::new(Some(ACCESS_KEY), Some(SECRET_KEY), None, None, None)
+                .unwrap();
+        s3::Bucket::new(BUCKET, region, credentials)
+            .unwrap()
+            .with_path_style()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// An object as read back from the bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+    pub content_encoding: Option<String>,
+}
+
+/// The outcome of one run of the svn2s3 binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub fn expect(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "exit status\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// The svn2s3 binary, pointed at a server with the test credentials.
+pub fn svn2s3(server: &Server, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_svn2s3"));
+    command
+        .args(args)
+        .args(["--bucket", BUCKET, "--endpoint", &server.endpoint()])
+        .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs svn2s3 to the end.
+pub fn run_svn2s3(server: &Server, args: &[&str]) -> Run {
+    let out = svn2s3(server, args).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `svn2s3 publish WC ARGS`, which must exit 0.
+pub fn publish(server: &Server, repo: &Repo, args: &[&str]) -> Run {
+    let wc = repo.wc.to_str().unwrap();
+    let run = run_svn2s3(server, &[&["publish", wc], args].concat());
+    run.expect(0);
+    run
+}
+
+/// What the bucket must hold for a publish of `folder` at `rev`.
+#[derive(Default)]
+pub struct Mirror<'a> {
+    pub prefix: &'a str,
+    pub folder: &'a str,
+    /// Files whose names end so get a gzip twin.
+    pub twins: &'a [&'a str],
+}
+
+impl Mirror<'_> {
+    /// Asserts that the bucket equals `svn export` of `rev`: the same keys,
+    /// the same bytes, twins that gunzip to their file, and a state at `rev`.
+    #[track_caller]
+    pub fn check(&self, server: &Server, repo: &Repo, rev: u64) {
+        let mut objects = server.objects();
+        let state = objects
+            .remove(&format!("{}{STATE}", self.prefix))
+            .unwrap_or_else(|| panic!("no state object under {:?}", self.prefix));
+        let state = String::from_utf8(state.body).unwrap();
+        assert!(
+            state.contains(&format!("\nrevision: {rev}\n")),
+            "state is not at r{rev}:\n{state}"
+        );
+
+        let mut expected = BTreeMap::new();
+        for (path, bytes) in repo.export(rev, self.folder) {
+            if self.twins.iter().any(|ext| path.ends_with(ext)) {
+                expected.insert(
+                    format!("{}{}", self.prefix, svn2s3::plan::twin_path(&path)),
+                    gzip(&bytes),
+                );
+            }
+            expected.insert(format!("{}{path}", self.prefix), bytes);
+        }
+        let actual: BTreeMap<String, Vec<u8>> = objects
+            .into_iter()
+            .map(|(key, object)| {
+                let body = if object.content_encoding.as_deref() == Some("gzip") {
+                    // Compressed bytes differ with the level; compare what they hold,
+                    // and mark them so a twin that is not gzip still fails.
+                    gzip(&gunzip(&object.body))
+                } else {
+                    object.body
+                };
+                (key, body)
+            })
+            .collect();
+        assert_same(&expected, &actual, rev);
+    }
+}
+
+#[track_caller]
+fn assert_same(expected: &BTreeMap<String, Vec<u8>>, actual: &BTreeMap<String, Vec<u8>>, rev: u64) {
+    let missing: Vec<_> = expected
+        .keys()
+        .filter(|k| !actual.contains_key(*k))
+        .collect();
+    let extra: Vec<_> = actual
+        .keys()
+        .filter(|k| !expected.contains_key(*k))
+        .collect();
+    let differ: Vec<_> = expected
+        .iter()
+        .filter(|(k, v)| actual.get(*k).is_some_and(|a| a != *v))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty() && differ.is_empty(),
+        "the bucket is not r{rev}:\n  missing: {missing:?}\n  extra:   {extra:?}\n  differ:  {differ:?}"
+    );
+}
+
+/// A canonical gzip of `bytes`, so that two gzips of the same bytes compare equal.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .expect("a gzip twin holds gzip");
+    out
+}

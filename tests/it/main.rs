@@ -1,0 +1,4 @@
+//! One integration-test binary: every module shares the harness.
+
+mod harness;
+mod publish;

@@ -1,0 +1,374 @@
+//! `svn2s3 publish` end to end: real repositories, a real server, the bucket
+//! read back and compared with `svn export`.
+
+use crate::harness::*;
+
+fn sample(repo: &Repo) -> u64 {
+    repo.write("index.html", "<h1>home</h1>\n");
+    repo.write("css/site.css", "body { color: red }\n");
+    repo.write("js/app.min.js", "console.log(1)\n");
+    repo.write("img/logo.png", [0x89, b'P', b'N', b'G', 0, 1, 2, 255]);
+    repo.write("docs/deep/er/notes.txt", "nested\n");
+    repo.write("odd names/a b+c%d#e?f&g=h'i(j).txt", "odd\n");
+    repo.write("odd names/-leading.txt", "dash\n");
+    repo.write("odd names/café ü.txt", "non-ascii\n");
+    repo.write("empty.txt", "");
+    repo.commit("sample tree")
+}
+
+#[test]
+fn a_first_publish_uploads_the_whole_tree() {
+    let (repo, server) = (Repo::new(), Server::start());
+    let rev = sample(&repo);
+    let run = publish(&server, &repo, &[]);
+    assert!(run.stdout.contains("(first publish)"), "{}", run.stdout);
+    assert!(run.stdout.contains("9 uploaded"), "{}", run.stdout);
+    Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn an_incremental_publish_adds_modifies_and_deletes() {
+    let (repo, server) = (Repo::new(), Server::start());
+    sample(&repo);
+    publish(&server, &repo, &[]);
+
+    repo.write("index.html", "<h1>home, again</h1>\n");
+    repo.write("new/page.html", "new\n");
+    repo.svn(&["rm", "-q", "img/logo.png"]);
+    let rev = repo.commit("edit, add, delete");
+    let before = server.requests().len();
+    let run = publish(&server, &repo, &[]);
+    let ops: Vec<(String, String)> = server.requests()[before..]
+        .iter()
+        .map(|r| (r.op.clone(), r.key.clone()))
+        .collect();
+    assert!(run.stdout.contains("2 uploaded"), "{}", run.stdout);
+    assert!(run.stdout.contains("1 deleted"), "{}", run.stdout);
+    Mirror::default().check(&server, &repo, rev);
+
+    let expected = [
+        ("GetObject", STATE),
+        ("PutObject", "index.html"),
+        ("PutObject", "new/page.html"),
+        ("DeleteObject", "img/logo.png"),
+        ("PutObject", STATE),
+    ];
+    let mut sorted_ops = ops.clone();
+    sorted_ops[1..3].sort();
+    assert_eq!(
+        sorted_ops,
+        expected.map(|(op, key)| (op.to_owned(), key.to_owned())),
+        "uploads go before deletes, and the state is read first and written last"
+    );
+}
+
+#[test]
+fn a_deleted_folder_deletes_every_file_it_held() {
+    let (repo, server) = (Repo::new(), Server::start());
+    sample(&repo);
+    repo.write("docs/a.txt", "a\n");
+    repo.write("docs/deep/b.txt", "b\n");
+    repo.commit("more docs");
+    publish(&server, &repo, &[]);
+
+    repo.svn(&["rm", "-q", "docs"]);
+    let rev = repo.commit("remove docs");
+    let run = publish(&server, &repo, &[]);
+    assert!(run.stdout.contains("3 deleted"), "{}", run.stdout);
+    Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn a_moved_folder_is_published_at_its_new_path() {
+    let (repo, server) = (Repo::new(), Server::start());
+    sample(&repo);
+    publish(&server, &repo, &[]);
+
+    repo.svn(&["mv", "-q", "docs", "manual"]);
+    let rev = repo.commit("move docs");
+    let run = publish(&server, &repo, &[]);
+    assert!(run.stdout.contains("1 uploaded"), "{}", run.stdout);
+    assert!(run.stdout.contains("1 deleted"), "{}", run.stdout);
+    Mirror::default().check(&server, &repo, rev);
+    assert!(server.objects().contains_key("manual/deep/er/notes.txt"));
+}
+
+#[test]
+fn gzip_twins_are_named_before_the_extension_and_go_with_their_file() {
+    let (repo, server) = (Repo::new(), Server::start());
+    let rev = sample(&repo);
+    publish(&server, &repo, &["--gzip"]);
+    let twins = &[".css", ".js", ".mjs", ".json", ".svg"];
+    Mirror {
+        twins,
+        ..Mirror::default()
+    }
+    .check(&server, &repo, rev);
+
+    let objects = server.objects();
+    let twin = &objects["css/site.gz.css"];
+    assert_eq!(twin.content_encoding.as_deref(), Some("gzip"));
+    assert_eq!(twin.content_type.as_deref(), Some("text/css"));
+    assert_eq!(gunzip(&twin.body), b"body { color: red }\n");
+    assert!(objects.contains_key("js/app.min.gz.js"));
+    assert_eq!(objects["css/site.css"].content_encoding, None);
+
+    repo.svn(&["rm", "-q", "css/site.css"]);
+    let rev = repo.commit("drop the stylesheet");
+    publish(&server, &repo, &["--gzip"]);
+    Mirror {
+        twins,
+        ..Mirror::default()
+    }
+    .check(&server, &repo, rev);
+    assert!(!server.objects().contains_key("css/site.gz.css"));
+}
+
+#[test]
+fn svn_mime_type_sets_the_content_type_and_a_property_change_reuploads() {
+    let (repo, server) = (Repo::new(), Server::start());
+    sample(&repo);
+    repo.svn(&[
+        "propset",
+        "-q",
+        "svn:mime-type",
+        "application/x-custom",
+        "img/logo.png",
+    ]);
+    repo.commit("type the logo");
+    publish(&server, &repo, &[]);
+    let objects = server.objects();
+    assert_eq!(
+        objects["img/logo.png"].content_type.as_deref(),
+        Some("application/x-custom")
+    );
+    assert_eq!(
+        objects["index.html"].content_type.as_deref(),
+        Some("text/html")
+    );
+
+    repo.svn(&[
+        "propset",
+        "-q",
+        "svn:mime-type",
+        "image/png",
+        "img/logo.png",
+    ]);
+    let rev = repo.commit("retype the logo");
+    let run = publish(&server, &repo, &[]);
+    assert!(run.stdout.contains("1 uploaded"), "{}", run.stdout);
+    assert_eq!(
+        server.objects()["img/logo.png"].content_type.as_deref(),
+        Some("image/png")
+    );
+    Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn publishing_again_with_nothing_new_only_reads_the_state() {
+    let (repo, server) = (Repo::new(), Server::start());
+    let rev = sample(&repo);
+    publish(&server, &repo, &[]);
+    let before = server.requests().len();
+    let run = publish(&server, &repo, &[]);
+    assert!(run.stdout.contains("0 uploaded"), "{}", run.stdout);
+    let ops: Vec<String> = server.requests()[before..]
+        .iter()
+        .map(|r| r.op.clone())
+        .collect();
+    assert_eq!(ops, ["GetObject"]);
+    Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn a_dry_run_writes_nothing_and_says_what_it_would_do() {
+    let (repo, server) = (Repo::new(), Server::start());
+    let rev = sample(&repo);
+    publish(&server, &repo, &[]);
+    repo.write("index.html", "changed\n");
+    repo.svn(&["rm", "-q", "empty.txt"]);
+    repo.commit("change");
+
+    let before = server.requests().len();
+    let run = publish(&server, &repo, &["--dry-run"]);
+    assert!(run.stdout.contains("upload index.html\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("delete empty.txt\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("would publish"), "{}", run.stdout);
+    let ops: Vec<String> = server.requests()[before..]
+        .iter()
+        .map(|r| r.op.clone())
+        .collect();
+    assert_eq!(ops, ["GetObject"], "a dry run only reads the state");
+    Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn a_source_folder_publishes_under_the_prefix() {
+    let (repo, server) = (Repo::new(), Server::start());
+    sample(&repo);
+    repo.write("svn2s3.yaml", "source: docs\nprefix: static\n");
+    let rev = repo.commit("config");
+    publish(&server, &repo, &[]);
+    Mirror {
+        prefix: "static/",
+        folder: "docs",
+        twins: &[],
+    }
+    .check(&server, &repo, rev);
+    let state =
+        String::from_utf8(server.objects()["static/.svn2s3/state.yaml"].body.clone()).unwrap();
+    assert!(state.contains("path: docs\n"), "{state}");
+}
+
+#[test]
+fn a_local_modification_is_refused_and_nothing_is_written() {
+    let (repo, server) = (Repo::new(), Server::start());
+    let rev = sample(&repo);
+    publish(&server, &repo, &[]);
+    repo.write("index.html", "v2\n");
+    repo.commit("v2");
+    repo.write("index.html", "uncommitted\n");
+
+    let before = server.requests().len();
+    let wc = repo.wc.to_str().unwrap();
+    let run = run_svn2s3(&server, &["publish", wc]);
+    run.expect(2);
+    assert!(
+        run.stderr.contains("index.html (locally modified)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.trim().lines().count(),
+        1,
+        "one line: {}",
+        run.stderr
+    );
+    assert!(server.requests()[before..]
+        .iter()
+        .all(|r| r.op == "GetObject"));
+    Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn a_local_edit_to_a_file_not_being_published_is_harmless() {
+    let (repo, server) = (Repo::new(), Server::start());
+    sample(&repo);
+    publish(&server, &repo, &[]);
+    repo.write("index.html", "v2\n");
+    let rev = repo.commit("v2");
+    repo.write("css/site.css", "local experiment\n");
+    publish(&server, &repo, &[]);
+    Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn mixed_revisions_are_refused_and_nothing_is_written() {
+    let (repo, server) = (Repo::new(), Server::start());
+    let rev = sample(&repo);
+    publish(&server, &repo, &[]);
+    repo.write("index.html", "v2\n");
+    repo.svn(&["commit", "-q", "-m", "v2 without update"]);
+
+    let wc = repo.wc.to_str().unwrap();
+    let run = run_svn2s3(&server, &["publish", wc]);
+    run.expect(2);
+    assert!(run.stderr.contains("mixed revisions"), "{}", run.stderr);
+    assert!(run.stderr.contains("svn update"), "{}", run.stderr);
+    Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn a_folder_that_is_not_a_working_copy_is_refused() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_svn2s3(&server, &["publish", dir.path().to_str().unwrap()]);
+    run.expect(2);
+    assert!(
+        run.stderr.contains("is not a Subversion working copy"),
+        "{}",
+        run.stderr
+    );
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn more_deletes_than_max_delete_are_refused() {
+    let (repo, server) = (Repo::new(), Server::start());
+    let rev = sample(&repo);
+    publish(&server, &repo, &[]);
+    repo.svn(&["rm", "-q", "odd names"]);
+    repo.commit("remove three");
+
+    let wc = repo.wc.to_str().unwrap();
+    let run = run_svn2s3(&server, &["publish", wc, "--max-delete", "2"]);
+    run.expect(2);
+    assert!(
+        run.stderr.contains("refusing to delete 3 objects"),
+        "{}",
+        run.stderr
+    );
+    Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn full_repairs_what_was_changed_behind_its_back() {
+    let (repo, server) = (Repo::new(), Server::start());
+    let rev = sample(&repo);
+    publish(&server, &repo, &[]);
+    server.put("stray/extra.txt", b"not in svn");
+    server.put("index.html", b"overwritten");
+
+    publish(&server, &repo, &["--full"]);
+    Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn a_publish_cut_off_half_way_leaves_the_state_and_a_rerun_converges() {
+    let (repo, mut server) = (Repo::new(), Server::start());
+    sample(&repo);
+    publish(&server, &repo, &[]);
+    for i in 0..300 {
+        repo.write(&format!("bulk/file-{i:03}.txt"), format!("{i}\n"));
+    }
+    let rev = repo.commit("300 files");
+
+    let puts = |server: &Server| {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.op == "PutObject")
+            .count()
+    };
+    let before = puts(&server);
+    let wc = repo.wc.to_str().unwrap();
+    let child = svn2s3(&server, &["publish", wc, "--workers", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Stop the server once it has taken ten of the 300 uploads.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while puts(&server) < before + 10 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the publish never got going"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    server.stop();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("publish incomplete"), "{stderr}");
+    assert!(stderr.contains("cannot reach"), "{stderr}");
+
+    server.resume();
+    let state = String::from_utf8(server.objects()[STATE].body.clone()).unwrap();
+    assert!(
+        state.contains(&format!("revision: {}\n", rev - 1)),
+        "{state}"
+    );
+    publish(&server, &repo, &[]);
+    Mirror::default().check(&server, &repo, rev);
+}
