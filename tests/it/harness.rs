@@ -37,6 +37,26 @@ impl Repo {
         Repo { dir, url, wc }
     }
 
+    /// A repository whose first revision is `tree` (made by `make` in an empty
+    /// folder), imported in one commit, and a working copy of it.
+    pub fn imported(make: impl FnOnce(&Path)) -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("tree");
+        fs::create_dir(&tree).unwrap();
+        make(&tree);
+        let repo = dir.path().join("repo");
+        run(Command::new("svnadmin").arg("create").arg(&repo));
+        let url = format!("file://{}", repo.display());
+        run(Command::new("svn")
+            .args(["import", "-q", "-m", "import"])
+            .arg(&tree)
+            .arg(&url));
+        fs::remove_dir_all(&tree).unwrap();
+        let wc = dir.path().join("wc");
+        run(Command::new("svn").args(["checkout", "-q", &url]).arg(&wc));
+        Repo { dir, url, wc }
+    }
+
     /// Writes a file of the working copy, making its folders.
     pub fn write(&self, path: &str, content: impl AsRef<[u8]>) {
         let file = self.wc.join(path);
@@ -246,24 +266,40 @@ impl Server {
             .collect()
     }
 
-    /// The bucket, read back through the S3 API.
+    /// Every key of the bucket and its size, from a listing.
+    pub fn listing(&self) -> BTreeMap<String, u64> {
+        let pages = runtime()
+            .block_on(self.client().list(String::new(), None))
+            .unwrap();
+        pages
+            .into_iter()
+            .flat_map(|page| page.contents)
+            .map(|object| (object.key, object.size))
+            .collect()
+    }
+
+    /// Every object of the bucket, read back through the S3 API. One GET per
+    /// object, and s3s-fs answers GETs slowly (its replies wait on delayed
+    /// ACKs, about 40 ms each): for small buckets only.
     pub fn objects(&self) -> BTreeMap<String, Object> {
+        let keys: Vec<String> = self.listing().into_keys().collect();
+        self.get(&keys)
+    }
+
+    /// The objects under `keys`, read back through the S3 API.
+    pub fn get(&self, keys: &[String]) -> BTreeMap<String, Object> {
         let bucket = self.client();
         runtime().block_on(async {
             let mut objects = BTreeMap::new();
-            for page in bucket.list(String::new(), None).await.unwrap() {
-                for entry in page.contents {
-                    let response = bucket.get_object(&entry.key).await.unwrap();
-                    let headers = response.headers();
-                    objects.insert(
-                        entry.key,
-                        Object {
-                            body: response.to_vec(),
-                            content_type: headers.get("content-type").cloned(),
-                            content_encoding: headers.get("content-encoding").cloned(),
-                        },
-                    );
-                }
+            for key in keys {
+                let response = bucket.get_object(key).await.unwrap();
+                let headers = response.headers();
+                let object = Object {
+                    body: response.to_vec(),
+                    content_type: headers.get("content-type").cloned(),
+                    content_encoding: headers.get("content-encoding").cloned(),
+                };
+                objects.insert(key.clone(), object);
             }
             objects
         })
