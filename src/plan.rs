@@ -300,10 +300,15 @@ pub fn twin_path(path: &str) -> String {
     }
 }
 
+/// What `svn add` sets as `svn:mime-type` on every file it finds binary: a
+/// marker, not a choice, so the extension says more.
+const SVN_BINARY: &str = "application/octet-stream";
+
 fn headers_for(file: &File, rules: &Rules) -> Headers {
     let content_type = file
         .mime_type
         .clone()
+        .filter(|mime| mime != SVN_BINARY)
         .or_else(|| {
             mime_guess::from_path(&file.path)
                 .first_raw()
@@ -448,6 +453,24 @@ mod tests {
                 ("noext", "application/octet-stream"),
             ]
         );
+    }
+
+    #[test]
+    fn svn_generic_binary_type_gives_way_to_the_extension() {
+        let mut video = file("clip.mp4");
+        video.mime_type = Some("application/octet-stream".into());
+        let mut unknown = file("blob.weird-ext");
+        unknown.mime_type = Some("application/octet-stream".into());
+        let changes = Changeset {
+            uploads: vec![video, unknown],
+            ..Default::default()
+        };
+        let plan = plan(&changes, &Rules::new("")).unwrap();
+        assert_eq!(
+            plan.uploads[0].headers.content_type,
+            "application/octet-stream"
+        );
+        assert_eq!(plan.uploads[1].headers.content_type, "video/mp4");
     }
 
     #[test]

@@ -70,6 +70,13 @@ impl fmt::Display for Report {
             Some(from) => format!("r{from} -> r{}", self.to),
             None => format!("r{} (first publish)", self.to),
         };
+        if !self.dry_run && self.actions.is_empty() && self.from == Some(self.to) {
+            return write!(
+                f,
+                "nothing to publish: {} holds r{} already",
+                self.target, self.to
+            );
+        }
         if self.dry_run {
             for action in &self.actions {
                 match action {
@@ -130,9 +137,18 @@ impl fmt::Display for StatusReport {
         writeln!(f, "working copy: r{}", self.working_copy)?;
         write!(
             f,
-            "pending:      {} uploads, {} deletes",
-            self.pending_uploads, self.pending_deletes
+            "pending:      {}, {}",
+            counted(self.pending_uploads, "upload"),
+            counted(self.pending_deletes, "delete")
         )
+    }
+}
+
+fn counted(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
     }
 }
 
@@ -187,6 +203,11 @@ mod tests {
         assert_eq!(
             report.to_string(),
             "published r3 -> r5 to s3://b/p/: 1 uploaded (2.0 KiB), 1 deleted in 0.25 s"
+        );
+        let nothing = Report::new("s3://b/".into(), Some(5), 5, Vec::new(), Vec::new());
+        assert_eq!(
+            nothing.to_string(),
+            "nothing to publish: s3://b/ holds r5 already"
         );
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["actions"][0]["action"], "upload");

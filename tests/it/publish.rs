@@ -24,6 +24,19 @@ fn a_first_publish_uploads_the_whole_tree() {
     assert!(run.stdout.contains("(first publish)"), "{}", run.stdout);
     assert!(run.stdout.contains("9 uploaded"), "{}", run.stdout);
     Mirror::default().check(&server, &repo, rev);
+
+    // `svn add` marked the binary logo application/octet-stream; its extension says more.
+    let props = repo.svn(&["propget", "svn:mime-type", "img/logo.png"]);
+    assert_eq!(props.trim(), "application/octet-stream");
+    let objects = server.objects();
+    assert_eq!(
+        objects["img/logo.png"].content_type.as_deref(),
+        Some("image/png")
+    );
+    assert_eq!(
+        objects["css/site.css"].content_type.as_deref(),
+        Some("text/css")
+    );
 }
 
 #[test]
@@ -171,7 +184,7 @@ fn publishing_again_with_nothing_new_only_reads_the_state() {
     publish(&server, &repo, &[]);
     let before = server.requests().len();
     let run = publish(&server, &repo, &[]);
-    assert!(run.stdout.contains("0 uploaded"), "{}", run.stdout);
+    assert!(run.stdout.contains("nothing to publish"), "{}", run.stdout);
     let ops: Vec<String> = server.requests()[before..]
         .iter()
         .map(|r| r.op.clone())
@@ -370,5 +383,69 @@ fn a_publish_cut_off_half_way_leaves_the_state_and_a_rerun_converges() {
         "{state}"
     );
     publish(&server, &repo, &[]);
+    Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn a_large_file_is_sent_in_parts_with_its_headers() {
+    let (repo, server) = (Repo::new(), Server::start());
+    let big: Vec<u8> = (0..20 * 1024 * 1024 + 17)
+        .map(|i: u32| (i % 251) as u8)
+        .collect();
+    repo.write("video/clip.mp4", &big);
+    let rev = repo.commit("a 20 MiB file");
+    publish(&server, &repo, &[]);
+
+    let ops: Vec<String> = server.requests().iter().map(|r| r.op.clone()).collect();
+    assert!(ops.contains(&"CreateMultipartUpload".to_owned()), "{ops:?}");
+    assert_eq!(
+        ops.iter().filter(|op| *op == "UploadPart").count(),
+        3,
+        "{ops:?}"
+    );
+    assert!(
+        ops.contains(&"CompleteMultipartUpload".to_owned()),
+        "{ops:?}"
+    );
+    let object = &server.objects()["video/clip.mp4"];
+    assert_eq!(object.content_type.as_deref(), Some("video/mp4"));
+    Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn a_bucket_holding_another_repository_is_refused() {
+    let (first, second, server) = (Repo::new(), Repo::new(), Server::start());
+    let rev = sample(&first);
+    publish(&server, &first, &[]);
+    sample(&second);
+
+    let run = run_svn2s3(&server, &["publish", second.wc.to_str().unwrap()]);
+    run.expect(2);
+    assert!(
+        run.stderr.contains("holds a publish of repository"),
+        "{}",
+        run.stderr
+    );
+    Mirror::default().check(&server, &first, rev);
+}
+
+#[test]
+fn a_bucket_newer_than_the_working_copy_is_refused() {
+    let (repo, server) = (Repo::new(), Server::start());
+    sample(&repo);
+    repo.write("index.html", "v2\n");
+    let rev = repo.commit("v2");
+    publish(&server, &repo, &[]);
+    repo.svn(&["update", "-q", "-r", &(rev - 1).to_string()]);
+
+    let run = run_svn2s3(&server, &["publish", repo.wc.to_str().unwrap()]);
+    run.expect(2);
+    assert!(
+        run.stderr
+            .contains(&format!("the bucket is at r{rev}, newer than")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("svn update"), "{}", run.stderr);
     Mirror::default().check(&server, &repo, rev);
 }
