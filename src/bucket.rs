@@ -19,13 +19,16 @@ use tokio::io::AsyncRead;
 use crate::config::Settings;
 use crate::plan::{Headers, Upload};
 
-/// How often and how patiently a request is tried. The defaults give up on a
-/// dead endpoint within about ten seconds.
+/// How often and how patiently a request is tried. With the defaults a
+/// refused connection fails the run within about six seconds, and an endpoint
+/// that drops packets within about a minute (rust-s3 times an attempt out
+/// after 60 s, and no attempt starts once `budget` has passed).
 #[derive(Debug, Clone, Copy)]
 pub struct Retry {
     pub attempts: u32,
     pub base: Duration,
     pub cap: Duration,
+    pub budget: Duration,
 }
 
 impl Default for Retry {
@@ -34,6 +37,7 @@ impl Default for Retry {
             attempts: 5,
             base: Duration::from_millis(200),
             cap: Duration::from_secs(5),
+            budget: Duration::from_secs(60),
         }
     }
 }
@@ -182,6 +186,7 @@ impl Bucket {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Attempt>>,
     {
+        let started = std::time::Instant::now();
         let mut tries = 0;
         loop {
             tries += 1;
@@ -191,7 +196,11 @@ impl Bucket {
                 Err(Attempt::S3(err)) => err,
             };
             let (transient, why) = self.describe(&err);
-            if !transient || tries >= self.retry.attempts {
+            let wait = self.retry.delay(tries);
+            if !transient
+                || tries >= self.retry.attempts
+                || started.elapsed() + wait > self.retry.budget
+            {
                 let after = if tries > 1 {
                     format!(" (after {tries} attempts)")
                 } else {
@@ -199,7 +208,6 @@ impl Bucket {
                 };
                 return Err(anyhow!("{verb} {key}: {why}{after}"));
             }
-            let wait = self.retry.delay(tries);
             tracing::debug!(key, tries, ?wait, "{verb} failed, retrying: {why}");
             tokio::time::sleep(wait).await;
         }
