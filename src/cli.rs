@@ -52,7 +52,7 @@ pub struct Common {
     /// Print nothing but errors
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Say more: -v names each request, -vv shows retries and libraries' logs
+    /// Say more: -v names each request, -vv also each retry
     #[arg(short, long, action = ArgAction::Count)]
     pub verbose: u8,
 }

@@ -64,14 +64,15 @@ fn print<T: Serialize + std::fmt::Display>(common: &Common, report: &T) -> Resul
     }
 }
 
-/// Logs go to stderr: warnings by default, `-v` info, `-vv` debug; RUST_LOG
-/// overrides both.
+/// Logs go to stderr: warnings by default, `-v` info, `-vv` debug, svn2s3's
+/// own events only (a dependency's debug output may carry request headers);
+/// RUST_LOG overrides both.
 fn init_logging(common: &Common) {
     let level = match (common.quiet, common.verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
         (false, 1) => "svn2s3=info,warn",
-        (false, _) => "debug",
+        (false, _) => "svn2s3=debug,warn",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
