@@ -26,24 +26,41 @@ use svn_sys as ffi;
 /// A revision number. Always valid (>= 0) once it leaves this module.
 pub type Revnum = u64;
 
-/// An error from libsvn: its code and the messages of its chain, outermost first.
+/// An error from libsvn: the code and message of each link of its chain,
+/// outermost first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SvnError {
-    pub code: i32,
+    pub codes: Vec<i32>,
     pub messages: Vec<String>,
 }
 
 impl SvnError {
     fn new(message: impl Into<String>) -> SvnError {
         SvnError {
-            code: 0,
+            codes: vec![0],
             messages: vec![message.into()],
         }
     }
 
+    fn has(&self, code: ffi::svn_errno_t) -> bool {
+        self.codes.contains(&(code as i32))
+    }
+
     /// True when the path given to the call is not inside a working copy.
     pub fn is_not_working_copy(&self) -> bool {
-        self.code == ffi::SVN_ERR_WC_NOT_WORKING_COPY as i32
+        self.has(ffi::SVN_ERR_WC_NOT_WORKING_COPY)
+    }
+
+    /// True when the repository wanted credentials that were not cached, or
+    /// turned the cached ones down.
+    pub fn is_unauthorized(&self) -> bool {
+        [
+            ffi::SVN_ERR_RA_NOT_AUTHORIZED,
+            ffi::SVN_ERR_AUTHN_CREDS_UNAVAILABLE,
+            ffi::SVN_ERR_AUTHN_FAILED,
+        ]
+        .into_iter()
+        .any(|code| self.has(code))
     }
 }
 
@@ -70,17 +87,17 @@ fn check(err: *mut ffi::svn_error_t) -> Result<(), SvnError> {
     // SAFETY: `err` is a live error chain owned by us; the purged view shares
     // its memory, is only read, and is dropped before `err` is cleared.
     unsafe {
-        let code = (*err).apr_err;
-        let mut messages = Vec::new();
+        let (mut codes, mut messages) = (Vec::new(), Vec::new());
         let mut link = ffi::svn_error_purge_tracing(err) as *const ffi::svn_error_t;
         while !link.is_null() {
             let mut buf = [0 as c_char; 512];
             let text = ffi::svn_err_best_message(link, buf.as_mut_ptr(), buf.len());
+            codes.push((*link).apr_err);
             messages.push(CStr::from_ptr(text).to_string_lossy().into_owned());
             link = (*link).child;
         }
         ffi::svn_error_clear(err);
-        Err(SvnError { code, messages })
+        Err(SvnError { codes, messages })
     }
 }
 

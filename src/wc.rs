@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 
 use crate::plan::{Changeset, File, Skipped};
-use crate::svn::{ChangeKind, Client, Depth, Info, LocalState, NodeKind, Props, Revnum};
+use crate::svn::{ChangeKind, Client, Depth, Info, LocalState, NodeKind, Props, Revnum, SvnError};
 
 /// Refusals name at most this many files; the count says the rest.
 const LIST_AT_MOST: usize = 10;
@@ -103,6 +103,7 @@ impl WorkingCopy {
             .diff_summarize(&self.info.url, from, self.revision, |change| {
                 changes.push(change)
             })
+            .map_err(|err| self.repository_error(err))
             .with_context(|| {
                 format!(
                     "comparing r{from} with r{} of {}",
@@ -142,6 +143,7 @@ impl WorkingCopy {
                     into.push(join(dir, &entry.path));
                 }
             })
+            .map_err(|err| self.repository_error(err))
             .with_context(|| format!("listing {dir} at r{rev}"))?;
         Ok(())
     }
@@ -201,6 +203,19 @@ impl WorkingCopy {
             });
         }
         Ok(())
+    }
+
+    /// An error from the repository, with what to do when credentials are missing.
+    fn repository_error(&self, err: SvnError) -> anyhow::Error {
+        if err.is_unauthorized() {
+            anyhow!(
+                "{err}; svn2s3 uses the credentials Subversion has cached and never prompts: \
+                 run `svn update` in {} once to cache them",
+                self.root.display()
+            )
+        } else {
+            anyhow!(err)
+        }
     }
 
     fn local(&self, path: &str) -> PathBuf {

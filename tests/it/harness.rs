@@ -24,7 +24,24 @@ pub struct Repo {
     dir: TempDir,
     pub url: String,
     pub wc: PathBuf,
+    /// HOME for svn, so that its credentials cache is the test's own.
+    pub home: Option<PathBuf>,
+    /// The svnserve serving `url`, if it is an svn:// URL.
+    _serve: Option<ChildGuard>,
 }
+
+/// Kills a child process on drop.
+struct ChildGuard(Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+pub const SVN_USER: &str = "alice";
+pub const SVN_PASSWORD: &str = "svn-password-for-alice";
 
 impl Repo {
     pub fn new() -> Repo {
@@ -34,7 +51,93 @@ impl Repo {
         let url = format!("file://{}", repo.display());
         let wc = dir.path().join("wc");
         run(Command::new("svn").args(["checkout", "-q", &url]).arg(&wc));
-        Repo { dir, url, wc }
+        Repo {
+            dir,
+            url,
+            wc,
+            home: None,
+            _serve: None,
+        }
+    }
+
+    /// A repository served by svnserve on 127.0.0.1 to one user with a
+    /// password, checked out the way a user would: `svn checkout --username
+    /// --password`, which caches the credentials in HOME/.subversion.
+    pub fn served() -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("served");
+        fs::create_dir(&root).unwrap();
+        let repo = root.join("repo");
+        run(Command::new("svnadmin").arg("create").arg(&repo));
+        fs::write(
+            repo.join("conf/svnserve.conf"),
+            "[general]\nanon-access = none\nauth-access = write\npassword-db = passwd\nrealm = svn2s3-test\n",
+        )
+        .unwrap();
+        fs::write(
+            repo.join("conf/passwd"),
+            format!("[users]\n{SVN_USER} = {SVN_PASSWORD}\n"),
+        )
+        .unwrap();
+
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let serve = Command::new("svnserve")
+            .args([
+                "-d",
+                "--foreground",
+                "--listen-host",
+                "127.0.0.1",
+                "--listen-port",
+                &port.to_string(),
+                "-r",
+            ])
+            .arg(&root)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("svnserve (Debian package subversion)");
+        let serve = ChildGuard(serve);
+        wait_for_port(port, "svnserve");
+
+        // A HOME of the test's own, whose svn caches passwords in plain text.
+        let home = dir.path().join("home");
+        fs::create_dir_all(home.join(".subversion")).unwrap();
+        fs::write(
+            home.join(".subversion/config"),
+            "[auth]\npassword-stores =\n",
+        )
+        .unwrap();
+        fs::write(
+            home.join(".subversion/servers"),
+            "[global]\nstore-plaintext-passwords = yes\n",
+        )
+        .unwrap();
+
+        let url = format!("svn://127.0.0.1:{port}/repo");
+        let wc = dir.path().join("wc");
+        run(Command::new("svn")
+            .args([
+                "checkout",
+                "-q",
+                "--non-interactive",
+                "--username",
+                SVN_USER,
+                "--password",
+                SVN_PASSWORD,
+                &url,
+            ])
+            .arg(&wc)
+            .env("HOME", &home));
+        Repo {
+            dir,
+            url,
+            wc,
+            home: Some(home),
+            _serve: Some(serve),
+        }
     }
 
     /// A repository whose first revision is `tree` (made by `make` in an empty
@@ -54,7 +157,13 @@ impl Repo {
         fs::remove_dir_all(&tree).unwrap();
         let wc = dir.path().join("wc");
         run(Command::new("svn").args(["checkout", "-q", &url]).arg(&wc));
-        Repo { dir, url, wc }
+        Repo {
+            dir,
+            url,
+            wc,
+            home: None,
+            _serve: None,
+        }
     }
 
     /// Writes a file of the working copy, making its folders.
@@ -66,11 +175,20 @@ impl Repo {
 
     /// Runs `svn ARGS` in the working copy.
     pub fn svn(&self, args: &[&str]) -> String {
-        let out = run(Command::new("svn")
+        let mut command = Command::new("svn");
+        command
             .args(args)
             .arg("--non-interactive")
-            .current_dir(&self.wc));
-        String::from_utf8(out.stdout).unwrap()
+            .current_dir(&self.wc);
+        String::from_utf8(run(self.with_home(&mut command)).stdout).unwrap()
+    }
+
+    /// Gives `command` this repository's HOME, where svn keeps its credentials.
+    pub fn with_home<'c>(&self, command: &'c mut Command) -> &'c mut Command {
+        if let Some(home) = &self.home {
+            command.env("HOME", home);
+        }
+        command
     }
 
     /// Adds whatever is new, commits, updates, and returns the new revision.
@@ -99,19 +217,31 @@ impl Repo {
         } else {
             format!("{}/{folder}", self.url)
         };
-        run(Command::new("svn")
-            .args([
-                "export",
-                "-q",
-                "--ignore-externals",
-                "-r",
-                &rev.to_string(),
-                &url,
-            ])
-            .arg(&target));
+        let mut export = Command::new("svn");
+        export.args([
+            "export",
+            "-q",
+            "--non-interactive",
+            "--ignore-externals",
+            "-r",
+            &rev.to_string(),
+            &url,
+        ]);
+        run(self.with_home(&mut export).arg(&target));
         let files = read_tree(&target);
         fs::remove_dir_all(&target).unwrap();
         files
+    }
+}
+
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not listen on port {port}"
+        );
+        sleep(Duration::from_millis(20));
     }
 }
 
@@ -383,7 +513,11 @@ pub fn svn2s3(server: &Server, args: &[&str]) -> Command {
 
 /// Runs svn2s3 to the end.
 pub fn run_svn2s3(server: &Server, args: &[&str]) -> Run {
-    let out = svn2s3(server, args).output().unwrap();
+    finish(&mut svn2s3(server, args))
+}
+
+pub fn finish(command: &mut Command) -> Run {
+    let out = command.output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -391,10 +525,10 @@ pub fn run_svn2s3(server: &Server, args: &[&str]) -> Run {
     }
 }
 
-/// `svn2s3 publish WC ARGS`, which must exit 0.
+/// `svn2s3 publish WC ARGS` with the repository's HOME, which must exit 0.
 pub fn publish(server: &Server, repo: &Repo, args: &[&str]) -> Run {
     let wc = repo.wc.to_str().unwrap();
-    let run = run_svn2s3(server, &[&["publish", wc], args].concat());
+    let run = finish(repo.with_home(&mut svn2s3(server, &[&["publish", wc], args].concat())));
     run.expect(0);
     run
 }

@@ -2,4 +2,5 @@
 
 mod harness;
 mod publish;
+mod remote;
 mod scale;
