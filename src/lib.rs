@@ -107,7 +107,11 @@ struct Run {
 
 impl Run {
     fn prepare(settings: &Settings) -> Result<Run> {
-        let wc = WorkingCopy::open(&settings.wc, settings.source.as_deref())?;
+        let wc = WorkingCopy::open(
+            &settings.wc,
+            settings.source.as_deref(),
+            settings.rules.exclude.clone(),
+        )?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::plan::{Changeset, File, Skipped};
+use crate::plan::{Changeset, File, Globs, Skipped};
 use crate::svn::{ChangeKind, Client, Depth, Info, LocalState, NodeKind, Props, Revnum, SvnError};
 
 /// Refusals name at most this many files; the count says the rest.
@@ -20,13 +20,15 @@ pub struct WorkingCopy {
     root: PathBuf,
     info: Info,
     revision: Revnum,
+    /// Paths that are never published, so never checked either.
+    exclude: Globs,
 }
 
 impl WorkingCopy {
     /// Opens `source` (or the whole of `wc`) and refuses anything that is not
     /// a folder of a working copy at one revision. Reads the working-copy
-    /// database only.
-    pub fn open(wc: &Path, source: Option<&Path>) -> Result<WorkingCopy> {
+    /// database only. Files matching `exclude` are left out of every answer.
+    pub fn open(wc: &Path, source: Option<&Path>, exclude: Globs) -> Result<WorkingCopy> {
         let client = Client::new().context("initialising libsvn")?;
         let folder = source.map_or_else(|| wc.to_path_buf(), |source| wc.join(source));
         let root = folder.canonicalize().map_err(|err| match source {
@@ -62,6 +64,7 @@ impl WorkingCopy {
             root,
             info,
             revision: max,
+            exclude,
         })
     }
 
@@ -120,10 +123,11 @@ impl WorkingCopy {
                     deleted_dirs.insert(change.path);
                 }
                 (ChangeKind::Deleted, _) => deleted_files.push(change.path),
-                (_, NodeKind::File) => {
+                (_, NodeKind::File) if !self.exclude.is_match(&change.path) => {
                     self.collect(&self.local(&change.path), Depth::Empty, &mut found)?
                 }
-                // Folders are not objects: libsvn reports each file added under one.
+                // Folders are not objects (libsvn reports each file added
+                // under one), and excluded files are not published.
                 _ => {}
             }
         }
@@ -156,6 +160,10 @@ impl WorkingCopy {
         self.client
             .status(target, depth, |status| {
                 let path = self.relative(&status.path);
+                // A local edit to a file that is not published is nobody's business.
+                if self.exclude.is_match(&path) {
+                    return;
+                }
                 match (status.state, status.kind) {
                     (LocalState::Clean, NodeKind::File) => clean.push(status.path),
                     (LocalState::Clean, _) => {}

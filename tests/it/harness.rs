@@ -194,7 +194,7 @@ impl Repo {
     /// Adds whatever is new, commits, updates, and returns the new revision.
     pub fn commit(&self, message: &str) -> u64 {
         self.svn(&["add", "-q", "--force", "."]);
-        self.svn(&["commit", "-q", "-m", message]);
+        self.svn(&["commit", "-q", "--force-log", "-m", message]);
         self.svn(&["update", "-q"]);
         self.revision()
     }

@@ -276,6 +276,34 @@ fn a_local_edit_to_a_file_not_being_published_is_harmless() {
 }
 
 #[test]
+fn excluded_files_are_neither_published_nor_checked() {
+    let (repo, server) = (Repo::new(), Server::start());
+    sample(&repo);
+    repo.write("art/poster.psd", "layers v1\n");
+    repo.write("svn2s3.yaml", "exclude: ['*.psd', 'svn2s3.yaml']\n");
+    repo.commit("art");
+    repo.write("art/poster.psd", "an edit in progress\n");
+    publish(&server, &repo, &[]);
+
+    repo.svn(&["revert", "-q", "art/poster.psd"]);
+    repo.write("art/poster.psd", "layers v2\n");
+    repo.write("index.html", "v2\n");
+    let rev = repo.commit("v2");
+    repo.write("art/poster.psd", "another edit in progress\n");
+    publish(&server, &repo, &[]);
+
+    let mut objects = server.objects();
+    assert!(objects.remove("art/poster.psd").is_none());
+    assert!(objects.remove("svn2s3.yaml").is_none());
+    let mut exported = repo.export(rev, "");
+    exported.remove("art/poster.psd");
+    exported.remove("svn2s3.yaml");
+    assert_eq!(objects["index.html"].body, exported["index.html"]);
+    let published: Vec<&String> = objects.keys().filter(|k| *k != STATE).collect();
+    assert_eq!(published, exported.keys().collect::<Vec<_>>());
+}
+
+#[test]
 fn mixed_revisions_are_refused_and_nothing_is_written() {
     let (repo, server) = (Repo::new(), Server::start());
     let rev = sample(&repo);
