@@ -50,6 +50,12 @@ impl Retry {
     }
 }
 
+/// The object metadata (`x-amz-meta-svn2s3-md5`) holding the MD5 of the file
+/// an object was made from: for a gzip twin, of the file before compression.
+/// `verify` compares it without downloading, multipart objects included,
+/// whose ETag is not an MD5.
+pub const MD5_META: &str = "svn2s3-md5";
+
 /// Large files are sent in 8 MiB parts; this many parts of one file are in
 /// flight at once, which bounds memory per upload.
 const PARTS_IN_FLIGHT: usize = 2;
@@ -142,7 +148,12 @@ impl Bucket {
         } else {
             Body::File(&upload.local)
         };
-        let headers = header_map(&upload.headers)?;
+        let mut headers = header_map(&upload.headers)?;
+        let md5 = md5_of_file(&upload.local).await?;
+        headers.insert(
+            http::HeaderName::try_from(format!("x-amz-meta-{MD5_META}"))?,
+            md5.parse()?,
+        );
         self.retried("upload", &upload.key, || async {
             let mut reader = body.open().await.map_err(Attempt::Local)?;
             let sent = self
@@ -158,16 +169,31 @@ impl Bucket {
         .await
     }
 
-    /// Every key under `prefix`: a listing of the whole prefix, O(bucket),
-    /// made only when the user asks for it (`--full`).
-    pub async fn keys(&self, prefix: &str) -> Result<Vec<String>> {
+    /// Every object under `prefix`: a listing of the whole prefix, O(bucket),
+    /// made only when the user asks for it (`--full`, `verify`).
+    pub async fn list(&self, prefix: &str) -> Result<Vec<Listed>> {
         self.retried("list", prefix, || async {
             let pages = self.inner.list(prefix.to_owned(), None).await?;
             Ok(pages
                 .into_iter()
                 .flat_map(|page| page.contents)
-                .map(|object| object.key)
+                .map(|object| Listed {
+                    key: object.key,
+                    etag: object.e_tag.map(|etag| etag.trim_matches('"').to_owned()),
+                })
                 .collect())
+        })
+        .await
+    }
+
+    /// What an object says of its content, from a HEAD request.
+    pub async fn stored(&self, key: &str) -> Result<Stored> {
+        self.retried("inspect", key, || async {
+            let (head, _) = self.inner.head_object(key).await?;
+            Ok(Stored {
+                md5: head.metadata.and_then(|mut meta| meta.remove(MD5_META)),
+                etag: head.e_tag.map(|etag| etag.trim_matches('"').to_owned()),
+            })
         })
         .await
     }
@@ -258,6 +284,37 @@ impl Bucket {
             other => (false, other.to_string()),
         }
     }
+}
+
+/// One object of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub key: String,
+    /// Without quotes; `None` where the server's listings carry none.
+    pub etag: Option<String>,
+}
+
+/// What an object says of its content.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stored {
+    /// The MD5 of the source file, from [`MD5_META`], if svn2s3 wrote the object.
+    pub md5: Option<String>,
+    /// Without quotes: the MD5 of the body for a single-part upload, `<hex>-<parts>` for a multipart one.
+    pub etag: Option<String>,
+}
+
+/// The MD5 of a file, as lowercase hex, read off the async threads.
+pub async fn md5_of_file(path: &Path) -> Result<String> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || -> Result<String> {
+        let mut file =
+            std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?;
+        let mut context = md5::Context::new();
+        std::io::copy(&mut file, &mut context)
+            .with_context(|| format!("reading {}", path.display()))?;
+        Ok(format!("{:x}", context.finalize()))
+    })
+    .await?
 }
 
 /// How one attempt failed: at S3 (maybe worth retrying) or on this machine (not).

@@ -23,6 +23,8 @@ pub enum Command {
     Publish(PublishArgs),
     /// Show the published revision, the working copy's revision, and what a publish would do
     Status(Common),
+    /// Compare the bucket with the tree at the published revision (exit 1 when they differ)
+    Verify(Common),
 }
 
 /// Where to publish from and to, and how to report: shared by every command.
@@ -46,6 +48,9 @@ pub struct Common {
     /// The bucket's region [env: AWS_REGION] [default: us-east-1]
     #[arg(long, value_name = "R")]
     pub region: Option<String>,
+    /// Gzip twins of text assets are published (css/site.css -> css/site.gz.css)
+    #[arg(long)]
+    pub gzip: bool,
     /// Print the report as JSON on stdout
     #[arg(long)]
     pub json: bool,
@@ -64,9 +69,6 @@ pub struct PublishArgs {
     /// Requests in flight at once [default: 8]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub workers: Option<u16>,
-    /// Also store a gzipped twin of text assets (css/site.css -> css/site.gz.css)
-    #[arg(long)]
-    pub gzip: bool,
     /// Say what would be uploaded and deleted; write nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -87,6 +89,7 @@ impl Common {
             prefix: self.prefix.clone(),
             endpoint: self.endpoint.clone(),
             region: self.region.clone(),
+            gzip: self.gzip,
             ..Flags::default()
         }
     }
@@ -96,7 +99,6 @@ impl PublishArgs {
     pub fn flags(&self) -> Flags {
         Flags {
             workers: self.workers.map(usize::from),
-            gzip: self.gzip,
             max_delete: self.max_delete,
             dry_run: self.dry_run,
             full: self.full,

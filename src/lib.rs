@@ -13,6 +13,7 @@ pub mod publish;
 pub mod report;
 pub mod state;
 pub mod svn;
+pub mod verify;
 pub mod wc;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use anyhow::{bail, Context, Result};
 
 pub use crate::config::Settings;
 pub use crate::report::{Report, StatusReport};
+pub use crate::verify::VerifyReport;
 
 use crate::bucket::Bucket;
 use crate::plan::Plan;
@@ -41,41 +43,42 @@ pub struct Incomplete;
 /// Publishes the working copy of `settings` and reports what was done.
 pub fn publish(settings: &Settings) -> Result<Report> {
     let started = Instant::now();
-    let run = Run::prepare(settings)?;
-    let from = run.state.as_ref().map(|s| s.revision);
-    let to = run.wc.revision();
+    let session = Session::open(settings)?;
+    let plan = session.plan(settings)?;
+    let from = session.state.as_ref().map(|s| s.revision);
+    let to = session.wc.revision();
 
     let actions = if settings.dry_run {
-        run.plan
-            .clear
+        plan.clear
             .iter()
             .map(|key| Done::Delete { key: key.clone() })
-            .chain(run.plan.uploads.iter().map(Done::planned))
+            .chain(plan.uploads.iter().map(Done::planned))
             .chain(
-                run.plan
-                    .deletes
+                plan.deletes
                     .iter()
                     .map(|key| Done::Delete { key: key.clone() }),
             )
             .collect()
-    } else if run.plan.is_empty() && from == Some(to) {
+    } else if plan.is_empty() && from == Some(to) {
         Vec::new()
     } else {
-        let done = run
+        let done = session
             .runtime
-            .block_on(publish::execute(&run.bucket, &run.plan, settings.workers))
+            .block_on(publish::execute(&session.bucket, &plan, settings.workers))
             .context(Incomplete)?;
-        let state = State::of(&run.wc).to_yaml();
-        run.runtime
-            .block_on(
-                run.bucket
-                    .put_bytes(&run.state_key, state.as_bytes(), "application/yaml"),
-            )
+        let state = State::of(&session.wc).to_yaml();
+        session
+            .runtime
+            .block_on(session.bucket.put_bytes(
+                &session.state_key,
+                state.as_bytes(),
+                "application/yaml",
+            ))
             .context(Incomplete)?;
         done
     };
 
-    let mut report = Report::new(run.target, from, to, actions, run.plan.skipped);
+    let mut report = Report::new(session.target, from, to, actions, plan.skipped);
     report.dry_run = settings.dry_run;
     report.full = settings.full;
     report.seconds = started.elapsed().as_secs_f64();
@@ -84,29 +87,64 @@ pub fn publish(settings: &Settings) -> Result<Report> {
 
 /// Says what is published, where the working copy is, and what a publish would do.
 pub fn status(settings: &Settings) -> Result<StatusReport> {
-    let run = Run::prepare(settings)?;
+    let session = Session::open(settings)?;
+    let plan = session.plan(settings)?;
     Ok(StatusReport {
-        target: run.target,
-        published: run.state,
-        working_copy: run.wc.revision(),
-        pending_uploads: run.plan.uploads.len(),
-        pending_deletes: run.plan.delete_count(),
+        target: session.target,
+        published: session.state,
+        working_copy: session.wc.revision(),
+        pending_uploads: plan.uploads.len(),
+        pending_deletes: plan.delete_count(),
     })
 }
 
-/// Everything known before the first write: checks passed, plan made.
-struct Run {
+/// Compares the bucket with the tree at the published revision, without
+/// downloading: every key, and every object's content by MD5.
+pub fn verify(settings: &Settings) -> Result<VerifyReport> {
+    let session = Session::open(settings)?;
+    let Some(state) = &session.state else {
+        bail!("nothing is published at {}", session.target);
+    };
+    let (published, local) = (state.revision, session.wc.revision());
+    if published != local {
+        bail!(
+            "the bucket holds r{published} and {} is at r{local}; run `svn update -r {published}` to verify it",
+            session.wc.root().display()
+        );
+    }
+    let expected = plan::plan(&session.wc.everything()?, &settings.rules)?
+        .uploads
+        .into_iter()
+        .map(|upload| (upload.key.clone(), upload))
+        .collect();
+    let prefix = &settings.rules.prefix;
+    let ignored = |key: &str| {
+        key == session.state_key || settings.rules.exclude.is_match(&key[prefix.len()..])
+    };
+    let drift = session.runtime.block_on(async {
+        let listed = session.bucket.list(prefix).await?;
+        verify::compare(&session.bucket, expected, listed, ignored, settings.workers).await
+    })?;
+    Ok(VerifyReport {
+        target: session.target,
+        revision: published,
+        drift,
+    })
+}
+
+/// What every command knows before its first write: the working copy, the
+/// bucket and what it holds, every check passed.
+struct Session {
     wc: WorkingCopy,
     runtime: tokio::runtime::Runtime,
     bucket: Arc<Bucket>,
     target: String,
     state_key: String,
     state: Option<State>,
-    plan: Plan,
 }
 
-impl Run {
-    fn prepare(settings: &Settings) -> Result<Run> {
+impl Session {
+    fn open(settings: &Settings) -> Result<Session> {
         let wc = WorkingCopy::open(
             &settings.wc,
             settings.source.as_deref(),
@@ -117,10 +155,8 @@ impl Run {
             .build()
             .context("starting the async runtime")?;
         let bucket = Arc::new(Bucket::connect(settings)?);
-        let prefix = &settings.rules.prefix;
-        let target = format!("s3://{}/{prefix}", settings.bucket);
-        let state_key = State::key(prefix);
-
+        let target = format!("s3://{}/{}", settings.bucket, settings.rules.prefix);
+        let state_key = State::key(&settings.rules.prefix);
         let state = match runtime.block_on(bucket.get(&state_key))? {
             Some(bytes) => Some(State::parse(&bytes, &state_key)?),
             None => None,
@@ -128,16 +164,31 @@ impl Run {
         if let Some(state) = &state {
             state.check_continues(&wc, &state_key)?;
         }
-        let changes = match &state {
-            Some(state) if !settings.full => wc.changes_since(state.revision)?,
-            _ => wc.everything()?,
+        Ok(Session {
+            wc,
+            runtime,
+            bucket,
+            target,
+            state_key,
+            state,
+        })
+    }
+
+    /// The requests of a publish, refused when it would delete too much.
+    fn plan(&self, settings: &Settings) -> Result<Plan> {
+        let changes = match &self.state {
+            Some(state) if !settings.full => self.wc.changes_since(state.revision)?,
+            _ => self.wc.everything()?,
         };
         let mut plan = plan::plan(&changes, &settings.rules)?;
         if settings.full {
-            let stale = runtime
-                .block_on(bucket.keys(prefix))?
+            let prefix = &settings.rules.prefix;
+            let stale = self
+                .runtime
+                .block_on(self.bucket.list(prefix))?
                 .into_iter()
-                .filter(|key| *key != state_key)
+                .map(|listed| listed.key)
+                .filter(|key| *key != self.state_key)
                 .filter(|key| !settings.rules.exclude.is_match(&key[prefix.len()..]));
             plan.delete_also(stale);
         }
@@ -148,14 +199,6 @@ impl Run {
                 settings.max_delete
             );
         }
-        Ok(Run {
-            wc,
-            runtime,
-            bucket,
-            target,
-            state_key,
-            state,
-            plan,
-        })
+        Ok(plan)
     }
 }

@@ -1,5 +1,6 @@
 //! `svn2s3`: parse the command line, run, print, and map the outcome to an
-//! exit status (0 done, 1 incomplete publish, 2 nothing written).
+//! exit status (0 done, 1 incomplete publish or drift found by verify, 2
+//! nothing written).
 
 mod cli;
 
@@ -17,11 +18,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let common = match &cli.command {
         Command::Publish(args) => &args.common,
-        Command::Status(common) => common,
+        Command::Status(common) | Command::Verify(common) => common,
     };
     init_logging(common);
     match run(&cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             eprintln!("svn2s3: {err:#}");
             if err.is::<Incomplete>() {
@@ -33,7 +34,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: &Cli) -> Result<()> {
+fn run(cli: &Cli) -> Result<ExitCode> {
     let env = |key: &str| std::env::var(key).ok().filter(|value| !value.is_empty());
     match &cli.command {
         Command::Publish(args) => {
@@ -46,21 +47,31 @@ fn run(cli: &Cli) -> Result<()> {
             let report = svn2s3::status(&settings)?;
             print(common, &report)
         }
+        Command::Verify(common) => {
+            let settings = Settings::load(&common.flags(), env)?;
+            let report = svn2s3::verify(&settings)?;
+            print(common, &report)?;
+            Ok(if report.drift.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
     }
 }
 
 /// Writes the report to stdout; a reader that went away is not an error.
-fn print<T: Serialize + std::fmt::Display>(common: &Common, report: &T) -> Result<()> {
+fn print<T: Serialize + std::fmt::Display>(common: &Common, report: &T) -> Result<ExitCode> {
     let text = if common.json {
         serde_json::to_string_pretty(report)?
     } else if common.quiet {
-        return Ok(());
+        return Ok(ExitCode::SUCCESS);
     } else {
         report.to_string()
     };
     match writeln!(io::stdout().lock(), "{text}") {
-        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        other => Ok(other.map(|()| ExitCode::SUCCESS)?),
     }
 }
 

@@ -441,6 +441,13 @@ impl Server {
         runtime().block_on(bucket.put_object(key, body)).unwrap();
     }
 
+    /// Deletes an object behind svn2s3's back.
+    pub fn delete(&self, key: &str) {
+        runtime()
+            .block_on(self.client().delete_object(key))
+            .unwrap();
+    }
+
     fn client(&self) -> Box<s3::Bucket> {
         let region = s3::Region::Custom {
             region: "us-east-1".into(),
