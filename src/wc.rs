@@ -13,6 +13,8 @@ use crate::svn::{ChangeKind, Client, Depth, Info, LocalState, NodeKind, Props, R
 /// Refusals name at most this many files; the count says the rest.
 const LIST_AT_MOST: usize = 10;
 
+const EXTERNALS: &str = "svn:externals";
+
 /// A working copy (or a folder of one) at a single revision.
 pub struct WorkingCopy {
     client: Client,
@@ -126,6 +128,12 @@ impl WorkingCopy {
                 (_, NodeKind::File) if !self.exclude.is_match(&change.path) => {
                     self.collect(&self.local(&change.path), Depth::Empty, &mut found)?
                 }
+                (ChangeKind::Added, NodeKind::Dir) => {
+                    self.note_externals(&change.path, &mut found)?
+                }
+                (_, NodeKind::Dir) if change.props_changed => {
+                    self.note_externals(&change.path, &mut found)?
+                }
                 // Folders are not objects (libsvn reports each file added
                 // under one), and excluded files are not published.
                 _ => {}
@@ -135,6 +143,23 @@ impl WorkingCopy {
             self.files_at(from, dir, &mut deleted_files)?;
         }
         found.into_changeset(deleted_files)
+    }
+
+    /// Reports a folder that defines externals, which are not published.
+    fn note_externals(&self, dir: &str, found: &mut Found) -> Result<()> {
+        let mut defines = false;
+        self.client
+            .proplist(&self.local(dir), Depth::Empty, |_, props| {
+                defines |= props.contains_key(EXTERNALS);
+            })
+            .with_context(|| format!("reading the properties of {dir}"))?;
+        if defines {
+            found.skipped.push(Skipped {
+                path: dir.to_owned(),
+                reason: "defines svn:externals, which are not published",
+            });
+        }
+        Ok(())
     }
 
     /// Adds the paths of the files under `dir` at revision `rev` (a folder that
@@ -169,7 +194,7 @@ impl WorkingCopy {
                     (LocalState::Clean, _) => {}
                     (LocalState::External, _) => found.skipped.push(Skipped {
                         path,
-                        reason: "svn:externals are not published",
+                        reason: "an external (svn:externals), not published",
                     }),
                     // Not part of the tree: a file svn does not know is never published.
                     (LocalState::Unversioned, _) if depth == Depth::Infinity => {}

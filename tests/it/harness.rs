@@ -176,9 +176,10 @@ impl Repo {
     /// Runs `svn ARGS` in the working copy.
     pub fn svn(&self, args: &[&str]) -> String {
         let mut command = Command::new("svn");
+        // Options first, so that a test may end ARGS with `-- -name`.
         command
-            .args(args)
             .arg("--non-interactive")
+            .args(args)
             .current_dir(&self.wc);
         String::from_utf8(run(self.with_home(&mut command)).stdout).unwrap()
     }
@@ -530,6 +531,35 @@ pub fn finish(command: &mut Command) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// Runs a command to the end and returns its outcome and its peak resident
+/// memory in bytes, read from the kernel's high-water mark (VmHWM) until the
+/// process exits: the last reading is the peak, or just below it.
+pub fn with_peak_rss(command: &mut Command) -> (Run, u64) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Some(kib) = fs::read_to_string(&status_file).ok().and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?.to_owned();
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        }) {
+            peak = peak.max(kib * 1024);
+        }
+        sleep(Duration::from_millis(2));
+    }
+    let out = child.wait_with_output().unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    (run, peak)
 }
 
 /// `svn2s3 publish WC ARGS` with the repository's HOME, which must exit 0.

@@ -1,5 +1,6 @@
 //! One integration-test binary: every module shares the harness.
 
+mod cases;
 mod harness;
 mod publish;
 mod remote;
