@@ -2,6 +2,7 @@
 
 mod cases;
 mod harness;
+mod model;
 mod publish;
 mod remote;
 mod scale;
