@@ -30,9 +30,12 @@ pub enum Command {
 /// Where to publish from and to, and how to report: shared by every command.
 #[derive(Debug, Args)]
 pub struct Common {
-    /// The working copy, or a folder of one
+    /// The working copy, a folder of one, or a repository URL (svn://, https://, file://)
     #[arg(value_name = "WC", default_value = ".")]
     pub wc: PathBuf,
+    /// From a URL: the revision to publish [default: HEAD]
+    #[arg(short, long, value_name = "N")]
+    pub revision: Option<u64>,
     /// Read settings from FILE [default: WC/svn2s3.yaml, if it exists]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -84,6 +87,7 @@ impl Common {
     pub fn flags(&self) -> Flags {
         Flags {
             wc: self.wc.clone(),
+            revision: self.revision,
             config: self.config.clone(),
             bucket: self.bucket.clone(),
             prefix: self.prefix.clone(),

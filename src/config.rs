@@ -10,6 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
 use crate::plan::{Globs, HeaderRule, Rules};
+use crate::svn::Revnum;
 
 /// The config file looked for in the working copy when `--config` is not given.
 pub const CONFIG_FILE: &str = "svn2s3.yaml";
@@ -34,8 +35,11 @@ const CANNED_ACLS: &[&str] = &[
 /// Everything a publish needs to know, validated.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// The working copy (or a folder of one).
+    /// The working copy (or a folder of one), or a repository URL.
     pub wc: PathBuf,
+    /// The revision to publish from a URL (HEAD when `None`); a working copy
+    /// publishes its own.
+    pub revision: Option<Revnum>,
     /// The folder of `wc` to publish; `None` publishes all of it.
     pub source: Option<PathBuf>,
     pub bucket: String,
@@ -54,6 +58,7 @@ impl Settings {
     pub fn new(wc: impl Into<PathBuf>, bucket: impl Into<String>) -> Settings {
         Settings {
             wc: wc.into(),
+            revision: None,
             source: None,
             bucket: bucket.into(),
             region: DEFAULT_REGION.to_owned(),
@@ -66,13 +71,21 @@ impl Settings {
         }
     }
 
+    /// The repository URL to publish from, when `wc` is one.
+    pub fn url(&self) -> Option<&str> {
+        as_url(&self.wc)
+    }
+
     /// Merges the config file, `flags` and the environment (read through `env`).
     pub fn load(flags: &Flags, env: impl Fn(&str) -> Option<String>) -> Result<Settings> {
+        if flags.revision.is_some() && as_url(&flags.wc).is_none() {
+            bail!("--revision is for a repository URL; a working copy publishes its own revision");
+        }
         let file = match &flags.config {
             Some(path) => ConfigFile::read(path)?,
             None => {
                 let default = flags.wc.join(CONFIG_FILE);
-                if default.is_file() {
+                if as_url(&flags.wc).is_none() && default.is_file() {
                     ConfigFile::read(&default)?
                 } else {
                     ConfigFile::default()
@@ -160,6 +173,7 @@ impl Settings {
 
         Ok(Settings {
             wc: flags.wc.clone(),
+            revision: flags.revision,
             source,
             bucket,
             region,
@@ -187,6 +201,7 @@ impl Settings {
 #[derive(Debug, Clone, Default)]
 pub struct Flags {
     pub wc: PathBuf,
+    pub revision: Option<Revnum>,
     pub config: Option<PathBuf>,
     pub bucket: Option<String>,
     pub prefix: Option<String>,
@@ -272,6 +287,18 @@ impl ConfigFile {
         file.origin = Some(path.to_path_buf());
         Ok(file)
     }
+}
+
+/// `path` as a URL (`svn://`, `https://`, `file://`...) when it is written as one.
+fn as_url(path: &Path) -> Option<&str> {
+    path.to_str().filter(|text| {
+        text.split_once("://").is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '+')
+        })
+    })
 }
 
 fn check_bucket(bucket: &str) -> Result<()> {
@@ -483,6 +510,27 @@ max_delete: 10
         assert!(
             message(load("bucket: b\nexclude: ['a[']\n", Flags::default(), &[]))
                 .contains("exclude")
+        );
+    }
+
+    #[test]
+    fn urls_are_told_from_paths_and_revision_needs_one() {
+        assert_eq!(
+            as_url(Path::new("svn+ssh://host/repo")),
+            Some("svn+ssh://host/repo")
+        );
+        assert_eq!(
+            as_url(Path::new("file:///srv/repo/trunk")),
+            Some("file:///srv/repo/trunk")
+        );
+        assert_eq!(as_url(Path::new("./a://b")), None);
+        assert_eq!(as_url(Path::new("media")), None);
+        let flags = Flags {
+            revision: Some(3),
+            ..Flags::default()
+        };
+        assert!(
+            message(load("bucket: b\n", flags, &[])).contains("--revision is for a repository URL")
         );
     }
 

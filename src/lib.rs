@@ -1,7 +1,7 @@
 //! svn2s3 publishes a Subversion working copy to S3 by asking Subversion what
 //! changed since the last publish and pushing only that.
 //!
-//! The data flows one way: [`Settings`] -> [`wc`] (checks, changes) ->
+//! The data flows one way: [`Settings`] -> [`source`] (checks, changes) ->
 //! [`plan`] (requests, pure) -> [`publish`] (the bucket) -> [`state`] (written
 //! last) -> [`Report`].
 #![deny(unsafe_code)]
@@ -11,10 +11,10 @@ pub mod config;
 pub mod plan;
 pub mod publish;
 pub mod report;
+pub mod source;
 pub mod state;
 pub mod svn;
 pub mod verify;
-pub mod wc;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -28,8 +28,8 @@ pub use crate::verify::VerifyReport;
 use crate::bucket::Bucket;
 use crate::plan::Plan;
 use crate::publish::Done;
+use crate::source::Source;
 use crate::state::State;
-use crate::wc::WorkingCopy;
 
 /// Marks a failure after the first write: the publish is incomplete, the state
 /// still names the last complete one, and the same command finishes the job.
@@ -108,8 +108,9 @@ pub fn verify(settings: &Settings) -> Result<VerifyReport> {
     let (published, local) = (state.revision, session.wc.revision());
     if published != local {
         bail!(
-            "the bucket holds r{published} and {} is at r{local}; run `svn update -r {published}` to verify it",
-            session.wc.root().display()
+            "the bucket holds r{published} and {} is at r{local}; {} to verify it",
+            session.wc.name(),
+            session.wc.how_to_reach(published)
         );
     }
     let expected = plan::plan(&session.wc.everything()?, &settings.rules)?
@@ -135,7 +136,7 @@ pub fn verify(settings: &Settings) -> Result<VerifyReport> {
 /// What every command knows before its first write: the working copy, the
 /// bucket and what it holds, every check passed.
 struct Session {
-    wc: WorkingCopy,
+    wc: Source,
     runtime: tokio::runtime::Runtime,
     bucket: Arc<Bucket>,
     target: String,
@@ -145,11 +146,11 @@ struct Session {
 
 impl Session {
     fn open(settings: &Settings) -> Result<Session> {
-        let wc = WorkingCopy::open(
-            &settings.wc,
-            settings.source.as_deref(),
-            settings.rules.exclude.clone(),
-        )?;
+        let exclude = settings.rules.exclude.clone();
+        let wc = match settings.url() {
+            Some(url) => Source::url(url, settings.source.as_deref(), settings.revision, exclude)?,
+            None => Source::working_copy(&settings.wc, settings.source.as_deref(), exclude)?,
+        };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::source::Source;
 use crate::svn::Revnum;
-use crate::wc::WorkingCopy;
 
 /// The state object's key below the prefix.
 pub const STATE_KEY: &str = ".svn2s3/state.yaml";
@@ -29,7 +29,7 @@ pub struct State {
 
 impl State {
     /// The state of a publish of `wc` that has just succeeded.
-    pub fn of(wc: &WorkingCopy) -> State {
+    pub fn of(wc: &Source) -> State {
         let now = OffsetDateTime::now_utc();
         State {
             uuid: wc.uuid().to_owned(),
@@ -56,8 +56,8 @@ impl State {
     }
 
     /// Refuses to publish `wc` over a state it does not continue.
-    pub fn check_continues(&self, wc: &WorkingCopy, key: &str) -> Result<()> {
-        let folder = wc.root().display();
+    pub fn check_continues(&self, wc: &Source, key: &str) -> Result<()> {
+        let folder = wc.name();
         if self.uuid != wc.uuid() {
             bail!(
                 "the bucket holds a publish of repository {}, but {folder} belongs to repository {}; \
@@ -76,9 +76,10 @@ impl State {
         }
         if self.revision > wc.revision() {
             bail!(
-                "the bucket is at r{}, newer than {folder} at r{}; run `svn update` first",
+                "the bucket is at r{}, newer than {folder} at r{}; {} first",
                 self.revision,
-                wc.revision()
+                wc.revision(),
+                wc.how_to_reach(self.revision)
             );
         }
         Ok(())

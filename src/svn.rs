@@ -170,6 +170,19 @@ impl Pool {
         Ok(unsafe { ffi::svn_dirent_canonicalize(c.as_ptr(), self.ptr) })
     }
 
+    /// A target's name in the pool, and the revision it is asked at.
+    fn target(&self, target: Target) -> Result<(*const c_char, ffi::svn_opt_revision_t), SvnError> {
+        Ok(match target {
+            // Unspecified: libsvn answers from the working copy, no network.
+            Target::Local(path) => (
+                self.dirent(path)?,
+                revision(ffi::svn_opt_revision_unspecified, None),
+            ),
+            Target::Url(url, Some(rev)) => (self.uri(url)?, numbered(rev)),
+            Target::Url(url, None) => (self.uri(url)?, revision(ffi::svn_opt_revision_head, None)),
+        })
+    }
+
     /// Copies a URL into the pool. URLs handed to this module come from libsvn
     /// itself (`Info::url`, [`Client::url_join`]), so they are canonical already.
     fn uri(&self, url: &str) -> Result<*const c_char, SvnError> {
@@ -296,6 +309,24 @@ impl NodeKind {
             ffi::svn_node_file => NodeKind::File,
             ffi::svn_node_dir => NodeKind::Dir,
             _ => NodeKind::Other,
+        }
+    }
+}
+
+/// What a call is about: a working-copy path as it is now, or a URL at a
+/// revision (`None`: the youngest, HEAD).
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    Local(&'a Path),
+    Url(&'a str, Option<Revnum>),
+}
+
+impl fmt::Display for Target<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Local(path) => write!(f, "{}", path.display()),
+            Target::Url(url, Some(rev)) => write!(f, "{url}@{rev}"),
+            Target::Url(url, None) => write!(f, "{url}"),
         }
     }
 }
@@ -429,8 +460,8 @@ impl Client {
         }
     }
 
-    /// `svn info` of a local path, read from the working copy alone.
-    pub fn info(&self, path: &Path) -> Result<Info, SvnError> {
+    /// `svn info` of a target: for a local path, read from the working copy alone.
+    pub fn info(&self, target: Target) -> Result<Info, SvnError> {
         unsafe extern "C" fn receiver(
             baton_ptr: *mut c_void,
             _abspath: *const c_char,
@@ -441,15 +472,14 @@ impl Client {
         }
 
         let scratch = Pool::new();
-        let target = scratch.dirent(path)?;
+        let (name, at) = scratch.target(target)?;
         let mut baton = Baton::new(None);
-        let unspecified = revision(ffi::svn_opt_revision_unspecified, None);
         // SAFETY: all pointers are live for the call; the baton matches `receiver`'s F.
         let err = unsafe {
             ffi::svn_client_info4(
-                target,
-                &unspecified,
-                &unspecified,
+                name,
+                &at,
+                &at,
                 ffi::svn_depth_empty,
                 0,
                 0,
@@ -463,7 +493,7 @@ impl Client {
         };
         baton
             .finish(err)?
-            .ok_or_else(|| SvnError::new(format!("{}: svn info reported nothing", path.display())))
+            .ok_or_else(|| SvnError::new(format!("{target}: svn info reported nothing")))
     }
 
     /// The lowest and highest revision of the nodes under `path`, from the
@@ -614,34 +644,33 @@ impl Client {
         baton.finish(err).map(drop)
     }
 
-    /// The versioned properties of the nodes under a working-copy `path`;
-    /// only nodes that have properties are reported.
-    pub fn proplist<F: FnMut(PathBuf, Props)>(
+    /// The versioned properties of the nodes under `target`, each named by
+    /// its absolute path or URL; only nodes that have properties are reported.
+    pub fn proplist<F: FnMut(String, Props)>(
         &self,
-        path: &Path,
+        target: Target,
         depth: Depth,
         each: F,
     ) -> Result<(), SvnError> {
-        unsafe extern "C" fn receiver<F: FnMut(PathBuf, Props)>(
+        unsafe extern "C" fn receiver<F: FnMut(String, Props)>(
             baton_ptr: *mut c_void,
             path: *const c_char,
             props: *mut ffi::apr_hash_t,
             _inherited: *mut ffi::apr_array_header_t,
             pool: *mut ffi::apr_pool_t,
         ) -> *mut ffi::svn_error_t {
-            baton::<F>(baton_ptr).call(|f| f(PathBuf::from(owned(path)), props_from_c(props, pool)))
+            baton::<F>(baton_ptr).call(|f| f(owned(path), props_from_c(props, pool)))
         }
 
         let scratch = Pool::new();
-        let target = scratch.dirent(path)?;
-        let working = revision(ffi::svn_opt_revision_working, None);
+        let (name, at) = scratch.target(target)?;
         let mut baton = Baton::new(each);
         // SAFETY: as in `info`.
         let err = unsafe {
             ffi::svn_client_proplist4(
-                target,
-                &working,
-                &working,
+                name,
+                &at,
+                &at,
                 depth.to_c(),
                 ptr::null(),
                 0,
@@ -652,6 +681,43 @@ impl Client {
             )
         };
         baton.finish(err).map(drop)
+    }
+
+    /// Writes the file at `url@rev` into `dest` with keywords expanded and
+    /// line endings as `svn:eol-style` says, as `svn export` would, and
+    /// returns its properties.
+    pub fn cat(&self, url: &str, rev: Revnum, dest: &Path) -> Result<Props, SvnError> {
+        let scratch = Pool::new();
+        let source = scratch.uri(url)?;
+        let file = scratch.dirent(dest)?;
+        let at = numbered(rev);
+        // SAFETY: the stream and the property hash live in `scratch`, which
+        // outlives every use of them; the stream is closed exactly once.
+        unsafe {
+            let mut stream = ptr::null_mut();
+            check(ffi::svn_stream_open_writable(
+                &mut stream,
+                file,
+                scratch.ptr,
+                scratch.ptr,
+            ))?;
+            let mut props = ptr::null_mut();
+            let written = check(ffi::svn_client_cat3(
+                &mut props,
+                stream,
+                source,
+                &at,
+                &at,
+                1, // expand keywords
+                self.ctx,
+                scratch.ptr,
+                scratch.ptr,
+            ));
+            let closed = check(ffi::svn_stream_close(stream));
+            written?;
+            closed?;
+            Ok(props_from_c(props, scratch.ptr))
+        }
     }
 
     /// `url` extended by a `/`-separated relative path, each part URI-encoded.
@@ -772,7 +838,7 @@ mod tests {
     fn a_path_outside_any_working_copy_is_named_as_such() {
         let client = Client::new().unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let err = client.info(dir.path()).unwrap_err();
+        let err = client.info(Target::Local(dir.path())).unwrap_err();
         assert!(err.is_not_working_copy(), "{err:?}");
         assert!(err.to_string().contains("not a working copy"), "{err}");
     }

@@ -12,6 +12,7 @@
 #include <svn_dso.h>
 #include <svn_error.h>
 #include <svn_error_codes.h>
+#include <svn_io.h>
 #include <svn_path.h>
 #include <svn_props.h>
 #include <svn_string.h>

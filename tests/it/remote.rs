@@ -42,9 +42,115 @@ fn without_cached_credentials_it_fails_at_once_instead_of_prompting() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("never prompts: run `svn update`"),
+        run.stderr.contains("never prompts: run `svn info svn://"),
         "{}",
         run.stderr
     );
     assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn a_url_publishes_without_a_working_copy() {
+    let (repo, server) = (Repo::new(), Server::start());
+    repo.write("site/index.html", "v1\n");
+    repo.write("site/css/a b.css", "a {}\n");
+    repo.write("site/kw.txt", "$Revision$\nline\n");
+    repo.write("site/dos.txt", "one\ntwo\n");
+    repo.write("site/img/logo.png", [0x89, b'P', b'N', b'G', 0]);
+    repo.write("elsewhere.txt", "not published\n");
+    repo.svn(&["add", "-q", "--force", "."]);
+    repo.svn(&["propset", "-q", "svn:keywords", "Revision", "site/kw.txt"]);
+    repo.svn(&["propset", "-q", "svn:eol-style", "CRLF", "site/dos.txt"]);
+    repo.svn(&[
+        "propset",
+        "-q",
+        "svn:mime-type",
+        "text/x-custom",
+        "site/index.html",
+    ]);
+    let first = repo.commit("site");
+    let url = format!("{}/site", repo.url);
+
+    let run = run_svn2s3(&server, &["publish", &url, "--gzip"]);
+    run.expect(0);
+    assert!(
+        run.stdout.contains(&format!("r{first} (first publish)")),
+        "{}",
+        run.stdout
+    );
+    let twins = &[".css"];
+    Mirror {
+        folder: "site",
+        twins,
+        ..Mirror::default()
+    }
+    .check(&server, &repo, first);
+    let objects = server.objects();
+    assert_eq!(
+        objects["index.html"].content_type.as_deref(),
+        Some("text/x-custom")
+    );
+    assert_eq!(
+        objects["img/logo.png"].content_type.as_deref(),
+        Some("image/png")
+    );
+    assert_eq!(objects["dos.txt"].body, b"one\r\ntwo\r\n");
+
+    repo.write("site/index.html", "v2\n");
+    repo.svn(&["rm", "-q", "site/css"]);
+    let second = repo.commit("v2");
+    repo.write("site/index.html", "v3\n");
+    let third = repo.commit("v3");
+
+    // An older revision first, then HEAD; the state moves forward each time.
+    run_svn2s3(
+        &server,
+        &["publish", &url, "--gzip", "--revision", &second.to_string()],
+    )
+    .expect(0);
+    Mirror {
+        folder: "site",
+        twins,
+        ..Mirror::default()
+    }
+    .check(&server, &repo, second);
+    let run = run_svn2s3(&server, &["publish", &url, "--gzip"]);
+    run.expect(0);
+    assert!(
+        run.stdout.contains(&format!("r{second} -> r{third}")),
+        "{}",
+        run.stdout
+    );
+    Mirror {
+        folder: "site",
+        twins,
+        ..Mirror::default()
+    }
+    .check(&server, &repo, third);
+    run_svn2s3(&server, &["verify", &url, "--gzip"]).expect(0);
+
+    let run = run_svn2s3(
+        &server,
+        &["publish", &url, "--revision", &first.to_string()],
+    );
+    run.expect(2);
+    assert!(
+        run.stderr
+            .contains(&format!("the bucket is at r{third}, newer than")),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_served_url_publishes_with_cached_credentials() {
+    let (repo, server) = (Repo::served(), Server::start());
+    repo.write("index.html", "served\n");
+    let rev = repo.commit("first");
+
+    // The repository alone, from a machine whose svn cached the password.
+    let mut command = svn2s3(&server, &["publish", &repo.url]);
+    let run = finish(repo.with_home(&mut command));
+    run.expect(0);
+    Mirror::default().check(&server, &repo, rev);
 }

@@ -1,0 +1,515 @@
+//! The tree being published: a working copy (or a folder of one), or a
+//! repository URL at a revision. What it must pass before anything is written,
+//! and what changed in it, file by file. Every question goes to libsvn through
+//! [`crate::svn`]; what each costs is stated where it is asked.
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use tempfile::TempDir;
+
+use crate::plan::{Changeset, File, Globs, Skipped};
+use crate::svn::{
+    ChangeKind, Client, Depth, Info, LocalState, NodeKind, Props, Revnum, SvnError, Target,
+};
+
+/// Refusals name at most this many files; the count says the rest.
+const LIST_AT_MOST: usize = 10;
+
+const EXTERNALS: &str = "svn:externals";
+const SPECIAL: &str = "svn:special";
+const MIME_TYPE: &str = "svn:mime-type";
+
+/// A tree of one repository at one revision, and where its bytes are read.
+pub struct Source {
+    client: Client,
+    /// The published folder's URL, repository and revision.
+    info: Info,
+    revision: Revnum,
+    /// Paths that are never published, so never checked or fetched either.
+    exclude: Globs,
+    origin: Origin,
+}
+
+/// Where a file's bytes come from.
+enum Origin {
+    /// A clean working copy holds the exported bytes: read them in place.
+    /// `root` is the published folder, absolute and canonical.
+    WorkingCopy { root: PathBuf },
+    /// Each file is written into `staging` from the repository, as `svn
+    /// export` would write it, and uploaded from there.
+    Url {
+        staging: TempDir,
+        fetched: Cell<usize>,
+    },
+}
+
+impl Source {
+    /// Opens `folder` of the working copy `wc` (or all of it) and refuses
+    /// anything that is not a folder of a working copy at one revision. Reads
+    /// the working-copy database only. Files matching `exclude` are left out of
+    /// every answer.
+    pub fn working_copy(wc: &Path, folder: Option<&Path>, exclude: Globs) -> Result<Source> {
+        let client = Client::new().context("initialising libsvn")?;
+        let published = folder.map_or_else(|| wc.to_path_buf(), |folder| wc.join(folder));
+        let root = published.canonicalize().map_err(|err| match folder {
+            Some(folder) => anyhow!(
+                "source folder {} not found in {}: {err}",
+                folder.display(),
+                wc.display()
+            ),
+            None => anyhow!("{}: {err}", wc.display()),
+        })?;
+        let info = client.info(Target::Local(&root)).map_err(|err| {
+            if err.is_not_working_copy() {
+                anyhow!("{} is not a Subversion working copy", published.display())
+            } else {
+                anyhow!(err).context(format!("reading {}", published.display()))
+            }
+        })?;
+        if info.kind != NodeKind::Dir {
+            bail!(
+                "{} is not a folder; publish a folder of the working copy",
+                published.display()
+            );
+        }
+        let (min, max) = client.min_max_revisions(&root)?;
+        if min != max {
+            bail!(
+                "{} holds mixed revisions (r{min} to r{max}); run `svn update` first",
+                published.display()
+            );
+        }
+        Ok(Source {
+            client,
+            info,
+            revision: max,
+            exclude,
+            origin: Origin::WorkingCopy { root },
+        })
+    }
+
+    /// Opens `folder` of the repository folder at `url` (or all of it) at
+    /// `revision`, HEAD when `None`: one `svn info` of the URL.
+    pub fn url(
+        url: &str,
+        folder: Option<&Path>,
+        revision: Option<Revnum>,
+        exclude: Globs,
+    ) -> Result<Source> {
+        let client = Client::new().context("initialising libsvn")?;
+        let url = match folder {
+            Some(folder) => client.url_join(url, &folder.to_string_lossy())?,
+            None => url.trim_end_matches('/').to_owned(),
+        };
+        let info = client
+            .info(Target::Url(&url, revision))
+            .map_err(|err| hint_credentials(err, &url))
+            .with_context(|| format!("reading {}", Target::Url(&url, revision)))?;
+        if info.kind != NodeKind::Dir {
+            bail!("{url} is not a folder; publish a folder of the repository");
+        }
+        let revision = match (revision, info.revision) {
+            (Some(rev), _) | (None, Some(rev)) => rev,
+            (None, None) => bail!("{url}: the repository named no revision for HEAD"),
+        };
+        Ok(Source {
+            client,
+            info,
+            revision,
+            exclude,
+            origin: Origin::Url {
+                staging: tempfile::Builder::new().prefix("svn2s3-").tempdir()?,
+                fetched: Cell::new(0),
+            },
+        })
+    }
+
+    pub fn revision(&self) -> Revnum {
+        self.revision
+    }
+
+    pub fn uuid(&self) -> &str {
+        &self.info.uuid
+    }
+
+    /// The published folder's path in the repository, without a leading slash.
+    pub fn repos_path(&self) -> &str {
+        &self.info.repos_path
+    }
+
+    /// The published folder, for messages: a local path, or the URL.
+    pub fn name(&self) -> String {
+        match &self.origin {
+            Origin::WorkingCopy { root } => root.display().to_string(),
+            Origin::Url { .. } => self.info.url.clone(),
+        }
+    }
+
+    /// What to run to see the tree at `rev`, for messages.
+    pub fn how_to_reach(&self, rev: Revnum) -> String {
+        match &self.origin {
+            Origin::WorkingCopy { .. } => format!("run `svn update -r {rev}`"),
+            Origin::Url { .. } => format!("give --revision {rev}"),
+        }
+    }
+
+    /// Every file of the tree, for a first publish, `--full` or `verify`:
+    /// O(tree), on request only. A working copy is walked; from a URL, the
+    /// tree is listed and every file fetched.
+    pub fn everything(&self) -> Result<Changeset> {
+        let mut found = Found::default();
+        match &self.origin {
+            Origin::WorkingCopy { root } => self.collect(root, Depth::Infinity, &mut found)?,
+            Origin::Url { .. } => {
+                let mut files = Vec::new();
+                self.client
+                    .list(&self.info.url, self.revision, |entry| {
+                        if entry.kind == NodeKind::File {
+                            files.push(entry.path);
+                        }
+                    })
+                    .map_err(|err| hint_credentials(err, &self.info.url))
+                    .with_context(|| format!("listing {}@{}", self.info.url, self.revision))?;
+                for path in files.iter().filter(|path| !self.exclude.is_match(path)) {
+                    self.fetch(path, &mut found)?;
+                }
+                let target = Target::Url(&self.info.url, Some(self.revision));
+                self.client
+                    .proplist(target, Depth::Infinity, |url, props| {
+                        if props.contains_key(EXTERNALS) {
+                            found.skipped.push(Skipped {
+                                path: self.relative_url(&url),
+                                reason: "defines svn:externals, which are not published",
+                            });
+                        }
+                    })
+                    .with_context(|| format!("reading the properties of {target}"))?;
+            }
+        }
+        found.into_changeset(Vec::new())
+    }
+
+    /// The files that changed from `from` to this revision: one diff-summarize
+    /// call, then, for each changed file only, a status and a property look-up
+    /// (working copy) or a fetch (URL). O(change).
+    pub fn changes_since(&self, from: Revnum) -> Result<Changeset> {
+        let mut changes = Vec::new();
+        self.client
+            .diff_summarize(&self.info.url, from, self.revision, |change| {
+                changes.push(change)
+            })
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(|| {
+                format!(
+                    "comparing r{from} with r{} of {}",
+                    self.revision, self.info.url
+                )
+            })?;
+
+        let mut found = Found::default();
+        let mut deleted_files = Vec::new();
+        let mut deleted_dirs = BTreeSet::new();
+        for change in changes {
+            match (change.kind, change.node) {
+                (ChangeKind::Deleted, NodeKind::Dir) => {
+                    deleted_dirs.insert(change.path);
+                }
+                (ChangeKind::Deleted, _) => deleted_files.push(change.path),
+                (_, NodeKind::File) if !self.exclude.is_match(&change.path) => match &self.origin {
+                    Origin::WorkingCopy { root } => {
+                        self.collect(&local(root, &change.path), Depth::Empty, &mut found)?
+                    }
+                    Origin::Url { .. } => self.fetch(&change.path, &mut found)?,
+                },
+                (ChangeKind::Added, NodeKind::Dir) => {
+                    self.note_externals(&change.path, &mut found)?
+                }
+                (_, NodeKind::Dir) if change.props_changed => {
+                    self.note_externals(&change.path, &mut found)?
+                }
+                // Folders are not objects (libsvn reports each file added
+                // under one), and excluded files are not published.
+                _ => {}
+            }
+        }
+        for dir in outermost(&deleted_dirs) {
+            self.files_at(from, dir, &mut deleted_files)?;
+        }
+        found.into_changeset(deleted_files)
+    }
+
+    /// Reports a folder that defines externals, which are not published.
+    fn note_externals(&self, dir: &str, found: &mut Found) -> Result<()> {
+        let (path, url);
+        let target = match &self.origin {
+            Origin::WorkingCopy { root } => {
+                path = local(root, dir);
+                Target::Local(&path)
+            }
+            Origin::Url { .. } => {
+                url = self.client.url_join(&self.info.url, dir)?;
+                Target::Url(&url, Some(self.revision))
+            }
+        };
+        let mut defines = false;
+        self.client
+            .proplist(target, Depth::Empty, |_, props| {
+                defines |= props.contains_key(EXTERNALS);
+            })
+            .with_context(|| format!("reading the properties of {dir}"))?;
+        if defines {
+            found.skipped.push(Skipped {
+                path: dir.to_owned(),
+                reason: "defines svn:externals, which are not published",
+            });
+        }
+        Ok(())
+    }
+
+    /// Adds the paths of the files under `dir` at revision `rev` (a folder that
+    /// is gone now) to `into`. Lists that folder only.
+    fn files_at(&self, rev: Revnum, dir: &str, into: &mut Vec<String>) -> Result<()> {
+        let url = self.client.url_join(&self.info.url, dir)?;
+        self.client
+            .list(&url, rev, |entry| {
+                if entry.kind == NodeKind::File {
+                    into.push(join(dir, &entry.path));
+                }
+            })
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(|| format!("listing {dir} at r{rev}"))?;
+        Ok(())
+    }
+
+    /// Writes one file of the repository into the staging folder, as `svn
+    /// export` would, and files it (or skips it, for a symbolic link).
+    fn fetch(&self, path: &str, found: &mut Found) -> Result<()> {
+        let Origin::Url { staging, fetched } = &self.origin else {
+            unreachable!("only a URL source fetches");
+        };
+        // Numbered, not named: the staging folder need not mirror the tree.
+        fetched.set(fetched.get() + 1);
+        let dest = staging.path().join(fetched.get().to_string());
+        let url = self.client.url_join(&self.info.url, path)?;
+        let props = self
+            .client
+            .cat(&url, self.revision, &dest)
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(|| format!("fetching {path}@{}", self.revision))?;
+        found.file(path.to_owned(), dest, &props);
+        Ok(())
+    }
+
+    /// Walks `target` of the working copy at `root` to `depth` and files what
+    /// it finds: clean files to publish, local changes that forbid
+    /// publishing, and nodes to skip.
+    fn collect(&self, target: &Path, depth: Depth, found: &mut Found) -> Result<()> {
+        let Origin::WorkingCopy { root } = &self.origin else {
+            unreachable!("only a working copy is walked");
+        };
+        let mut clean = Vec::new();
+        let mut seen = false;
+        self.client
+            .status(target, depth, |status| {
+                let path = relative(root, &status.path);
+                // A local edit to a file that is not published is nobody's business.
+                if self.exclude.is_match(&path) {
+                    return;
+                }
+                match (status.state, status.kind) {
+                    (LocalState::Clean, NodeKind::File) => clean.push(status.path),
+                    (LocalState::Clean, _) => {}
+                    (LocalState::External, _) => found.skipped.push(Skipped {
+                        path,
+                        reason: "an external (svn:externals), not published",
+                    }),
+                    // Not part of the tree: a file svn does not know is never published.
+                    (LocalState::Unversioned, _) if depth == Depth::Infinity => {}
+                    (state, _) => found.dirty.push(format!("{path} ({})", describe(state))),
+                }
+                seen |= status.state != LocalState::Unversioned;
+            })
+            .with_context(|| format!("checking {}", target.display()))?;
+        if !seen && depth == Depth::Empty {
+            found.dirty.push(format!(
+                "{} (not in the working copy)",
+                relative(root, target)
+            ));
+        }
+        if clean.is_empty() {
+            return Ok(());
+        }
+
+        let mut props: BTreeMap<PathBuf, Props> = BTreeMap::new();
+        self.client
+            .proplist(Target::Local(target), depth, |path, list| {
+                props.insert(PathBuf::from(path), list);
+            })
+            .with_context(|| format!("reading the properties of {}", target.display()))?;
+        for file in clean {
+            let props = props.remove(&file).unwrap_or_default();
+            found.file(relative(root, &file), file, &props);
+        }
+        Ok(())
+    }
+
+    /// A URL under the published folder as a `/`-separated relative path.
+    fn relative_url(&self, url: &str) -> String {
+        let below = url.strip_prefix(&self.info.url).unwrap_or(url);
+        url_decode(below.trim_start_matches('/'))
+    }
+}
+
+/// An error from the repository, with what to do when credentials are missing.
+fn hint_credentials(err: SvnError, url: &str) -> anyhow::Error {
+    if err.is_unauthorized() {
+        anyhow!(
+            "{err}; svn2s3 uses the credentials Subversion has cached and never prompts: \
+             run `svn info {url}` once to cache them"
+        )
+    } else {
+        anyhow!(err)
+    }
+}
+
+/// The local path of a `/`-separated path under `root`.
+fn local(root: &Path, path: &str) -> PathBuf {
+    path.split('/')
+        .fold(root.to_path_buf(), |dir, part| dir.join(part))
+}
+
+/// A path under `root` as `/`-separated text.
+fn relative(root: &Path, local: &Path) -> String {
+    let below = local.strip_prefix(root).unwrap_or(local);
+    below
+        .components()
+        .map(|part| part.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Decodes the %XX escapes of a URL path (libsvn writes them as UTF-8).
+fn url_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// What walks of the tree found, before it becomes a changeset.
+#[derive(Default)]
+struct Found {
+    files: Vec<File>,
+    skipped: Vec<Skipped>,
+    /// Files with local changes, as "path (why)".
+    dirty: Vec<String>,
+}
+
+impl Found {
+    /// Files a file to publish, or skips it when it is a symbolic link.
+    fn file(&mut self, path: String, local: PathBuf, props: &Props) {
+        if props.contains_key(SPECIAL) {
+            self.skipped.push(Skipped {
+                path,
+                reason: "symbolic links (svn:special) are not published",
+            });
+        } else {
+            self.files.push(File {
+                path,
+                local,
+                mime_type: props.get(MIME_TYPE).cloned(),
+            });
+        }
+    }
+
+    fn into_changeset(self, deletes: Vec<String>) -> Result<Changeset> {
+        if !self.dirty.is_empty() {
+            let mut named = self.dirty[..self.dirty.len().min(LIST_AT_MOST)].join(", ");
+            if self.dirty.len() > LIST_AT_MOST {
+                named.push_str(&format!(" and {} more", self.dirty.len() - LIST_AT_MOST));
+            }
+            bail!("local changes in files to publish: {named}; commit or revert them, then `svn update`");
+        }
+        let deletes: BTreeSet<String> = deletes.into_iter().collect();
+        Ok(Changeset {
+            uploads: self.files,
+            deletes: deletes.into_iter().collect(),
+            skipped: self.skipped,
+        })
+    }
+}
+
+fn describe(state: LocalState) -> &'static str {
+    match state {
+        LocalState::Clean => "clean",
+        LocalState::Modified => "locally modified",
+        LocalState::Conflicted => "conflicted",
+        LocalState::Missing => "missing",
+        LocalState::Unversioned => "not in the working copy",
+        LocalState::External => "external",
+    }
+}
+
+/// The folders of `dirs` that are not inside another one of them.
+fn outermost(dirs: &BTreeSet<String>) -> Vec<&str> {
+    dirs.iter()
+        .filter(|dir| {
+            !dir.match_indices('/')
+                .any(|(at, _)| dirs.contains(&dir[..at]))
+        })
+        .map(String::as_str)
+        .collect()
+}
+
+fn join(dir: &str, path: &str) -> String {
+    match (dir.is_empty(), path.is_empty()) {
+        (_, true) => dir.to_owned(),
+        (true, false) => path.to_owned(),
+        (false, false) => format!("{dir}/{path}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outermost_drops_folders_inside_others() {
+        let dirs: BTreeSet<String> = ["a", "a-b", "a/b", "a/b/c", "ab", "b/x", "b/x/y", "c"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(outermost(&dirs), ["a", "a-b", "ab", "b/x", "c"]);
+    }
+
+    #[test]
+    fn url_paths_are_decoded() {
+        assert_eq!(url_decode("a%20b/caf%C3%A9%25"), "a b/café%");
+        assert_eq!(url_decode("plain/100%"), "plain/100%");
+    }
+
+    #[test]
+    fn join_handles_the_root_and_a_listed_file_itself() {
+        assert_eq!(join("", "a/b"), "a/b");
+        assert_eq!(join("d", ""), "d");
+        assert_eq!(join("d", "e"), "d/e");
+    }
+}
