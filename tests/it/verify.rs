@@ -99,3 +99,34 @@ fn verify_needs_the_working_copy_at_the_published_revision() {
         run.stderr
     );
 }
+
+#[test]
+fn full_honours_max_delete() {
+    let (repo, server) = (Repo::new(), Server::start());
+    let rev = site(&repo);
+    publish(&server, &repo, &[]);
+    for i in 0..3 {
+        server.put(&format!("stray/{i}.txt"), b"not in svn");
+    }
+
+    let run = run_svn2s3(
+        &server,
+        &[
+            "publish",
+            repo.wc.to_str().unwrap(),
+            "--full",
+            "--max-delete",
+            "2",
+        ],
+    );
+    run.expect(2);
+    assert!(
+        run.stderr.contains("refusing to delete 3 objects"),
+        "{}",
+        run.stderr
+    );
+    assert!(server.objects().contains_key("stray/0.txt"));
+
+    publish(&server, &repo, &["--full", "--max-delete", "3"]);
+    Mirror::default().check(&server, &repo, rev);
+}
