@@ -46,7 +46,7 @@ pub fn publish(settings: &Settings) -> Result<Report> {
     let session = Session::open(settings)?;
     let plan = session.plan(settings)?;
     let from = session.state.as_ref().map(|s| s.revision);
-    let to = session.wc.revision();
+    let to = session.source.revision();
 
     let actions = if settings.dry_run {
         plan.clear
@@ -66,7 +66,7 @@ pub fn publish(settings: &Settings) -> Result<Report> {
             .runtime
             .block_on(publish::execute(&session.bucket, &plan, settings.workers))
             .context(Incomplete)?;
-        let state = State::of(&session.wc).to_yaml();
+        let state = State::of(&session.source).to_yaml();
         session
             .runtime
             .block_on(session.bucket.put_bytes(
@@ -92,7 +92,7 @@ pub fn status(settings: &Settings) -> Result<StatusReport> {
     Ok(StatusReport {
         target: session.target,
         published: session.state,
-        working_copy: session.wc.revision(),
+        working_copy: session.source.revision(),
         pending_uploads: plan.uploads.len(),
         pending_deletes: plan.delete_count(),
     })
@@ -105,15 +105,15 @@ pub fn verify(settings: &Settings) -> Result<VerifyReport> {
     let Some(state) = &session.state else {
         bail!("nothing is published at {}", session.target);
     };
-    let (published, local) = (state.revision, session.wc.revision());
+    let (published, local) = (state.revision, session.source.revision());
     if published != local {
         bail!(
             "the bucket holds r{published} and {} is at r{local}; {} to verify it",
-            session.wc.name(),
-            session.wc.how_to_reach(published)
+            session.source.name(),
+            session.source.how_to_reach(published)
         );
     }
-    let expected = plan::plan(&session.wc.everything()?, &settings.rules)?
+    let expected = plan::plan(&session.source.everything()?, &settings.rules)?
         .uploads
         .into_iter()
         .map(|upload| (upload.key.clone(), upload))
@@ -136,7 +136,7 @@ pub fn verify(settings: &Settings) -> Result<VerifyReport> {
 /// What every command knows before its first write: the working copy, the
 /// bucket and what it holds, every check passed.
 struct Session {
-    wc: Source,
+    source: Source,
     runtime: tokio::runtime::Runtime,
     bucket: Arc<Bucket>,
     target: String,
@@ -147,7 +147,7 @@ struct Session {
 impl Session {
     fn open(settings: &Settings) -> Result<Session> {
         let exclude = settings.rules.exclude.clone();
-        let wc = match settings.url() {
+        let source = match settings.url() {
             Some(url) => Source::url(url, settings.source.as_deref(), settings.revision, exclude)?,
             None => Source::working_copy(&settings.wc, settings.source.as_deref(), exclude)?,
         };
@@ -163,10 +163,10 @@ impl Session {
             None => None,
         };
         if let Some(state) = &state {
-            state.check_continues(&wc, &state_key)?;
+            state.check_continues(&source, &state_key)?;
         }
         Ok(Session {
-            wc,
+            source,
             runtime,
             bucket,
             target,
@@ -178,8 +178,8 @@ impl Session {
     /// The requests of a publish, refused when it would delete too much.
     fn plan(&self, settings: &Settings) -> Result<Plan> {
         let changes = match &self.state {
-            Some(state) if !settings.full => self.wc.changes_since(state.revision)?,
-            _ => self.wc.everything()?,
+            Some(state) if !settings.full => self.source.changes_since(state.revision)?,
+            _ => self.source.everything()?,
         };
         let mut plan = plan::plan(&changes, &settings.rules)?;
         if settings.full {

@@ -28,13 +28,13 @@ pub struct State {
 }
 
 impl State {
-    /// The state of a publish of `wc` that has just succeeded.
-    pub fn of(wc: &Source) -> State {
+    /// The state of a publish of `source` that has just succeeded.
+    pub fn of(source: &Source) -> State {
         let now = OffsetDateTime::now_utc();
         State {
-            uuid: wc.uuid().to_owned(),
-            path: wc.repos_path().to_owned(),
-            revision: wc.revision(),
+            uuid: source.uuid().to_owned(),
+            path: source.repos_path().to_owned(),
+            revision: source.revision(),
             published_at: now
                 .format(&Rfc3339)
                 .unwrap_or_else(|_| now.unix_timestamp().to_string()),
@@ -55,31 +55,31 @@ impl State {
         serde_yaml::to_string(self).expect("a State always serialises")
     }
 
-    /// Refuses to publish `wc` over a state it does not continue.
-    pub fn check_continues(&self, wc: &Source, key: &str) -> Result<()> {
-        let folder = wc.name();
-        if self.uuid != wc.uuid() {
+    /// Refuses to publish `source` over a state it does not continue.
+    pub fn check_continues(&self, source: &Source, key: &str) -> Result<()> {
+        let folder = source.name();
+        if self.uuid != source.uuid() {
             bail!(
                 "the bucket holds a publish of repository {}, but {folder} belongs to repository {}; \
                  publish it under another --prefix or bucket",
                 self.uuid,
-                wc.uuid()
+                source.uuid()
             );
         }
-        if self.path != wc.repos_path() {
+        if self.path != source.repos_path() {
             bail!(
                 "the bucket holds a publish of ^/{}, but {folder} is ^/{}; publish it under another \
                  --prefix, or delete {key} to replace that publish with a --full one",
                 self.path,
-                wc.repos_path()
+                source.repos_path()
             );
         }
-        if self.revision > wc.revision() {
+        if self.revision > source.revision() {
             bail!(
                 "the bucket is at r{}, newer than {folder} at r{}; {} first",
                 self.revision,
-                wc.revision(),
-                wc.how_to_reach(self.revision)
+                source.revision(),
+                source.how_to_reach(self.revision)
             );
         }
         Ok(())
