@@ -46,9 +46,12 @@ pub const SVN_PASSWORD: &str = "svn-password-for-alice";
 impl Repo {
     pub fn new() -> Repo {
         let dir = tempfile::tempdir().unwrap();
-        let repo = dir.path().join("repo");
-        run(Command::new("svnadmin").arg("create").arg(&repo));
-        let url = format!("file://{}", repo.display());
+        let url = create_repository(dir.path());
+        Repo::checked_out(dir, url)
+    }
+
+    /// A working copy of `url` in `dir/wc`.
+    fn checked_out(dir: TempDir, url: String) -> Repo {
         let wc = dir.path().join("wc");
         run(Command::new("svn").args(["checkout", "-q", &url]).arg(&wc));
         Repo {
@@ -147,23 +150,13 @@ impl Repo {
         let tree = dir.path().join("tree");
         fs::create_dir(&tree).unwrap();
         make(&tree);
-        let repo = dir.path().join("repo");
-        run(Command::new("svnadmin").arg("create").arg(&repo));
-        let url = format!("file://{}", repo.display());
+        let url = create_repository(dir.path());
         run(Command::new("svn")
             .args(["import", "-q", "-m", "import"])
             .arg(&tree)
             .arg(&url));
         fs::remove_dir_all(&tree).unwrap();
-        let wc = dir.path().join("wc");
-        run(Command::new("svn").args(["checkout", "-q", &url]).arg(&wc));
-        Repo {
-            dir,
-            url,
-            wc,
-            home: None,
-            _serve: None,
-        }
+        Repo::checked_out(dir, url)
     }
 
     /// Writes a file of the working copy, making its folders.
@@ -233,6 +226,13 @@ impl Repo {
         fs::remove_dir_all(&target).unwrap();
         files
     }
+}
+
+/// `svnadmin create DIR/repo`; returns its file:// URL.
+fn create_repository(dir: &Path) -> String {
+    let repo = dir.join("repo");
+    run(Command::new("svnadmin").arg("create").arg(&repo));
+    format!("file://{}", repo.display())
 }
 
 fn wait_for_port(port: u16, what: &str) {
