@@ -14,7 +14,7 @@ use anyhow::{anyhow, Context, Result};
 use s3::creds::Credentials;
 use s3::error::S3Error;
 use s3::Region;
-use tokio::io::AsyncRead;
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::config::Settings;
 use crate::plan::{Headers, Upload};
@@ -56,9 +56,12 @@ impl Retry {
 /// whose ETag is not an MD5.
 pub const MD5_META: &str = "svn2s3-md5";
 
-/// Large files are sent in 8 MiB parts; this many parts of one file are in
-/// flight at once, which bounds memory per upload.
-const PARTS_IN_FLIGHT: usize = 2;
+/// Files this big or bigger go as multipart uploads, in parts of this size,
+/// one part at a time (uploads run in parallel across files): memory holds a
+/// part and the request's copy of it, whatever the file's size.
+const PART_SIZE: u64 = 8 * 1024 * 1024;
+/// S3 takes at most this many parts; parts grow past 80 GB to stay under it.
+const MAX_PARTS: u64 = 10_000;
 
 /// A bucket and the way to reach it.
 pub struct Bucket {
@@ -123,7 +126,7 @@ impl Bucket {
                     {
                         Ok(None)
                     }
-                    Err(err) => Err(Attempt::S3(err)),
+                    Err(err) => Err(err),
                 }
             })
             .await?;
@@ -141,7 +144,7 @@ impl Bucket {
         .await
     }
 
-    /// Streams a file (or its gzip) from disk into an object; returns the bytes sent.
+    /// Sends a file (or its gzip) from disk into an object; returns the bytes sent.
     pub async fn put_file(&self, upload: &Upload) -> Result<u64> {
         let body = if upload.gzip {
             Body::Gzipped(gzip(&upload.local).await?)
@@ -154,19 +157,78 @@ impl Bucket {
             http::HeaderName::try_from(format!("x-amz-meta-{MD5_META}"))?,
             md5.parse()?,
         );
-        self.retried("upload", &upload.key, || async {
-            let mut reader = body.open().await.map_err(Attempt::Local)?;
-            let sent = self
-                .inner
-                .put_object_stream_builder(&upload.key)
-                .with_content_type(&upload.headers.content_type)
-                .with_headers(headers.clone())
-                .with_max_concurrent_chunks(PARTS_IN_FLIGHT)
-                .execute_stream(&mut reader)
-                .await?;
-            Ok(sent.uploaded_bytes() as u64)
-        })
-        .await
+        let (mut reader, size) = body.open().await?;
+        if size < PART_SIZE {
+            let bytes = read_exactly(&mut reader, size, &upload.local).await?;
+            self.retried("upload", &upload.key, || async {
+                self.inner
+                    .put_object_builder(&upload.key, &bytes)
+                    .with_content_type(&upload.headers.content_type)
+                    .with_headers(headers.clone())
+                    .execute()
+                    .await?;
+                Ok(())
+            })
+            .await?;
+        } else {
+            self.put_parts(upload, headers, reader, size).await?;
+        }
+        Ok(size)
+    }
+
+    /// A multipart upload: the first request carries the object's headers,
+    /// then each part is read exactly and sent (and retried) on its own. A
+    /// failed upload is aborted, so no parts are left to pay for.
+    async fn put_parts(
+        &self,
+        upload: &Upload,
+        headers: http::HeaderMap,
+        mut reader: Reader,
+        size: u64,
+    ) -> Result<()> {
+        let (key, content_type) = (upload.key.as_str(), upload.headers.content_type.as_str());
+        let starting = self.inner.with_extra_headers(headers)?;
+        let upload_id = self
+            .retried("start upload", key, || async {
+                Ok(starting
+                    .initiate_multipart_upload(key, content_type)
+                    .await?
+                    .upload_id)
+            })
+            .await?;
+        let finished = async {
+            let part_size = PART_SIZE.max(size.div_ceil(MAX_PARTS));
+            let mut parts = Vec::new();
+            let mut sent = 0;
+            while sent < size {
+                let chunk =
+                    read_exactly(&mut reader, part_size.min(size - sent), &upload.local).await?;
+                let number = parts.len() as u32 + 1;
+                let part = self
+                    .retried("upload part of", key, || async {
+                        let copy = chunk.clone();
+                        self.inner
+                            .put_multipart_chunk(copy, key, number, &upload_id, content_type)
+                            .await
+                    })
+                    .await?;
+                sent += chunk.len() as u64;
+                parts.push(part);
+            }
+            self.retried("finish upload", key, || async {
+                self.inner
+                    .complete_multipart_upload(key, &upload_id, parts.clone())
+                    .await?;
+                Ok(())
+            })
+            .await
+        }
+        .await;
+        if finished.is_err() {
+            // Best effort: the error that matters is the one being returned.
+            self.inner.abort_upload(key, &upload_id).await.ok();
+        }
+        finished
     }
 
     /// Every object under `prefix`: a listing of the whole prefix, O(bucket),
@@ -210,7 +272,7 @@ impl Bucket {
     async fn retried<T, F, Fut>(&self, verb: &str, key: &str, mut attempt: F) -> Result<T>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, Attempt>>,
+        Fut: Future<Output = Result<T, S3Error>>,
     {
         let started = std::time::Instant::now();
         let mut tries = 0;
@@ -218,8 +280,7 @@ impl Bucket {
             tries += 1;
             let err = match attempt().await {
                 Ok(value) => return Ok(value),
-                Err(Attempt::Local(err)) => return Err(err),
-                Err(Attempt::S3(err)) => err,
+                Err(err) => err,
             };
             let (transient, why) = self.describe(&err);
             let wait = self.retry.delay(tries);
@@ -317,40 +378,42 @@ pub async fn md5_of_file(path: &Path) -> Result<String> {
     .await?
 }
 
-/// How one attempt failed: at S3 (maybe worth retrying) or on this machine (not).
-enum Attempt {
-    S3(S3Error),
-    Local(anyhow::Error),
-}
-
-impl From<S3Error> for Attempt {
-    fn from(err: S3Error) -> Attempt {
-        Attempt::S3(err)
-    }
-}
-
 /// What an upload reads from: the file itself, or its gzip made beforehand.
 enum Body<'a> {
     File(&'a Path),
     Gzipped(std::fs::File),
 }
 
+type Reader = Box<dyn AsyncRead + Unpin + Send>;
+
 impl Body<'_> {
-    /// A reader at the start of the body, opened anew for every attempt.
-    async fn open(&self) -> Result<Box<dyn AsyncRead + Unpin + Send>> {
-        Ok(match self {
-            Body::File(path) => Box::new(
-                tokio::fs::File::open(path)
-                    .await
-                    .with_context(|| format!("reading {}", path.display()))?,
-            ),
-            Body::Gzipped(file) => {
-                let mut file = file.try_clone()?;
+    /// A reader at the start of the body, and the body's size.
+    async fn open(self) -> Result<(Reader, u64)> {
+        let file = match self {
+            Body::File(path) => tokio::fs::File::open(path)
+                .await
+                .with_context(|| format!("reading {}", path.display()))?,
+            Body::Gzipped(mut file) => {
                 file.seek(SeekFrom::Start(0))?;
-                Box::new(tokio::fs::File::from_std(file))
+                tokio::fs::File::from_std(file)
             }
-        })
+        };
+        let size = file.metadata().await?.len();
+        Ok((Box::new(file), size))
     }
+}
+
+/// The next `len` bytes, in a buffer of exactly that size. (Reading "to the
+/// end" would grow the buffer past it while probing for the end.)
+async fn read_exactly(reader: &mut Reader, len: u64, path: &Path) -> Result<Vec<u8>> {
+    let mut buffer = vec![0; len as usize];
+    reader.read_exact(&mut buffer).await.with_context(|| {
+        format!(
+            "reading {} (did it change while publishing?)",
+            path.display()
+        )
+    })?;
+    Ok(buffer)
 }
 
 /// Gzips a file into an anonymous temporary file, off the async threads.
