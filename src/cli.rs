@@ -33,7 +33,7 @@ pub struct Common {
     /// The working copy, a folder of one, or a repository URL (svn://, https://, file://)
     #[arg(value_name = "WC", default_value = ".")]
     pub wc: PathBuf,
-    /// From a URL: the revision to publish [default: HEAD]
+    /// From a URL: the revision to read [default: HEAD]; a working copy has its own
     #[arg(short, long, value_name = "N")]
     pub revision: Option<u64>,
     /// Read settings from FILE [default: WC/svn2s3.yaml, if it exists]
