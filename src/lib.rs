@@ -40,7 +40,8 @@ use crate::state::State;
 )]
 pub struct Incomplete;
 
-/// Publishes the working copy of `settings` and reports what was done.
+/// Publishes the tree `settings` names (a working copy or a repository URL)
+/// and reports what was done.
 pub fn publish(settings: &Settings) -> Result<Report> {
     let started = Instant::now();
     let session = Session::open(settings)?;
@@ -85,7 +86,7 @@ pub fn publish(settings: &Settings) -> Result<Report> {
     Ok(report)
 }
 
-/// Says what is published, where the working copy is, and what a publish would do.
+/// Says what is published, which revision the tree is at, and what a publish would do.
 pub fn status(settings: &Settings) -> Result<StatusReport> {
     let session = Session::open(settings)?;
     let plan = session.plan(settings)?;
@@ -133,8 +134,8 @@ pub fn verify(settings: &Settings) -> Result<VerifyReport> {
     })
 }
 
-/// What every command knows before its first write: the working copy, the
-/// bucket and what it holds, every check passed.
+/// What every command knows before its first write: the tree, the bucket and
+/// what it holds, every check passed.
 struct Session {
     source: Source,
     runtime: tokio::runtime::Runtime,
