@@ -2,7 +2,7 @@
 //! changed since the last publish and pushing only that.
 //!
 //! The data flows one way: [`Settings`] -> [`source`] (checks, changes) ->
-//! [`plan`] (requests, pure) -> [`publish`] (the bucket) -> [`state`] (written
+//! [`plan`] (requests, pure) -> [`publish`](mod@publish) (the bucket) -> [`state`] (written
 //! last) -> [`Report`].
 #![deny(unsafe_code)]
 
