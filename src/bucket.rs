@@ -106,15 +106,6 @@ impl Bucket {
         })
     }
 
-    pub fn with_retry(self, retry: Retry) -> Bucket {
-        Bucket { retry, ..self }
-    }
-
-    /// Where the bucket is, for messages.
-    pub fn place(&self) -> &str {
-        &self.place
-    }
-
     /// The object's bytes, or `None` when there is no such key.
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         let found = self
@@ -152,14 +143,16 @@ impl Bucket {
             Body::File(&upload.local)
         };
         let mut headers = header_map(&upload.headers)?;
-        let md5 = md5_of_file(&upload.local).await?;
-        headers.insert(
-            http::HeaderName::try_from(format!("x-amz-meta-{MD5_META}"))?,
-            md5.parse()?,
-        );
         let (mut reader, size) = body.open().await?;
         if size < PART_SIZE {
             let bytes = read_exactly(&mut reader, size, &upload.local).await?;
+            // A plain file's bytes are in memory already; a twin's MD5 is its source's.
+            let md5 = if upload.gzip {
+                md5_of_file(&upload.local).await?
+            } else {
+                format!("{:x}", md5::compute(&bytes))
+            };
+            add_md5(&mut headers, &md5)?;
             self.retried("upload", &upload.key, || async {
                 self.inner
                     .put_object_builder(&upload.key, &bytes)
@@ -171,6 +164,7 @@ impl Bucket {
             })
             .await?;
         } else {
+            add_md5(&mut headers, &md5_of_file(&upload.local).await?)?;
             self.put_parts(upload, headers, reader, size).await?;
         }
         Ok(size)
@@ -452,6 +446,15 @@ fn header_map(headers: &Headers) -> Result<http::HeaderMap> {
         }
     }
     Ok(map)
+}
+
+/// Adds the [`MD5_META`] metadata header.
+fn add_md5(headers: &mut http::HeaderMap, md5: &str) -> Result<()> {
+    headers.insert(
+        http::HeaderName::try_from(format!("x-amz-meta-{MD5_META}"))?,
+        md5.parse()?,
+    );
+    Ok(())
 }
 
 fn error_code(body: &str) -> Option<&str> {

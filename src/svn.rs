@@ -357,7 +357,6 @@ pub struct Info {
     pub uuid: String,
     pub revision: Option<Revnum>,
     pub kind: NodeKind,
-    pub wc_root: Option<PathBuf>,
 }
 
 /// How a path changed between two revisions (one line of `svn diff --summarize`).
@@ -741,11 +740,6 @@ impl Info {
     /// # Safety
     /// `info` comes from `svn_client_info4` for a versioned node; `pool` is live.
     unsafe fn from_c(info: &ffi::svn_client_info2_t, pool: *mut ffi::apr_pool_t) -> Info {
-        let wc_root = info
-            .wc_info
-            .as_ref()
-            .filter(|wc| !wc.wcroot_abspath.is_null())
-            .map(|wc| PathBuf::from(owned(wc.wcroot_abspath)));
         Info {
             url: owned(info.URL),
             repos_root: owned(info.repos_root_URL),
@@ -757,7 +751,6 @@ impl Info {
             uuid: owned(info.repos_UUID),
             revision: valid(info.rev),
             kind: NodeKind::from_c(info.kind),
-            wc_root,
         }
     }
 }
