@@ -27,7 +27,6 @@ pub use crate::verify::VerifyReport;
 
 use crate::bucket::Bucket;
 use crate::plan::Plan;
-use crate::publish::Done;
 use crate::source::Source;
 use crate::state::State;
 
@@ -50,16 +49,7 @@ pub fn publish(settings: &Settings) -> Result<Report> {
     let to = session.source.revision();
 
     let actions = if settings.dry_run {
-        plan.clear
-            .iter()
-            .map(|key| Done::Delete { key: key.clone() })
-            .chain(plan.uploads.iter().map(Done::planned))
-            .chain(
-                plan.deletes
-                    .iter()
-                    .map(|key| Done::Delete { key: key.clone() }),
-            )
-            .collect()
+        publish::dry_run(&plan)
     } else if plan.is_empty() && from == Some(to) {
         Vec::new()
     } else {

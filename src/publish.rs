@@ -48,6 +48,17 @@ impl Done {
     }
 }
 
+/// What [`execute`] would do, in the same order, without a request.
+pub fn dry_run(plan: &Plan) -> Vec<Done> {
+    let delete = |key: &String| Done::Delete { key: key.clone() };
+    plan.clear
+        .iter()
+        .map(delete)
+        .chain(plan.uploads.iter().map(Done::planned))
+        .chain(plan.deletes.iter().map(delete))
+        .collect()
+}
+
 /// Every request of `plan`, in its order: what was done, or the first failure.
 pub async fn execute(bucket: &Arc<Bucket>, plan: &Plan, workers: usize) -> Result<Vec<Done>> {
     let mut done = Vec::with_capacity(plan.uploads.len() + plan.delete_count());
