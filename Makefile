@@ -4,9 +4,9 @@ SHELL := /bin/bash
 CARGO_HOME ?= $(HOME)/.cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Build: libsvn, APR and libclang for bindgen, OpenSSL for TLS (native-tls).
+# Build: libsvn, APR and libclang for bindgen; gcc for ring (rustls). CA certificates: the system trust store.
 # Tests and demo: the svn client, curl (the demo lists the bucket with it).
-DEB_PACKAGES := libsvn-dev libapr1-dev libclang-dev libssl-dev pkg-config gcc subversion curl ca-certificates
+DEB_PACKAGES := libsvn-dev libapr1-dev libclang-dev pkg-config gcc subversion curl ca-certificates
 S3S_FS_VERSION := 0.14.1
 
 .PHONY: all deps build demo test clean
