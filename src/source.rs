@@ -47,9 +47,9 @@ enum Origin {
 }
 
 impl Source {
-    /// Opens `folder` of the working copy `wc` (or all of it) and refuses
-    /// anything that is not a folder of a working copy at one revision. Reads
-    /// the working-copy database only. Files matching `exclude` are left out of
+    /// Opens `folder` of the working copy `wc` (or all of it), at the folder's
+    /// revision, and refuses anything that is not a folder of a working copy.
+    /// Reads the working-copy database only. Files matching `exclude` are left out of
     /// every answer.
     pub fn working_copy(wc: &Path, folder: Option<&Path>, exclude: Globs) -> Result<Source> {
         let client = Client::new().context("initialising libsvn")?;
@@ -75,17 +75,19 @@ impl Source {
                 published.display()
             );
         }
-        let (min, max) = client.min_max_revisions(&root)?;
-        if min != max {
+        // The folder's own revision. Scanning every node for the lowest and
+        // highest would cost O(tree); the files of the change are checked
+        // against this one instead, in `collect`.
+        let Some(revision) = info.revision else {
             bail!(
-                "{} holds mixed revisions (r{min} to r{max}); run `svn update` first",
+                "{} has no revision yet; commit it first",
                 published.display()
             );
-        }
+        };
         Ok(Source {
             client,
             info,
-            revision: max,
+            revision,
             exclude,
             origin: Origin::WorkingCopy { root },
         })
@@ -189,7 +191,7 @@ impl Source {
                     .with_context(|| format!("reading the properties of {target}"))?;
             }
         }
-        found.into_changeset(Vec::new())
+        found.into_changeset(self.revision, Vec::new())
     }
 
     /// The files that changed from `from` to this revision: one diff-summarize
@@ -238,7 +240,7 @@ impl Source {
         for dir in outermost(&deleted_dirs) {
             self.files_at(from, dir, &mut deleted_files)?;
         }
-        found.into_changeset(deleted_files)
+        found.into_changeset(self.revision, deleted_files)
     }
 
     /// Reports a folder that defines externals, which are not published.
@@ -320,6 +322,14 @@ impl Source {
                     return;
                 }
                 match (status.state, status.kind) {
+                    // Updated or committed apart from its folder: its bytes
+                    // are not those of the revision being published.
+                    (LocalState::Clean, NodeKind::File)
+                        if status.revision != Some(self.revision) =>
+                    {
+                        let at = status.revision.map_or("?".into(), |rev| format!("r{rev}"));
+                        found.mixed.push(format!("{path} ({at})"));
+                    }
                     (LocalState::Clean, NodeKind::File) => clean.push(status.path),
                     (LocalState::Clean, _) => {}
                     (LocalState::External, _) => found.skipped.push(Skipped {
@@ -421,6 +431,8 @@ struct Found {
     skipped: Vec<Skipped>,
     /// Files with local changes, as "path (why)".
     dirty: Vec<String>,
+    /// Files at another revision than the folder, as "path (rN)".
+    mixed: Vec<String>,
 }
 
 impl Found {
@@ -440,13 +452,18 @@ impl Found {
         }
     }
 
-    fn into_changeset(self, deletes: Vec<String>) -> Result<Changeset> {
+    fn into_changeset(self, revision: Revnum, deletes: Vec<String>) -> Result<Changeset> {
         if !self.dirty.is_empty() {
-            let mut named = self.dirty[..self.dirty.len().min(LIST_AT_MOST)].join(", ");
-            if self.dirty.len() > LIST_AT_MOST {
-                named.push_str(&format!(" and {} more", self.dirty.len() - LIST_AT_MOST));
-            }
-            bail!("local changes in files to publish: {named}; commit or revert them, then `svn update`");
+            bail!(
+                "local changes in files to publish: {}; commit or revert them, then `svn update`",
+                name_some(&self.dirty)
+            );
+        }
+        if !self.mixed.is_empty() {
+            bail!(
+                "the working copy holds mixed revisions: the folder is at r{revision}, but {}; run `svn update` first",
+                name_some(&self.mixed)
+            );
         }
         let deletes: BTreeSet<String> = deletes.into_iter().collect();
         Ok(Changeset {
@@ -455,6 +472,15 @@ impl Found {
             skipped: self.skipped,
         })
     }
+}
+
+/// The first few of `paths`, and how many more there are.
+fn name_some(paths: &[String]) -> String {
+    let mut named = paths[..paths.len().min(LIST_AT_MOST)].join(", ");
+    if paths.len() > LIST_AT_MOST {
+        named.push_str(&format!(" and {} more", paths.len() - LIST_AT_MOST));
+    }
+    named
 }
 
 fn describe(state: LocalState) -> &'static str {

@@ -395,6 +395,8 @@ pub struct Status {
     pub path: PathBuf,
     pub kind: NodeKind,
     pub state: LocalState,
+    /// The node's base revision (`None` for a node svn does not know).
+    pub revision: Option<Revnum>,
 }
 
 /// One entry of a recursive list, relative to the listed URL.
@@ -493,25 +495,6 @@ impl Client {
         baton
             .finish(err)?
             .ok_or_else(|| SvnError::new(format!("{target}: svn info reported nothing")))
-    }
-
-    /// The lowest and highest revision of the nodes under `path`, from the
-    /// working-copy database alone (no file is read).
-    pub fn min_max_revisions(&self, path: &Path) -> Result<(Revnum, Revnum), SvnError> {
-        let scratch = Pool::new();
-        let target = scratch.dirent(path)?;
-        let (mut min, mut max) = (ffi::SVN_INVALID_REVNUM, ffi::SVN_INVALID_REVNUM);
-        // SAFETY: the out-pointers and target are live for the call.
-        check(unsafe {
-            ffi::svn_client_min_max_revisions(&mut min, &mut max, target, 0, self.ctx, scratch.ptr)
-        })?;
-        match (valid(min), valid(max)) {
-            (Some(min), Some(max)) => Ok((min, max)),
-            _ => Err(SvnError::new(format!(
-                "{}: no revision recorded",
-                path.display()
-            ))),
-        }
     }
 
     /// Walks the working copy under `path` and reports every node with its
@@ -795,6 +778,7 @@ impl Status {
             path: PathBuf::from(owned(status.local_abspath)),
             kind: NodeKind::from_c(status.kind),
             state,
+            revision: valid(status.revision),
         }
     }
 }

@@ -21,7 +21,6 @@ const FUNCTIONS: &[&str] = &[
     "svn_client_version",
     "svn_client_create_context2",
     "svn_client_info4",
-    "svn_client_min_max_revisions",
     "svn_client_status6",
     "svn_client_diff_summarize2",
     "svn_client_list4",

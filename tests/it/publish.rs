@@ -304,19 +304,50 @@ fn excluded_files_are_neither_published_nor_checked() {
 }
 
 #[test]
-fn mixed_revisions_are_refused_and_nothing_is_written() {
+fn a_changed_file_at_another_revision_is_refused_and_nothing_is_written() {
+    let (repo, server) = (Repo::new(), Server::start());
+    let rev = sample(&repo);
+    publish(&server, &repo, &[]);
+    repo.write("index.html", "v2\n");
+    repo.write("css/site.css", "body { color: blue }\n");
+    repo.commit("v2");
+    // index.html is in the change, but back at the published revision.
+    repo.svn(&["update", "-q", "-r", &rev.to_string(), "index.html"]);
+
+    let wc = repo.wc.to_str().unwrap();
+    let run = run_svn2s3(&server, &["publish", wc]);
+    run.expect(2);
+    assert!(run.stderr.contains("mixed revisions"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("index.html (r{rev})")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("svn update"), "{}", run.stderr);
+    Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn after_a_commit_without_update_the_folders_revision_is_published() {
     let (repo, server) = (Repo::new(), Server::start());
     let rev = sample(&repo);
     publish(&server, &repo, &[]);
     repo.write("index.html", "v2\n");
     repo.svn(&["commit", "-q", "-m", "v2 without update"]);
 
+    // The folder is still at `rev`: nothing of it changed, and the bucket
+    // keeps the bytes of `rev`, not those of the newer index.html.
     let wc = repo.wc.to_str().unwrap();
     let run = run_svn2s3(&server, &["publish", wc]);
-    run.expect(2);
-    assert!(run.stderr.contains("mixed revisions"), "{}", run.stderr);
-    assert!(run.stderr.contains("svn update"), "{}", run.stderr);
+    run.expect(0);
+    assert!(run.stdout.contains("nothing to publish"), "{}", run.stdout);
     Mirror::default().check(&server, &repo, rev);
+
+    repo.svn(&["update", "-q"]);
+    let run = run_svn2s3(&server, &["publish", wc]);
+    run.expect(0);
+    assert!(run.stdout.contains("1 uploaded"), "{}", run.stdout);
+    Mirror::default().check(&server, &repo, rev + 1);
 }
 
 #[test]
