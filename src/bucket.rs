@@ -6,15 +6,15 @@
 //! included, so only its `Code` and `Message` are read.
 
 use std::future::Future;
-use std::io::{Seek, SeekFrom};
-use std::path::Path;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use s3::creds::Credentials;
 use s3::error::S3Error;
 use s3::Region;
-use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::config::Settings;
 use crate::plan::{Headers, Upload};
@@ -137,15 +137,13 @@ impl Bucket {
 
     /// Sends a file (or its gzip) from disk into an object; returns the bytes sent.
     pub async fn put_file(&self, upload: &Upload) -> Result<u64> {
-        let body = if upload.gzip {
-            Body::Gzipped(gzip(&upload.local).await?)
-        } else {
-            Body::File(&upload.local)
-        };
+        let body = Body::open(upload).await?;
         let mut headers = header_map(&upload.headers)?;
-        let (mut reader, size) = body.open().await?;
-        if size < PART_SIZE {
-            let bytes = read_exactly(&mut reader, size, &upload.local).await?;
+        if body.size < PART_SIZE {
+            let bytes = body
+                .read(0, body.size)
+                .await
+                .map_err(|err| body.failed(err))?;
             // A plain file's bytes are in memory already; a twin's MD5 is its source's.
             let md5 = if upload.gzip {
                 md5_of_file(&upload.local).await?
@@ -165,20 +163,19 @@ impl Bucket {
             .await?;
         } else {
             add_md5(&mut headers, &md5_of_file(&upload.local).await?)?;
-            self.put_parts(upload, headers, reader, size).await?;
+            self.put_parts(upload, headers, &body).await?;
         }
-        Ok(size)
+        Ok(body.size)
     }
 
     /// A multipart upload: the first request carries the object's headers,
-    /// then each part is read exactly and sent (and retried) on its own. A
-    /// failed upload is aborted, so no parts are left to pay for.
+    /// then each part is read and sent (and retried) on its own. A failed
+    /// upload is aborted, so no parts are left to pay for.
     async fn put_parts(
         &self,
         upload: &Upload,
         headers: http::HeaderMap,
-        mut reader: Reader,
-        size: u64,
+        body: &Body,
     ) -> Result<()> {
         let (key, content_type) = (upload.key.as_str(), upload.headers.content_type.as_str());
         let starting = self.inner.with_extra_headers(headers)?;
@@ -190,28 +187,42 @@ impl Bucket {
                     .upload_id)
             })
             .await?;
+        let upload_id = upload_id.as_str();
         let finished = async {
-            let part_size = PART_SIZE.max(size.div_ceil(MAX_PARTS));
+            let part_size = PART_SIZE.max(body.size.div_ceil(MAX_PARTS));
             let mut parts = Vec::new();
-            let mut sent = 0;
-            while sent < size {
-                let chunk =
-                    read_exactly(&mut reader, part_size.min(size - sent), &upload.local).await?;
+            let mut offset = 0;
+            while offset < body.size {
+                let len = part_size.min(body.size - offset);
                 let number = parts.len() as u32 + 1;
+                // rust-s3 takes each attempt's part by value: the first gets
+                // this buffer, a retry reads the part again rather than
+                // keeping a copy in memory for an attempt that may never come.
+                let mut first = Some(
+                    body.read(offset, len)
+                        .await
+                        .map_err(|err| body.failed(err))?,
+                );
                 let part = self
-                    .retried("upload part of", key, || async {
-                        let copy = chunk.clone();
-                        self.inner
-                            .put_multipart_chunk(copy, key, number, &upload_id, content_type)
-                            .await
+                    .retried("upload part of", key, || {
+                        let ready = first.take();
+                        async move {
+                            let chunk = match ready {
+                                Some(chunk) => chunk,
+                                None => body.read(offset, len).await?,
+                            };
+                            self.inner
+                                .put_multipart_chunk(chunk, key, number, upload_id, content_type)
+                                .await
+                        }
                     })
                     .await?;
-                sent += chunk.len() as u64;
+                offset += len;
                 parts.push(part);
             }
             self.retried("finish upload", key, || async {
                 self.inner
-                    .complete_multipart_upload(key, &upload_id, parts.clone())
+                    .complete_multipart_upload(key, upload_id, parts.clone())
                     .await?;
                 Ok(())
             })
@@ -220,7 +231,7 @@ impl Bucket {
         .await;
         if finished.is_err() {
             // Best effort: the error that matters is the one being returned.
-            self.inner.abort_upload(key, &upload_id).await.ok();
+            self.inner.abort_upload(key, upload_id).await.ok();
         }
         finished
     }
@@ -373,41 +384,48 @@ pub async fn md5_of_file(path: &Path) -> Result<String> {
 }
 
 /// What an upload reads from: the file itself, or its gzip made beforehand.
-enum Body<'a> {
-    File(&'a Path),
-    Gzipped(std::fs::File),
+struct Body {
+    file: Arc<std::fs::File>,
+    size: u64,
+    /// The file being published, for messages.
+    path: PathBuf,
 }
 
-type Reader = Box<dyn AsyncRead + Unpin + Send>;
-
-impl Body<'_> {
-    /// A reader at the start of the body, and the body's size.
-    async fn open(self) -> Result<(Reader, u64)> {
-        let file = match self {
-            Body::File(path) => tokio::fs::File::open(path)
-                .await
-                .with_context(|| format!("reading {}", path.display()))?,
-            Body::Gzipped(mut file) => {
-                file.seek(SeekFrom::Start(0))?;
-                tokio::fs::File::from_std(file)
-            }
+impl Body {
+    async fn open(upload: &Upload) -> Result<Body> {
+        let path = upload.local.clone();
+        let file = if upload.gzip {
+            gzip(&path).await?
+        } else {
+            std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?
         };
-        let size = file.metadata().await?.len();
-        Ok((Box::new(file), size))
+        let size = file.metadata()?.len();
+        Ok(Body {
+            file: Arc::new(file),
+            size,
+            path,
+        })
     }
-}
 
-/// The next `len` bytes, in a buffer of exactly that size. (Reading "to the
-/// end" would grow the buffer past it while probing for the end.)
-async fn read_exactly(reader: &mut Reader, len: u64, path: &Path) -> Result<Vec<u8>> {
-    let mut buffer = vec![0; len as usize];
-    reader.read_exact(&mut buffer).await.with_context(|| {
-        format!(
-            "reading {} (did it change while publishing?)",
-            path.display()
+    /// `len` bytes from `offset`, read off the async threads straight into a
+    /// buffer of exactly that size: no intermediate buffer, no growth.
+    async fn read(&self, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
+        let file = Arc::clone(&self.file);
+        tokio::task::spawn_blocking(move || {
+            let mut buffer = vec![0; len as usize];
+            file.read_exact_at(&mut buffer, offset)?;
+            Ok(buffer)
+        })
+        .await
+        .map_err(std::io::Error::other)?
+    }
+
+    fn failed(&self, err: std::io::Error) -> anyhow::Error {
+        anyhow!(
+            "reading {} (did it change while publishing?): {err}",
+            self.path.display()
         )
-    })?;
-    Ok(buffer)
+    }
 }
 
 /// Gzips a file into an anonymous temporary file, off the async threads.
