@@ -9,19 +9,27 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := libsvn-dev libapr1-dev libclang-dev pkg-config gcc subversion curl ca-certificates
 S3S_FS_VERSION := 0.14.1
 
-.PHONY: all deps build demo test clean
+# The benchmark's peers, from Debian: aws s3 sync (awscli 2), rclone, s3cmd; GNU time for peak RSS.
+BENCH_PACKAGES := awscli rclone s3cmd time python3
+
+.PHONY: all deps deps-bench build demo test bench clean
 
 all: build
 
-## deps: install what is missing (Debian packages, clippy/rustfmt, s3s-fs); installed things are left alone
-deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
+# Installs those of the Debian packages $(1) that are not installed yet.
+define apt_install_missing
+	@missing=$$(for p in $(1); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-	    echo "deps: installing" $$missing; \
+	    echo "installing" $$missing; \
 	    $(SUDO) apt-get update -qq && \
 	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+## deps: install what is missing (Debian packages, clippy/rustfmt, s3s-fs); installed things are left alone
+deps:
+	$(call apt_install_missing,$(DEB_PACKAGES))
 	@command -v cargo >/dev/null || { echo "deps: cargo not found; install Rust from rustup.rs" >&2; exit 1; }
 	@cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 	@cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
@@ -40,6 +48,14 @@ test: deps
 	cargo test --workspace
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo fmt --all -- --check
+
+## deps-bench: the benchmark's peers and tools, from Debian, where missing
+deps-bench: deps
+	$(call apt_install_missing,$(BENCH_PACKAGES))
+
+## bench: svn2s3 against aws s3 sync, rclone and s3cmd (about 12 minutes); BENCH_ARGS=--slow adds aws at 100,000 files
+bench: build deps-bench
+	python3 scripts/bench.py target/release/svn2s3 $(BENCH_ARGS)
 
 clean:
 	cargo clean

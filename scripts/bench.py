@@ -1,0 +1,613 @@
+#!/usr/bin/env python3
+"""svn2s3's benchmark against aws s3 sync, rclone sync and s3cmd sync.
+
+For each tree size it builds a Subversion repository of small files (r1), a
+working copy of it, and a second revision (r2) that makes the same change
+whatever the size: 10 files edited, 5 added, 5 deleted and a 20-file folder
+removed. Each tool gets its own s3s-fs server on 127.0.0.1 with a bucket that
+holds r1, written by the tool itself, so that the tool finds the metadata it
+compares with. Then, for several rounds, each tool's bucket is put back to r1
+(hard links to a snapshot) and the tool publishes r2 from the working copy;
+then it runs once more with nothing to do. After every timed run the bucket is
+compared with the working copy: a tool that skipped work has no time.
+
+The working copy is the peers' source too, with `.svn` excluded, as a user of
+those tools would run them. Its files equal `svn export`'s, since no file has
+svn:keywords or svn:eol-style. Unchanged files keep the mtimes of the
+checkout, older than the objects in the bucket; the changed ones are newer.
+
+Standard library only. Writes results.json, results.md and incremental.svg to
+the output folder; prints the markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SIZES = (2_000, 20_000, 100_000)
+PARALLEL = 8
+BUCKET = "site"
+ACCESS_KEY, SECRET_KEY = "bench-access-key", "bench-secret-key"
+AWS = "/usr/bin/aws"  # Debian's awscli 2; a pip-installed aws 1 may come first on PATH
+TIME = "/usr/bin/time"  # GNU time, for the peak RSS
+SLOW = 10.0  # seconds: a run this slow is not repeated
+CHUNK = 2_500  # files per import commit: one huge svn import is quadratic
+
+# The r2 change, the same in every tree: every path below exists at 2,000 files.
+EDITED = [f"d00/s00/f{i:06}.{('css', 'js', 'html', 'png')[i % 4]}" for i in range(10)]
+DELETED = [f"d00/s01/f{i:06}.{('css', 'js', 'html', 'png')[i % 4]}" for i in range(50, 55)]
+ADDED = [f"d00/s02/new-{i}.{ext}" for i, ext in enumerate(("css", "js", "html", "png", "js"))]
+RETIRED = "retired"  # a folder of 20 files, removed in r2
+RETIRED_FILES = [f"{RETIRED}/old-{i:02}.png" for i in range(20)]
+
+
+def main() -> None:
+    args = arguments()
+    tools = Tools(args.svn2s3.resolve(), args.out.resolve())
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = Results(machine=machine(), versions=tools.versions(), runs=args.runs, work=str(args.work))
+    started = time.perf_counter()
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory(prefix=f"bench-{size}-", dir=args.work) as work:
+            bench_tree(size, Path(work), tools, args.runs, args.slow, results)
+    if args.big:
+        with tempfile.TemporaryDirectory(prefix="bench-big-", dir=args.work) as work:
+            bench_big_file(Path(work), tools, results)
+    results.seconds = round(time.perf_counter() - started)
+    (args.out / "results.json").write_text(json.dumps(results.__dict__, indent=2) + "\n")
+    markdown = results.markdown()
+    (args.out / "results.md").write_text(markdown)
+    (args.out / "incremental.svg").write_text(results.chart())
+    print(markdown)
+    print(f"wrote {args.out}/results.md, results.json and incremental.svg in {results.seconds} s", file=sys.stderr)
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("svn2s3", type=Path, help="the svn2s3 binary (a release build)")
+    parser.add_argument("--sizes", type=lambda s: [int(n) for n in s.split(",")], default=list(SIZES))
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per tool and size (median)")
+    parser.add_argument("--no-big", dest="big", action="store_false", help="skip the 1 GiB file")
+    parser.add_argument("--slow", action="store_true", help="also time aws s3 sync at 100,000 files (10 minutes more)")
+    parser.add_argument("--out", type=Path, default=Path("target/bench"))
+    parser.add_argument("--work", type=Path, default=default_work(), help="where trees and buckets go")
+    return parser.parse_args()
+
+
+def default_work() -> Path:
+    """tmpfs when it has room: the disk's noise is not what is measured."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and shutil.disk_usage(shm).free > 6 << 30:
+        return shm
+    return Path(tempfile.gettempdir())
+
+
+# --- the trees ---------------------------------------------------------------
+
+
+@dataclass
+class Tree:
+    size: int
+    url: str
+    wc: Path
+
+    def files(self) -> dict[str, Path]:
+        """The working copy's files by key, `.svn` aside."""
+        found = {}
+        for key, entry in walk(self.wc):
+            if not key.startswith(".svn/"):
+                found[key] = Path(entry.path)
+        return found
+
+    def commit_change(self) -> None:
+        """r2: the same change in every tree."""
+        rng = random.Random(2)
+        for key in EDITED:
+            with open(self.wc / key, "ab") as file:
+                file.write(rng.randbytes(100 + rng.randrange(1000)))  # sizes change too
+        for key in ADDED:
+            (self.wc / key).write_bytes(rng.randbytes(200 + rng.randrange(20_000)))
+        svn("add", "-q", *(str(self.wc / key) for key in ADDED))
+        svn("delete", "-q", *(str(self.wc / key) for key in DELETED), str(self.wc / RETIRED))
+        svn("commit", "-q", "-m", "r2", str(self.wc))
+        svn("update", "-q", str(self.wc))
+
+
+def make_tree(size: int, work: Path) -> Tree:
+    """A repository of `size` files of 200 B-20 KiB (log-uniform) in folders of
+    50, imported in chunks, and a working copy of it."""
+    repo, staging, wc = work / "repo", work / "staging", work / "wc"
+    subprocess.run(["svnadmin", "create", str(repo)], check=True)
+    url = f"file://{urllib.parse.quote(str(repo))}/trunk"
+    rng = random.Random(size)
+    kinds = ("css", "js", "html", "png")
+    for start in range(0, size - len(RETIRED_FILES), CHUNK):
+        for i in range(start, min(start + CHUNK, size - len(RETIRED_FILES))):
+            write_random(staging / f"d{i // CHUNK:02}/s{i // 50 % 50:02}/f{i:06}.{kinds[i % 4]}", rng)
+        top = f"d{start // CHUNK:02}"
+        svn("import", "-q", "-m", top, str(staging / top), f"{url}/{top}")
+        shutil.rmtree(staging / top)
+    for key in RETIRED_FILES:
+        write_random(staging / key, rng)
+    svn("import", "-q", "-m", RETIRED, str(staging / RETIRED), f"{url}/{RETIRED}")
+    shutil.rmtree(staging)
+    svn("checkout", "-q", url, str(wc))
+    return Tree(size, url, wc)
+
+
+def write_random(path: Path, rng: random.Random) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(rng.randbytes(int(math.exp(rng.uniform(math.log(200), math.log(20_480))))))
+
+
+def svn(*args: str) -> None:
+    subprocess.run(["svn", *args], check=True)
+
+
+def walk(root: Path, prefix: str = ""):
+    """(key, DirEntry) for every file under root, without a stat per file."""
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                yield from walk(Path(entry.path), f"{prefix}{entry.name}/")
+            else:
+                yield f"{prefix}{entry.name}", entry
+
+
+# --- the tools -----------------------------------------------------------------
+
+
+class Server:
+    """An s3s-fs server of one's own on 127.0.0.1, its data under `root`."""
+
+    def __init__(self, s3s_fs: str, root: Path):
+        self.root = root
+        (root / BUCKET).mkdir(parents=True)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [s3s_fs, "--host", "127.0.0.1", "--port", str(port),
+             "--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY, str(root)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise SystemExit(f"s3s-fs did not start on port {port}")
+
+    def objects(self) -> dict[str, int]:
+        """Every object's key and the inode of its data file."""
+        return {key: entry.inode() for key, entry in walk(self.root / BUCKET)}
+
+    def snapshot(self) -> Path:
+        """Hard links to every data file: s3s-fs writes by rename, so they keep their content."""
+        copy = self.root.with_name(self.root.name + ".r1")
+        subprocess.run(["cp", "-al", str(self.root), str(copy)], check=True)
+        return copy
+
+    def restore(self, snapshot: Path) -> None:
+        shutil.rmtree(self.root)
+        subprocess.run(["cp", "-al", str(snapshot), str(self.root)], check=True)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+@dataclass
+class Run:
+    seconds: float
+    rss_mib: float
+
+
+class Tools:
+    """How each tool is run, and with which settings it is correct here."""
+
+    def __init__(self, svn2s3: Path, out: Path):
+        self.svn2s3 = str(svn2s3)
+        self.s3s_fs = shutil.which("s3s-fs") or str(Path.home() / ".cargo/bin/s3s-fs")
+        for needed in (self.svn2s3, self.s3s_fs, AWS, TIME, shutil.which("rclone"), shutil.which("s3cmd")):
+            if not needed or not os.access(needed, os.X_OK):
+                raise SystemExit(f"bench: {needed or 'rclone or s3cmd'} not found; run `make deps-bench`")
+        self.config = out / "config"
+        self.config.mkdir(parents=True, exist_ok=True)
+        (self.config / "aws").write_text(
+            "[default]\nregion = us-east-1\ns3 =\n"
+            f"  addressing_style = path\n  max_concurrent_requests = {PARALLEL}\n"
+        )
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RCLONE_"))}
+        self.env.update(AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+                        AWS_CONFIG_FILE=str(self.config / "aws"), AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        # AWS_CA_BUNDLE is left out above: rclone refuses to start with it set.
+
+    def versions(self) -> dict[str, str]:
+        def first_line(*command: str) -> str:
+            done = subprocess.run(command, capture_output=True, text=True, env=self.env)
+            return (done.stdout or done.stderr).splitlines()[0].strip()
+
+        return {
+            "svn2s3": first_line(self.svn2s3, "--version"),
+            "aws": first_line(AWS, "--version"),
+            "rclone": first_line("rclone", "version"),
+            "s3cmd": first_line("s3cmd", "--version"),
+            "s3s-fs": "s3s-fs " + first_line(self.s3s_fs, "--version").split()[-1],
+            "svn": "svn " + first_line("svn", "--version", "--quiet"),
+        }
+
+    def command(self, tool: str, tree: Tree, server: Server) -> tuple[list[str], dict[str, str]]:
+        wc, endpoint, env = str(tree.wc), server.endpoint, dict(self.env)
+        if tool == "svn2s3":
+            return [self.svn2s3, "publish", wc, "--bucket", BUCKET, "--endpoint", endpoint,
+                    "--workers", str(PARALLEL), "-q"], env
+        if tool == "aws":
+            return [AWS, "s3", "sync", wc, f"s3://{BUCKET}/", "--delete", "--exclude", ".svn/*",
+                    "--endpoint-url", endpoint, "--only-show-errors", "--no-progress"], env
+        if tool.startswith("rclone"):
+            env.update(RCLONE_CONFIG="/dev/null", RCLONE_CONFIG_BENCH_TYPE="s3",
+                       RCLONE_CONFIG_BENCH_PROVIDER="Other", RCLONE_CONFIG_BENCH_ENDPOINT=endpoint,
+                       RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=ACCESS_KEY,
+                       RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY=SECRET_KEY)
+            command = ["rclone", "sync", wc, f"bench:{BUCKET}", "--exclude", "/.svn/**",
+                       "--transfers", str(PARALLEL), "--checkers", str(PARALLEL), "-q"]
+            if tool == "rclone-fast":
+                command += ["--update", "--use-server-modtime"]
+            return command, env
+        if tool == "s3cmd":
+            config = self.config / "s3cmd"
+            host = endpoint.removeprefix("http://")
+            config.write_text(
+                f"[default]\naccess_key = {ACCESS_KEY}\nsecret_key = {SECRET_KEY}\n"
+                f"host_base = {host}\nhost_bucket = {host}\nuse_https = False\n"
+                "signature_v2 = False\nbucket_location = us-east-1\n"
+            )
+            return ["s3cmd", "-c", str(config), "sync", "--delete-removed", "--no-progress", "-q",
+                    "--exclude", ".svn/*", f"{wc}/", f"s3://{BUCKET}/"], env
+        if tool == "bound":
+            return ["curl", "-K", str(self.bound_config(tree, server))], env
+        raise ValueError(tool)
+
+    def bound_config(self, tree: Tree, server: Server) -> Path:
+        """curl, told the changed keys: one process, 8 requests in flight on
+        kept-alive connections, one PUT or DELETE per key and nothing else."""
+        common = [
+            f'aws-sigv4 = "aws:amz:us-east-1:s3"',
+            f'user = "{ACCESS_KEY}:{SECRET_KEY}"',
+            'header = "x-amz-content-sha256: UNSIGNED-PAYLOAD"',
+            "fail", "silent", "show-error",
+        ]
+
+        def url(key: str) -> str:
+            return f'url = "{server.endpoint}/{BUCKET}/{urllib.parse.quote(key)}"'
+
+        lines = ["parallel", f"parallel-max = {PARALLEL}", "no-progress-meter", *common]
+        for key in EDITED + ADDED:
+            lines += [f'upload-file = "{tree.wc / key}"', url(key)]
+        lines += ["next", 'request = "DELETE"', *common]
+        lines += [url(key) for key in DELETED + RETIRED_FILES]
+        config = self.config / "bound"
+        config.write_text("\n".join(lines) + "\n")
+        return config
+
+    def run(self, tool: str, tree: Tree, server: Server) -> Run:
+        """Times one run. The peak RSS comes from GNU time: a child of this
+        (large) Python process would count the parent's pages in its own."""
+        command, env = self.command(tool, tree, server)
+        rss = self.config / "rss"
+        started = time.perf_counter()
+        done = subprocess.run([TIME, "-f", "%M", "-o", str(rss), *command], env=env, stdout=subprocess.DEVNULL)
+        seconds = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"bench: {tool} failed on the {tree.size}-file tree: {' '.join(command)}")
+        return Run(seconds, int(rss.read_text().split()[-1]) / 1024)
+
+
+def check(tool: str, server: Server, expected: dict[str, Path], trusted: dict[str, int], changed: set[str]):
+    """The bucket must hold exactly the expected files. An object whose data
+    file is still the hard link of a checked snapshot, for a key the change did
+    not touch, needs no second reading."""
+    found = {key: inode for key, inode in server.objects().items() if not key.startswith(".svn2s3/")}
+    missing, extra = expected.keys() - found.keys(), found.keys() - expected.keys()
+    differ = [
+        key for key in expected.keys() & found.keys()
+        if (key in changed or trusted.get(key) != found[key])
+        and not filecmp.cmp(expected[key], server.root / BUCKET / key, shallow=False)
+    ]
+    if missing or extra or differ:
+        raise SystemExit(
+            f"bench: {tool} left the bucket wrong: {len(missing)} missing {sorted(missing)[:3]}, "
+            f"{len(extra)} extra {sorted(extra)[:3]}, {len(differ)} different {differ[:3]}"
+        )
+
+
+# --- the runs --------------------------------------------------------------------
+
+# Incremental runs; s3cmd 2.3 cannot sync onto a non-empty s3s-fs bucket.
+INCREMENTAL = ("svn2s3", "bound", "rclone-fast", "rclone", "aws")
+
+
+def first_publishers(size: int) -> list[str]:
+    """The tools whose r1 bucket is their own first publish, timed. aws takes
+    5 minutes to upload 100,000 files here, and s3cmd, one request at a time,
+    is timed at 20,000 only."""
+    return ["svn2s3", "rclone"] + ["aws"] * (size <= 20_000) + ["s3cmd"] * (size == 20_000)
+
+
+# Where the others' r1 buckets come from: hard links to another tool's. aws
+# compares sizes and mtimes, and so does rclone with --update
+# --use-server-modtime, which any bucket written after the checkout satisfies.
+SEEDED_FROM = {"bound": "svn2s3", "rclone-fast": "rclone", "aws": "rclone"}
+
+
+def incremental_tools(size: int, slow: bool) -> list[str]:
+    """aws lists the bucket 1,000 keys a page, and s3s-fs reads the whole
+    bucket for each page: at 100,000 files one aws run takes 4 to 5 minutes
+    here, so it runs only with --slow."""
+    return [tool for tool in INCREMENTAL if slow or not (tool == "aws" and size > 20_000)]
+
+
+def bench_tree(size: int, work: Path, tools: Tools, runs: int, slow: bool, results: Results) -> None:
+    log(f"{size} files: building the repository and working copy")
+    started = time.perf_counter()
+    tree = make_tree(size, work)
+    results.build[str(size)] = round(time.perf_counter() - started)
+    r1 = tree.files()
+    servers: dict[str, Server] = {}
+    snapshots: dict[str, Path] = {}
+    trusted: dict[str, dict[str, int]] = {}
+    try:
+        firsts = first_publishers(size)
+        incremental = incremental_tools(size, slow)
+        for tool in firsts + [t for t in incremental if t not in firsts]:
+            servers[tool] = server = Server(tools.s3s_fs, work / f"s3-{tool}")
+            if tool in firsts:
+                log(f"{size} files: {tool}, first publish")
+                results.add("full", tool, size, tools.run(tool, tree, server))
+                check(tool, server, r1, {}, set())
+            else:
+                server.restore(snapshots[SEEDED_FROM[tool]])
+                results.seeded.setdefault(tool, []).append(size)
+            if tool in incremental:
+                snapshots[tool] = server.snapshot()
+                trusted[tool] = server.objects()
+            else:
+                servers.pop(tool).stop()
+
+        tree.commit_change()
+        r2 = tree.files()
+        changed = set(EDITED + ADDED + DELETED + RETIRED_FILES)
+        assert r2.keys() == (r1.keys() - set(DELETED + RETIRED_FILES)) | set(ADDED)
+        for round_ in range(runs):
+            for tool in incremental:
+                if round_ > 0 and results.median("incremental", tool, size) > SLOW:
+                    continue  # a slow run varies little; repeating it would only cost minutes
+                log(f"{size} files: {tool}, incremental publish {round_ + 1}/{runs}")
+                server = servers[tool]
+                server.restore(snapshots[tool])
+                results.add("incremental", tool, size, tools.run(tool, tree, server))
+                check(tool, server, r2, trusted[tool], changed)
+                if tool != "bound":
+                    results.add("noop", tool, size, tools.run(tool, tree, server))
+                    check(tool, server, r2, trusted[tool], changed)
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+def bench_big_file(work: Path, tools: Tools, results: Results) -> None:
+    """Peak memory while publishing one 1 GiB file."""
+    log("1 GiB file: building")
+    repo, staging, wc = work / "repo", work / "staging", work / "wc"
+    subprocess.run(["svnadmin", "create", str(repo)], check=True)
+    staging.mkdir()
+    rng = random.Random(1)
+    with open(staging / "film.mp4", "wb") as file:
+        for _ in range(64):
+            file.write(rng.randbytes(16 << 20))
+    url = f"file://{urllib.parse.quote(str(repo))}/trunk"
+    svn("import", "-q", "-m", "r1", str(staging), url)
+    shutil.rmtree(staging)
+    svn("checkout", "-q", url, str(wc))
+    server = Server(tools.s3s_fs, work / "s3")
+    try:
+        log("1 GiB file: svn2s3 publish")
+        tree = Tree(1, url, wc)
+        results.big = tools.run("svn2s3", tree, server).__dict__
+        check("svn2s3", server, tree.files(), {}, set())
+    finally:
+        server.stop()
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    memory = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    return f"{cpu}, {os.cpu_count()} cores, {memory / (1 << 20):.0f} GiB, {platform.freedesktop_os_release().get('PRETTY_NAME', platform.system())}"
+
+
+# --- the report ----------------------------------------------------------------------
+
+LABELS = {
+    "svn2s3": "svn2s3 publish",
+    "bound": "lower bound: curl, changed keys known",
+    "rclone-fast": "rclone sync --update --use-server-modtime",
+    "rclone": "rclone sync",
+    "aws": "aws s3 sync --delete",
+    "s3cmd": "s3cmd sync --delete-removed",
+}
+
+
+@dataclass
+class Results:
+    machine: str
+    versions: dict[str, str]
+    runs: int
+    work: str
+    seconds: int = 0
+    # kind -> tool -> size -> [run, ...]
+    times: dict = field(default_factory=dict)
+    seeded: dict = field(default_factory=dict)
+    big: dict = field(default_factory=dict)
+    build: dict = field(default_factory=dict)  # size -> seconds to make the repository and working copy
+
+    def add(self, kind: str, tool: str, size: int, run: Run) -> None:
+        self.times.setdefault(kind, {}).setdefault(tool, {}).setdefault(str(size), []).append(run.__dict__)
+
+    def median(self, kind: str, tool: str, size: int, what: str = "seconds") -> float | None:
+        runs = self.times.get(kind, {}).get(tool, {}).get(str(size))
+        return statistics.median(run[what] for run in runs) if runs else None
+
+    def sizes(self) -> list[int]:
+        return sorted({int(s) for tools in self.times.values() for sizes in tools.values() for s in sizes})
+
+    def table(self, kind: str, tools: tuple[str, ...], what: str = "seconds") -> list[str]:
+        sizes = self.sizes()
+        unit = "s" if what == "seconds" else "MiB"
+        lines = ["| tool | " + " | ".join(f"{s:,} files" for s in sizes) + " |",
+                 "|---" * (len(sizes) + 1) + "|"]
+        for tool in tools:
+            cells = []
+            for size in sizes:
+                value = self.median(kind, tool, size, what)
+                cells.append("—" if value is None else f"{value:.2f} {unit}" if unit == "s" else f"{value:.0f} {unit}")
+            if any(cell != "—" for cell in cells):
+                lines.append(f"| {LABELS[tool]} | " + " | ".join(cells) + " |")
+        return lines
+
+    def markdown(self) -> str:
+        out = [
+            f"Machine: {self.machine}. Trees and buckets on {self.work}.",
+            "Tools: " + ", ".join(self.versions.values()) + ".",
+            "",
+            f"**Incremental publish** of the same change (10 files edited, 5 added, 5 deleted, a 20-file "
+            f"folder removed), median of {self.runs} runs (one for a run over {SLOW:.0f} s), each from "
+            "the tool's own bucket at r1:",
+            "",
+            *self.table("incremental", INCREMENTAL),
+            "",
+            "**Nothing to publish** (the same command again, right after), median likewise:",
+            "",
+            *self.table("noop", INCREMENTAL),
+            "",
+            "**First publish** into an empty bucket, one run, all at 8 requests in flight but s3cmd (one):",
+            "",
+            *self.table("full", ("svn2s3", "rclone", "aws", "s3cmd")),
+            "",
+            "**Peak memory (RSS)**, median:",
+            "",
+            *self.table("incremental", ("svn2s3", "rclone", "aws"), "rss_mib"),
+            *[line.replace("| svn2s3 publish", "| svn2s3 first publish", 1)
+              for line in self.table("full", ("svn2s3",), "rss_mib")[2:]],
+        ]
+        if self.big:
+            out.append(f"\nOne 1 GiB file: svn2s3 publishes it in {self.big['seconds']:.1f} s "
+                       f"with a peak RSS of {self.big['rss_mib']:.0f} MiB.")
+        if self.seeded:
+            out.append("\nSeeded buckets (hard links to another tool's r1 bucket, not the tool's own first publish): "
+                       + "; ".join(f"{LABELS[t]} at {', '.join(f'{s:,}' for s in sizes)} files"
+                                   for t, sizes in self.seeded.items()) + ".")
+        out += ["", "Targets:", "", *self.targets(), ""]
+        return "\n".join(out) + "\n"
+
+    def targets(self) -> list[str]:
+        lines = []
+
+        def verdict(ok: bool) -> str:
+            return "met" if ok else "**missed**"
+
+        ours = self.median("incremental", "svn2s3", 20_000)
+        peers = {t: self.median("incremental", t, 20_000) for t in ("rclone-fast", "rclone", "aws")}
+        peers = {t: v for t, v in peers.items() if v}
+        bound = self.median("incremental", "bound", 20_000)
+        if ours and peers:
+            fastest = min(peers, key=peers.get)
+            ratio = peers[fastest] / ours
+            lines.append(f"- 20,000 files, incremental: {ratio:.1f}x faster than the fastest peer "
+                         f"({LABELS[fastest]}); target 50x: {verdict(ratio >= 50)}.")
+        if ours and bound:
+            ratio = ours / bound
+            lines.append(f"- 20,000 files, incremental: {ratio:.2f}x the lower bound; target 1.5x: {verdict(ratio <= 1.5)}.")
+        small, large = (self.median("incremental", "svn2s3", s) for s in (2_000, 100_000))
+        if small and large:
+            ratio = large / small
+            lines.append(f"- 100,000 files against 2,000: {ratio:.2f}x; target 1.5x: {verdict(ratio <= 1.5)}.")
+        full, rclone = self.median("full", "svn2s3", 20_000), self.median("full", "rclone", 20_000)
+        if full and rclone:
+            lines.append(f"- First publish of 20,000 files: {full:.1f} s against rclone's {rclone:.1f} s; "
+                         f"target no slower: {verdict(full <= rclone)}.")
+        rss = [r for r in (self.median("full", "svn2s3", 20_000, "rss_mib"), self.big.get("rss_mib")) if r]
+        if rss:
+            lines.append(f"- Peak RSS: {max(rss):.0f} MiB at most (20,000-file first publish, 1 GiB file); "
+                         f"target 64 MiB: {verdict(max(rss) <= 64)}.")
+        return lines
+
+    def chart(self) -> str:
+        """Incremental publish time against tree size, log-log, one line per tool."""
+        sizes = self.sizes()
+        series = {t: [(s, self.median("incremental", t, s)) for s in sizes] for t in INCREMENTAL}
+        series = {t: [(s, v) for s, v in points if v] for t, points in series.items()}
+        values = [v for points in series.values() for _, v in points]
+        if not values or len(sizes) < 2:
+            return "<svg xmlns='http://www.w3.org/2000/svg'/>\n"
+        width, height, left, right, top, bottom = 780, 420, 70, 340, 20, 50
+        low = 10 ** math.floor(math.log10(min(values)))
+        high = 10 ** math.ceil(math.log10(max(values)))
+
+        def x(size: float) -> float:
+            span = math.log10(sizes[-1]) - math.log10(sizes[0])
+            return left + (math.log10(size) - math.log10(sizes[0])) / span * (width - left - right)
+
+        def y(seconds: float) -> float:
+            span = math.log10(high) - math.log10(low)
+            return top + (1 - (math.log10(seconds) - math.log10(low)) / span) * (height - top - bottom)
+
+        colors = {"svn2s3": "#d62728", "bound": "#7f7f7f", "rclone-fast": "#2ca02c", "rclone": "#1f77b4", "aws": "#ff7f0e"}
+        svg = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
+               f"font-family='sans-serif' font-size='12'>",
+               f"<rect width='{width}' height='{height}' fill='white'/>"]
+        decade = low
+        while decade <= high:
+            svg.append(f"<line x1='{left}' x2='{width - right}' y1='{y(decade):.1f}' y2='{y(decade):.1f}' stroke='#ddd'/>")
+            svg.append(f"<text x='{left - 6}' y='{y(decade) + 4:.1f}' text-anchor='end'>{decade:g} s</text>")
+            decade *= 10
+        for size in sizes:
+            svg.append(f"<text x='{x(size):.1f}' y='{height - bottom + 18}' text-anchor='middle'>{size:,}</text>")
+        svg.append(f"<text x='{(left + width - right) / 2}' y='{height - 10}' text-anchor='middle'>"
+                   "files in the tree (the change is the same)</text>")
+        for row, (tool, points) in enumerate(series.items()):
+            dash = " stroke-dasharray='5,4'" if tool == "bound" else ""
+            path = " ".join(f"{x(s):.1f},{y(v):.1f}" for s, v in points)
+            svg.append(f"<polyline points='{path}' fill='none' stroke='{colors[tool]}' stroke-width='2'{dash}/>")
+            svg += [f"<circle cx='{x(s):.1f}' cy='{y(v):.1f}' r='3' fill='{colors[tool]}'/>" for s, v in points]
+            legend_y = top + 20 + row * 20
+            svg.append(f"<line x1='{width - right + 20}' x2='{width - right + 44}' y1='{legend_y - 4}' "
+                       f"y2='{legend_y - 4}' stroke='{colors[tool]}' stroke-width='2'{dash}/>")
+            svg.append(f"<text x='{width - right + 50}' y='{legend_y}'>{LABELS[tool]}</text>")
+        svg.append("</svg>")
+        return "\n".join(svg) + "\n"
+
+
+if __name__ == "__main__":
+    main()
