@@ -140,10 +140,7 @@ impl Bucket {
         let body = Body::open(upload).await?;
         let mut headers = header_map(&upload.headers)?;
         if body.size < PART_SIZE {
-            let bytes = body
-                .read(0, body.size)
-                .await
-                .map_err(|err| body.failed(err))?;
+            let bytes = body.read(0, body.size).await?;
             // A plain file's bytes are in memory already; a twin's MD5 is its source's.
             let md5 = if upload.gzip {
                 md5_of_file(&upload.local).await?
@@ -198,11 +195,7 @@ impl Bucket {
                 // rust-s3 takes each attempt's part by value: the first gets
                 // this buffer, a retry reads the part again rather than
                 // keeping a copy in memory for an attempt that may never come.
-                let mut first = Some(
-                    body.read(offset, len)
-                        .await
-                        .map_err(|err| body.failed(err))?,
-                );
+                let mut first = Some(body.read(offset, len).await?);
                 let part = self
                     .retried("upload part of", key, || {
                         let ready = first.take();
@@ -408,23 +401,26 @@ impl Body {
     }
 
     /// `len` bytes from `offset`, read off the async threads straight into a
-    /// buffer of exactly that size: no intermediate buffer, no growth.
+    /// buffer of exactly that size: no intermediate buffer, no growth. An
+    /// I/O error, so that a retried part can fail as a request does; its
+    /// message names the file.
     async fn read(&self, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
         let file = Arc::clone(&self.file);
-        tokio::task::spawn_blocking(move || {
+        let read = tokio::task::spawn_blocking(move || {
             let mut buffer = vec![0; len as usize];
-            file.read_exact_at(&mut buffer, offset)?;
-            Ok(buffer)
+            file.read_exact_at(&mut buffer, offset).map(|()| buffer)
         })
         .await
-        .map_err(std::io::Error::other)?
-    }
-
-    fn failed(&self, err: std::io::Error) -> anyhow::Error {
-        anyhow!(
-            "reading {} (did it change while publishing?): {err}",
-            self.path.display()
-        )
+        .map_err(std::io::Error::other)?;
+        read.map_err(|err| {
+            std::io::Error::new(
+                err.kind(),
+                format!(
+                    "reading {} (did it change while publishing?): {err}",
+                    self.path.display()
+                ),
+            )
+        })
     }
 }
 

@@ -49,8 +49,8 @@ enum Origin {
 impl Source {
     /// Opens `folder` of the working copy `wc` (or all of it), at the folder's
     /// revision, and refuses anything that is not a folder of a working copy.
-    /// Reads the working-copy database only. Files matching `exclude` are left out of
-    /// every answer.
+    /// Reads the working-copy database only. Files matching `exclude` are left
+    /// out of every answer.
     pub fn working_copy(wc: &Path, folder: Option<&Path>, exclude: Globs) -> Result<Source> {
         let client = Client::new().context("initialising libsvn")?;
         let published = folder.map_or_else(|| wc.to_path_buf(), |folder| wc.join(folder));
