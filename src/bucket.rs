@@ -106,12 +106,15 @@ impl Bucket {
         })
     }
 
-    /// The object's bytes, or `None` when there is no such key.
-    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+    /// The object's bytes and ETag, or `None` when there is no such key.
+    pub async fn get(&self, key: &str) -> Result<Option<Fetched>> {
         let found = self
             .retried("read", key, || async {
                 match self.inner.get_object(key).await {
-                    Ok(response) => Ok(Some(response.to_vec())),
+                    Ok(response) => Ok(Some(Fetched {
+                        etag: etag_of(&response.headers()),
+                        body: response.to_vec(),
+                    })),
                     Err(S3Error::HttpFailWithBody(404, body))
                         if error_code(&body) == Some("NoSuchKey") =>
                     {
@@ -124,15 +127,49 @@ impl Bucket {
         Ok(found)
     }
 
-    /// Writes a small object from memory. Never given an ACL: only published files are.
-    pub async fn put_bytes(&self, key: &str, body: &[u8], content_type: &str) -> Result<()> {
-        self.retried("write", key, || async {
-            self.inner
-                .put_object_with_content_type(key, body, content_type)
-                .await?;
-            Ok(())
-        })
-        .await
+    /// Writes a small object from memory if `expect` holds: a compare-and-swap
+    /// where the store supports conditional writes (S3 does; a store that
+    /// ignores them writes unconditionally). Never given an ACL: only
+    /// published files are.
+    pub async fn put_if(&self, key: &str, body: &[u8], expect: &Expect) -> Result<Cas> {
+        let mut condition = http::HeaderMap::new();
+        match expect {
+            Expect::Absent => condition.insert(http::header::IF_NONE_MATCH, "*".parse()?),
+            Expect::ETag(etag) => {
+                condition.insert(http::header::IF_MATCH, format!("\"{etag}\"").parse()?)
+            }
+        };
+        let mut tries = 0;
+        let written = self
+            .retried("write", key, || {
+                tries += 1;
+                let condition = condition.clone();
+                async move {
+                    let put = self
+                        .inner
+                        .put_object_builder(key, body)
+                        .with_content_type("application/yaml")
+                        .with_headers(condition)
+                        .execute()
+                        .await;
+                    match put {
+                        Ok(response) => Ok(Some(etag_of(&response.headers()))),
+                        Err(S3Error::HttpFailWithBody(412, _)) => Ok(None),
+                        Err(err) => Err(err),
+                    }
+                }
+            })
+            .await?;
+        match written {
+            Some(etag) => Ok(Cas::Written(etag)),
+            // A retry finds the object changed: by another writer, or by an
+            // earlier attempt of this one whose answer was lost on the way.
+            None if tries > 1 => match self.get(key).await? {
+                Some(found) if found.body == body => Ok(Cas::Written(found.etag)),
+                _ => Ok(Cas::Conflict),
+            },
+            None => Ok(Cas::Conflict),
+        }
     }
 
     /// Sends a file (or its gzip) from disk into an object; returns the bytes sent.
@@ -305,12 +342,16 @@ impl Bucket {
             S3Error::HttpFailWithBody(status, body) => {
                 let code = error_code(body).unwrap_or("");
                 let message = xml_text(body, "Message").unwrap_or("");
-                let transient = matches!(status, 408 | 429 | 500..=599);
+                // 409 ConditionalRequestConflict: another conditional write
+                // of the key was in flight; S3 asks for a retry.
+                let transient = matches!(status, 408 | 429 | 500..=599)
+                    || (*status, code) == (409, "ConditionalRequestConflict");
                 let why = match (*status, code) {
                     (404, "NoSuchBucket") => format!("{place}: no such bucket"),
                     (
                         403,
                         "InvalidAccessKeyId"
+                        | "NotSignedUp"
                         | "SignatureDoesNotMatch"
                         | "InvalidToken"
                         | "ExpiredToken",
@@ -329,12 +370,13 @@ impl Bucket {
                 (transient, why)
             }
             S3Error::Reqwest(err) => {
-                let transient =
-                    err.is_connect() || err.is_timeout() || err.is_request() || err.is_body();
-                (
-                    transient,
-                    format!("cannot reach {place}: {}", root_cause(err)),
-                )
+                let cause = root_cause(err);
+                // A certificate that fails verification fails again: rustls
+                // names the certificate in every such error.
+                let refused_certificate = cause.contains("certificate");
+                let transient = !refused_certificate
+                    && (err.is_connect() || err.is_timeout() || err.is_request() || err.is_body());
+                (transient, format!("cannot reach {place}: {cause}"))
             }
             S3Error::Io(err) => (true, format!("talking to {place}: {err}")),
             S3Error::Credentials(_) => {
@@ -343,6 +385,31 @@ impl Bucket {
             other => (false, other.to_string()),
         }
     }
+}
+
+/// An object read whole.
+pub struct Fetched {
+    pub body: Vec<u8>,
+    /// Without quotes; empty where the store sent none.
+    pub etag: String,
+}
+
+/// What a conditional write expects to find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// No object: `If-None-Match: *`.
+    Absent,
+    /// The object of this ETag (without quotes): `If-Match`.
+    ETag(String),
+}
+
+/// The outcome of a conditional write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cas {
+    /// Written; the object's new ETag, without quotes.
+    Written(String),
+    /// Someone else wrote the object since it was read.
+    Conflict,
 }
 
 /// One object of a listing.
@@ -469,6 +536,14 @@ fn add_md5(headers: &mut http::HeaderMap, md5: &str) -> Result<()> {
         md5.parse()?,
     );
     Ok(())
+}
+
+/// The ETag header of a response, without quotes.
+fn etag_of(headers: &std::collections::HashMap<String, String>) -> String {
+    headers
+        .get("etag")
+        .map_or("", |etag| etag.trim_matches('"'))
+        .to_owned()
 }
 
 fn error_code(body: &str) -> Option<&str> {

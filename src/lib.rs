@@ -20,15 +20,18 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 pub use crate::config::Settings;
 pub use crate::report::{Report, StatusReport};
 pub use crate::verify::VerifyReport;
 
-use crate::bucket::Bucket;
+use crate::bucket::{Bucket, Cas, Expect};
 use crate::plan::Plan;
+use crate::publish::Done;
 use crate::source::Source;
 use crate::state::State;
+use crate::svn::Revnum;
 
 /// Marks a failure after the first write: the publish is incomplete, the state
 /// still names the last complete one, and the same command finishes the job.
@@ -39,34 +42,46 @@ use crate::state::State;
 )]
 pub struct Incomplete;
 
+/// A publish stopped by a signal, between requests (and as [`Incomplete`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Interrupted {
+    #[error("stopped by SIGINT")]
+    Interrupt,
+    #[error("stopped by SIGTERM")]
+    Terminate,
+}
+
+impl Interrupted {
+    /// The exit status of a process the signal ended, as shells report it.
+    pub fn exit_status(self) -> u8 {
+        match self {
+            Interrupted::Interrupt => 128 + 2,
+            Interrupted::Terminate => 128 + 15,
+        }
+    }
+}
+
 /// Publishes the tree `settings` names (a working copy or a repository URL)
 /// and reports what was done.
 pub fn publish(settings: &Settings) -> Result<Report> {
     let started = Instant::now();
     let session = Session::open(settings)?;
     let plan = session.plan(settings)?;
-    let from = session.state.as_ref().map(|s| s.revision);
+    let from = session.published();
     let to = session.source.revision();
+    let cut_off = session
+        .state
+        .as_ref()
+        .is_some_and(|s| s.publishing.is_some());
 
     let actions = if settings.dry_run {
         publish::dry_run(&plan)
-    } else if plan.is_empty() && from == Some(to) {
+    } else if plan.is_empty() && from == Some(to) && !cut_off {
         Vec::new()
     } else {
-        let done = session
-            .runtime
-            .block_on(publish::execute(&session.bucket, &plan, settings.workers))
-            .context(Incomplete)?;
-        let state = State::of(&session.source).to_yaml();
         session
             .runtime
-            .block_on(session.bucket.put_bytes(
-                &session.state_key,
-                state.as_bytes(),
-                "application/yaml",
-            ))
-            .context(Incomplete)?;
-        done
+            .block_on(session.write(&plan, settings.workers))?
     };
 
     let mut report = Report::new(session.target, from, to, actions, plan.skipped);
@@ -93,10 +108,10 @@ pub fn status(settings: &Settings) -> Result<StatusReport> {
 /// downloading: every key, and every object's content by MD5.
 pub fn verify(settings: &Settings) -> Result<VerifyReport> {
     let session = Session::open(settings)?;
-    let Some(state) = &session.state else {
+    let Some(published) = session.published() else {
         bail!("nothing is published at {}", session.target);
     };
-    let (published, local) = (state.revision, session.source.revision());
+    let local = session.source.revision();
     if published != local {
         bail!(
             "the bucket holds r{published} and {} is at r{local}; {} to verify it",
@@ -133,6 +148,8 @@ struct Session {
     target: String,
     state_key: String,
     state: Option<State>,
+    /// The state object as read, for the first conditional write.
+    read: Expect,
 }
 
 impl Session {
@@ -142,6 +159,13 @@ impl Session {
             Some(url) => Source::url(url, settings.source.as_deref(), settings.revision, exclude)?,
             None => Source::working_copy(&settings.wc, settings.source.as_deref(), exclude)?,
         };
+        if source.revision() == 0 {
+            bail!(
+                "{} is at r0, where every repository is empty: there is nothing to publish; \
+                 commit something first",
+                source.name()
+            );
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -149,9 +173,12 @@ impl Session {
         let bucket = Arc::new(Bucket::connect(settings)?);
         let target = format!("s3://{}/{}", settings.bucket, settings.rules.prefix);
         let state_key = State::key(&settings.rules.prefix);
-        let state = match runtime.block_on(bucket.get(&state_key))? {
-            Some(bytes) => Some(State::parse(&bytes, &state_key)?),
-            None => None,
+        let (state, read) = match runtime.block_on(bucket.get(&state_key))? {
+            Some(found) => (
+                Some(State::parse(&found.body, &state_key)?),
+                Expect::ETag(found.etag),
+            ),
+            None => (None, Expect::Absent),
         };
         if let Some(state) = &state {
             state.check_continues(&source, &state_key)?;
@@ -163,15 +190,30 @@ impl Session {
             target,
             state_key,
             state,
+            read,
         })
+    }
+
+    /// The revision the bucket holds completely, if any.
+    fn published(&self) -> Option<Revnum> {
+        self.state.as_ref().and_then(|state| state.revision)
     }
 
     /// The requests of a publish, refused when it would delete too much.
     fn plan(&self, settings: &Settings) -> Result<Plan> {
-        let changes = match &self.state {
-            Some(state) if !settings.full => self.source.changes_since(state.revision)?,
+        let mut changes = match self.published() {
+            Some(revision) if !settings.full => self.source.changes_since(revision)?,
             _ => self.source.everything()?,
         };
+        // A publish that was cut off may have written some files of its
+        // revisions: whatever differs there from this one is published again.
+        if !settings.full {
+            let to = self.source.revision();
+            let unfinished = self.state.as_ref().map_or_else(Vec::new, State::unfinished);
+            for revision in unfinished.into_iter().filter(|&rev| rev != to) {
+                changes.merge(self.source.changes_since(revision)?);
+            }
+        }
         let mut plan = plan::plan(&changes, &settings.rules)?;
         if settings.full {
             let prefix = &settings.rules.prefix;
@@ -192,5 +234,126 @@ impl Session {
             );
         }
         Ok(plan)
+    }
+
+    /// Claims the bucket in the state object, runs the plan while renewing
+    /// the claim, then writes the state of the finished publish in its
+    /// place. SIGINT and SIGTERM stop the plan between requests; a publish
+    /// that stops releases its claim, so that the next one takes over at once.
+    async fn write(&self, plan: &Plan, workers: usize) -> Result<Vec<Done>> {
+        if let Some(state) = &self.state {
+            state.check_unclaimed(&self.target)?;
+        }
+        let mut stop = Stop::catch()?;
+        let claim = State::claim(self.state.as_ref(), &self.source);
+        let claimed = self
+            .bucket
+            .put_if(&self.state_key, claim.to_yaml().as_bytes(), &self.read)
+            .await;
+        let mut etag = match claimed {
+            Ok(Cas::Written(etag)) => etag,
+            Ok(Cas::Conflict) => bail!(
+                "another publish to {} began at the same moment; run again when it is done",
+                self.target
+            ),
+            // The claim may have landed before its answer was lost.
+            Err(err) => return Err(err.context(Incomplete)),
+        };
+
+        let outcome = tokio::select! {
+            done = publish::execute(&self.bucket, plan, workers) => done,
+            lost = self.keep(&claim, &mut etag) => Err(lost),
+            signal = stop.next() => Err(signal.into()),
+        };
+        match outcome {
+            Ok(done) => {
+                let finished = claim.finished(self.source.revision());
+                match self.replace(&claim, &finished, &etag).await {
+                    Ok(Cas::Written(_)) => Ok(done),
+                    Ok(Cas::Conflict) => Err(self.taken_over().context(Incomplete)),
+                    Err(err) => Err(err.context(Incomplete)),
+                }
+            }
+            Err(err) => {
+                // Best effort, and a second signal does not wait for it: a
+                // claim left behind lapses, or its process is seen gone.
+                let released = claim.released();
+                tokio::select! {
+                    _ = self.replace(&claim, &released, &etag) => {}
+                    _ = stop.next() => {}
+                }
+                Err(err.context(Incomplete))
+            }
+        }
+    }
+
+    /// Renews the claim until it cannot; returns why.
+    async fn keep(&self, claim: &State, etag: &mut String) -> anyhow::Error {
+        loop {
+            tokio::time::sleep(state::RENEW_EVERY).await;
+            match self.replace(claim, &claim.renewed(), etag).await {
+                Ok(Cas::Written(renewed)) => *etag = renewed,
+                Ok(Cas::Conflict) => return self.taken_over(),
+                Err(err) => return err.context("renewing this publish's claim"),
+            }
+        }
+    }
+
+    /// Writes `state` over this publish's `claim`, last seen with `etag`. A
+    /// renewal cut short may have landed unseen: the claim is then found
+    /// under another ETag, and written over all the same.
+    async fn replace(&self, claim: &State, state: &State, etag: &str) -> Result<Cas> {
+        let body = state.to_yaml();
+        let expect = Expect::ETag(etag.to_owned());
+        if let Cas::Written(etag) = self
+            .bucket
+            .put_if(&self.state_key, body.as_bytes(), &expect)
+            .await?
+        {
+            return Ok(Cas::Written(etag));
+        }
+        let still_ours = match self.bucket.get(&self.state_key).await? {
+            Some(found) => State::parse(&found.body, &self.state_key)
+                .is_ok_and(|held| held.same_claim(claim))
+                .then_some(found.etag),
+            None => None,
+        };
+        match still_ours {
+            Some(etag) => {
+                self.bucket
+                    .put_if(&self.state_key, body.as_bytes(), &Expect::ETag(etag))
+                    .await
+            }
+            None => Ok(Cas::Conflict),
+        }
+    }
+
+    fn taken_over(&self) -> anyhow::Error {
+        anyhow::anyhow!(
+            "another publish took over {} while this one ran (this one's claim had lapsed)",
+            self.target
+        )
+    }
+}
+
+/// SIGINT and SIGTERM, caught from the first write on.
+struct Stop {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl Stop {
+    fn catch() -> Result<Stop> {
+        Ok(Stop {
+            interrupt: signal(SignalKind::interrupt()).context("catching SIGINT")?,
+            terminate: signal(SignalKind::terminate()).context("catching SIGTERM")?,
+        })
+    }
+
+    async fn next(&mut self) -> Interrupted {
+        tokio::select! {
+            _ = self.interrupt.recv() => Interrupted::Interrupt,
+            _ = self.terminate.recv() => Interrupted::Terminate,
+        }
     }
 }

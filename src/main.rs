@@ -1,6 +1,6 @@
 //! `svn2s3`: parse the command line, run, print, and map the outcome to an
 //! exit status (0 done, 1 incomplete publish or drift found by verify, 2
-//! nothing written).
+//! nothing written, 130 and 143 a publish stopped by SIGINT or SIGTERM).
 
 mod cli;
 
@@ -8,14 +8,31 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::Parser;
+use clap::Parser as _;
 use serde::Serialize;
 
 use cli::{Cli, Command, Common};
-use svn2s3::{Incomplete, Settings};
+use svn2s3::{Incomplete, Interrupted, Settings};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => err.exit(), // --help, --version
+        Err(err) => {
+            // One line, as every error: what is wrong, and clap's tips; not the usage.
+            let text = err.to_string();
+            let said: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter_map(|line| {
+                    line.strip_prefix("error: ")
+                        .or_else(|| line.strip_prefix("tip: "))
+                })
+                .collect();
+            eprintln!("svn2s3: {}", said.join("; "));
+            return ExitCode::from(2);
+        }
+    };
     let common = match &cli.command {
         Command::Publish(args) => &args.common,
         Command::Status(common) | Command::Verify(common) => common,
@@ -25,7 +42,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("svn2s3: {err:#}");
-            if err.is::<Incomplete>() {
+            if let Some(signal) = err.downcast_ref::<Interrupted>() {
+                ExitCode::from(signal.exit_status())
+            } else if err.is::<Incomplete>() {
                 ExitCode::from(1)
             } else {
                 ExitCode::from(2)

@@ -117,6 +117,27 @@ impl Changeset {
     pub fn is_empty(&self) -> bool {
         self.uploads.is_empty() && self.deletes.is_empty()
     }
+
+    /// Adds the paths `other` names and this one does not. Both must
+    /// describe the same tree, compared with different revisions: a path then
+    /// is either a file to upload in both or gone in both.
+    pub fn merge(&mut self, other: Changeset) {
+        let named: BTreeSet<String> = self
+            .uploads
+            .iter()
+            .map(|file| file.path.clone())
+            .chain(self.deletes.iter().cloned())
+            .chain(self.skipped.iter().map(|skip| skip.path.clone()))
+            .collect();
+        let new = |path: &String| !named.contains(path);
+        self.uploads
+            .extend(other.uploads.into_iter().filter(|file| new(&file.path)));
+        self.deletes
+            .extend(other.deletes.into_iter().filter(|path| new(path)));
+        self.deletes.sort();
+        self.skipped
+            .extend(other.skipped.into_iter().filter(|skip| new(&skip.path)));
+    }
 }
 
 /// The HTTP headers an object is stored with.
@@ -347,6 +368,20 @@ mod tests {
             deletes: deletes.iter().map(|p| p.to_string()).collect(),
             skipped: Vec::new(),
         }
+    }
+
+    #[test]
+    fn merged_changesets_name_each_path_once() {
+        let mut since_published = changes(&["a.css", "b.js"], &["old.png", "z.txt"]);
+        let since_cut_off = changes(&["b.js", "c.html"], &["gone.txt", "z.txt"]);
+        since_published.merge(since_cut_off);
+        let paths: Vec<&str> = since_published
+            .uploads
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect();
+        assert_eq!(paths, ["a.css", "b.js", "c.html"]);
+        assert_eq!(since_published.deletes, ["gone.txt", "old.png", "z.txt"]);
     }
 
     fn keys(plan: &Plan) -> Vec<&str> {

@@ -127,12 +127,31 @@ pub struct StatusReport {
 impl fmt::Display for StatusReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.published {
-            Some(state) => writeln!(
+            Some(State {
+                revision: Some(revision),
+                path,
+                published_at,
+                ..
+            }) => writeln!(
                 f,
-                "published:    r{} of ^/{} at {}, {}",
-                state.revision, state.path, self.target, state.published_at
+                "published:    r{revision} of ^/{path} at {}, {}",
+                self.target,
+                published_at.as_deref().unwrap_or("at an unknown time")
             )?,
-            None => writeln!(f, "published:    nothing yet at {}", self.target)?,
+            _ => writeln!(f, "published:    nothing yet at {}", self.target)?,
+        }
+        if let Some(claim) = self.published.as_ref().and_then(|s| s.publishing.as_ref()) {
+            let to = claim.revisions.last().copied().unwrap_or_default();
+            let how = if claim.is_held() {
+                "under way"
+            } else {
+                "cut off; the next publish repairs it"
+            };
+            writeln!(
+                f,
+                "publishing:   r{to}, {how} (process {} on {}, started {})",
+                claim.pid, claim.host, claim.started_at
+            )?;
         }
         writeln!(f, "working copy: r{}", self.working_copy)?;
         write!(

@@ -1,5 +1,11 @@
-//! The last published revision, kept in the bucket itself so that a publish
-//! runs the same from any machine with a checkout.
+//! The state object, kept in the bucket itself so that a publish runs the
+//! same from any machine with a checkout. It says which revision was last
+//! published completely and, while a publish writes, which publish that is:
+//! its claim. Each write of the object is conditional on the version read
+//! before it (see [`crate::bucket::Expect`]), so two publishes of one prefix
+//! never write at once, and the revision never moves backwards.
+
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -12,7 +18,14 @@ use crate::svn::Revnum;
 /// The state object's key below the prefix.
 pub const STATE_KEY: &str = ".svn2s3/state.yaml";
 
-/// What the bucket holds: which folder of which repository, at which revision.
+/// How long a claim holds without being renewed. A publish renews its claim
+/// every [`RENEW_EVERY`], so a claim that has lapsed belongs to a publish that
+/// is gone (or was stopped for minutes, as a laptop's lid closes).
+pub const LEASE: Duration = Duration::from_secs(300);
+pub const RENEW_EVERY: Duration = Duration::from_secs(60);
+
+/// What the bucket holds: which folder of which repository, at which
+/// revision, and the publish writing to it, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
@@ -20,26 +33,106 @@ pub struct State {
     pub uuid: String,
     /// The published folder's path in the repository, without a leading slash.
     pub path: String,
-    pub revision: Revnum,
-    /// When the publish finished, RFC 3339, UTC.
-    pub published_at: String,
-    /// The svn2s3 version that wrote it.
+    /// The last revision published completely; none before the first publish completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<Revnum>,
+    /// When that publish finished, RFC 3339, UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<String>,
+    /// The svn2s3 version that wrote the object.
     pub version: String,
+    /// A publish under way, or one that was cut off before it finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publishing: Option<Claim>,
+}
+
+/// A publish that is writing to the bucket, or was until it was cut off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    /// Every revision whose files this publish, and any cut off before it,
+    /// may have written: the next publish repairs what they touched.
+    pub revisions: Vec<Revnum>,
+    pub host: String,
+    pub pid: u32,
+    pub started_at: String,
+    /// When the claim lapses unless renewed; a publish that stopped sets it
+    /// to the moment it stopped.
+    pub until: String,
 }
 
 impl State {
-    /// The state of a publish of `source` that has just succeeded.
-    pub fn of(source: &Source) -> State {
+    /// The state that claims the bucket for a publish of `source`, taking
+    /// over what `previous` says: its published revision, and the revisions
+    /// of a publish that was cut off.
+    pub fn claim(previous: Option<&State>, source: &Source) -> State {
         let now = OffsetDateTime::now_utc();
+        let mut revisions = previous.map_or_else(Vec::new, State::unfinished);
+        if !revisions.contains(&source.revision()) {
+            revisions.push(source.revision());
+        }
         State {
             uuid: source.uuid().to_owned(),
             path: source.repos_path().to_owned(),
-            revision: source.revision(),
-            published_at: now
-                .format(&Rfc3339)
-                .unwrap_or_else(|_| now.unix_timestamp().to_string()),
+            revision: previous.and_then(|state| state.revision),
+            published_at: previous.and_then(|state| state.published_at.clone()),
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            publishing: Some(Claim {
+                revisions,
+                host: hostname(),
+                pid: std::process::id(),
+                started_at: timestamp(now),
+                until: timestamp(now + LEASE),
+            }),
         }
+    }
+
+    /// This claim, renewed for another [`LEASE`] from now.
+    pub fn renewed(&self) -> State {
+        self.with_until(OffsetDateTime::now_utc() + LEASE)
+    }
+
+    /// This claim, lapsed: the publish stopped before it finished, and the
+    /// next one may take over at once and repair what it touched.
+    pub fn released(&self) -> State {
+        self.with_until(OffsetDateTime::now_utc())
+    }
+
+    fn with_until(&self, until: OffsetDateTime) -> State {
+        let mut state = self.clone();
+        if let Some(claim) = &mut state.publishing {
+            claim.until = timestamp(until);
+        }
+        state
+    }
+
+    /// The state of the claimed publish, finished: its revision is published.
+    pub fn finished(&self, revision: Revnum) -> State {
+        State {
+            revision: Some(revision),
+            published_at: Some(timestamp(OffsetDateTime::now_utc())),
+            publishing: None,
+            ..self.clone()
+        }
+    }
+
+    /// Whether `other` holds the claim of the same publish as this one,
+    /// renewed or not.
+    pub fn same_claim(&self, other: &State) -> bool {
+        match (&self.publishing, &other.publishing) {
+            (Some(mine), Some(theirs)) => {
+                (&mine.host, mine.pid, &mine.started_at)
+                    == (&theirs.host, theirs.pid, &theirs.started_at)
+            }
+            _ => false,
+        }
+    }
+
+    /// The revisions a publish that was cut off may have written part of.
+    pub fn unfinished(&self) -> Vec<Revnum> {
+        self.publishing
+            .as_ref()
+            .map_or_else(Vec::new, |claim| claim.revisions.clone())
     }
 
     pub fn key(prefix: &str) -> String {
@@ -74,15 +167,73 @@ impl State {
                 source.repos_path()
             );
         }
-        if self.revision > source.revision() {
+        if let Some(revision) = self.revision.filter(|&rev| rev > source.revision()) {
             bail!(
-                "the bucket is at r{}, newer than {folder} at r{}; {} first",
-                self.revision,
+                "the bucket is at r{revision}, newer than {folder} at r{}; {} first",
                 source.revision(),
-                source.how_to_reach(self.revision)
+                source.how_to_reach(revision)
             );
         }
         Ok(())
+    }
+
+    /// Refuses to write while another publish holds the bucket.
+    pub fn check_unclaimed(&self, target: &str) -> Result<()> {
+        if let Some(claim) = self.publishing.as_ref().filter(|claim| claim.is_held()) {
+            let to = claim.revisions.last().copied().unwrap_or_default();
+            bail!(
+                "another publish (r{to}, process {} on {}, started {}) is writing to {target}; \
+                 run again when it is done. If it is gone, its claim lapses at {}",
+                claim.pid,
+                claim.host,
+                claim.started_at,
+                claim.until
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Claim {
+    /// Whether the publish that made this claim may still be writing: its
+    /// lease runs, and, if it ran on this host, its process is alive.
+    pub fn is_held(&self) -> bool {
+        let lapsed = OffsetDateTime::parse(&self.until, &Rfc3339)
+            .map_or(true, |until| until <= OffsetDateTime::now_utc());
+        let gone = self.host == hostname() && process_is_gone(self.pid);
+        !lapsed && !gone
+    }
+}
+
+fn timestamp(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339)
+        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}
+
+/// This machine's name, as claims give it.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Whether no process `pid` runs on this host: it has exited, or is a zombie
+/// waiting to be reaped. Without `/proc`, nobody can tell, and it counts as
+/// alive: its claim then holds until it lapses.
+fn process_is_gone(pid: u32) -> bool {
+    if !std::path::Path::new("/proc/self").exists() {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state letter follows the command name, which may hold spaces and parentheses.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state == "Z" || state == "X"),
+        Err(_) => true,
     }
 }
 
@@ -90,19 +241,47 @@ impl State {
 mod tests {
     use super::*;
 
+    fn claim(host: String, pid: u32, until: OffsetDateTime) -> Claim {
+        Claim {
+            revisions: vec![7],
+            host,
+            pid,
+            started_at: "2026-11-24T06:00:00Z".into(),
+            until: timestamp(until),
+        }
+    }
+
     #[test]
     fn the_state_round_trips_through_yaml() {
         let state = State {
             uuid: "9b5f2c6e-0000-4000-8000-000000000000".into(),
             path: "trunk/media files".into(),
-            revision: 42,
-            published_at: "2026-11-24T06:00:00Z".into(),
+            revision: Some(42),
+            published_at: Some("2026-11-24T06:00:00Z".into()),
             version: "0.1.0".into(),
+            publishing: Some(claim("ci-2".into(), 4242, OffsetDateTime::UNIX_EPOCH)),
         };
         let yaml = state.to_yaml();
-        assert!(yaml.contains("revision: 42"), "{yaml}");
+        assert!(yaml.contains("\nrevision: 42\n"), "{yaml}");
         assert_eq!(State::parse(yaml.as_bytes(), "k").unwrap(), state);
+        let finished = state.finished(43).to_yaml();
+        assert!(!finished.contains("publishing"), "{finished}");
         let err = State::parse(b"hello: world", "p/.svn2s3/state.yaml").unwrap_err();
         assert!(format!("{err:#}").contains("p/.svn2s3/state.yaml is not svn2s3's"));
+    }
+
+    #[test]
+    fn a_claim_holds_while_its_lease_runs_and_its_process_lives() {
+        let soon = OffsetDateTime::now_utc() + LEASE;
+        let here = hostname();
+        let me = std::process::id();
+        assert!(claim(here.clone(), me, soon).is_held());
+        assert!(!claim(here.clone(), me, OffsetDateTime::now_utc()).is_held());
+        // Process ids stop below 2^22 on Linux.
+        assert!(!claim(here, u32::MAX, soon).is_held(), "a dead process's");
+        assert!(claim("elsewhere".into(), u32::MAX, soon).is_held());
+        let mut garbled = claim("elsewhere".into(), me, soon);
+        garbled.until = "tomorrow".into();
+        assert!(!garbled.is_held());
     }
 }

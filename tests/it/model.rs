@@ -16,7 +16,7 @@ use fastrand::Rng;
 use crate::harness::*;
 
 const STEPS: usize = 24;
-const TWINS: &[&str] = &[".css", ".js", ".mjs", ".json", ".svg"];
+pub const TWINS: &[&str] = &[".css", ".js", ".mjs", ".json", ".svg"];
 
 /// Names that test keys, URLs and the shell: each is valid in svn.
 const NAMES: &[&str] = &[
@@ -68,9 +68,12 @@ fn history(seed: u64) {
         let changes = 1 + rng.usize(..3);
         let mut did = Vec::new();
         for _ in 0..changes {
-            did.push(change(&mut rng, &repo, &mut ever_dirs));
+            did.push(change(&mut rng, &repo, &mut ever_dirs, true));
         }
         let rev = repo.commit(&format!("seed {seed} step {step}"));
+        if rev == 0 {
+            continue; // no change yet; svn2s3 refuses an empty repository
+        }
         let run = publish(&server, &repo, &["--gzip"]);
         let context = format!("seed {seed}, step {step} (r{rev}): {did:?}\n{}", run.stdout);
         check(&server, &repo, rev, &context);
@@ -78,7 +81,13 @@ fn history(seed: u64) {
 }
 
 /// Makes one random change in the working copy, with svn; says what it did.
-fn change(rng: &mut Rng, repo: &Repo, ever_dirs: &mut BTreeSet<String>) -> String {
+/// A file is replaced by a folder of the same name only if `replace_files`.
+pub fn change(
+    rng: &mut Rng,
+    repo: &Repo,
+    ever_dirs: &mut BTreeSet<String>,
+    replace_files: bool,
+) -> String {
     // What earlier changes of this step wrote is scheduled first, so that svn
     // can delete, copy and move it like anything else.
     repo.svn(&["add", "-q", "--force", "."]);
@@ -108,7 +117,7 @@ fn change(rng: &mut Rng, repo: &Repo, ever_dirs: &mut BTreeSet<String>) -> Strin
         }
     };
 
-    match rng.usize(..11) {
+    match rng.usize(..if replace_files { 11 } else { 10 }) {
         // Add a file, sometimes in a new folder.
         0..=2 => {
             let mut dir = parent(rng);

@@ -61,17 +61,18 @@ fn an_incremental_publish_adds_modifies_and_deletes() {
 
     let expected = [
         ("GetObject", STATE),
+        ("PutObject", STATE), // the claim
         ("PutObject", "index.html"),
         ("PutObject", "new/page.html"),
         ("DeleteObject", "img/logo.png"),
-        ("PutObject", STATE),
+        ("PutObject", STATE), // the new revision
     ];
     let mut sorted_ops = ops.clone();
-    sorted_ops[1..3].sort();
+    sorted_ops[2..4].sort();
     assert_eq!(
         sorted_ops,
         expected.map(|(op, key)| (op.to_owned(), key.to_owned())),
-        "uploads go before deletes, and the state is read first and written last"
+        "the state is read and claimed first, uploads go before deletes, and the state is written last"
     );
 }
 

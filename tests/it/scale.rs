@@ -39,8 +39,8 @@ fn a_small_change_in_20000_files_makes_no_listing() {
         *ops.entry(request.op.clone()).or_default() += 1;
     }
     let expected = BTreeMap::from([
-        ("GetObject".to_owned(), 1),     // the state
-        ("PutObject".to_owned(), 4 + 1), // four files, then the state
+        ("GetObject".to_owned(), 1),         // the state
+        ("PutObject".to_owned(), 1 + 4 + 1), // the claim, four files, the state
         ("DeleteObject".to_owned(), 1 + 100),
     ]);
     assert_eq!(ops, expected, "only the change and the state, no listing");
