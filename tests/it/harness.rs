@@ -159,6 +159,26 @@ impl Repo {
         Repo::checked_out(dir, url)
     }
 
+    /// Another working copy of the repository, in a folder of its own.
+    pub fn checkout(&self, name: &str) -> PathBuf {
+        let wc = self.dir.path().join(name);
+        let mut command = Command::new("svn");
+        command
+            .args(["checkout", "-q", "--non-interactive", &self.url])
+            .arg(&wc);
+        run(self.with_home(&mut command));
+        wc
+    }
+
+    /// Updates the working copy `wc` of this repository to `rev`.
+    pub fn update(&self, wc: &Path, rev: u64) {
+        let mut command = Command::new("svn");
+        command
+            .args(["update", "-q", "--non-interactive", "-r", &rev.to_string()])
+            .arg(wc);
+        run(self.with_home(&mut command));
+    }
+
     /// Writes a file of the working copy, making its folders.
     pub fn write(&self, path: &str, content: impl AsRef<[u8]>) {
         let file = self.wc.join(path);
@@ -397,6 +417,19 @@ impl Server {
             .collect()
     }
 
+    /// The state object's text, if there is one.
+    pub fn state(&self) -> Option<String> {
+        let response = runtime().block_on(self.client().get_object(STATE)).ok()?;
+        Some(String::from_utf8(response.to_vec()).unwrap())
+    }
+
+    /// The revision the state object says is published, if any.
+    pub fn published(&self) -> Option<u64> {
+        let state = self.state()?;
+        let line = state.lines().find(|line| line.starts_with("revision: "))?;
+        Some(line["revision: ".len()..].parse().unwrap())
+    }
+
     /// Every key of the bucket and its size, from a listing.
     pub fn listing(&self) -> BTreeMap<String, u64> {
         let pages = runtime()
@@ -509,10 +542,21 @@ impl Run {
 
 /// The svn2s3 binary, pointed at a server with the test credentials.
 pub fn svn2s3(server: &Server, args: &[&str]) -> Command {
+    svn2s3_at(&server.endpoint(), args)
+}
+
+/// The svn2s3 binary, pointed at `endpoint` (a proxy, say) with the test credentials.
+pub fn svn2s3_at(endpoint: &str, args: &[&str]) -> Command {
+    let mut command = bare_svn2s3(args);
+    command.args(["--bucket", BUCKET, "--endpoint", endpoint]);
+    command
+}
+
+/// The svn2s3 binary with the test credentials, and no bucket or endpoint.
+pub fn bare_svn2s3(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_svn2s3"));
     command
         .args(args)
-        .args(["--bucket", BUCKET, "--endpoint", &server.endpoint()])
         .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
         .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
         .env_remove("AWS_SESSION_TOKEN")

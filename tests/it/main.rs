@@ -1,9 +1,13 @@
 //! One integration-test binary: every module shares the harness.
 
 mod cases;
+mod faults;
 mod harness;
 mod model;
+mod proxy;
 mod publish;
+mod refusals;
 mod remote;
 mod scale;
+mod trust;
 mod verify;

@@ -352,20 +352,6 @@ fn after_a_commit_without_update_the_folders_revision_is_published() {
 }
 
 #[test]
-fn a_folder_that_is_not_a_working_copy_is_refused() {
-    let server = Server::start();
-    let dir = tempfile::tempdir().unwrap();
-    let run = run_svn2s3(&server, &["publish", dir.path().to_str().unwrap()]);
-    run.expect(2);
-    assert!(
-        run.stderr.contains("is not a Subversion working copy"),
-        "{}",
-        run.stderr
-    );
-    assert!(server.requests().is_empty());
-}
-
-#[test]
 fn more_deletes_than_max_delete_are_refused() {
     let (repo, server) = (Repo::new(), Server::start());
     let rev = sample(&repo);

@@ -1,0 +1,348 @@
+//! A fault-injecting HTTP proxy on 127.0.0.1, between svn2s3 and s3s-fs.
+//! From a seed, it answers a share of requests with what a real store and a
+//! real network do: 503 SlowDown, 500 InternalError, a connection reset
+//! (before the store saw the request, or after it did the work), an answer
+//! cut off half-way, or a delay. It keeps a log of every request, headers
+//! included, and can serve TLS with a certificate of the test's own.
+//!
+//! Requests run concurrently, so which request draws which fault depends on
+//! their order of arrival: a seed fixes the faults' share and kinds, not
+//! their exact places.
+//!
+//! Where s3s-fs is not S3, the proxy answers as S3 does:
+//! - s3s-fs checks `If-Match` and `If-None-Match`, but not atomically with
+//!   the write; the proxy forwards conditional writes one at a time.
+//! - s3s-fs makes a bucket that does not exist at the first write into it;
+//!   the proxy answers 404 NoSuchBucket for every bucket but the test's own.
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::harness::BUCKET;
+
+type Error = std::io::Error;
+type Body = BoxBody<Bytes, Error>;
+
+/// What the proxy does to a request instead of passing it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    SlowDown,
+    InternalError,
+    /// The connection is reset before the store sees the request.
+    ResetBefore,
+    /// The store does the work, then the connection is reset.
+    ResetAfter,
+    /// The store's answer is cut off half-way.
+    Truncate,
+    Delay,
+}
+
+const FAULTS: [Fault; 6] = [
+    Fault::SlowDown,
+    Fault::InternalError,
+    Fault::ResetBefore,
+    Fault::ResetAfter,
+    Fault::Truncate,
+    Fault::Delay,
+];
+
+/// One request the proxy took, and the fault it injected.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    /// The path and query, as sent.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub fault: Option<Fault>,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+pub struct Proxy {
+    pub port: u16,
+    shared: Arc<Shared>,
+    tls: bool,
+    _runtime: tokio::runtime::Runtime,
+}
+
+struct Shared {
+    upstream: u16,
+    /// Faults per million requests.
+    rate: AtomicUsize,
+    kinds: Vec<Fault>,
+    /// Instead of a share drawn at random: every n-th request.
+    every: Option<usize>,
+    taken: AtomicUsize,
+    rng: Mutex<fastrand::Rng>,
+    log: Mutex<Vec<Seen>>,
+    conditional: tokio::sync::Mutex<()>,
+}
+
+impl Proxy {
+    /// A proxy to the server on `upstream` that injects a fault into `rate`
+    /// (0.0 to 1.0) of the requests, drawn from `seed`.
+    pub fn start(upstream: u16, seed: u64, rate: f64) -> Proxy {
+        Proxy::only(upstream, seed, rate, &FAULTS)
+    }
+
+    /// A proxy that injects only faults of `kinds`.
+    pub fn only(upstream: u16, seed: u64, rate: f64, kinds: &[Fault]) -> Proxy {
+        Proxy::launch(upstream, seed, rate, kinds, None, None)
+    }
+
+    /// A proxy that injects `fault` into every `n`-th request, and only there.
+    pub fn every(upstream: u16, n: usize, fault: Fault) -> Proxy {
+        Proxy::launch(upstream, 0, 0.0, &[fault], Some(n), None)
+    }
+
+    /// A proxy without faults that speaks TLS with the certificate `cert`
+    /// and its key, both PEM.
+    pub fn tls(upstream: u16, cert: &str, key: &str) -> Proxy {
+        let certs = certificates(cert);
+        let key = PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+        Proxy::launch(upstream, 0, 0.0, &[], None, Some(Arc::new(config)))
+    }
+
+    fn launch(
+        upstream: u16,
+        seed: u64,
+        rate: f64,
+        kinds: &[Fault],
+        every: Option<usize>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Proxy {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let shared = Arc::new(Shared {
+            upstream,
+            rate: AtomicUsize::new((rate * 1e6) as usize),
+            kinds: kinds.to_vec(),
+            every,
+            taken: AtomicUsize::new(0),
+            rng: Mutex::new(fastrand::Rng::with_seed(seed)),
+            log: Mutex::new(Vec::new()),
+            conditional: tokio::sync::Mutex::new(()),
+        });
+        let is_tls = tls.is_some();
+        runtime.spawn(accept(listener, Arc::clone(&shared), tls));
+        Proxy {
+            port,
+            shared,
+            tls: is_tls,
+            _runtime: runtime,
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+
+    /// Changes the share of requests that get a fault.
+    pub fn set_rate(&self, rate: f64) {
+        self.shared
+            .rate
+            .store((rate * 1e6) as usize, Ordering::Relaxed);
+    }
+
+    /// Every request taken so far, oldest first.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.shared.log.lock().unwrap().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.shared.log.lock().unwrap().len()
+    }
+}
+
+fn certificates(pem: &str) -> Vec<CertificateDer<'static>> {
+    CertificateDer::pem_slice_iter(pem.as_bytes())
+        .map(Result::unwrap)
+        .collect()
+}
+
+async fn accept(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) {
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        // A connection dropped mid-request is then a reset, not a clean close.
+        stream.set_zero_linger().ok();
+        let shared = Arc::clone(&shared);
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let shared = Arc::clone(&shared);
+                async move { handle(&shared, request).await }
+            });
+            let http = hyper::server::conn::http1::Builder::new();
+            match acceptor {
+                Some(acceptor) => {
+                    // A client that refuses the certificate ends here.
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        http.serve_connection(TokioIo::new(stream), service)
+                            .await
+                            .ok();
+                    }
+                }
+                None => {
+                    http.serve_connection(TokioIo::new(stream), service)
+                        .await
+                        .ok();
+                }
+            }
+        });
+    }
+}
+
+/// Answers one request: passes it on, or injects the fault it draws. An
+/// `Err` makes hyper drop the connection, which the zero linger turns into a
+/// reset.
+async fn handle(shared: &Shared, request: Request<Incoming>) -> Result<Response<Body>, Error> {
+    let fault = shared.draw();
+    shared.log.lock().unwrap().push(Seen {
+        method: request.method().to_string(),
+        target: request.uri().to_string(),
+        headers: request
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.to_string(), value)
+            })
+            .collect(),
+        fault,
+    });
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await.map_err(fail)?.to_bytes();
+    let bucket = parts.uri.path().trim_start_matches('/').split('/').next();
+    if bucket != Some(BUCKET) {
+        return Ok(s3_error(404, "NoSuchBucket"));
+    }
+    match fault {
+        Some(Fault::SlowDown) => return Ok(s3_error(503, "SlowDown")),
+        Some(Fault::InternalError) => return Ok(s3_error(500, "InternalError")),
+        Some(Fault::ResetBefore) => return Err(fail("reset before forwarding")),
+        Some(Fault::Delay) => {
+            let millis = shared.rng.lock().unwrap().u64(50..400);
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+        }
+        _ => {}
+    }
+
+    let conditional = parts.method == hyper::Method::PUT
+        && (parts.headers.contains_key("if-match") || parts.headers.contains_key("if-none-match"));
+    let one_at_a_time = if conditional {
+        Some(shared.conditional.lock().await)
+    } else {
+        None
+    };
+    let head = parts.method == hyper::Method::HEAD;
+    let response = forward(shared.upstream, Request::from_parts(parts, body)).await?;
+    drop(one_at_a_time);
+
+    let (parts, body) = response.into_parts();
+    match fault {
+        Some(Fault::ResetAfter) => Err(fail("reset after forwarding")),
+        Some(Fault::Truncate) if head || body.is_empty() => Err(fail("nothing to cut off")),
+        Some(Fault::Truncate) => {
+            // The headers promise the whole body; half comes, then the connection drops.
+            let half = body.slice(..body.len() / 2);
+            let frames: Vec<Result<Frame<Bytes>, Error>> =
+                vec![Ok(Frame::data(half)), Err(fail("cut off"))];
+            let stream = futures_util::stream::iter(frames);
+            Ok(Response::from_parts(parts, StreamBody::new(stream).boxed()))
+        }
+        _ => Ok(Response::from_parts(parts, full(body))),
+    }
+}
+
+impl Shared {
+    fn draw(&self) -> Option<Fault> {
+        let taken = self.taken.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(n) = self.every {
+            return (taken % n == 0).then_some(self.kinds[0]);
+        }
+        let mut rng = self.rng.lock().unwrap();
+        if rng.usize(..1_000_000) >= self.rate.load(Ordering::Relaxed) {
+            return None;
+        }
+        Some(self.kinds[rng.usize(..self.kinds.len())])
+    }
+}
+
+/// Sends a request to the server on `port` over a connection of its own.
+async fn forward(port: u16, request: Request<Bytes>) -> Result<Response<Bytes>, Error> {
+    let stream = TcpStream::connect(("127.0.0.1", port)).await?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(fail)?;
+    tokio::spawn(connection);
+    let (parts, body) = request.into_parts();
+    let response = sender
+        .send_request(Request::from_parts(parts, Full::new(body)))
+        .await
+        .map_err(fail)?;
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.map_err(fail)?.to_bytes();
+    Ok(Response::from_parts(parts, body))
+}
+
+fn fail(why: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+    Error::other(why)
+}
+
+fn full(bytes: Bytes) -> Body {
+    Full::new(bytes)
+        .map_err(|never: Infallible| match never {})
+        .boxed()
+}
+
+fn s3_error(status: u16, code: &str) -> Response<Body> {
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error>"
+    );
+    Response::builder()
+        .status(StatusCode::from_u16(status).unwrap())
+        .header("content-type", "application/xml")
+        .body(full(Bytes::from(xml)))
+        .unwrap()
+}
