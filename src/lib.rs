@@ -1,6 +1,26 @@
 //! svn2s3 publishes a Subversion working copy to S3 by asking Subversion what
 //! changed since the last publish and pushing only that.
 //!
+//! Other programs use it through a [`Publisher`], made from [`Settings`]
+//! built in code, which returns a [`Report`] and tells a callback how the
+//! publish is going:
+//!
+//! ```no_run
+//! use svn2s3::{Progress, Publisher, Settings};
+//!
+//! let mut settings = Settings::new("/srv/site", "media.example.com");
+//! settings.region = "eu-west-1".into();
+//! let report = Publisher::new(settings)
+//!     .on_progress(|event| {
+//!         if let Progress::Done(done) = event {
+//!             eprintln!("{done}");
+//!         }
+//!     })
+//!     .publish()?;
+//! println!("{report}");
+//! # Ok::<(), anyhow::Error>(())
+//! ```
+//!
 //! The data flows one way: [`Settings`] -> [`source`] (checks, changes) ->
 //! [`plan`] (requests, pure) -> [`publish`](mod@publish) (the bucket) -> [`state`] (written
 //! last) -> [`Report`].
@@ -23,12 +43,12 @@ use anyhow::{bail, Context, Result};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
 pub use crate::config::Settings;
+pub use crate::publish::{Done, Progress};
 pub use crate::report::{Report, StatusReport};
 pub use crate::verify::VerifyReport;
 
 use crate::bucket::{Bucket, Cas, Expect};
 use crate::plan::Plan;
-use crate::publish::Done;
 use crate::source::Source;
 use crate::state::State;
 use crate::svn::Revnum;
@@ -61,82 +81,114 @@ impl Interrupted {
     }
 }
 
-/// Publishes the tree `settings` names (a working copy or a repository URL)
-/// and reports what was done.
-pub fn publish(settings: &Settings) -> Result<Report> {
-    let started = Instant::now();
-    let session = Session::open(settings)?;
-    let plan = session.plan(settings)?;
-    let from = session.published();
-    let to = session.source.revision();
-    let cut_off = session
-        .state
-        .as_ref()
-        .is_some_and(|s| s.publishing.is_some());
-
-    let actions = if settings.dry_run {
-        publish::dry_run(&plan)
-    } else if plan.is_empty() && from == Some(to) && !cut_off {
-        Vec::new()
-    } else {
-        session
-            .runtime
-            .block_on(session.write(&plan, settings.workers))?
-    };
-
-    let mut report = Report::new(session.target, from, to, actions, plan.skipped);
-    report.dry_run = settings.dry_run;
-    report.full = settings.full;
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+/// Publishes, inspects and verifies one tree in one bucket, as the `svn2s3`
+/// command does. Each call opens the tree and the bucket afresh.
+pub struct Publisher {
+    settings: Settings,
+    progress: Box<dyn Fn(Progress<'_>) + Send + Sync>,
 }
 
-/// Says what is published, which revision the tree is at, and what a publish would do.
-pub fn status(settings: &Settings) -> Result<StatusReport> {
-    let session = Session::open(settings)?;
-    let plan = session.plan(settings)?;
-    Ok(StatusReport {
-        target: session.target,
-        published: session.state,
-        working_copy: session.source.revision(),
-        pending_uploads: plan.uploads.len(),
-        pending_deletes: plan.delete_count(),
-    })
-}
-
-/// Compares the bucket with the tree at the published revision, without
-/// downloading: every key, and every object's content by MD5.
-pub fn verify(settings: &Settings) -> Result<VerifyReport> {
-    let session = Session::open(settings)?;
-    let Some(published) = session.published() else {
-        bail!("nothing is published at {}", session.target);
-    };
-    let local = session.source.revision();
-    if published != local {
-        bail!(
-            "the bucket holds r{published} and {} is at r{local}; {} to verify it",
-            session.source.name(),
-            session.source.how_to_reach(published)
-        );
+impl Publisher {
+    pub fn new(settings: Settings) -> Publisher {
+        Publisher {
+            settings,
+            progress: Box::new(|_| {}),
+        }
     }
-    let expected = plan::plan(&session.source.everything()?, &settings.rules)?
-        .uploads
-        .into_iter()
-        .map(|upload| (upload.key.clone(), upload))
-        .collect();
-    let prefix = &settings.rules.prefix;
-    let ignored = |key: &str| {
-        key == session.state_key || settings.rules.exclude.is_match(&key[prefix.len()..])
-    };
-    let drift = session.runtime.block_on(async {
-        let listed = session.bucket.list(prefix).await?;
-        verify::compare(&session.bucket, expected, listed, ignored, settings.workers).await
-    })?;
-    Ok(VerifyReport {
-        target: session.target,
-        revision: published,
-        drift,
-    })
+
+    /// Calls `progress` as a publish runs: once when its requests start, and
+    /// once as each ends. It is called from the thread that runs the
+    /// publish, so it should return quickly.
+    pub fn on_progress(mut self, progress: impl Fn(Progress<'_>) + Send + Sync + 'static) -> Self {
+        self.progress = Box::new(progress);
+        self
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Publishes the tree (a working copy or a repository URL) and reports
+    /// what was done. An error marked [`Incomplete`] (or [`Interrupted`])
+    /// came after the first write; any other, before it.
+    pub fn publish(&self) -> Result<Report> {
+        let settings = &self.settings;
+        let started = Instant::now();
+        let session = Session::open(settings)?;
+        let plan = session.plan(settings)?;
+        let from = session.published();
+        let to = session.source.revision();
+        let cut_off = session
+            .state
+            .as_ref()
+            .is_some_and(|s| s.publishing.is_some());
+
+        let actions = if settings.dry_run {
+            publish::dry_run(&plan)
+        } else if plan.is_empty() && from == Some(to) && !cut_off {
+            Vec::new()
+        } else {
+            session
+                .runtime
+                .block_on(session.write(&plan, settings.workers, &*self.progress))?
+        };
+
+        let mut report = Report::new(session.target, from, to, actions, plan.skipped);
+        report.dry_run = settings.dry_run;
+        report.full = settings.full;
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    /// Says what is published, which revision the tree is at, and what a
+    /// publish would do.
+    pub fn status(&self) -> Result<StatusReport> {
+        let session = Session::open(&self.settings)?;
+        let plan = session.plan(&self.settings)?;
+        Ok(StatusReport {
+            target: session.target,
+            published: session.state,
+            working_copy: session.source.revision(),
+            pending_uploads: plan.uploads.len(),
+            pending_deletes: plan.delete_count(),
+        })
+    }
+
+    /// Compares the bucket with the tree at the published revision, without
+    /// downloading: every key, and every object's content by MD5.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        let settings = &self.settings;
+        let session = Session::open(settings)?;
+        let Some(published) = session.published() else {
+            bail!("nothing is published at {}", session.target);
+        };
+        let local = session.source.revision();
+        if published != local {
+            bail!(
+                "the bucket holds r{published} and {} is at r{local}; {} to verify it",
+                session.source.name(),
+                session.source.how_to_reach(published)
+            );
+        }
+        let expected = plan::plan(&session.source.everything()?, &settings.rules)?
+            .uploads
+            .into_iter()
+            .map(|upload| (upload.key.clone(), upload))
+            .collect();
+        let prefix = &settings.rules.prefix;
+        let ignored = |key: &str| {
+            key == session.state_key || settings.rules.exclude.is_match(&key[prefix.len()..])
+        };
+        let drift = session.runtime.block_on(async {
+            let listed = session.bucket.list(prefix).await?;
+            verify::compare(&session.bucket, expected, listed, ignored, settings.workers).await
+        })?;
+        Ok(VerifyReport {
+            target: session.target,
+            revision: published,
+            drift,
+        })
+    }
 }
 
 /// What every command knows before its first write: the tree, the bucket and
@@ -240,7 +292,12 @@ impl Session {
     /// the claim, then writes the state of the finished publish in its
     /// place. SIGINT and SIGTERM stop the plan between requests; a publish
     /// that stops releases its claim, so that the next one takes over at once.
-    async fn write(&self, plan: &Plan, workers: usize) -> Result<Vec<Done>> {
+    async fn write(
+        &self,
+        plan: &Plan,
+        workers: usize,
+        progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+    ) -> Result<Vec<Done>> {
         if let Some(state) = &self.state {
             state.check_unclaimed(&self.target)?;
         }
@@ -261,7 +318,7 @@ impl Session {
         };
 
         let outcome = tokio::select! {
-            done = publish::execute(&self.bucket, plan, workers) => done,
+            done = publish::execute(&self.bucket, plan, workers, progress) => done,
             lost = self.keep(&claim, &mut etag) => Err(lost),
             signal = stop.next() => Err(signal.into()),
         };

@@ -2,6 +2,7 @@
 //! exit status (0 done, 1 incomplete publish or drift found by verify, 2
 //! nothing written, 130 and 143 a publish stopped by SIGINT or SIGTERM).
 
+mod bar;
 mod cli;
 
 use std::io::{self, IsTerminal, Write};
@@ -12,7 +13,9 @@ use clap::Parser as _;
 use serde::Serialize;
 
 use cli::{Cli, Command, Common};
-use svn2s3::{Incomplete, Interrupted, Settings};
+use svn2s3::{Incomplete, Interrupted, Publisher, Settings};
+
+use bar::Bar;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -57,18 +60,23 @@ fn run(cli: &Cli) -> Result<ExitCode> {
     let env = |key: &str| std::env::var(key).ok().filter(|value| !value.is_empty());
     match &cli.command {
         Command::Publish(args) => {
-            let settings = Settings::load(&args.flags(), env)?;
-            let report = svn2s3::publish(&settings)?;
-            print(&args.common, &report)
+            let mut publisher = Publisher::new(Settings::load(&args.flags(), env)?);
+            let bar = Bar::for_terminal(&args.common);
+            if let Some(bar) = bar.clone() {
+                publisher = publisher.on_progress(move |event| bar.hear(event));
+            }
+            let report = publisher.publish();
+            if let Some(bar) = bar {
+                bar.clear();
+            }
+            print(&args.common, &report?)
         }
         Command::Status(common) => {
-            let settings = Settings::load(&common.flags(), env)?;
-            let report = svn2s3::status(&settings)?;
+            let report = Publisher::new(Settings::load(&common.flags(), env)?).status()?;
             print(common, &report)
         }
         Command::Verify(common) => {
-            let settings = Settings::load(&common.flags(), env)?;
-            let report = svn2s3::verify(&settings)?;
+            let report = Publisher::new(Settings::load(&common.flags(), env)?).verify()?;
             print(common, &report)?;
             Ok(if report.drift.is_empty() {
                 ExitCode::SUCCESS

@@ -28,6 +28,21 @@ pub enum Done {
     },
 }
 
+/// `upload css/site.css (2.0 KiB)`, `delete img/old.png`.
+impl std::fmt::Display for Done {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Done::Upload {
+                key,
+                bytes: Some(bytes),
+                ..
+            } => write!(f, "upload {key} ({})", crate::report::human_bytes(*bytes)),
+            Done::Upload { key, .. } => write!(f, "upload {key}"),
+            Done::Delete { key } => write!(f, "delete {key}"),
+        }
+    }
+}
+
 impl Done {
     pub fn planned(upload: &Upload) -> Done {
         let size = if upload.gzip {
@@ -48,6 +63,16 @@ impl Done {
     }
 }
 
+/// What a publish says while it runs, for a progress bar or a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress<'a> {
+    /// The requests are about to start: this many, uploading about this many
+    /// bytes (a gzip twin counted at its file's size).
+    Started { requests: usize, bytes: u64 },
+    /// One request is done.
+    Done(&'a Done),
+}
+
 /// What [`execute`] would do, in the same order, without a request.
 pub fn dry_run(plan: &Plan) -> Vec<Done> {
     let delete = |key: &String| Done::Delete { key: key.clone() };
@@ -59,20 +84,34 @@ pub fn dry_run(plan: &Plan) -> Vec<Done> {
         .collect()
 }
 
-/// Every request of `plan`, in its order: what was done, or the first failure.
-pub async fn execute(bucket: &Arc<Bucket>, plan: &Plan, workers: usize) -> Result<Vec<Done>> {
-    let mut done = Vec::with_capacity(plan.uploads.len() + plan.delete_count());
-    let deletes = |keys: &[String]| keys.iter().cloned().map(Job::Delete).collect::<Vec<_>>();
-    run_phase(bucket, deletes(&plan.clear), workers, &mut done).await?;
-    run_phase(
+/// Every request of `plan`, in its order: what was done, or the first
+/// failure. `progress` hears of each request as it ends.
+pub async fn execute(
+    bucket: &Arc<Bucket>,
+    plan: &Plan,
+    workers: usize,
+    progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+) -> Result<Vec<Done>> {
+    let requests = plan.uploads.len() + plan.delete_count();
+    let bytes = plan
+        .uploads
+        .iter()
+        .filter_map(|upload| std::fs::metadata(&upload.local).ok())
+        .map(|meta| meta.len())
+        .sum();
+    progress(Progress::Started { requests, bytes });
+    let mut run = Phases {
         bucket,
-        plan.uploads.iter().cloned().map(Job::Upload).collect(),
         workers,
-        &mut done,
-    )
-    .await?;
-    run_phase(bucket, deletes(&plan.deletes), workers, &mut done).await?;
-    Ok(done)
+        progress,
+        done: Vec::with_capacity(requests),
+    };
+    let deletes = |keys: &[String]| keys.iter().cloned().map(Job::Delete).collect::<Vec<_>>();
+    run.phase(deletes(&plan.clear)).await?;
+    run.phase(plan.uploads.iter().cloned().map(Job::Upload).collect())
+        .await?;
+    run.phase(deletes(&plan.deletes)).await?;
+    Ok(run.done)
 }
 
 enum Job {
@@ -97,39 +136,47 @@ impl Job {
     }
 }
 
-/// Runs `jobs` with at most `workers` in flight. After a failure no new job
-/// starts; those in flight finish, and the first failure is returned.
-async fn run_phase(
-    bucket: &Arc<Bucket>,
-    jobs: Vec<Job>,
+/// The phases of one publish, run one after the other.
+struct Phases<'a> {
+    bucket: &'a Arc<Bucket>,
     workers: usize,
-    done: &mut Vec<Done>,
-) -> Result<()> {
-    let mut jobs = jobs.into_iter();
-    let mut running = JoinSet::new();
-    let mut failures = Vec::new();
-    loop {
-        while failures.is_empty() && running.len() < workers {
-            let Some(job) = jobs.next() else { break };
-            let bucket = Arc::clone(bucket);
-            running.spawn(async move { job.run(&bucket).await });
+    progress: &'a (dyn Fn(Progress<'_>) + Send + Sync),
+    done: Vec<Done>,
+}
+
+impl Phases<'_> {
+    /// Runs `jobs` with at most `workers` in flight. After a failure no new
+    /// job starts; those in flight finish, and the first failure is returned.
+    async fn phase(&mut self, jobs: Vec<Job>) -> Result<()> {
+        let mut jobs = jobs.into_iter();
+        let mut running = JoinSet::new();
+        let mut failures = Vec::new();
+        loop {
+            while failures.is_empty() && running.len() < self.workers {
+                let Some(job) = jobs.next() else { break };
+                let bucket = Arc::clone(self.bucket);
+                running.spawn(async move { job.run(&bucket).await });
+            }
+            match running.join_next().await {
+                None => break,
+                Some(Ok(Ok(finished))) => {
+                    (self.progress)(Progress::Done(&finished));
+                    self.done.push(finished);
+                }
+                Some(Ok(Err(err))) => failures.push(err),
+                Some(Err(join)) => match join.try_into_panic() {
+                    Ok(payload) => std::panic::resume_unwind(payload),
+                    Err(join) => failures.push(anyhow!(join)),
+                },
+            }
         }
-        match running.join_next().await {
-            None => break,
-            Some(Ok(Ok(finished))) => done.push(finished),
-            Some(Ok(Err(err))) => failures.push(err),
-            Some(Err(join)) => match join.try_into_panic() {
-                Ok(payload) => std::panic::resume_unwind(payload),
-                Err(join) => failures.push(anyhow!(join)),
-            },
-        }
-    }
-    let mut failures = failures.into_iter();
-    match (failures.next(), failures.len()) {
-        (None, _) => Ok(()),
-        (Some(first), 0) => Err(first),
-        (Some(first), more) => {
-            Err(first.context(format!("{} requests failed; the first", more + 1)))
+        let mut failures = failures.into_iter();
+        match (failures.next(), failures.len()) {
+            (None, _) => Ok(()),
+            (Some(first), 0) => Err(first),
+            (Some(first), more) => {
+                Err(first.context(format!("{} requests failed; the first", more + 1)))
+            }
         }
     }
 }

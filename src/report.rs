@@ -79,10 +79,7 @@ impl fmt::Display for Report {
         }
         if self.dry_run {
             for action in &self.actions {
-                match action {
-                    Done::Upload { key, .. } => writeln!(f, "upload {key}")?,
-                    Done::Delete { key } => writeln!(f, "delete {key}")?,
-                }
+                writeln!(f, "{action}")?;
             }
         }
         for skipped in &self.skipped {
@@ -171,7 +168,7 @@ fn counted(n: usize, thing: &str) -> String {
     }
 }
 
-fn human_bytes(bytes: u64) -> String {
+pub(crate) fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
         return format!("{bytes} B");

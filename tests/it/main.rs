@@ -9,5 +9,6 @@ mod publish;
 mod refusals;
 mod remote;
 mod scale;
+mod terminal;
 mod trust;
 mod verify;

@@ -205,7 +205,11 @@ fn a_dry_run_writes_nothing_and_says_what_it_would_do() {
 
     let before = server.requests().len();
     let run = publish(&server, &repo, &["--dry-run"]);
-    assert!(run.stdout.contains("upload index.html\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("upload index.html (8 B)\n"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("delete empty.txt\n"), "{}", run.stdout);
     assert!(run.stdout.contains("would publish"), "{}", run.stdout);
     let ops: Vec<String> = server.requests()[before..]
