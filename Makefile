@@ -43,10 +43,11 @@ build: deps
 demo: build
 	scripts/demo.sh target/release/svn2s3
 
-## test: every test, clippy with -D warnings, and rustfmt
+## test: every test (doctests and examples too), clippy and rustdoc with -D warnings, and rustfmt
 test: deps
 	cargo test --workspace
 	cargo clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
 	cargo fmt --all -- --check
 
 ## deps-bench: the benchmark's peers and tools, from Debian, where missing

@@ -15,8 +15,11 @@ use crate::svn::Revnum;
 /// The config file looked for in the working copy when `--config` is not given.
 pub const CONFIG_FILE: &str = "svn2s3.yaml";
 
+/// Requests in flight at once, unless `workers` says otherwise.
 pub const DEFAULT_WORKERS: usize = 8;
+/// The most deletes a publish makes without `--max-delete`.
 pub const DEFAULT_MAX_DELETE: usize = 256;
+/// The region when neither the settings nor `AWS_REGION` name one.
 pub const DEFAULT_REGION: &str = "us-east-1";
 /// Text assets that a page links to, for `--gzip` without `gzip.patterns`.
 pub const DEFAULT_GZIP: &[&str] = &["*.css", "*.js", "*.mjs", "*.json", "*.svg"];
@@ -42,14 +45,21 @@ pub struct Settings {
     pub revision: Option<Revnum>,
     /// The folder of `wc` to publish; `None` publishes all of it.
     pub source: Option<PathBuf>,
+    /// The bucket's name.
     pub bucket: String,
+    /// The bucket's region; for an S3-compatible endpoint, the region it signs for.
     pub region: String,
     /// An S3-compatible endpoint, reached with path-style requests; `None` is AWS.
     pub endpoint: Option<String>,
+    /// How files become keys and objects: prefix, excludes, twins, headers, ACL.
     pub rules: Rules,
+    /// Requests in flight at once, at least 1.
     pub workers: usize,
+    /// Refuse a publish that would delete more objects than this.
     pub max_delete: usize,
+    /// Say what would be done; write nothing.
     pub dry_run: bool,
+    /// Upload every file and delete every key the tree does not have.
     pub full: bool,
 }
 
@@ -200,17 +210,29 @@ impl Settings {
 /// environment or the default.
 #[derive(Debug, Clone, Default)]
 pub struct Flags {
+    /// The working copy, a folder of one, or a repository URL.
     pub wc: PathBuf,
+    /// From a URL: the revision to publish.
     pub revision: Option<Revnum>,
+    /// The config file; `WC/svn2s3.yaml` when `None`, if it exists.
     pub config: Option<PathBuf>,
+    /// The bucket, over the config file's.
     pub bucket: Option<String>,
+    /// The key prefix, over the config file's.
     pub prefix: Option<String>,
+    /// An S3-compatible endpoint, over the config file's and `AWS_ENDPOINT_URL`.
     pub endpoint: Option<String>,
+    /// The region, over the config file's and `AWS_REGION`.
     pub region: Option<String>,
+    /// Requests in flight at once, over the config file's.
     pub workers: Option<usize>,
+    /// Publish gzip twins, whatever the config file says.
     pub gzip: bool,
+    /// The most deletes allowed, over the config file's.
     pub max_delete: Option<usize>,
+    /// Write nothing; say what would be done.
     pub dry_run: bool,
+    /// Upload everything and delete what the tree does not have.
     pub full: bool,
 }
 

@@ -21,20 +21,21 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 //!
-//! The data flows one way: [`Settings`] -> [`source`] (checks, changes) ->
-//! [`plan`] (requests, pure) -> [`publish`](mod@publish) (the bucket) -> [`state`] (written
-//! last) -> [`Report`].
+//! Inside, the data flows one way: [`Settings`] -> the source (the working
+//! copy's checks and changes) -> the [`plan`] (requests, pure) -> the bucket
+//! -> the state (written last) -> [`Report`].
 #![deny(unsafe_code)]
+#![warn(missing_docs)]
 
-pub mod bucket;
+mod bucket;
 pub mod config;
 pub mod plan;
-pub mod publish;
-pub mod report;
-pub mod source;
-pub mod state;
-pub mod svn;
-pub mod verify;
+mod publish;
+mod report;
+mod source;
+mod state;
+mod svn;
+mod verify;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -43,15 +44,16 @@ use anyhow::{bail, Context, Result};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
 pub use crate::config::Settings;
+pub use crate::plan::Skipped;
 pub use crate::publish::{Done, Progress};
 pub use crate::report::{Report, StatusReport};
-pub use crate::verify::VerifyReport;
+pub use crate::state::{Claim, State};
+pub use crate::svn::Revnum;
+pub use crate::verify::{Drift, VerifyReport};
 
 use crate::bucket::{Bucket, Cas, Expect};
 use crate::plan::Plan;
 use crate::source::Source;
-use crate::state::State;
-use crate::svn::Revnum;
 
 /// Marks a failure after the first write: the publish is incomplete, the state
 /// still names the last complete one, and the same command finishes the job.
@@ -65,8 +67,10 @@ pub struct Incomplete;
 /// A publish stopped by a signal, between requests (and as [`Incomplete`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Interrupted {
+    /// SIGINT, as Ctrl-C sends.
     #[error("stopped by SIGINT")]
     Interrupt,
+    /// SIGTERM, as `kill` and service managers send.
     #[error("stopped by SIGTERM")]
     Terminate,
 }
@@ -89,6 +93,7 @@ pub struct Publisher {
 }
 
 impl Publisher {
+    /// A publisher of what `settings` name, which reports no progress.
     pub fn new(settings: Settings) -> Publisher {
         Publisher {
             settings,
@@ -104,6 +109,7 @@ impl Publisher {
         self
     }
 
+    /// What it publishes, where, and how.
     pub fn settings(&self) -> &Settings {
         &self.settings
     }

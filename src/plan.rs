@@ -12,6 +12,15 @@ pub const MAX_KEY_BYTES: usize = 1024;
 
 /// Glob patterns matched against a path relative to the published folder.
 /// `*` matches across `/`, as in `aws s3 sync --exclude`.
+///
+/// ```
+/// use svn2s3::plan::Globs;
+///
+/// let drafts = Globs::new(&["*.psd", "drafts/**"]).unwrap();
+/// assert!(drafts.is_match("art/cover.psd"));
+/// assert!(drafts.is_match("drafts/2026/notes.txt"));
+/// assert!(!drafts.is_match("index.html"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Globs {
     set: GlobSet,
@@ -19,6 +28,7 @@ pub struct Globs {
 }
 
 impl Globs {
+    /// Globs of `patterns`; an invalid pattern is an error.
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Globs, globset::Error> {
         let mut set = GlobSetBuilder::new();
         for pattern in patterns {
@@ -34,14 +44,17 @@ impl Globs {
         })
     }
 
+    /// Globs that match nothing.
     pub fn empty() -> Globs {
         Globs::new::<&str>(&[]).expect("no patterns always build")
     }
 
+    /// Whether a `/`-separated path relative to the published folder matches.
     pub fn is_match(&self, path: &str) -> bool {
         self.set.is_match(path)
     }
 
+    /// The patterns, as given.
     pub fn patterns(&self) -> &[String] {
         &self.patterns
     }
@@ -50,9 +63,13 @@ impl Globs {
 /// Headers given to every file that matches `pattern`; the first matching rule wins.
 #[derive(Debug, Clone)]
 pub struct HeaderRule {
+    /// The files the rule is for.
     pub pattern: Globs,
+    /// `Cache-Control` of their objects.
     pub cache_control: Option<String>,
+    /// `Content-Disposition` of their objects.
     pub content_disposition: Option<String>,
+    /// `Content-Language` of their objects.
     pub content_language: Option<String>,
 }
 
@@ -61,9 +78,11 @@ pub struct HeaderRule {
 pub struct Rules {
     /// Put before every key: "" or a string ending in `/`.
     pub prefix: String,
+    /// Files never published, never checked and never deleted from the bucket.
     pub exclude: Globs,
     /// Files that get a gzip twin, when twins are enabled.
     pub gzip: Option<Globs>,
+    /// Header rules; the first that matches a file wins.
     pub headers: Vec<HeaderRule>,
     /// A canned ACL for every uploaded object (never the state object).
     pub acl: Option<String>,
@@ -88,7 +107,7 @@ impl Rules {
 
 /// A file of the tree to publish.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct File {
+pub(crate) struct File {
     /// Relative to the published folder, `/`-separated.
     pub path: String,
     /// Where its bytes are on disk.
@@ -100,13 +119,15 @@ pub struct File {
 /// Something in the change that is deliberately not published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
+    /// Relative to the published folder.
     pub path: String,
+    /// Why, in a few words.
     pub reason: &'static str,
 }
 
 /// What changed in the tree, file by file, folders already expanded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Changeset {
+pub(crate) struct Changeset {
     pub uploads: Vec<File>,
     /// Paths of files that are gone.
     pub deletes: Vec<String>,
@@ -114,10 +135,6 @@ pub struct Changeset {
 }
 
 impl Changeset {
-    pub fn is_empty(&self) -> bool {
-        self.uploads.is_empty() && self.deletes.is_empty()
-    }
-
     /// Adds the paths `other` names and this one does not. Both must
     /// describe the same tree, compared with different revisions: a path then
     /// is either a file to upload in both or gone in both.
@@ -142,7 +159,7 @@ impl Changeset {
 
 /// The HTTP headers an object is stored with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Headers {
+pub(crate) struct Headers {
     pub content_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_encoding: Option<&'static str>,
@@ -158,7 +175,7 @@ pub struct Headers {
 
 /// One object to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Upload {
+pub(crate) struct Upload {
     pub key: String,
     /// The file whose bytes (gzipped, for a twin) become the object.
     pub local: PathBuf,
@@ -168,7 +185,7 @@ pub struct Upload {
 
 /// The requests of one publish, in the order they must run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Deletes that must finish before any upload: each key is a folder of an
     /// uploaded key, or has an uploaded key as its folder.
     pub clear: Vec<String>,
@@ -205,7 +222,7 @@ impl Plan {
 
 /// Why a change cannot be published.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlanError {
+pub(crate) enum PlanError {
     #[error("key {key:?} is {bytes} bytes long; S3 allows at most {MAX_KEY_BYTES}")]
     KeyTooLong { key: String, bytes: usize },
     #[error("the gzip twin of {path} would be {key:?}, which is also a file of the tree")]
@@ -213,7 +230,7 @@ pub enum PlanError {
 }
 
 /// Turns a changeset into the requests that publish it.
-pub fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError> {
+pub(crate) fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError> {
     let mut uploads = Vec::new();
     for file in changes
         .uploads
@@ -296,7 +313,7 @@ fn blocks_upload(key: &str, uploaded: &BTreeSet<&str>) -> bool {
 }
 
 /// The object key of a path: the prefix, then the path.
-pub fn key(rules: &Rules, path: &str) -> Result<String, PlanError> {
+pub(crate) fn key(rules: &Rules, path: &str) -> Result<String, PlanError> {
     let key = format!("{}{}", rules.prefix, path);
     if key.len() > MAX_KEY_BYTES {
         return Err(PlanError::KeyTooLong {
@@ -309,6 +326,14 @@ pub fn key(rules: &Rules, path: &str) -> Result<String, PlanError> {
 
 /// The path of a file's gzip twin: `.gz` goes before the last extension of the
 /// file name, because Safari mishandles compressed objects named `*.gz`.
+///
+/// ```
+/// use svn2s3::plan::twin_path;
+///
+/// assert_eq!(twin_path("css/site.css"), "css/site.gz.css");
+/// assert_eq!(twin_path("js/app.min.js"), "js/app.min.gz.js");
+/// assert_eq!(twin_path("LICENSE"), "LICENSE.gz");
+/// ```
 pub fn twin_path(path: &str) -> String {
     let name_at = path.rfind('/').map_or(0, |slash| slash + 1);
     match path[name_at..].rfind('.') {

@@ -15,15 +15,21 @@ use crate::plan::{Plan, Upload};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "lowercase")]
 pub enum Done {
+    /// An object written.
     Upload {
+        /// The object's key.
         key: String,
         /// Bytes sent; in a dry run, the file's size (`None` for a twin, whose size is not known yet).
         bytes: Option<u64>,
+        /// The object's `Content-Type`.
         content_type: String,
         #[serde(skip_serializing_if = "Option::is_none")]
+        /// `gzip` for a twin.
         content_encoding: Option<&'static str>,
     },
+    /// An object deleted.
     Delete {
+        /// The object's key.
         key: String,
     },
 }
@@ -44,7 +50,7 @@ impl std::fmt::Display for Done {
 }
 
 impl Done {
-    pub fn planned(upload: &Upload) -> Done {
+    pub(crate) fn planned(upload: &Upload) -> Done {
         let size = if upload.gzip {
             None
         } else {
@@ -68,7 +74,12 @@ impl Done {
 pub enum Progress<'a> {
     /// The requests are about to start: this many, uploading about this many
     /// bytes (a gzip twin counted at its file's size).
-    Started { requests: usize, bytes: u64 },
+    Started {
+        /// Uploads and deletes.
+        requests: usize,
+        /// The size of the files to upload.
+        bytes: u64,
+    },
     /// One request is done.
     Done(&'a Done),
 }

@@ -18,19 +18,26 @@ pub struct Report {
     pub from: Option<Revnum>,
     /// The revision the bucket holds now (or would, in a dry run).
     pub to: Revnum,
+    /// Nothing was written (`--dry-run`).
     pub dry_run: bool,
+    /// Every file was uploaded (`--full`).
     pub full: bool,
+    /// Objects uploaded, gzip twins included.
     pub uploaded: usize,
+    /// Objects deleted.
     pub deleted: usize,
     /// Bytes sent (in a dry run: the size of the files, twins aside).
     pub bytes: u64,
+    /// How long the publish took.
     pub seconds: f64,
+    /// What the change held that is not published: symlinks, externals.
     pub skipped: Vec<Skipped>,
+    /// Every request made, in order of completion within each phase.
     pub actions: Vec<Done>,
 }
 
 impl Report {
-    pub fn new(
+    pub(crate) fn new(
         target: String,
         from: Option<Revnum>,
         to: Revnum,
@@ -112,12 +119,15 @@ impl fmt::Display for Report {
 /// The outcome of `svn2s3 status`.
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusReport {
+    /// Where: `s3://bucket/prefix`.
     pub target: String,
     /// The state object, if anything was published.
     pub published: Option<State>,
+    /// The revision of the published folder.
     pub working_copy: Revnum,
     /// What `publish` would do now.
     pub pending_uploads: usize,
+    /// Deletes a publish would make now.
     pub pending_deletes: usize,
 }
 

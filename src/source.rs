@@ -23,7 +23,7 @@ const SPECIAL: &str = "svn:special";
 const MIME_TYPE: &str = "svn:mime-type";
 
 /// A tree of one repository at one revision, and where its bytes are read.
-pub struct Source {
+pub(crate) struct Source {
     client: Client,
     /// The published folder's URL, repository and revision.
     info: Info,

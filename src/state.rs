@@ -53,8 +53,11 @@ pub struct Claim {
     /// Every revision whose files this publish, and any cut off before it,
     /// may have written: the next publish repairs what they touched.
     pub revisions: Vec<Revnum>,
+    /// The machine it runs on.
     pub host: String,
+    /// Its process there.
     pub pid: u32,
+    /// When it began, RFC 3339, UTC.
     pub started_at: String,
     /// When the claim lapses unless renewed; a publish that stopped sets it
     /// to the moment it stopped.
@@ -65,7 +68,7 @@ impl State {
     /// The state that claims the bucket for a publish of `source`, taking
     /// over what `previous` says: its published revision, and the revisions
     /// of a publish that was cut off.
-    pub fn claim(previous: Option<&State>, source: &Source) -> State {
+    pub(crate) fn claim(previous: Option<&State>, source: &Source) -> State {
         let now = OffsetDateTime::now_utc();
         let mut revisions = previous.map_or_else(Vec::new, State::unfinished);
         if !revisions.contains(&source.revision()) {
@@ -88,13 +91,13 @@ impl State {
     }
 
     /// This claim, renewed for another [`LEASE`] from now.
-    pub fn renewed(&self) -> State {
+    pub(crate) fn renewed(&self) -> State {
         self.with_until(OffsetDateTime::now_utc() + LEASE)
     }
 
     /// This claim, lapsed: the publish stopped before it finished, and the
     /// next one may take over at once and repair what it touched.
-    pub fn released(&self) -> State {
+    pub(crate) fn released(&self) -> State {
         self.with_until(OffsetDateTime::now_utc())
     }
 
@@ -107,7 +110,7 @@ impl State {
     }
 
     /// The state of the claimed publish, finished: its revision is published.
-    pub fn finished(&self, revision: Revnum) -> State {
+    pub(crate) fn finished(&self, revision: Revnum) -> State {
         State {
             revision: Some(revision),
             published_at: Some(timestamp(OffsetDateTime::now_utc())),
@@ -118,7 +121,7 @@ impl State {
 
     /// Whether `other` holds the claim of the same publish as this one,
     /// renewed or not.
-    pub fn same_claim(&self, other: &State) -> bool {
+    pub(crate) fn same_claim(&self, other: &State) -> bool {
         match (&self.publishing, &other.publishing) {
             (Some(mine), Some(theirs)) => {
                 (&mine.host, mine.pid, &mine.started_at)
@@ -129,27 +132,27 @@ impl State {
     }
 
     /// The revisions a publish that was cut off may have written part of.
-    pub fn unfinished(&self) -> Vec<Revnum> {
+    pub(crate) fn unfinished(&self) -> Vec<Revnum> {
         self.publishing
             .as_ref()
             .map_or_else(Vec::new, |claim| claim.revisions.clone())
     }
 
-    pub fn key(prefix: &str) -> String {
+    pub(crate) fn key(prefix: &str) -> String {
         format!("{prefix}{STATE_KEY}")
     }
 
-    pub fn parse(bytes: &[u8], key: &str) -> Result<State> {
+    pub(crate) fn parse(bytes: &[u8], key: &str) -> Result<State> {
         serde_yaml::from_slice(bytes)
             .with_context(|| format!("the state object {key} is not svn2s3's"))
     }
 
-    pub fn to_yaml(&self) -> String {
+    pub(crate) fn to_yaml(&self) -> String {
         serde_yaml::to_string(self).expect("a State always serialises")
     }
 
     /// Refuses to publish `source` over a state it does not continue.
-    pub fn check_continues(&self, source: &Source, key: &str) -> Result<()> {
+    pub(crate) fn check_continues(&self, source: &Source, key: &str) -> Result<()> {
         let folder = source.name();
         if self.uuid != source.uuid() {
             bail!(
@@ -178,7 +181,7 @@ impl State {
     }
 
     /// Refuses to write while another publish holds the bucket.
-    pub fn check_unclaimed(&self, target: &str) -> Result<()> {
+    pub(crate) fn check_unclaimed(&self, target: &str) -> Result<()> {
         if let Some(claim) = self.publishing.as_ref().filter(|claim| claim.is_held()) {
             let to = claim.revisions.last().copied().unwrap_or_default();
             bail!(

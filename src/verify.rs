@@ -27,6 +27,7 @@ pub struct Drift {
 }
 
 impl Drift {
+    /// Whether the bucket is exactly the tree.
     pub fn is_empty(&self) -> bool {
         self.missing.is_empty() && self.extra.is_empty() && self.differ.is_empty()
     }
@@ -35,8 +36,11 @@ impl Drift {
 /// The outcome of `svn2s3 verify`.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
+    /// Where: `s3://bucket/prefix`.
     pub target: String,
+    /// The published revision the bucket was compared with.
     pub revision: Revnum,
+    /// What differs.
     #[serde(flatten)]
     pub drift: Drift,
 }
@@ -77,7 +81,7 @@ impl fmt::Display for VerifyReport {
 
 /// Compares what the bucket lists with what the tree expects (`expected`, by
 /// key). Listed keys for which `ignored` holds are neither extra nor checked.
-pub async fn compare(
+pub(crate) async fn compare(
     bucket: &Bucket,
     mut expected: BTreeMap<String, Upload>,
     listed: Vec<Listed>,
