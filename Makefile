@@ -12,7 +12,12 @@ S3S_FS_VERSION := 0.14.1
 # The benchmark's peers, from Debian: aws s3 sync (awscli 2), rclone, s3cmd; GNU time for peak RSS.
 BENCH_PACKAGES := awscli rclone s3cmd time python3
 
-.PHONY: all deps deps-bench build demo test bench clean
+# Packaging: cargo-deb, and dpkg-shlibdeps (dpkg-dev) to compute the package's Depends.
+CARGO_DEB_VERSION := 3.8.0
+DEB_TOOLS := dpkg-dev
+DIST := target/dist
+
+.PHONY: all deps deps-bench build dist deb deb-check demo test bench clean
 
 all: build
 
@@ -38,6 +43,29 @@ deps:
 
 build: deps
 	cargo build --release
+
+## dist: the release binary, README, man pages and shell completions, in target/dist/
+dist: build
+	rm -rf $(DIST)
+	mkdir -p $(DIST)/man $(DIST)/completions
+	cp target/release/svn2s3 README.md $(DIST)/
+	target/release/svn2s3 man $(DIST)/man
+	gzip -9n $(DIST)/man/*.1
+	target/release/svn2s3 completions bash > $(DIST)/completions/svn2s3.bash
+	target/release/svn2s3 completions zsh > $(DIST)/completions/_svn2s3
+	target/release/svn2s3 completions fish > $(DIST)/completions/svn2s3.fish
+
+## deb: target/debian/svn2s3_<version>_amd64.deb from target/dist/, Depends computed by dpkg-shlibdeps
+deb: dist
+	$(call apt_install_missing,$(DEB_TOOLS))
+	@command -v cargo-deb >/dev/null || [ -x "$(CARGO_HOME)/bin/cargo-deb" ] || \
+	    cargo install cargo-deb@$(CARGO_DEB_VERSION) --locked
+	cargo deb --no-build
+
+## deb-check: installs the package on this machine, runs it, finds its man page and completions, removes it
+deb-check: deb
+	$(call apt_install_missing,man-db)
+	scripts/deb-check.sh target/debian/svn2s3_$$(cargo pkgid | sed 's/.*[#@]//')-1_amd64.deb
 
 ## demo: a sample repository published twice to a local S3-compatible server
 demo: build

@@ -25,6 +25,17 @@ pub enum Command {
     Status(Common),
     /// Compare the bucket with the tree at the published revision (exit 1 when they differ)
     Verify(Common),
+    /// Print the shell completion script for SHELL
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (svn2s3.1, svn2s3-publish.1, ...) into DIR
+    #[command(hide = true)]
+    Man {
+        /// An existing folder
+        dir: PathBuf,
+    },
 }
 
 /// Where to publish from and to, and how to report: shared by every command.

@@ -8,8 +8,8 @@ mod cli;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use anyhow::Result;
-use clap::Parser as _;
+use anyhow::{Context, Result};
+use clap::{CommandFactory, Parser as _};
 use serde::Serialize;
 
 use cli::{Cli, Command, Common};
@@ -39,6 +39,23 @@ fn main() -> ExitCode {
     let common = match &cli.command {
         Command::Publish(args) => &args.common,
         Command::Status(common) | Command::Verify(common) => common,
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "svn2s3", &mut script);
+            return write_out(&script).unwrap_or_else(|err| {
+                eprintln!("svn2s3: {err:#}");
+                ExitCode::from(2)
+            });
+        }
+        Command::Man { dir } => {
+            return match write_man_pages(dir) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("svn2s3: {err:#}");
+                    ExitCode::from(2)
+                }
+            };
+        }
     };
     init_logging(common);
     match run(&cli) {
@@ -75,6 +92,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             let report = Publisher::new(Settings::load(&common.flags(), env)?).status()?;
             print(common, &report)
         }
+        Command::Completions { .. } | Command::Man { .. } => unreachable!("handled in main"),
         Command::Verify(common) => {
             let report = Publisher::new(Settings::load(&common.flags(), env)?).verify()?;
             print(common, &report)?;
@@ -87,6 +105,30 @@ fn run(cli: &Cli) -> Result<ExitCode> {
     }
 }
 
+/// Writes `svn2s3.1` and a page per command (`svn2s3-publish.1`, ...) into
+/// `dir`, from the same clap definition that parses the command line.
+fn write_man_pages(dir: &std::path::Path) -> Result<()> {
+    let command = Cli::command();
+    let mut pages = vec![(String::from("svn2s3"), command.clone())];
+    for sub in command.get_subcommands().filter(|sub| !sub.is_hide_set()) {
+        let name = format!("svn2s3-{}", sub.get_name());
+        let page = sub
+            .clone()
+            .name(name.clone())
+            .version(env!("CARGO_PKG_VERSION"));
+        pages.push((name, page));
+    }
+    for (name, page) in pages {
+        let path = dir.join(format!("{name}.1"));
+        let mut file =
+            std::fs::File::create(&path).with_context(|| format!("writing {}", path.display()))?;
+        clap_mangen::Man::new(page)
+            .render(&mut file)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// Writes the report to stdout; a reader that went away is not an error.
 fn print<T: Serialize + std::fmt::Display>(common: &Common, report: &T) -> Result<ExitCode> {
     let text = if common.json {
@@ -96,7 +138,12 @@ fn print<T: Serialize + std::fmt::Display>(common: &Common, report: &T) -> Resul
     } else {
         report.to_string()
     };
-    match writeln!(io::stdout().lock(), "{text}") {
+    write_out(format!("{text}\n").as_bytes())
+}
+
+/// Writes to stdout; a reader that went away is not an error.
+fn write_out(bytes: &[u8]) -> Result<ExitCode> {
+    match io::stdout().lock().write_all(bytes) {
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         other => Ok(other.map(|()| ExitCode::SUCCESS)?),
     }
