@@ -17,7 +17,7 @@ use s3::error::S3Error;
 use s3::Region;
 
 use crate::config::Settings;
-use crate::plan::{Headers, Upload};
+use crate::plan::{Encoding, Headers, Upload};
 
 /// How often and how patiently a request is tried. With the defaults a
 /// refused connection fails the run within about six seconds, and an endpoint
@@ -179,7 +179,7 @@ impl Bucket {
         if body.size < PART_SIZE {
             let bytes = body.read(0, body.size).await?;
             // A plain file's bytes are in memory already; a twin's MD5 is its source's.
-            let md5 = if upload.gzip {
+            let md5 = if upload.encoding.is_some() {
                 md5_of_file(&upload.local).await?
             } else {
                 format!("{:x}", md5::compute(&bytes))
@@ -443,7 +443,7 @@ pub async fn md5_of_file(path: &Path) -> Result<String> {
     .await?
 }
 
-/// What an upload reads from: the file itself, or its gzip made beforehand.
+/// What an upload reads from: the file itself, or its twin compressed beforehand.
 struct Body {
     file: Arc<std::fs::File>,
     size: u64,
@@ -454,10 +454,11 @@ struct Body {
 impl Body {
     async fn open(upload: &Upload) -> Result<Body> {
         let path = upload.local.clone();
-        let file = if upload.gzip {
-            gzip(&path).await?
-        } else {
-            std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?
+        let file = match upload.encoding {
+            Some(encoding) => compress(&path, encoding).await?,
+            None => {
+                std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?
+            }
         };
         let size = file.metadata()?.len();
         Ok(Body {
@@ -491,17 +492,34 @@ impl Body {
     }
 }
 
-/// Gzips a file into an anonymous temporary file, off the async threads.
-async fn gzip(path: &Path) -> Result<std::fs::File> {
+/// Compresses a file into an anonymous temporary file, off the async
+/// threads, at each format's best: twins are made once and served many times.
+async fn compress(path: &Path, encoding: Encoding) -> Result<std::fs::File> {
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || -> Result<std::fs::File> {
         let mut source =
             std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?;
-        let mut encoder =
-            flate2::write::GzEncoder::new(tempfile::tempfile()?, flate2::Compression::best());
-        std::io::copy(&mut source, &mut encoder)
-            .with_context(|| format!("compressing {}", path.display()))?;
-        Ok(encoder.finish()?)
+        let compressing = || format!("compressing {}", path.display());
+        let mut twin = tempfile::tempfile()?;
+        match encoding {
+            Encoding::Gzip => {
+                let mut encoder =
+                    flate2::write::GzEncoder::new(&mut twin, flate2::Compression::best());
+                std::io::copy(&mut source, &mut encoder).with_context(compressing)?;
+                encoder.finish().with_context(compressing)?;
+            }
+            Encoding::Brotli => {
+                // Quality 11 and a 4 MiB window: the smallest output.
+                let params = brotli::enc::BrotliEncoderParams {
+                    quality: 11,
+                    lgwin: 22,
+                    ..Default::default()
+                };
+                brotli::BrotliCompress(&mut source, &mut twin, &params)
+                    .with_context(compressing)?;
+            }
+        }
+        Ok(twin)
     })
     .await?
 }

@@ -65,6 +65,9 @@ pub struct Common {
     /// Gzip twins of text assets are published (css/site.css -> css/site.gz.css)
     #[arg(long)]
     pub gzip: bool,
+    /// Brotli twins of text assets are published (css/site.css -> css/site.br.css)
+    #[arg(long)]
+    pub brotli: bool,
     /// Print the report as JSON on stdout
     #[arg(long)]
     pub json: bool,
@@ -105,6 +108,7 @@ impl Common {
             endpoint: self.endpoint.clone(),
             region: self.region.clone(),
             gzip: self.gzip,
+            brotli: self.brotli,
             ..Flags::default()
         }
     }

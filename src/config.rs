@@ -21,8 +21,8 @@ pub const DEFAULT_WORKERS: usize = 8;
 pub const DEFAULT_MAX_DELETE: usize = 256;
 /// The region when neither the settings nor `AWS_REGION` name one.
 pub const DEFAULT_REGION: &str = "us-east-1";
-/// Text assets that a page links to, for `--gzip` without `gzip.patterns`.
-pub const DEFAULT_GZIP: &[&str] = &["*.css", "*.js", "*.mjs", "*.json", "*.svg"];
+/// Text assets that a page links to, for `--gzip` and `--brotli` without patterns.
+pub const DEFAULT_TWINS: &[&str] = &["*.css", "*.js", "*.mjs", "*.json", "*.svg"];
 
 /// Canned ACLs S3 accepts in `x-amz-acl`.
 const CANNED_ACLS: &[&str] = &[
@@ -156,15 +156,20 @@ impl Settings {
             }
         }
 
-        let gzip_file = file.gzip.unwrap_or_default();
-        let gzip = if flags.gzip || gzip_file.enabled {
-            let patterns = gzip_file
+        let twins = |flag: bool, config: Option<TwinConfig>, name: &str| -> Result<Option<Globs>> {
+            let config = config.unwrap_or_default();
+            if !(flag || config.enabled) {
+                return Ok(None);
+            }
+            let patterns = config
                 .patterns
-                .unwrap_or_else(|| DEFAULT_GZIP.iter().map(|p| p.to_string()).collect());
-            Some(Globs::new(&patterns).with_context(|| from_file("gzip.patterns"))?)
-        } else {
-            None
+                .unwrap_or_else(|| DEFAULT_TWINS.iter().map(|p| p.to_string()).collect());
+            let globs =
+                Globs::new(&patterns).with_context(|| from_file(&format!("{name}.patterns")))?;
+            Ok(Some(globs))
         };
+        let gzip = twins(flags.gzip, file.gzip, "gzip")?;
+        let brotli = twins(flags.brotli, file.brotli, "brotli")?;
         let exclude = Globs::new(&file.exclude).with_context(|| from_file("exclude"))?;
         let headers = file
             .headers
@@ -192,6 +197,7 @@ impl Settings {
                 prefix,
                 exclude,
                 gzip,
+                brotli,
                 headers,
                 acl: file.acl,
             },
@@ -228,6 +234,8 @@ pub struct Flags {
     pub workers: Option<usize>,
     /// Publish gzip twins, whatever the config file says.
     pub gzip: bool,
+    /// Publish brotli twins, whatever the config file says.
+    pub brotli: bool,
     /// The most deletes allowed, over the config file's.
     pub max_delete: Option<usize>,
     /// Write nothing; say what would be done.
@@ -246,7 +254,8 @@ struct ConfigFile {
     prefix: Option<String>,
     source: Option<PathBuf>,
     workers: Option<usize>,
-    gzip: Option<GzipConfig>,
+    gzip: Option<TwinConfig>,
+    brotli: Option<TwinConfig>,
     #[serde(default)]
     headers: Vec<HeaderConfig>,
     acl: Option<String>,
@@ -259,7 +268,7 @@ struct ConfigFile {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct GzipConfig {
+struct TwinConfig {
     #[serde(default)]
     enabled: bool,
     patterns: Option<Vec<String>>,
@@ -472,7 +481,24 @@ max_delete: 10
             (8, 256, "us-east-1")
         );
         assert_eq!(s.rules.prefix, "");
-        assert_eq!(s.rules.gzip.unwrap().patterns(), DEFAULT_GZIP);
+        assert_eq!(s.rules.gzip.unwrap().patterns(), DEFAULT_TWINS);
+    }
+
+    #[test]
+    fn brotli_twins_are_set_as_gzip_twins_are() {
+        let yaml = "bucket: b\nbrotli:\n  enabled: true\n  patterns: [\"*.css\"]\n";
+        let s = load(yaml, Flags::default(), &[]).unwrap();
+        assert_eq!(s.rules.brotli.unwrap().patterns(), ["*.css"]);
+        assert!(s.rules.gzip.is_none());
+        let flags = Flags {
+            brotli: true,
+            ..Flags::default()
+        };
+        let s = load("bucket: b\n", flags, &[]).unwrap();
+        assert_eq!(s.rules.brotli.unwrap().patterns(), DEFAULT_TWINS);
+        let bad = "bucket: b\nbrotli:\n  enabled: true\n  patterns: [\"a[\"]\n";
+        let err = message(load(bad, Flags::default(), &[]));
+        assert!(err.contains("brotli.patterns"), "{err}");
     }
 
     #[test]

@@ -80,8 +80,10 @@ pub struct Rules {
     pub prefix: String,
     /// Files never published, never checked and never deleted from the bucket.
     pub exclude: Globs,
-    /// Files that get a gzip twin, when twins are enabled.
+    /// Files that get a gzip twin, when gzip twins are enabled.
     pub gzip: Option<Globs>,
+    /// Files that get a brotli twin, when brotli twins are enabled.
+    pub brotli: Option<Globs>,
     /// Header rules; the first that matches a file wins.
     pub headers: Vec<HeaderRule>,
     /// A canned ACL for every uploaded object (never the state object).
@@ -95,13 +97,70 @@ impl Rules {
             prefix: prefix.into(),
             exclude: Globs::empty(),
             gzip: None,
+            brotli: None,
             headers: Vec::new(),
             acl: None,
         }
     }
 
-    fn twins(&self, path: &str) -> bool {
-        self.gzip.as_ref().is_some_and(|globs| globs.is_match(path))
+    /// The twins a file gets.
+    fn twins(&self, path: &str) -> Vec<Encoding> {
+        [
+            (Encoding::Gzip, &self.gzip),
+            (Encoding::Brotli, &self.brotli),
+        ]
+        .into_iter()
+        .filter(|(_, globs)| globs.as_ref().is_some_and(|g| g.is_match(path)))
+        .map(|(encoding, _)| encoding)
+        .collect()
+    }
+}
+
+/// How a twin is compressed. S3 and CloudFront serve objects as stored, so a
+/// site that wants compressed css and js stores a compressed twin beside
+/// each file and links to it when the browser accepts the encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// `Content-Encoding: gzip`, named `*.gz.css`.
+    Gzip,
+    /// `Content-Encoding: br`, named `*.br.css`: smaller, and every current
+    /// browser accepts it.
+    Brotli,
+}
+
+impl Encoding {
+    /// The `Content-Encoding` of its twins.
+    pub fn content_encoding(self) -> &'static str {
+        match self {
+            Encoding::Gzip => "gzip",
+            Encoding::Brotli => "br",
+        }
+    }
+
+    /// The path of a file's twin: `.gz` or `.br` goes before the last
+    /// extension of the file name, because Safari mishandles compressed
+    /// objects whose names end in `.gz`.
+    ///
+    /// ```
+    /// use svn2s3::plan::Encoding;
+    ///
+    /// assert_eq!(Encoding::Brotli.twin_path("css/site.css"), "css/site.br.css");
+    /// assert_eq!(Encoding::Gzip.twin_path("LICENSE"), "LICENSE.gz");
+    /// ```
+    pub fn twin_path(self, path: &str) -> String {
+        let mark = match self {
+            Encoding::Gzip => ".gz",
+            Encoding::Brotli => ".br",
+        };
+        let name_at = path.rfind('/').map_or(0, |slash| slash + 1);
+        match path[name_at..].rfind('.') {
+            // A leading dot starts a hidden name, not an extension.
+            Some(dot) if dot > 0 => {
+                let at = name_at + dot;
+                format!("{}{mark}{}", &path[..at], &path[at..])
+            }
+            _ => format!("{path}{mark}"),
+        }
     }
 }
 
@@ -177,9 +236,10 @@ pub(crate) struct Headers {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Upload {
     pub key: String,
-    /// The file whose bytes (gzipped, for a twin) become the object.
+    /// The file whose bytes (compressed, for a twin) become the object.
     pub local: PathBuf,
-    pub gzip: bool,
+    /// How a twin is compressed; `None` for the file itself.
+    pub encoding: Option<Encoding>,
     pub headers: Headers,
 }
 
@@ -225,8 +285,12 @@ impl Plan {
 pub(crate) enum PlanError {
     #[error("key {key:?} is {bytes} bytes long; S3 allows at most {MAX_KEY_BYTES}")]
     KeyTooLong { key: String, bytes: usize },
-    #[error("the gzip twin of {path} would be {key:?}, which is also a file of the tree")]
-    TwinCollides { path: String, key: String },
+    #[error("the {} twin of {path} would be {key:?}, which is also a file of the tree", encoding.content_encoding())]
+    TwinCollides {
+        path: String,
+        key: String,
+        encoding: Encoding,
+    },
 }
 
 /// Turns a changeset into the requests that publish it.
@@ -238,13 +302,13 @@ pub(crate) fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError
         .filter(|f| !rules.exclude.is_match(&f.path))
     {
         let headers = headers_for(file, rules);
-        if rules.twins(&file.path) {
+        for encoding in rules.twins(&file.path) {
             uploads.push(Upload {
-                key: key(rules, &twin_path(&file.path))?,
+                key: key(rules, &encoding.twin_path(&file.path))?,
                 local: file.local.clone(),
-                gzip: true,
+                encoding: Some(encoding),
                 headers: Headers {
-                    content_encoding: Some("gzip"),
+                    content_encoding: Some(encoding.content_encoding()),
                     ..headers.clone()
                 },
             });
@@ -252,7 +316,7 @@ pub(crate) fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError
         uploads.push(Upload {
             key: key(rules, &file.path)?,
             local: file.local.clone(),
-            gzip: false,
+            encoding: None,
             headers,
         });
     }
@@ -260,12 +324,13 @@ pub(crate) fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError
 
     let plain: BTreeSet<&str> = uploads
         .iter()
-        .filter(|u| !u.gzip)
+        .filter(|u| u.encoding.is_none())
         .map(|u| u.key.as_str())
         .collect();
-    if let Some(twin) = uploads
+    if let Some((twin, encoding)) = uploads
         .iter()
-        .find(|u| u.gzip && plain.contains(u.key.as_str()))
+        .filter_map(|u| Some((u, u.encoding?)))
+        .find(|(u, _)| plain.contains(u.key.as_str()))
     {
         let path = changes
             .uploads
@@ -275,6 +340,7 @@ pub(crate) fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError
         return Err(PlanError::TwinCollides {
             path,
             key: twin.key.clone(),
+            encoding,
         });
     }
 
@@ -285,8 +351,8 @@ pub(crate) fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError
         .filter(|p| !rules.exclude.is_match(p))
     {
         gone.insert(key(rules, path)?);
-        if rules.twins(path) {
-            gone.insert(key(rules, &twin_path(path))?);
+        for encoding in rules.twins(path) {
+            gone.insert(key(rules, &encoding.twin_path(path))?);
         }
     }
     let mut plan = Plan {
@@ -335,15 +401,7 @@ pub(crate) fn key(rules: &Rules, path: &str) -> Result<String, PlanError> {
 /// assert_eq!(twin_path("LICENSE"), "LICENSE.gz");
 /// ```
 pub fn twin_path(path: &str) -> String {
-    let name_at = path.rfind('/').map_or(0, |slash| slash + 1);
-    match path[name_at..].rfind('.') {
-        // A leading dot starts a hidden name, not an extension.
-        Some(dot) if dot > 0 => {
-            let at = name_at + dot;
-            format!("{}.gz{}", &path[..at], &path[at..])
-        }
-        _ => format!("{path}.gz"),
-    }
+    Encoding::Gzip.twin_path(path)
 }
 
 /// What `svn add` sets as `svn:mime-type` on every file it finds binary: a
@@ -463,7 +521,10 @@ mod tests {
             ["css/site.css", "css/site.gz.css", "img/a.png"]
         );
         let (plain, twin) = (&plan.uploads[0], &plan.uploads[1]);
-        assert!(twin.gzip && !plain.gzip);
+        assert_eq!(
+            (twin.encoding, plain.encoding),
+            (Some(Encoding::Gzip), None)
+        );
         assert_eq!(twin.local, plain.local);
         assert_eq!(twin.headers.content_encoding, Some("gzip"));
         assert_eq!(plain.headers.content_encoding, None);
@@ -475,6 +536,40 @@ mod tests {
     fn deleting_a_file_deletes_its_twin() {
         let plan = plan(&changes(&[], &["js/app.js", "img/a.png"]), &gzip(&["*.js"])).unwrap();
         assert_eq!(plan.deletes, ["img/a.png", "js/app.gz.js", "js/app.js"]);
+    }
+
+    #[test]
+    fn brotli_twins_go_beside_gzip_twins_and_with_their_file() {
+        let rules = Rules {
+            brotli: Some(Globs::new(&["*.css", "*.js"]).unwrap()),
+            ..gzip(&["*.css"])
+        };
+        let planned = plan(
+            &changes(&["css/site.css", "js/app.js"], &["old.css"]),
+            &rules,
+        )
+        .unwrap();
+        assert_eq!(
+            keys(&planned),
+            [
+                "css/site.br.css",
+                "css/site.css",
+                "css/site.gz.css",
+                "js/app.br.js",
+                "js/app.js"
+            ]
+        );
+        let brotli = &planned.uploads[0];
+        assert_eq!(brotli.encoding, Some(Encoding::Brotli));
+        assert_eq!(brotli.headers.content_encoding, Some("br"));
+        assert_eq!(brotli.headers.content_type, "text/css");
+        assert_eq!(planned.deletes, ["old.br.css", "old.css", "old.gz.css"]);
+
+        let err = plan(&changes(&["a.css", "a.br.css"], &[]), &rules).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the br twin of a.css would be \"a.br.css\", which is also a file of the tree"
+        );
     }
 
     #[test]

@@ -51,7 +51,7 @@ impl std::fmt::Display for Done {
 
 impl Done {
     pub(crate) fn planned(upload: &Upload) -> Done {
-        let size = if upload.gzip {
+        let size = if upload.encoding.is_some() {
             None
         } else {
             std::fs::metadata(&upload.local).ok().map(|m| m.len())

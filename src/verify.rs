@@ -104,10 +104,14 @@ pub(crate) async fn compare(
         .map(|(upload, etag)| async move {
             let md5 = md5_of_file(&upload.local).await?;
             // A plain single-part object's ETag is its MD5: no HEAD needed.
-            let agrees = if !upload.gzip && etag.as_deref() == Some(md5.as_str()) {
+            let agrees = if upload.encoding.is_none() && etag.as_deref() == Some(md5.as_str()) {
                 true
             } else {
-                agrees(&md5, upload.gzip, &bucket.stored(&upload.key).await?)
+                agrees(
+                    &md5,
+                    upload.encoding.is_some(),
+                    &bucket.stored(&upload.key).await?,
+                )
             };
             anyhow::Ok((upload.key, agrees))
         })

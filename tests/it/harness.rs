@@ -625,6 +625,8 @@ pub struct Mirror<'a> {
     pub folder: &'a str,
     /// Files whose names end so get a gzip twin.
     pub twins: &'a [&'a str],
+    /// Files whose names end so get a brotli twin.
+    pub brotli: &'a [&'a str],
 }
 
 impl Mirror<'_> {
@@ -650,17 +652,21 @@ impl Mirror<'_> {
                     gzip(&bytes),
                 );
             }
+            if self.brotli.iter().any(|ext| path.ends_with(ext)) {
+                let twin = svn2s3::plan::Encoding::Brotli.twin_path(&path);
+                expected.insert(format!("{}{twin}", self.prefix), brotli_marked(&bytes));
+            }
             expected.insert(format!("{}{path}", self.prefix), bytes);
         }
         let actual: BTreeMap<String, Vec<u8>> = objects
             .into_iter()
             .map(|(key, object)| {
-                let body = if object.content_encoding.as_deref() == Some("gzip") {
-                    // Compressed bytes differ with the level; compare what they hold,
-                    // and mark them so a twin that is not gzip still fails.
-                    gzip(&gunzip(&object.body))
-                } else {
-                    object.body
+                // Compressed bytes differ with the level; compare what they
+                // hold, marked so that a twin that is not compressed still fails.
+                let body = match object.content_encoding.as_deref() {
+                    Some("gzip") => gzip(&gunzip(&object.body)),
+                    Some("br") => brotli_marked(&unbrotli(&object.body)),
+                    _ => object.body,
                 };
                 (key, body)
             })
@@ -696,6 +702,19 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     encoder.write_all(bytes).unwrap();
     encoder.finish().unwrap()
+}
+
+/// `bytes`, marked as what a brotli twin holds.
+fn brotli_marked(bytes: &[u8]) -> Vec<u8> {
+    [b"brotli:", bytes].concat()
+}
+
+pub fn unbrotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    brotli::Decompressor::new(bytes, 4096)
+        .read_to_end(&mut out)
+        .expect("a brotli twin holds brotli");
+    out
 }
 
 pub fn gunzip(bytes: &[u8]) -> Vec<u8> {

@@ -139,6 +139,39 @@ fn gzip_twins_are_named_before_the_extension_and_go_with_their_file() {
 }
 
 #[test]
+fn brotli_twins_are_named_before_the_extension_and_go_with_their_file() {
+    let (repo, server) = (Repo::new(), Server::start());
+    let css = "body { color: black; }\n".repeat(50);
+    repo.write("css/site.css", &css);
+    repo.write("js/app.min.js", "console.log(1);\n");
+    repo.write("img/logo.png", [0x89, b'P', b'N', b'G']);
+    let rev = repo.commit("assets");
+    publish(&server, &repo, &["--brotli", "--gzip"]);
+    let mirror = Mirror {
+        twins: &[".css", ".js"],
+        brotli: &[".css", ".js"],
+        ..Mirror::default()
+    };
+    mirror.check(&server, &repo, rev);
+
+    let twin = &server.get(&["css/site.br.css".to_owned()])["css/site.br.css"];
+    assert_eq!(twin.content_encoding.as_deref(), Some("br"));
+    assert_eq!(twin.content_type.as_deref(), Some("text/css"));
+    assert!(
+        twin.body.len() < css.len() / 10,
+        "{} bytes",
+        twin.body.len()
+    );
+    let wc = repo.wc.to_str().unwrap();
+    run_svn2s3(&server, &["verify", wc, "--brotli", "--gzip"]).expect(0);
+
+    repo.svn(&["rm", "-q", "css/site.css"]);
+    let rev = repo.commit("no css");
+    publish(&server, &repo, &["--brotli", "--gzip"]);
+    mirror.check(&server, &repo, rev);
+}
+
+#[test]
 fn svn_mime_type_sets_the_content_type_and_a_property_change_reuploads() {
     let (repo, server) = (Repo::new(), Server::start());
     sample(&repo);
@@ -230,7 +263,7 @@ fn a_source_folder_publishes_under_the_prefix() {
     Mirror {
         prefix: "static/",
         folder: "docs",
-        twins: &[],
+        ..Mirror::default()
     }
     .check(&server, &repo, rev);
     let state =
