@@ -5,9 +5,12 @@ CARGO_HOME ?= $(HOME)/.cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Build: libsvn, APR and libclang for bindgen; gcc for ring (rustls). CA certificates: the system trust store.
-# Tests and demo: the svn client, curl (the demo lists the bucket with it).
-DEB_PACKAGES := libsvn-dev libapr1-dev libclang-dev pkg-config gcc subversion curl ca-certificates
+# Tests and demo: the svn client, curl (the demo lists the bucket with it),
+# Python's venv for moto, the tests' CloudFront.
+DEB_PACKAGES := libsvn-dev libapr1-dev libclang-dev pkg-config gcc subversion curl ca-certificates python3 python3-venv
 S3S_FS_VERSION := 0.14.1
+MOTO_VERSION := 5.2.5
+MOTO := target/moto
 
 # The benchmark's peers, from Debian: aws s3 sync (awscli 2), rclone, s3cmd; GNU time for peak RSS.
 BENCH_PACKAGES := awscli rclone s3cmd time python3
@@ -32,7 +35,7 @@ define apt_install_missing
 	fi
 endef
 
-## deps: install what is missing (Debian packages, clippy/rustfmt, s3s-fs); installed things are left alone
+## deps: install what is missing (Debian packages, clippy/rustfmt, s3s-fs, moto); installed things are left alone
 deps:
 	$(call apt_install_missing,$(DEB_PACKAGES))
 	@command -v cargo >/dev/null || { echo "deps: cargo not found; install Rust from rustup.rs" >&2; exit 1; }
@@ -40,6 +43,8 @@ deps:
 	@cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 	@command -v s3s-fs >/dev/null || [ -x "$(CARGO_HOME)/bin/s3s-fs" ] || \
 	    cargo install s3s-fs@$(S3S_FS_VERSION) --features binary --locked
+	@[ -x $(MOTO)/bin/moto_server ] || { echo "installing moto $(MOTO_VERSION) into $(MOTO)"; \
+	    python3 -m venv $(MOTO) && $(MOTO)/bin/pip install -q 'moto[server]==$(MOTO_VERSION)'; }
 
 build: deps
 	cargo build --release

@@ -44,7 +44,7 @@ impl Default for Retry {
 
 impl Retry {
     /// Full jitter: a random wait below the capped exponential bound.
-    fn delay(&self, attempt: u32) -> Duration {
+    pub(crate) fn delay(&self, attempt: u32) -> Duration {
         let bound = self.base.saturating_mul(1 << attempt.min(16)).min(self.cap);
         bound.mul_f64(fastrand::f64())
     }

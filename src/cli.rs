@@ -95,6 +95,12 @@ pub struct PublishArgs {
     /// Refuse to publish when more than N objects would be deleted [default: 256]
     #[arg(long, value_name = "N")]
     pub max_delete: Option<usize>,
+    /// After publishing, invalidate what changed in this CloudFront distribution
+    #[arg(long, value_name = "DISTRIBUTION_ID")]
+    pub invalidate: Option<String>,
+    /// Write the paths to invalidate into FILE, one per line
+    #[arg(long, value_name = "FILE")]
+    pub invalidation_paths: Option<PathBuf>,
 }
 
 impl Common {
@@ -119,6 +125,8 @@ impl PublishArgs {
         Flags {
             workers: self.workers.map(usize::from),
             max_delete: self.max_delete,
+            invalidate: self.invalidate.clone(),
+            invalidation_paths: self.invalidation_paths.clone(),
             dry_run: self.dry_run,
             full: self.full,
             ..self.common.flags()

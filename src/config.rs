@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
+use crate::cloudfront::CloudFront;
 use crate::plan::{Globs, HeaderRule, Rules};
 use crate::svn::Revnum;
 
@@ -21,6 +22,8 @@ pub const DEFAULT_WORKERS: usize = 8;
 pub const DEFAULT_MAX_DELETE: usize = 256;
 /// The region when neither the settings nor `AWS_REGION` name one.
 pub const DEFAULT_REGION: &str = "us-east-1";
+/// The most CloudFront paths an invalidation names before it uses wildcards.
+pub const DEFAULT_MAX_PATHS: usize = 20;
 /// Text assets that a page links to, for `--gzip` and `--brotli` without patterns.
 pub const DEFAULT_TWINS: &[&str] = &["*.css", "*.js", "*.mjs", "*.json", "*.svg"];
 
@@ -61,6 +64,10 @@ pub struct Settings {
     pub dry_run: bool,
     /// Upload every file and delete every key the tree does not have.
     pub full: bool,
+    /// The CloudFront distribution to invalidate after a publish, if any.
+    pub cloudfront: Option<CloudFront>,
+    /// Where to write the paths a publish changed, for invalidating another way.
+    pub invalidation_paths: Option<PathBuf>,
 }
 
 impl Settings {
@@ -78,6 +85,8 @@ impl Settings {
             max_delete: DEFAULT_MAX_DELETE,
             dry_run: false,
             full: false,
+            cloudfront: None,
+            invalidation_paths: None,
         }
     }
 
@@ -171,6 +180,30 @@ impl Settings {
         let gzip = twins(flags.gzip, file.gzip, "gzip")?;
         let brotli = twins(flags.brotli, file.brotli, "brotli")?;
         let exclude = Globs::new(&file.exclude).with_context(|| from_file("exclude"))?;
+        let (distribution, max_paths) = match file.cloudfront {
+            Some(config) => (config.distribution, config.max_paths),
+            None => (None, None),
+        };
+        let max_paths = max_paths.unwrap_or(DEFAULT_MAX_PATHS);
+        if max_paths == 0 {
+            bail!("{}: must be at least 1", from_file("cloudfront.max_paths"));
+        }
+        let cloudfront = flags
+            .invalidate
+            .clone()
+            .or(distribution)
+            .map(|distribution| {
+                if distribution.is_empty()
+                    || !distribution.chars().all(|c| c.is_ascii_alphanumeric())
+                {
+                    bail!("{distribution:?} is not a CloudFront distribution ID");
+                }
+                Ok(CloudFront {
+                    distribution,
+                    max_paths,
+                })
+            })
+            .transpose()?;
         let headers = file
             .headers
             .into_iter()
@@ -208,6 +241,8 @@ impl Settings {
                 .unwrap_or(DEFAULT_MAX_DELETE),
             dry_run: flags.dry_run,
             full: flags.full,
+            cloudfront,
+            invalidation_paths: flags.invalidation_paths.clone(),
         })
     }
 }
@@ -238,6 +273,10 @@ pub struct Flags {
     pub brotli: bool,
     /// The most deletes allowed, over the config file's.
     pub max_delete: Option<usize>,
+    /// The CloudFront distribution to invalidate, over the config file's.
+    pub invalidate: Option<String>,
+    /// Where to write the paths to invalidate.
+    pub invalidation_paths: Option<PathBuf>,
     /// Write nothing; say what would be done.
     pub dry_run: bool,
     /// Upload everything and delete what the tree does not have.
@@ -262,8 +301,16 @@ struct ConfigFile {
     #[serde(default)]
     exclude: Vec<String>,
     max_delete: Option<usize>,
+    cloudfront: Option<CloudFrontConfig>,
     #[serde(skip)]
     origin: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CloudFrontConfig {
+    distribution: Option<String>,
+    max_paths: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]

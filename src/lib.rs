@@ -28,6 +28,7 @@
 #![warn(missing_docs)]
 
 mod bucket;
+pub mod cloudfront;
 pub mod config;
 pub mod plan;
 mod publish;
@@ -52,6 +53,7 @@ pub use crate::svn::Revnum;
 pub use crate::verify::{Drift, VerifyReport};
 
 use crate::bucket::{Bucket, Cas, Expect};
+use crate::cloudfront::Invalidation;
 use crate::plan::Plan;
 use crate::source::Source;
 
@@ -142,6 +144,7 @@ impl Publisher {
         let mut report = Report::new(session.target, from, to, actions, plan.skipped);
         report.dry_run = settings.dry_run;
         report.full = settings.full;
+        report.invalidation = session.runtime.block_on(invalidate(settings, &report))?;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
     }
@@ -195,6 +198,49 @@ impl Publisher {
             drift,
         })
     }
+}
+
+/// After a publish that changed something: writes the paths it changed to
+/// `invalidation_paths`, and has CloudFront invalidate them, unless this was
+/// a dry run. A failed invalidation is reported, not an error: the publish
+/// itself is complete.
+async fn invalidate(settings: &Settings, report: &Report) -> Result<Option<Invalidation>> {
+    let keys: Vec<String> = report
+        .actions
+        .iter()
+        .map(|done| match done {
+            Done::Upload { key, .. } | Done::Delete { key } => key.clone(),
+        })
+        .collect();
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    let max_paths = settings
+        .cloudfront
+        .as_ref()
+        .map_or(config::DEFAULT_MAX_PATHS, |cloudfront| cloudfront.max_paths);
+    let paths = cloudfront::paths(&keys, max_paths);
+    if let Some(file) = &settings.invalidation_paths {
+        std::fs::write(file, paths.join("\n") + "\n")
+            .with_context(|| format!("writing {}", file.display()))?;
+    }
+    let Some(cloudfront) = settings.cloudfront.as_ref().filter(|_| !report.dry_run) else {
+        return Ok(None);
+    };
+    let reference = format!(
+        "svn2s3-r{}-{}",
+        report.to,
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos())
+    );
+    let made = cloudfront::invalidate(&cloudfront.distribution, &paths, &reference).await;
+    Ok(Some(Invalidation {
+        distribution: cloudfront.distribution.clone(),
+        paths,
+        id: made.as_ref().ok().cloned(),
+        error: made.err().map(|err| format!("{err:#}")),
+    }))
 }
 
 /// What every command knows before its first write: the tree, the bucket and

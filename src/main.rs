@@ -86,7 +86,20 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             if let Some(bar) = bar {
                 bar.clear();
             }
-            print(&args.common, &report?)
+            let report = report?;
+            print(&args.common, &report)?;
+            // The publish is complete; an invalidation that failed is still a failure to report.
+            match report
+                .invalidation
+                .as_ref()
+                .and_then(|made| made.error.as_ref())
+            {
+                Some(error) => {
+                    eprintln!("svn2s3: published, but not invalidated: {error}");
+                    Ok(ExitCode::from(1))
+                }
+                None => Ok(ExitCode::SUCCESS),
+            }
         }
         Command::Status(common) => {
             let report = Publisher::new(Settings::load(&common.flags(), env)?).status()?;

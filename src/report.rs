@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::cloudfront::Invalidation;
 use crate::plan::Skipped;
 use crate::publish::Done;
 use crate::state::State;
@@ -34,6 +35,9 @@ pub struct Report {
     pub skipped: Vec<Skipped>,
     /// Every request made, in order of completion within each phase.
     pub actions: Vec<Done>,
+    /// The CloudFront invalidation made after the publish, if one was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalidation: Option<Invalidation>,
 }
 
 impl Report {
@@ -56,6 +60,7 @@ impl Report {
             seconds: 0.0,
             skipped,
             actions,
+            invalidation: None,
         };
         for action in &report.actions {
             match action {
@@ -111,6 +116,23 @@ impl fmt::Display for Report {
         }
         if !self.dry_run {
             write!(f, " in {:.2} s", self.seconds)?;
+        }
+        if let Some(invalidation) = &self.invalidation {
+            let paths = invalidation.paths.len();
+            match (&invalidation.id, &invalidation.error) {
+                (Some(id), _) => write!(
+                    f,
+                    "\ninvalidated {} in CloudFront {}: invalidation {id}",
+                    counted(paths, "path"),
+                    invalidation.distribution
+                )?,
+                (None, Some(error)) => write!(
+                    f,
+                    "\nnot invalidated in CloudFront {}: {error}",
+                    invalidation.distribution
+                )?,
+                (None, None) => {}
+            }
         }
         Ok(())
     }

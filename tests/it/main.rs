@@ -1,6 +1,7 @@
 //! One integration-test binary: every module shares the harness.
 
 mod cases;
+mod cdn;
 mod docs;
 mod faults;
 mod harness;

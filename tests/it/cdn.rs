@@ -1,0 +1,190 @@
+//! CloudFront invalidation, against moto's CloudFront in server mode on
+//! 127.0.0.1 (`make deps` installs it into target/moto).
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use crate::harness::*;
+
+/// moto's server, stopped on drop.
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn venv() -> PathBuf {
+    std::env::var_os("SVN2S3_MOTO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/moto"))
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(venv().join("bin/moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| panic!("starting moto_server ({err}); `make deps` installs it"));
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let moto = Moto { child, endpoint };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "moto_server did not listen"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        moto
+    }
+
+    /// Runs Python with boto3 and `cf`, a CloudFront client of this server.
+    fn python(&self, code: &str) -> String {
+        let prelude = "import boto3, json, sys\n\
+            cf = boto3.client('cloudfront', endpoint_url=sys.argv[1], region_name='us-east-1',\n\
+                aws_access_key_id='moto', aws_secret_access_key='moto')\n";
+        let out = run(Command::new(venv().join("bin/python"))
+            .arg("-c")
+            .arg(format!("{prelude}{code}"))
+            .arg(&self.endpoint));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    fn create_distribution(&self) -> String {
+        self.python(
+            "origin = {'Id': 'media', 'DomainName': 'media.s3.amazonaws.com',\n\
+                 'S3OriginConfig': {'OriginAccessIdentity': ''}}\n\
+             behaviour = {'TargetOriginId': 'media', 'ViewerProtocolPolicy': 'allow-all', 'MinTTL': 0,\n\
+                 'ForwardedValues': {'QueryString': False, 'Cookies': {'Forward': 'none'}},\n\
+                 'TrustedSigners': {'Enabled': False, 'Quantity': 0}}\n\
+             made = cf.create_distribution(DistributionConfig={'CallerReference': 'svn2s3-test',\n\
+                 'Origins': {'Quantity': 1, 'Items': [origin]}, 'DefaultCacheBehavior': behaviour,\n\
+                 'Comment': '', 'Enabled': True})\n\
+             print(made['Distribution']['Id'])",
+        )
+    }
+
+    /// Every invalidation of `distribution`: its ID and its paths.
+    fn invalidations(&self, distribution: &str) -> Vec<(String, Vec<String>)> {
+        let json = self.python(&format!(
+            "listed = cf.list_invalidations(DistributionId='{distribution}')['InvalidationList']\n\
+             made = []\n\
+             for item in listed.get('Items', []):\n\
+             \x20   batch = cf.get_invalidation(DistributionId='{distribution}', Id=item['Id'])\n\
+             \x20   made.append([item['Id'], batch['Invalidation']['InvalidationBatch']['Paths']['Items']])\n\
+             print(json.dumps(made))"
+        ));
+        serde_json::from_str(&json).unwrap()
+    }
+}
+
+#[test]
+fn a_publish_invalidates_what_it_changed_and_collapses_many_paths() {
+    let moto = Moto::start();
+    let distribution = moto.create_distribution();
+    let (repo, server) = (Repo::new(), Server::start());
+    repo.write("index.html", "<h1>r1</h1>");
+    repo.write("css/site.css", "body {}");
+    repo.write("img/a b.png", "png");
+    repo.commit("r1");
+    let wc = repo.wc.to_str().unwrap();
+    publish(&server, &repo, &[]);
+    assert!(moto.invalidations(&distribution).is_empty());
+
+    // A change of three files: each path named.
+    repo.write("index.html", "<h1>r2</h1>");
+    repo.write("css/site.css", "body { color: red }");
+    repo.svn(&["rm", "-q", "img/a b.png"]);
+    let rev = repo.commit("r2");
+    let list = repo.wc.join("../paths.txt");
+    let mut command = svn2s3(
+        &server,
+        &["publish", wc, "--invalidate", &distribution, "--json"],
+    );
+    command
+        .args(["--invalidation-paths", list.to_str().unwrap()])
+        .env("AWS_ENDPOINT_URL_CLOUDFRONT", &moto.endpoint);
+    let run = finish(&mut command);
+    run.expect(0);
+    Mirror::default().check(&server, &repo, rev);
+    let expected = ["/css/site.css", "/img/a%20b.png", "/index.html"];
+    let made = moto.invalidations(&distribution);
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert_eq!(made[0].1, expected);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["invalidation"]["id"], made[0].0.as_str());
+    assert_eq!(report["invalidation"]["paths"], serde_json::json!(expected));
+    assert_eq!(
+        std::fs::read_to_string(&list).unwrap(),
+        expected.join("\n") + "\n"
+    );
+
+    // 30 changed files, more than cloudfront.max_paths: wildcards per folder.
+    for i in 0..15 {
+        repo.write(&format!("css/{i}.css"), "a {}");
+        repo.write(&format!("js/{i}.js"), "1;");
+    }
+    repo.write(
+        "svn2s3.yaml",
+        format!("cloudfront:\n  distribution: {distribution}\n  max_paths: 5\n"),
+    );
+    repo.commit("r3");
+    let mut command = svn2s3(&server, &["publish", wc]);
+    command.env("AWS_ENDPOINT_URL_CLOUDFRONT", &moto.endpoint);
+    let run = finish(&mut command);
+    run.expect(0);
+    assert!(
+        run.stdout
+            .contains(&format!("invalidated 3 paths in CloudFront {distribution}")),
+        "{}",
+        run.stdout
+    );
+    let made = moto.invalidations(&distribution);
+    assert_eq!(made.len(), 2, "{made:?}");
+    let newest = made.iter().find(|(_, paths)| *paths != expected).unwrap();
+    assert_eq!(newest.1, ["/css/*", "/js/*", "/svn2s3.yaml"]);
+
+    // Nothing published, nothing invalidated.
+    finish(&mut command).expect(0);
+    assert_eq!(moto.invalidations(&distribution).len(), 2);
+}
+
+#[test]
+fn a_failed_invalidation_is_reported_after_a_complete_publish() {
+    let (repo, server) = (Repo::new(), Server::start());
+    repo.write("index.html", "<h1>r1</h1>");
+    let rev = repo.commit("r1");
+    let wc = repo.wc.to_str().unwrap();
+    let mut command = svn2s3(&server, &["publish", wc, "--invalidate", "E2NOSUCHDIST"]);
+    // Nobody listens there: the publish completes, the invalidation cannot.
+    command.env("AWS_ENDPOINT_URL_CLOUDFRONT", "http://127.0.0.1:9");
+    let run = finish(&mut command);
+    run.expect(1);
+    assert!(
+        run.stdout.contains("published r1 (first publish)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("published, but not invalidated: invalidating E2NOSUCHDIST"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.published(), Some(rev));
+    Mirror::default().check(&server, &repo, rev);
+}
