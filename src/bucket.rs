@@ -568,8 +568,8 @@ fn error_code(body: &str) -> Option<&str> {
     xml_text(body, "Code")
 }
 
-/// The text of the first `<tag>` of an S3 error document.
-fn xml_text<'a>(body: &'a str, tag: &str) -> Option<&'a str> {
+/// The text of the first `<tag>` of an S3 (or CloudFront) XML answer.
+pub(crate) fn xml_text<'a>(body: &'a str, tag: &str) -> Option<&'a str> {
     let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
     let end = body[start..].find(&format!("</{tag}>"))? + start;
     Some(body[start..end].trim())

@@ -12,7 +12,7 @@ use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettin
 use aws_sigv4::sign::v4;
 use serde::Serialize;
 
-use crate::bucket::Retry;
+use crate::bucket::{xml_text, Retry};
 
 /// The API, unless `AWS_ENDPOINT_URL_CLOUDFRONT` names another.
 const ENDPOINT: &str = "https://cloudfront.amazonaws.com";
@@ -207,13 +207,6 @@ fn signed(url: &str, body: &str, credentials: &s3::creds::Credentials) -> Result
         .body(body.to_owned())?;
     instructions.apply_to_request_http1x(&mut request);
     Ok(reqwest::Request::try_from(request)?)
-}
-
-/// The text of the first `<tag>` of an XML answer.
-fn xml_text<'a>(body: &'a str, tag: &str) -> Option<&'a str> {
-    let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
-    let end = body[start..].find(&format!("</{tag}>"))? + start;
-    Some(body[start..end].trim())
 }
 
 #[cfg(test)]
