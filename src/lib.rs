@@ -66,6 +66,13 @@ use crate::source::Source;
 )]
 pub struct Incomplete;
 
+/// Marks a failure after a complete publish: the bucket and its state hold
+/// the new revision, and only what comes after (the list of paths to
+/// invalidate) is missing.
+#[derive(Debug, thiserror::Error)]
+#[error("published, but not finished")]
+pub struct AfterPublish;
+
 /// A publish stopped by a signal, between requests (and as [`Incomplete`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Interrupted {
@@ -124,6 +131,12 @@ impl Publisher {
         let started = Instant::now();
         let session = Session::open(settings)?;
         let plan = session.plan(settings)?;
+        if let Some(file) = &settings.invalidation_paths {
+            // Emptied before the first write: a file that cannot be written
+            // stops the publish, and a publish that changes nothing leaves
+            // no stale list behind.
+            std::fs::write(file, "").with_context(|| format!("writing {}", file.display()))?;
+        }
         let from = session.published();
         let to = session.source.revision();
         let cut_off = session
@@ -144,7 +157,10 @@ impl Publisher {
         let mut report = Report::new(session.target, from, to, actions, plan.skipped);
         report.dry_run = settings.dry_run;
         report.full = settings.full;
-        report.invalidation = session.runtime.block_on(invalidate(settings, &report))?;
+        report.invalidation = session
+            .runtime
+            .block_on(invalidate(settings, &report))
+            .context(AfterPublish)?;
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
     }

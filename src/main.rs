@@ -13,7 +13,7 @@ use clap::{CommandFactory, Parser as _};
 use serde::Serialize;
 
 use cli::{Cli, Command, Common};
-use svn2s3::{Incomplete, Interrupted, Publisher, Settings};
+use svn2s3::{AfterPublish, Incomplete, Interrupted, Publisher, Settings};
 
 use bar::Bar;
 
@@ -64,7 +64,7 @@ fn main() -> ExitCode {
             eprintln!("svn2s3: {err:#}");
             if let Some(signal) = err.downcast_ref::<Interrupted>() {
                 ExitCode::from(signal.exit_status())
-            } else if err.is::<Incomplete>() {
+            } else if err.is::<Incomplete>() || err.is::<AfterPublish>() {
                 ExitCode::from(1)
             } else {
                 ExitCode::from(2)

@@ -188,3 +188,41 @@ fn a_failed_invalidation_is_reported_after_a_complete_publish() {
     assert_eq!(server.published(), Some(rev));
     Mirror::default().check(&server, &repo, rev);
 }
+
+#[test]
+fn the_path_list_is_rewritten_by_every_publish_and_checked_before_it() {
+    let (repo, server) = (Repo::new(), Server::start());
+    repo.write("index.html", "<h1>r1</h1>");
+    let rev = repo.commit("r1");
+    let wc = repo.wc.to_str().unwrap();
+    let list = repo.wc.join("../paths.txt");
+    let list_arg = list.to_str().unwrap();
+
+    let nowhere = repo.wc.join("../no/such/folder/paths.txt");
+    let run = run_svn2s3(
+        &server,
+        &[
+            "publish",
+            wc,
+            "--invalidation-paths",
+            nowhere.to_str().unwrap(),
+        ],
+    );
+    run.expect(2);
+    assert!(
+        run.stderr.contains("paths.txt: No such file or directory"),
+        "{}",
+        run.stderr
+    );
+    assert!(server.listing().is_empty(), "a write after a refusal");
+
+    run_svn2s3(&server, &["publish", wc, "--invalidation-paths", list_arg]).expect(0);
+    assert_eq!(std::fs::read_to_string(&list).unwrap(), "/index.html\n");
+    run_svn2s3(&server, &["publish", wc, "--invalidation-paths", list_arg]).expect(0);
+    assert_eq!(
+        std::fs::read_to_string(&list).unwrap(),
+        "",
+        "nothing published, nothing to invalidate"
+    );
+    Mirror::default().check(&server, &repo, rev);
+}
