@@ -10,7 +10,13 @@ use svn2s3::config::Flags;
 #[command(
     name = "svn2s3",
     version,
-    about = "Publish a Subversion working copy to S3, pushing only what changed since the last publish"
+    about = "Publish a Subversion working copy to S3, pushing only what changed since the last publish",
+    long_about = "Publish a Subversion working copy to S3, or any S3-compatible store, pushing only \
+        what changed since the last publish.\n\n\
+        svn2s3 asks Subversion which files changed between the revision the bucket holds and the \
+        working copy's, uploads and deletes only those, and records the new revision in the \
+        bucket itself (<prefix>.svn2s3/state.yaml), so that it runs the same from any machine \
+        with a checkout. A failed run never advances that revision: run the same command again."
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -48,6 +48,10 @@ fn man_pages_cover_the_command_and_each_subcommand() {
     let main = page("svn2s3.1");
     assert!(main.contains(".TH svn2s3 1"), "{main}");
     assert!(main.contains("svn2s3\\-publish(1)"), "{main}");
+    for section in [".SH \"EXIT STATUS\"", ".SH ENVIRONMENT", ".SH FILES"] {
+        assert!(main.contains(section), "{section} is missing:\n{main}");
+    }
+    assert!(main.contains("AWS_ENDPOINT_URL_CLOUDFRONT"), "{main}");
     let publish = page("svn2s3-publish.1");
     assert!(
         publish.contains(".TH svn2s3-publish 1  \"svn2s3-publish 0.1.0\""),
