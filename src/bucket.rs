@@ -196,20 +196,23 @@ impl Bucket {
             })
             .await?;
         } else {
-            add_md5(&mut headers, &md5_of_file(&upload.local).await?)?;
-            self.put_parts(upload, headers, &body).await?;
+            let md5 = md5_of_file(&upload.local).await?;
+            add_md5(&mut headers, &md5)?;
+            self.put_parts(upload, headers, &body, &md5).await?;
         }
         Ok(body.size)
     }
 
     /// A multipart upload: the first request carries the object's headers,
     /// then each part is read and sent (and retried) on its own. A failed
-    /// upload is aborted, so no parts are left to pay for.
+    /// upload is aborted, so no parts are left to pay for. `md5` is the
+    /// file's, as the object's metadata holds it.
     async fn put_parts(
         &self,
         upload: &Upload,
         headers: http::HeaderMap,
         body: &Body,
+        md5: &str,
     ) -> Result<()> {
         let (key, content_type) = (upload.key.as_str(), upload.headers.content_type.as_str());
         let starting = self.inner.with_extra_headers(headers)?;
@@ -250,13 +253,25 @@ impl Bucket {
                 offset += len;
                 parts.push(part);
             }
-            self.retried("finish upload", key, || async {
-                self.inner
-                    .complete_multipart_upload(key, upload_id, parts.clone())
-                    .await?;
-                Ok(())
-            })
-            .await
+            let mut tries = 0;
+            let completed = self
+                .retried("finish upload", key, || {
+                    tries += 1;
+                    async {
+                        self.inner
+                            .complete_multipart_upload(key, upload_id, parts.clone())
+                            .await?;
+                        Ok(())
+                    }
+                })
+                .await;
+            // A retry fails (S3 says NoSuchUpload) when an earlier attempt
+            // finished the upload and its answer was lost: then the object
+            // is there, made from this file.
+            if completed.is_err() && tries > 1 && self.holds(key, md5).await {
+                return Ok(());
+            }
+            completed
         }
         .await;
         if finished.is_err() {
@@ -293,6 +308,13 @@ impl Bucket {
             })
         })
         .await
+    }
+
+    /// Whether the object under `key` was made from the file whose MD5 is `md5`.
+    async fn holds(&self, key: &str, md5: &str) -> bool {
+        self.stored(key)
+            .await
+            .is_ok_and(|stored| stored.md5.as_deref() == Some(md5))
     }
 
     pub async fn delete(&self, key: &str) -> Result<()> {

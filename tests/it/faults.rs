@@ -396,3 +396,36 @@ fn two_publishes_at_once_never_move_the_state_back_or_overwrite_each_other() {
     }
     assert!(overlapped > 0, "the two publishes never overlapped");
 }
+
+#[test]
+fn a_multipart_upload_finished_but_unanswered_is_not_taken_for_a_failure() {
+    let (repo, server) = (Repo::new(), Server::start());
+    // 20 MiB: three parts.
+    let video: Vec<u8> = (0..20u32 << 20).map(|i| (i % 251) as u8).collect();
+    repo.write("video.bin", &video);
+    let rev = repo.commit("video");
+    // The store finishes the upload, then the connection drops before the answer.
+    let finishing = |method: &str, target: &str| method == "POST" && target.contains("uploadId=");
+    let proxy = Proxy::once(server.port, finishing, Fault::ResetAfter);
+    let wc = repo.wc.to_str().unwrap();
+    finish(&mut svn2s3_at(&proxy.endpoint(), &["publish", wc])).expect(0);
+
+    let seen = proxy.seen();
+    assert_eq!(
+        seen.iter()
+            .filter(|s| s.fault == Some(Fault::ResetAfter))
+            .count(),
+        1
+    );
+    let finishes = seen
+        .iter()
+        .filter(|s| finishing(&s.method, &s.target))
+        .count();
+    assert_eq!(finishes, 2, "the answer was lost, so it was asked again");
+    let starts = seen
+        .iter()
+        .filter(|s| s.target.ends_with("?uploads"))
+        .count();
+    assert_eq!(starts, 1, "the file was not sent again");
+    Mirror::default().check(&server, &repo, rev);
+}

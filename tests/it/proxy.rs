@@ -58,6 +58,12 @@ const FAULTS: [Fault; 6] = [
     Fault::Delay,
 ];
 
+/// A fault for the first request that matches.
+struct Once {
+    matches: fn(&str, &str) -> bool,
+    armed: std::sync::atomic::AtomicBool,
+}
+
 /// One request the proxy took, and the fault it injected.
 #[derive(Debug, Clone)]
 pub struct Seen {
@@ -91,6 +97,8 @@ struct Shared {
     kinds: Vec<Fault>,
     /// Instead of a share drawn at random: every n-th request.
     every: Option<usize>,
+    /// Instead of a share drawn at random: the first request that matches.
+    once: Option<Once>,
     taken: AtomicUsize,
     rng: Mutex<fastrand::Rng>,
     log: Mutex<Vec<Seen>>,
@@ -112,6 +120,16 @@ impl Proxy {
     /// A proxy that injects `fault` into every `n`-th request, and only there.
     pub fn every(upstream: u16, n: usize, fault: Fault) -> Proxy {
         Proxy::launch(upstream, 0, 0.0, &[fault], Some(n), None)
+    }
+
+    /// A proxy that injects `fault` into the first request whose method and
+    /// target (path and query) `matches` accepts, and into no other.
+    pub fn once(upstream: u16, matches: fn(&str, &str) -> bool, fault: Fault) -> Proxy {
+        let once = Once {
+            matches,
+            armed: std::sync::atomic::AtomicBool::new(true),
+        };
+        Proxy::launch_with(upstream, 0, 0.0, &[fault], None, Some(once), None)
     }
 
     /// A proxy without faults that speaks TLS with the certificate `cert`
@@ -138,6 +156,18 @@ impl Proxy {
         every: Option<usize>,
         tls: Option<Arc<rustls::ServerConfig>>,
     ) -> Proxy {
+        Proxy::launch_with(upstream, seed, rate, kinds, every, None, tls)
+    }
+
+    fn launch_with(
+        upstream: u16,
+        seed: u64,
+        rate: f64,
+        kinds: &[Fault],
+        every: Option<usize>,
+        once: Option<Once>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Proxy {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -150,6 +180,7 @@ impl Proxy {
             rate: AtomicUsize::new((rate * 1e6) as usize),
             kinds: kinds.to_vec(),
             every,
+            once,
             taken: AtomicUsize::new(0),
             rng: Mutex::new(fastrand::Rng::with_seed(seed)),
             log: Mutex::new(Vec::new()),
@@ -236,7 +267,7 @@ async fn accept(
 /// `Err` makes hyper drop the connection, which the zero linger turns into a
 /// reset.
 async fn handle(shared: &Shared, request: Request<Incoming>) -> Result<Response<Body>, Error> {
-    let fault = shared.draw();
+    let fault = shared.draw(request.method().as_str(), &request.uri().to_string());
     shared.log.lock().unwrap().push(Seen {
         method: request.method().to_string(),
         target: request.uri().to_string(),
@@ -295,7 +326,11 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Result<Response<
 }
 
 impl Shared {
-    fn draw(&self) -> Option<Fault> {
+    fn draw(&self, method: &str, target: &str) -> Option<Fault> {
+        if let Some(once) = &self.once {
+            let fire = (once.matches)(method, target) && once.armed.swap(false, Ordering::Relaxed);
+            return fire.then_some(self.kinds[0]);
+        }
         let taken = self.taken.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(n) = self.every {
             return (taken % n == 0).then_some(self.kinds[0]);
