@@ -44,9 +44,39 @@ impl Default for Retry {
 
 impl Retry {
     /// Full jitter: a random wait below the capped exponential bound.
-    pub(crate) fn delay(&self, attempt: u32) -> Duration {
+    fn delay(&self, attempt: u32) -> Duration {
         let bound = self.base.saturating_mul(1 << attempt.min(16)).min(self.cap);
         bound.mul_f64(fastrand::f64())
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or runs out of tries
+    /// or time. A failed attempt says whether it may pass if tried again, and
+    /// why it failed; the last one is named after `what` ("upload a.css").
+    pub(crate) async fn run<T, F, Fut>(&self, what: &str, mut attempt: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, (bool, String)>>,
+    {
+        let started = std::time::Instant::now();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let (transient, why) = match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(failed) => failed,
+            };
+            let wait = self.delay(tries);
+            if !transient || tries >= self.attempts || started.elapsed() + wait > self.budget {
+                let after = if tries > 1 {
+                    format!(" (after {tries} attempts)")
+                } else {
+                    String::new()
+                };
+                return Err(anyhow!("{what}: {why}{after}"));
+            }
+            tracing::debug!(tries, ?wait, "{what} failed, retrying: {why}");
+            tokio::time::sleep(wait).await;
+        }
     }
 }
 
@@ -325,36 +355,18 @@ impl Bucket {
         .await
     }
 
-    /// Runs `attempt` until it succeeds, fails for good, or runs out of tries.
+    /// Runs `attempt` under the retry policy, its errors told apart by [`Bucket::describe`].
     async fn retried<T, F, Fut>(&self, verb: &str, key: &str, mut attempt: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, S3Error>>,
     {
-        let started = std::time::Instant::now();
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            let err = match attempt().await {
-                Ok(value) => return Ok(value),
-                Err(err) => err,
-            };
-            let (transient, why) = self.describe(&err);
-            let wait = self.retry.delay(tries);
-            if !transient
-                || tries >= self.retry.attempts
-                || started.elapsed() + wait > self.retry.budget
-            {
-                let after = if tries > 1 {
-                    format!(" (after {tries} attempts)")
-                } else {
-                    String::new()
-                };
-                return Err(anyhow!("{verb} {key}: {why}{after}"));
-            }
-            tracing::debug!(key, tries, ?wait, "{verb} failed, retrying: {why}");
-            tokio::time::sleep(wait).await;
-        }
+        self.retry
+            .run(&format!("{verb} {key}"), || {
+                let attempt = attempt();
+                async move { attempt.await.map_err(|err| self.describe(&err)) }
+            })
+            .await
     }
 
     /// Whether an error may pass if tried again, and what to tell the user.

@@ -117,36 +117,33 @@ pub async fn invalidate(distribution: &str, paths: &[String], reference: &str) -
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()?;
-    let retry = Retry::default();
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        let request = signed(&url, &body, &credentials)?;
-        let (transient, why) = match client.execute(request).await {
-            Ok(response) if response.status().is_success() => {
-                let text = response.text().await.unwrap_or_default();
-                return xml_text(&text, "Id")
-                    .map(str::to_owned)
-                    .ok_or_else(|| anyhow!("CloudFront answered without an invalidation Id"));
+    Retry::default()
+        .run(&format!("invalidating {distribution}"), || async {
+            let request =
+                signed(&url, &body, &credentials).map_err(|err| (false, format!("{err:#}")))?;
+            match client.execute(request).await {
+                Ok(response) if response.status().is_success() => {
+                    let text = response.text().await.unwrap_or_default();
+                    xml_text(&text, "Id").map(str::to_owned).ok_or_else(|| {
+                        (
+                            false,
+                            "CloudFront answered without an invalidation Id".into(),
+                        )
+                    })
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    let text = response.text().await.unwrap_or_default();
+                    let code = xml_text(&text, "Code").unwrap_or("");
+                    let message = xml_text(&text, "Message").unwrap_or("");
+                    let transient = status.is_server_error() || status.as_u16() == 429;
+                    let why = format!("HTTP {} ({code}: {message})", status.as_u16());
+                    Err((transient, why))
+                }
+                Err(err) => Err((true, format!("cannot reach {endpoint}: {err}"))),
             }
-            Ok(response) => {
-                let status = response.status();
-                let text = response.text().await.unwrap_or_default();
-                let code = xml_text(&text, "Code").unwrap_or("");
-                let message = xml_text(&text, "Message").unwrap_or("");
-                let transient = status.is_server_error() || status.as_u16() == 429;
-                (
-                    transient,
-                    format!("HTTP {} ({code}: {message})", status.as_u16()),
-                )
-            }
-            Err(err) => (true, format!("cannot reach {endpoint}: {err}")),
-        };
-        if !transient || tries >= retry.attempts {
-            bail!("invalidating {distribution}: {why}");
-        }
-        tokio::time::sleep(retry.delay(tries)).await;
-    }
+        })
+        .await
 }
 
 /// The request's XML body.
