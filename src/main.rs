@@ -37,27 +37,13 @@ fn main() -> ExitCode {
         }
     };
     let common = match &cli.command {
-        Command::Publish(args) => &args.common,
-        Command::Status(common) | Command::Verify(common) => common,
-        Command::Completions { shell } => {
-            let mut script = Vec::new();
-            clap_complete::generate(*shell, &mut Cli::command(), "svn2s3", &mut script);
-            return write_out(&script).unwrap_or_else(|err| {
-                eprintln!("svn2s3: {err:#}");
-                ExitCode::from(2)
-            });
-        }
-        Command::Man { dir } => {
-            return match write_man_pages(dir) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(err) => {
-                    eprintln!("svn2s3: {err:#}");
-                    ExitCode::from(2)
-                }
-            };
-        }
+        Command::Publish(args) => Some(&args.common),
+        Command::Status(common) | Command::Verify(common) => Some(common),
+        Command::Completions { .. } | Command::Man { .. } => None,
     };
-    init_logging(common);
+    if let Some(common) = common {
+        init_logging(common);
+    }
     match run(&cli) {
         Ok(code) => code,
         Err(err) => {
@@ -105,7 +91,12 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             let report = Publisher::new(Settings::load(&common.flags(), env)?).status()?;
             print(common, &report)
         }
-        Command::Completions { .. } | Command::Man { .. } => unreachable!("handled in main"),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "svn2s3", &mut script);
+            write_out(&script)
+        }
+        Command::Man { dir } => write_man_pages(dir).map(|()| ExitCode::SUCCESS),
         Command::Verify(common) => {
             let report = Publisher::new(Settings::load(&common.flags(), env)?).verify()?;
             print(common, &report)?;
