@@ -567,6 +567,17 @@ pub fn bare_svn2s3(args: &[&str]) -> Command {
     command
 }
 
+/// Gives `wrapper`, a program that runs `command` (as setpriv or script do),
+/// the environment `command` was given.
+pub fn keep_env(wrapper: &mut Command, command: &Command) {
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => wrapper.env(key, value),
+            None => wrapper.env_remove(key),
+        };
+    }
+}
+
 /// Runs svn2s3 to the end.
 pub fn run_svn2s3(server: &Server, args: &[&str]) -> Run {
     finish(&mut svn2s3(server, args))

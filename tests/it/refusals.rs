@@ -221,12 +221,7 @@ fn as_if_not_root(command: Command) -> Command {
         ])
         .arg(command.get_program())
         .args(command.get_args());
-    for (key, value) in command.get_envs() {
-        match value {
-            Some(value) => bounded.env(key, value),
-            None => bounded.env_remove(key),
-        };
-    }
+    keep_env(&mut bounded, &command);
     bounded
 }
 

@@ -24,12 +24,7 @@ fn on_a_terminal(endpoint: &str, args: &[&str]) -> String {
             "/dev/null",
         ])
         .env("TERM", "xterm");
-    for (key, value) in command.get_envs() {
-        match value {
-            Some(value) => script.env(key, value),
-            None => script.env_remove(key),
-        };
-    }
+    keep_env(&mut script, &command);
     let out = run(&mut script);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
