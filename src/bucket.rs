@@ -321,7 +321,7 @@ impl Bucket {
                 .flat_map(|page| page.contents)
                 .map(|object| Listed {
                     key: object.key,
-                    etag: object.e_tag.map(|etag| etag.trim_matches('"').to_owned()),
+                    etag: object.e_tag.as_deref().map(unquoted),
                 })
                 .collect())
         })
@@ -334,7 +334,7 @@ impl Bucket {
             let (head, _) = self.inner.head_object(key).await?;
             Ok(Stored {
                 md5: head.metadata.and_then(|mut meta| meta.remove(MD5_META)),
-                etag: head.e_tag.map(|etag| etag.trim_matches('"').to_owned()),
+                etag: head.e_tag.as_deref().map(unquoted),
             })
         })
         .await
@@ -594,8 +594,12 @@ fn add_md5(headers: &mut http::HeaderMap, md5: &str) -> Result<()> {
 fn etag_of(headers: &std::collections::HashMap<String, String>) -> String {
     headers
         .get("etag")
-        .map_or("", |etag| etag.trim_matches('"'))
-        .to_owned()
+        .map_or_else(String::new, |etag| unquoted(etag))
+}
+
+/// An ETag as S3 sends it, `"<hex>"`, without its quotes.
+fn unquoted(etag: &str) -> String {
+    etag.trim_matches('"').to_owned()
 }
 
 fn error_code(body: &str) -> Option<&str> {
