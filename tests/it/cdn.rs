@@ -1,8 +1,6 @@
 //! CloudFront invalidation, against moto's CloudFront in server mode on
 //! 127.0.0.1 (`make deps` installs it into target/moto).
 
-use std::net::TcpListener;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use crate::harness::*;
@@ -20,36 +18,19 @@ impl Drop for Moto {
     }
 }
 
-fn venv() -> PathBuf {
-    std::env::var_os("SVN2S3_MOTO")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/moto"))
-}
-
 impl Moto {
     fn start() -> Moto {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(venv().join("bin/moto_server"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|err| panic!("starting moto_server ({err}); `make deps` installs it"));
+        let port = free_port();
+        let child = spawn_listening(
+            Command::new(moto_venv().join("bin/moto_server"))
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+            port,
+            "moto_server",
+        );
         let endpoint = format!("http://127.0.0.1:{port}");
-        let moto = Moto { child, endpoint };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "moto_server did not listen"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        moto
+        Moto { child, endpoint }
     }
 
     /// Runs Python with boto3 and `cf`, a CloudFront client of this server.
@@ -57,7 +38,7 @@ impl Moto {
         let prelude = "import boto3, json, sys\n\
             cf = boto3.client('cloudfront', endpoint_url=sys.argv[1], region_name='us-east-1',\n\
                 aws_access_key_id='moto', aws_secret_access_key='moto')\n";
-        let out = run(Command::new(venv().join("bin/python"))
+        let out = run(Command::new(moto_venv().join("bin/python"))
             .arg("-c")
             .arg(format!("{prelude}{code}"))
             .arg(&self.endpoint));

@@ -83,27 +83,16 @@ impl Repo {
         )
         .unwrap();
 
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let serve = Command::new("svnserve")
-            .args([
-                "-d",
-                "--foreground",
-                "--listen-host",
-                "127.0.0.1",
-                "--listen-port",
-                &port.to_string(),
-                "-r",
-            ])
-            .arg(&root)
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("svnserve (Debian package subversion)");
+        let port = free_port();
+        let serve = spawn_listening(
+            Command::new("svnserve")
+                .args(["-d", "--foreground", "--listen-host", "127.0.0.1"])
+                .args(["--listen-port", &port.to_string(), "-r"])
+                .arg(&root),
+            port,
+            "svnserve (Debian package subversion)",
+        );
         let serve = ChildGuard(serve);
-        wait_for_port(port, "svnserve");
 
         // A HOME of the test's own, whose svn caches passwords in plain text.
         let home = dir.path().join("home");
@@ -303,10 +292,28 @@ pub fn run(command: &mut Command) -> Output {
     out
 }
 
-/// An s3s-fs server on 127.0.0.1, stopped on drop.
+/// The S3 servers the tests run against, both on 127.0.0.1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// s3s-fs: objects as files on disk, so it survives a restart; it cannot
+    /// hold a key `a` beside keys under `a/`.
+    S3sFs,
+    /// moto's S3, in memory and faithful to AWS where s3s-fs is not: `a`
+    /// beside `a/b`, NoSuchBucket, DeleteObjects answered key by key.
+    Moto,
+}
+
+impl Store {
+    /// Both stores, for a test that holds for S3 wherever it runs.
+    pub const BOTH: [Store; 2] = [Store::S3sFs, Store::Moto];
+}
+
+/// An S3 server with the bucket [`BUCKET`], stopped on drop.
 pub struct Server {
+    pub store: Store,
     child: Option<Child>,
     pub port: u16,
+    /// s3s-fs's data, and both servers' logs.
     root: TempDir,
     log: PathBuf,
 }
@@ -318,28 +325,69 @@ pub struct Request {
     pub key: String,
 }
 
+/// The Python venv where `make deps` installs moto.
+pub fn moto_venv() -> PathBuf {
+    std::env::var_os("SVN2S3_MOTO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/moto"))
+}
+
+/// A free port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `command`, which is to listen on `port`, and waits until it does.
+pub fn spawn_listening(command: &mut Command, port: u16, what: &str) -> Child {
+    let child = command
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|err| panic!("starting {what} ({err}); `make deps` installs it"));
+    wait_for_port(port, what);
+    child
+}
+
 impl Server {
+    /// s3s-fs, the store most tests use.
     pub fn start() -> Server {
+        Server::of(Store::S3sFs)
+    }
+
+    /// moto's S3.
+    pub fn moto() -> Server {
+        Server::of(Store::Moto)
+    }
+
+    pub fn of(store: Store) -> Server {
         let root = tempfile::tempdir().unwrap();
-        fs::create_dir(root.path().join("data")).unwrap();
-        fs::create_dir(root.path().join("data").join(BUCKET)).unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        if store == Store::S3sFs {
+            fs::create_dir_all(root.path().join("data").join(BUCKET)).unwrap();
+        }
         let log = root.path().join("server.log");
         let mut server = Server {
+            store,
             child: None,
-            port,
+            port: free_port(),
             root,
             log,
         };
         server.resume();
+        if store == Store::Moto {
+            // moto takes requests unsigned.
+            let made = server.plain_request("PUT", &format!("/{BUCKET}"));
+            assert!(
+                made.starts_with("HTTP/1.1 200"),
+                "moto made no bucket: {made}"
+            );
+        }
         server
     }
 
-    fn binary() -> PathBuf {
+    fn s3s_fs() -> PathBuf {
         if let Some(path) = std::env::var_os("S3S_FS") {
             return path.into();
         }
@@ -354,7 +402,8 @@ impl Server {
         }
     }
 
-    /// Starts (again) on the same port and data.
+    /// Starts (again) on the same port and data; moto keeps its objects in
+    /// memory, so only s3s-fs can be resumed after [`Server::stop`].
     pub fn resume(&mut self) {
         assert!(self.child.is_none(), "the server is already running");
         let log = fs::OpenOptions::new()
@@ -362,26 +411,32 @@ impl Server {
             .append(true)
             .open(&self.log)
             .unwrap();
-        let child = Command::new(Self::binary())
-            .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
-            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
-            .arg(self.root.path().join("data"))
-            .env("RUST_LOG", "s3s::ops=debug")
+        let port = self.port.to_string();
+        let mut command = match self.store {
+            Store::S3sFs => {
+                let mut command = Command::new(Self::s3s_fs());
+                command
+                    .args(["--host", "127.0.0.1", "--port", &port])
+                    .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+                    .arg(self.root.path().join("data"))
+                    .env("RUST_LOG", "s3s::ops=debug");
+                command
+            }
+            Store::Moto => {
+                assert!(
+                    fs::metadata(&self.log).unwrap().len() == 0,
+                    "moto lost its objects when it stopped"
+                );
+                let mut command = Command::new(moto_venv().join("bin/moto_server"));
+                command.args(["-H", "127.0.0.1", "-p", &port]);
+                command
+            }
+        };
+        command
             .env("NO_COLOR", "1")
             .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|err| panic!("starting s3s-fs ({err}); `make deps` installs it"));
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "s3s-fs did not listen on port {}",
-                self.port
-            );
-            sleep(Duration::from_millis(20));
-        }
+            .stderr(log);
+        self.child = Some(spawn_listening(&mut command, self.port, "the S3 server"));
     }
 
     pub fn stop(&mut self) {
@@ -395,26 +450,40 @@ impl Server {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Every request answered so far, oldest first.
+    /// Every request answered so far, oldest first, named as S3's API names
+    /// them (`PutObject`, `DeleteObjects`, ...).
     pub fn requests(&self) -> Vec<Request> {
-        let mut text = String::new();
-        fs::File::open(&self.log)
-            .unwrap()
-            .read_to_string(&mut text)
-            .unwrap();
-        text.lines()
-            .filter_map(|line| {
-                let (_, rest) = line.split_once("resolved route, op: ")?;
-                let (op, rest) = rest.split_once(',')?;
-                let key = rest
-                    .split_once("key: \"")
-                    .map_or("", |(_, k)| k.trim_end_matches(&['"', ' ', '}'][..]));
-                Some(Request {
-                    op: op.to_owned(),
-                    key: key.to_owned(),
-                })
-            })
-            .collect()
+        if self.store == Store::Moto {
+            self.sync_log();
+        }
+        let text = fs::read_to_string(&self.log).unwrap();
+        let parse = match self.store {
+            Store::S3sFs => s3s_request,
+            Store::Moto => moto_request,
+        };
+        text.lines().filter_map(parse).collect()
+    }
+
+    /// moto logs a request after answering it: a request of our own, once
+    /// logged, shows that every request answered before it is logged too.
+    fn sync_log(&self) {
+        let mark = format!("{SYNC}{}", fastrand::u64(..));
+        self.plain_request("GET", &format!("/?{mark}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !fs::read_to_string(&self.log).unwrap().contains(&mark) {
+            assert!(Instant::now() < deadline, "moto did not log {mark}");
+            sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Sends an unsigned request without a body; returns the whole answer.
+    fn plain_request(&self, method: &str, target: &str) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let request = format!("{method} {target} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+        std::io::Write::write_all(&mut stream, request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
     }
 
     /// The state object's text, if there is one.
@@ -487,17 +556,98 @@ impl Server {
     }
 
     fn client(&self) -> Box<s3::Bucket> {
-        let region = s3::Region::Custom {
-            region: "us-east-1".into(),
-            endpoint: self.endpoint(),
-        };
-        let credentials =
-            s3::creds::Credentials::new(Some(ACCESS_KEY), Some(SECRET_KEY), None, None, None)
-                .unwrap();
-        s3::Bucket::new(BUCKET, region, credentials)
+        s3::Bucket::new(BUCKET, self.region(), credentials())
             .unwrap()
             .with_path_style()
     }
+
+    fn region(&self) -> s3::Region {
+        s3::Region::Custom {
+            region: "us-east-1".into(),
+            endpoint: self.endpoint(),
+        }
+    }
+}
+
+fn credentials() -> s3::creds::Credentials {
+    s3::creds::Credentials::new(Some(ACCESS_KEY), Some(SECRET_KEY), None, None, None).unwrap()
+}
+
+/// A line of the sync requests in moto's log, which are not the test's.
+const SYNC: &str = "svn2s3-test-sync=";
+
+/// A request in s3s-fs's log: `... resolved route, op: PutObject, ... key: "a/b" }`.
+fn s3s_request(line: &str) -> Option<Request> {
+    let (_, rest) = line.split_once("resolved route, op: ")?;
+    let (op, rest) = rest.split_once(',')?;
+    let key = rest
+        .split_once("key: \"")
+        .map_or("", |(_, k)| k.trim_end_matches(&['"', ' ', '}'][..]));
+    Some(Request {
+        op: op.to_owned(),
+        key: key.to_owned(),
+    })
+}
+
+/// A request in moto's (werkzeug's) log, `... "PUT /media/a%20b?x HTTP/1.1" 200 -`,
+/// named by its method, its path and its query as S3's API names it.
+fn moto_request(line: &str) -> Option<Request> {
+    let (_, rest) = line.split_once("] \"")?;
+    let (method, rest) = rest.split_once(' ')?;
+    let (target, _) = rest.split_once(' ')?;
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let key = path
+        .strip_prefix(&format!("/{BUCKET}"))?
+        .trim_start_matches('/');
+    if query.starts_with(SYNC) {
+        return None;
+    }
+    let has = |param: &str| {
+        query
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some(param))
+    };
+    let op = match (method, key.is_empty()) {
+        ("GET", true) if has("list-type") => "ListObjectsV2",
+        ("GET", true) => "ListObjects",
+        ("PUT", true) => "CreateBucket",
+        ("HEAD", true) => "HeadBucket",
+        ("POST", true) if has("delete") => "DeleteObjects",
+        ("GET", false) => "GetObject",
+        ("HEAD", false) => "HeadObject",
+        ("PUT", false) if has("partNumber") => "UploadPart",
+        ("PUT", false) => "PutObject",
+        ("POST", false) if has("uploads") => "CreateMultipartUpload",
+        ("POST", false) if has("uploadId") => "CompleteMultipartUpload",
+        ("DELETE", false) if has("uploadId") => "AbortMultipartUpload",
+        ("DELETE", false) => "DeleteObject",
+        (method, _) => method,
+    };
+    Some(Request {
+        op: op.to_owned(),
+        key: percent_decode(key),
+    })
+}
+
+/// Decodes the %XX escapes of a URL path.
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = text.get(i + 1..i + 3).filter(|_| bytes[i] == b'%');
+        match hex.and_then(|hex| u8::from_str_radix(hex, 16).ok()) {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
 }
 
 impl Drop for Server {
@@ -567,6 +717,17 @@ pub fn bare_svn2s3(args: &[&str]) -> Command {
     command
 }
 
+/// Gives this process the test credentials, for a test that calls the
+/// library in-process. Every svn2s3 the tests run is given the same values
+/// explicitly, so no test sees another's.
+pub fn use_test_credentials() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::env::set_var("AWS_ACCESS_KEY_ID", ACCESS_KEY);
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+    });
+}
+
 /// Gives `wrapper`, a program that runs `command` (as setpriv or script do),
 /// the environment `command` was given.
 pub fn keep_env(wrapper: &mut Command, command: &Command) {
@@ -619,6 +780,32 @@ pub fn with_peak_rss(command: &mut Command) -> (Run, u64) {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     };
     (run, peak)
+}
+
+/// Runs `command`, which must refuse with exit 2 in one line holding
+/// `names`, and checks that the bucket and its state are untouched.
+#[track_caller]
+pub fn refused(server: &Server, command: &mut Command, names: &str) {
+    let (listing, state) = (server.listing(), server.state());
+    let requests = server.requests().len();
+    let run = finish(command);
+    run.expect(2);
+    let line = run.stderr.trim_end();
+    assert_eq!(line.lines().count(), 1, "more than one line:\n{line}");
+    assert!(line.starts_with("svn2s3: "), "{line}");
+    assert!(line.contains(names), "{names:?} is not named in: {line}");
+    let wrote: Vec<_> = server.requests()[requests..]
+        .iter()
+        .filter(|r| !matches!(r.op.as_str(), "GetObject" | "HeadObject" | "ListObjectsV2"))
+        .cloned()
+        .collect();
+    assert!(wrote.is_empty(), "{wrote:?} after: {line}");
+    assert_eq!(
+        server.listing(),
+        listing,
+        "the bucket changed after: {line}"
+    );
+    assert_eq!(server.state(), state, "the state changed after: {line}");
 }
 
 /// `svn2s3 publish WC ARGS` with the repository's HOME, which must exit 0.

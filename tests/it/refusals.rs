@@ -7,30 +7,6 @@ use std::process::Command;
 use crate::harness::*;
 use crate::proxy::Proxy;
 
-/// Runs `command`, which must refuse with exit 2 in one line holding
-/// `names`, and checks that the bucket is untouched.
-#[track_caller]
-fn refused(server: &Server, command: &mut Command, names: &str) {
-    let (listing, requests) = (server.listing(), server.requests().len());
-    let run = finish(command);
-    run.expect(2);
-    let line = run.stderr.trim_end();
-    assert_eq!(line.lines().count(), 1, "more than one line:\n{line}");
-    assert!(line.starts_with("svn2s3: "), "{line}");
-    assert!(line.contains(names), "{names:?} is not named in: {line}");
-    let wrote: Vec<_> = server.requests()[requests..]
-        .iter()
-        .filter(|r| !matches!(r.op.as_str(), "GetObject" | "HeadObject" | "ListObjectsV2"))
-        .cloned()
-        .collect();
-    assert!(wrote.is_empty(), "{wrote:?} after: {line}");
-    assert_eq!(
-        server.listing(),
-        listing,
-        "the bucket changed after: {line}"
-    );
-}
-
 /// A repository with one published revision and a second, unpublished one.
 fn published(server: &Server) -> Repo {
     let repo = Repo::new();
