@@ -5,6 +5,7 @@
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -12,7 +13,7 @@ use tempfile::TempDir;
 
 use crate::plan::{Changeset, File, Globs, Skipped};
 use crate::svn::{
-    ChangeKind, Client, Depth, Info, LocalState, NodeKind, Props, Revnum, SvnError, Target,
+    ChangeKind, Client, Depth, Info, LocalState, NodeKind, Props, Revnum, Status, SvnError, Target,
 };
 
 /// Refusals name at most this many files; the count says the rest.
@@ -257,11 +258,14 @@ impl Source {
             }
         };
         let mut defines = false;
-        self.client
-            .proplist(target, Depth::Empty, |_, props| {
-                defines |= props.contains_key(EXTERNALS);
-            })
-            .with_context(|| format!("reading the properties of {dir}"))?;
+        let listed = self.client.proplist(target, Depth::Empty, |_, props| {
+            defines |= props.contains_key(EXTERNALS);
+        });
+        match listed {
+            // A folder the working copy lacks: the files below it are refused.
+            Err(err) if err.is_unversioned() => {}
+            listed => listed.with_context(|| format!("reading the properties of {dir}"))?,
+        }
         if defines {
             found.skipped.push(Skipped {
                 path: dir.to_owned(),
@@ -305,49 +309,61 @@ impl Source {
         Ok(())
     }
 
-    /// Walks `target` of the working copy at `root` to `depth` and files what
-    /// it finds: clean files to publish, local changes that forbid
-    /// publishing, and nodes to skip.
+    /// Walks `target` of the working copy to `depth` and files what it finds:
+    /// clean files to publish, nodes to skip, and anything that keeps the
+    /// working copy from giving a file's bytes at this revision. With
+    /// `Depth::Empty`, `target` is a file the change names, which must be
+    /// there; with `Depth::Infinity`, a folder whose whole tree is published.
     fn collect(&self, target: &Path, depth: Depth, found: &mut Found) -> Result<()> {
         let Origin::WorkingCopy { root } = &self.origin else {
             unreachable!("only a working copy is walked");
         };
+        let one_file = depth == Depth::Empty;
         let mut clean = Vec::new();
         let mut seen = false;
-        self.client
-            .status(target, depth, |status| {
-                let path = relative(root, &status.path);
-                // A local edit to a file that is not published is nobody's business.
-                if self.exclude.is_match(&path) {
-                    return;
+        let walked = self.client.status(target, depth, |status| {
+            let path = relative(root, &status.path);
+            // A local edit to a file that is not published is nobody's business.
+            if self.exclude.is_match(&path) {
+                return;
+            }
+            seen |= status.state != LocalState::Unversioned;
+            match self.verdict(&status, &path, one_file) {
+                Verdict::Publish => clean.push(status.path),
+                Verdict::Pass => {}
+                Verdict::Skip(reason) => found.skipped.push(Skipped { path, reason }),
+                Verdict::Refuse(why) => found.unfit.push((path, why)),
+            }
+        });
+        match walked {
+            // Its folder is not in the working copy either: not seen.
+            Err(err) if one_file && err.is_unversioned() => {}
+            walked => walked.with_context(|| format!("checking {}", target.display()))?,
+        }
+        if one_file && !seen {
+            // Status passes over an excluded node; info tells it from one that is not there.
+            let excluded = self
+                .client
+                .info(Target::Local(target))
+                .is_ok_and(|info| info.excluded);
+            let why = if excluded {
+                Unfit::Excluded
+            } else {
+                Unfit::Absent
+            };
+            found.unfit.push((relative(root, target), why));
+        }
+        if !one_file {
+            // A status walk passes over excluded nodes in silence.
+            let excluded = self
+                .client
+                .excluded(target)
+                .with_context(|| format!("checking {}", target.display()))?;
+            for path in excluded.iter().map(|path| relative(root, path)) {
+                if !self.exclude.is_match(&path) {
+                    found.unfit.push((path, Unfit::Excluded));
                 }
-                match (status.state, status.kind) {
-                    // Updated or committed apart from its folder: its bytes
-                    // are not those of the revision being published.
-                    (LocalState::Clean, NodeKind::File)
-                        if status.revision != Some(self.revision) =>
-                    {
-                        let at = status.revision.map_or("?".into(), |rev| format!("r{rev}"));
-                        found.mixed.push(format!("{path} ({at})"));
-                    }
-                    (LocalState::Clean, NodeKind::File) => clean.push(status.path),
-                    (LocalState::Clean, _) => {}
-                    (LocalState::External, _) => found.skipped.push(Skipped {
-                        path,
-                        reason: "an external (svn:externals), not published",
-                    }),
-                    // Not part of the tree: a file svn does not know is never published.
-                    (LocalState::Unversioned, _) if depth == Depth::Infinity => {}
-                    (state, _) => found.dirty.push(format!("{path} ({})", describe(state))),
-                }
-                seen |= status.state != LocalState::Unversioned;
-            })
-            .with_context(|| format!("checking {}", target.display()))?;
-        if !seen && depth == Depth::Empty {
-            found.dirty.push(format!(
-                "{} (not in the working copy)",
-                relative(root, target)
-            ));
+            }
         }
         if clean.is_empty() {
             return Ok(());
@@ -364,6 +380,51 @@ impl Source {
             found.file(relative(root, &file), file, &props);
         }
         Ok(())
+    }
+
+    /// What a publish does with one node of a status walk at `path`. Its
+    /// bytes are the revision's only if it is a clean file, at this revision,
+    /// at its own place in the repository; a folder above it must be at this
+    /// revision and whole, or the files below it may not be the revision's.
+    fn verdict(&self, status: &Status, path: &str, one_file: bool) -> Verdict {
+        let unfit = match status.state {
+            LocalState::Clean => None,
+            // Not part of the tree: a file svn does not know is never
+            // published (a changed path that is one is reported unseen).
+            LocalState::Unversioned => return Verdict::Pass,
+            LocalState::External => {
+                return Verdict::Skip("an external (svn:externals), not published")
+            }
+            LocalState::Missing => Some(Unfit::Missing),
+            LocalState::Obstructed => Some(Unfit::Obstructed),
+            LocalState::Incomplete => Some(Unfit::Incomplete),
+            state @ (LocalState::Modified | LocalState::Conflicted) => Some(Unfit::Changed(state)),
+        };
+        let expected = join(self.repos_path(), path);
+        let unfit = unfit
+            .or_else(|| {
+                let at = status.repos_relpath.as_deref()?;
+                (at != expected).then(|| Unfit::Switched(at.to_owned()))
+            })
+            .or(match status.kind {
+                _ if status.revision == Some(self.revision) => None,
+                NodeKind::File => Some(Unfit::Revision(status.revision)),
+                _ => Some(Unfit::Folder(status.revision)),
+            })
+            .or(match (status.kind, status.depth) {
+                (NodeKind::File, _) => None,
+                (NodeKind::Dir, _) if one_file => Some(Unfit::Folder(status.revision)),
+                (NodeKind::Dir, Some(depth)) if depth != Depth::Infinity => {
+                    Some(Unfit::Sparse(depth))
+                }
+                (NodeKind::Dir, _) => None,
+                (NodeKind::Other, _) => one_file.then_some(Unfit::NotAFile),
+            });
+        match (unfit, status.kind) {
+            (Some(unfit), _) => Verdict::Refuse(unfit),
+            (None, NodeKind::File) => Verdict::Publish,
+            (None, _) => Verdict::Pass,
+        }
     }
 
     /// A URL under the published folder as a `/`-separated relative path.
@@ -424,15 +485,69 @@ fn url_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// What a publish does with a node of the working copy.
+enum Verdict {
+    /// A file whose bytes are the revision's.
+    Publish,
+    /// A folder, or a file that is not part of the tree: nothing to do.
+    Pass,
+    /// Not published, and said so in the report.
+    Skip(&'static str),
+    /// Keeps the publish from giving the revision's bytes: a refusal.
+    Refuse(Unfit),
+}
+
+/// Why the working copy cannot give the bytes the revision has at a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Unfit {
+    /// Edited, conflicted or scheduled: the user's work, not the revision.
+    Changed(LocalState),
+    /// A file at another revision than the published folder.
+    Revision(Option<Revnum>),
+    /// A folder: where the change has a file, or at another revision.
+    Folder(Option<Revnum>),
+    /// A node svn knows as neither file nor folder, where the change has a file.
+    NotAFile,
+    Missing,
+    Obstructed,
+    Incomplete,
+    /// The working copy has no node where the change has a file.
+    Absent,
+    /// Switched to this path of the repository.
+    Switched(String),
+    /// A folder checked out to this depth, so files of the tree are not there.
+    Sparse(Depth),
+    /// Left out with `svn update --set-depth exclude`.
+    Excluded,
+}
+
+impl fmt::Display for Unfit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = |rev: &Option<Revnum>| rev.map_or("no revision".into(), |rev| format!("r{rev}"));
+        match self {
+            Unfit::Changed(LocalState::Conflicted) => f.write_str("conflicted"),
+            Unfit::Changed(_) => f.write_str("locally modified"),
+            Unfit::Revision(rev) => write!(f, "at {}", at(rev)),
+            Unfit::Folder(rev) => write!(f, "a folder at {}", at(rev)),
+            Unfit::NotAFile => f.write_str("not a file in the working copy"),
+            Unfit::Missing => f.write_str("missing from disk"),
+            Unfit::Obstructed => f.write_str("something else is on disk in its place"),
+            Unfit::Incomplete => f.write_str("incomplete: an update was cut off"),
+            Unfit::Absent => f.write_str("not in the working copy"),
+            Unfit::Switched(to) => write!(f, "switched to ^/{to}"),
+            Unfit::Sparse(depth) => write!(f, "checked out at depth {depth}"),
+            Unfit::Excluded => f.write_str("excluded with --set-depth exclude"),
+        }
+    }
+}
+
 /// What walks of the tree found, before it becomes a changeset.
 #[derive(Default)]
 struct Found {
     files: Vec<File>,
     skipped: Vec<Skipped>,
-    /// Files with local changes, as "path (why)".
-    dirty: Vec<String>,
-    /// Files at another revision than the folder, as "path (rN)".
-    mixed: Vec<String>,
+    /// Paths that keep the publish from giving the revision's bytes, and why.
+    unfit: Vec<(String, Unfit)>,
 }
 
 impl Found {
@@ -452,17 +567,34 @@ impl Found {
         }
     }
 
+    /// The changeset, or a refusal that names every path the working copy
+    /// cannot give as `revision` has it, and what to do about it.
     fn into_changeset(self, revision: Revnum, deletes: Vec<String>) -> Result<Changeset> {
-        if !self.dirty.is_empty() {
+        let named = |unfit: &[&(String, Unfit)]| -> Vec<String> {
+            unfit
+                .iter()
+                .map(|(path, why)| format!("{path} ({why})"))
+                .collect()
+        };
+        let (changed, stale): (Vec<_>, Vec<_>) = self
+            .unfit
+            .iter()
+            .partition(|(_, why)| matches!(why, Unfit::Changed(_)));
+        if !changed.is_empty() {
             bail!(
                 "local changes in files to publish: {}; commit or revert them, then `svn update`",
-                name_some(&self.dirty)
+                name_some(&named(&changed))
             );
         }
-        if !self.mixed.is_empty() {
+        if !stale.is_empty() {
+            let (count, them) = match stale.len() {
+                1 => ("1 path to publish is".to_owned(), "it"),
+                n => (format!("{n} paths to publish are"), "them"),
+            };
             bail!(
-                "the working copy holds mixed revisions: the folder is at r{revision}, but {}; run `svn update` first",
-                name_some(&self.mixed)
+                "{count} not in the working copy as r{revision} has {them}: {}; {}",
+                name_some(&named(&stale)),
+                remedy(stale.iter().map(|(_, why)| why))
             );
         }
         let deletes: BTreeSet<String> = deletes.into_iter().collect();
@@ -474,6 +606,33 @@ impl Found {
     }
 }
 
+/// What brings paths that are unfit in these ways to the published revision.
+fn remedy<'a>(unfit: impl Iterator<Item = &'a Unfit>) -> String {
+    let (mut obstructed, mut switched, mut sparse) = (false, false, false);
+    for why in unfit {
+        obstructed |= *why == Unfit::Obstructed;
+        switched |= matches!(why, Unfit::Switched(_));
+        sparse |= matches!(why, Unfit::Sparse(_) | Unfit::Excluded);
+    }
+    let mut steps = Vec::new();
+    if obstructed {
+        steps.push("move aside what is in the way");
+    }
+    if switched {
+        steps.push("`svn switch` back what is switched");
+    }
+    steps.push(if sparse {
+        "run `svn update --set-depth infinity`"
+    } else {
+        "run `svn update`"
+    });
+    let last = steps.pop().unwrap_or_default();
+    match steps.is_empty() {
+        true => last.to_owned(),
+        false => format!("{}, then {last}", steps.join(", ")),
+    }
+}
+
 /// The first few of `paths`, and how many more there are.
 fn name_some(paths: &[String]) -> String {
     let mut named = paths[..paths.len().min(LIST_AT_MOST)].join(", ");
@@ -481,17 +640,6 @@ fn name_some(paths: &[String]) -> String {
         named.push_str(&format!(" and {} more", paths.len() - LIST_AT_MOST));
     }
     named
-}
-
-fn describe(state: LocalState) -> &'static str {
-    match state {
-        LocalState::Clean => "clean",
-        LocalState::Modified => "locally modified",
-        LocalState::Conflicted => "conflicted",
-        LocalState::Missing => "missing",
-        LocalState::Unversioned => "not in the working copy",
-        LocalState::External => "external",
-    }
 }
 
 /// The folders of `dirs` that are not inside another one of them.

@@ -51,6 +51,12 @@ impl SvnError {
         self.has(ffi::SVN_ERR_WC_NOT_WORKING_COPY)
     }
 
+    /// True when the working copy has no versioned node at the path given to
+    /// the call (a folder updated to a revision that lacks it, say).
+    pub fn is_unversioned(&self) -> bool {
+        self.has(ffi::SVN_ERR_WC_PATH_NOT_FOUND) || self.has(ffi::SVN_ERR_UNVERSIONED_RESOURCE)
+    }
+
     /// True when the repository wanted credentials that were not cached, or
     /// turned the cached ones down.
     pub fn is_unauthorized(&self) -> bool {
@@ -331,10 +337,13 @@ impl fmt::Display for Target<'_> {
     }
 }
 
-/// How far a walk goes below its target.
+/// How far a walk goes below its target, or how much of a folder a working
+/// copy holds (`svn checkout --depth`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Depth {
     Empty,
+    Files,
+    Immediates,
     Infinity,
 }
 
@@ -342,8 +351,33 @@ impl Depth {
     fn to_c(self) -> ffi::svn_depth_t {
         match self {
             Depth::Empty => ffi::svn_depth_empty,
+            Depth::Files => ffi::svn_depth_files,
+            Depth::Immediates => ffi::svn_depth_immediates,
             Depth::Infinity => ffi::svn_depth_infinity,
         }
+    }
+
+    /// `None` for "unknown" (a file) and "exclude", which are not depths of a walk.
+    fn from_c(depth: ffi::svn_depth_t) -> Option<Depth> {
+        match depth {
+            ffi::svn_depth_empty => Some(Depth::Empty),
+            ffi::svn_depth_files => Some(Depth::Files),
+            ffi::svn_depth_immediates => Some(Depth::Immediates),
+            ffi::svn_depth_infinity => Some(Depth::Infinity),
+            _ => None,
+        }
+    }
+}
+
+/// As `svn checkout --depth` names it.
+impl fmt::Display for Depth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Depth::Empty => "empty",
+            Depth::Files => "files",
+            Depth::Immediates => "immediates",
+            Depth::Infinity => "infinity",
+        })
     }
 }
 
@@ -357,6 +391,8 @@ pub struct Info {
     pub uuid: String,
     pub revision: Option<Revnum>,
     pub kind: NodeKind,
+    /// A working-copy node left out with `svn update --set-depth exclude`.
+    pub excluded: bool,
 }
 
 /// How a path changed between two revisions (one line of `svn diff --summarize`).
@@ -382,9 +418,15 @@ pub struct Change {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LocalState {
     Clean,
+    /// Edited, or scheduled for addition, deletion or replacement.
     Modified,
     Conflicted,
+    /// Versioned, but gone from disk.
     Missing,
+    /// Versioned, but something of another kind is on disk in its place.
+    Obstructed,
+    /// A folder whose update was cut off.
+    Incomplete,
     Unversioned,
     External,
 }
@@ -397,6 +439,11 @@ pub struct Status {
     pub state: LocalState,
     /// The node's base revision (`None` for a node svn does not know).
     pub revision: Option<Revnum>,
+    /// Where the node is in the repository, decoded, without a leading slash:
+    /// not where its folder says for a switched node or one below it.
+    pub repos_relpath: Option<String>,
+    /// How much of a folder the working copy holds (`None` for a file).
+    pub depth: Option<Depth>,
 }
 
 /// One entry of a recursive list, relative to the listed URL.
@@ -463,38 +510,64 @@ impl Client {
 
     /// `svn info` of a target: for a local path, read from the working copy alone.
     pub fn info(&self, target: Target) -> Result<Info, SvnError> {
-        unsafe extern "C" fn receiver(
+        let mut found = None;
+        self.info_walk(target, Depth::Empty, |_, info| {
+            found.get_or_insert(info);
+        })?;
+        found.ok_or_else(|| SvnError::new(format!("{target}: svn info reported nothing")))
+    }
+
+    /// The nodes under the working-copy folder `path` that were left out with
+    /// `svn update --set-depth exclude`, which a status walk does not report.
+    /// Reads every node of the working copy's database below `path`.
+    pub fn excluded(&self, path: &Path) -> Result<Vec<PathBuf>, SvnError> {
+        let mut excluded = Vec::new();
+        self.info_walk(Target::Local(path), Depth::Infinity, |abspath, info| {
+            if info.excluded {
+                excluded.push(PathBuf::from(abspath));
+            }
+        })?;
+        Ok(excluded)
+    }
+
+    /// `svn info` of every node under `target` to `depth`, each with its
+    /// absolute path ("" for a URL target).
+    fn info_walk<F: FnMut(String, Info)>(
+        &self,
+        target: Target,
+        depth: Depth,
+        each: F,
+    ) -> Result<(), SvnError> {
+        unsafe extern "C" fn receiver<F: FnMut(String, Info)>(
             baton_ptr: *mut c_void,
-            _abspath: *const c_char,
+            abspath: *const c_char,
             info: *const ffi::svn_client_info2_t,
             pool: *mut ffi::apr_pool_t,
         ) -> *mut ffi::svn_error_t {
-            baton::<Option<Info>>(baton_ptr).call(|found| *found = Some(Info::from_c(&*info, pool)))
+            baton::<F>(baton_ptr).call(|f| f(owned(abspath), Info::from_c(&*info, pool)))
         }
 
         let scratch = Pool::new();
         let (name, at) = scratch.target(target)?;
-        let mut baton = Baton::new(None);
+        let mut baton = Baton::new(each);
         // SAFETY: all pointers are live for the call; the baton matches `receiver`'s F.
         let err = unsafe {
             ffi::svn_client_info4(
                 name,
                 &at,
                 &at,
-                ffi::svn_depth_empty,
-                0,
-                0,
-                0,
+                depth.to_c(),
+                1, // fetch_excluded: `excluded` looks for them
+                0, // fetch_actual_only
+                0, // include_externals
                 ptr::null(),
-                Some(receiver),
+                Some(receiver::<F>),
                 baton.as_void(),
                 self.ctx,
                 scratch.ptr,
             )
         };
-        baton
-            .finish(err)?
-            .ok_or_else(|| SvnError::new(format!("{target}: svn info reported nothing")))
+        baton.finish(err).map(drop)
     }
 
     /// Walks the working copy under `path` and reports every node with its
@@ -518,7 +591,7 @@ impl Client {
         let target = scratch.dirent(path)?;
         let working = revision(ffi::svn_opt_revision_working, None);
         let mut baton = Baton::new(each);
-        // SAFETY: as in `info`.
+        // SAFETY: as in `info_walk`.
         let err = unsafe {
             ffi::svn_client_status6(
                 ptr::null_mut(),
@@ -562,7 +635,7 @@ impl Client {
         let target = scratch.uri(url)?;
         let (old, new) = (numbered(from), numbered(to));
         let mut baton = Baton::new(each);
-        // SAFETY: as in `info`.
+        // SAFETY: as in `info_walk`.
         let err = unsafe {
             ffi::svn_client_diff_summarize2(
                 target,
@@ -606,7 +679,7 @@ impl Client {
         let target = scratch.uri(url)?;
         let at = numbered(rev);
         let mut baton = Baton::new(each);
-        // SAFETY: as in `info`.
+        // SAFETY: as in `info_walk`.
         let err = unsafe {
             ffi::svn_client_list4(
                 target,
@@ -647,7 +720,7 @@ impl Client {
         let scratch = Pool::new();
         let (name, at) = scratch.target(target)?;
         let mut baton = Baton::new(each);
-        // SAFETY: as in `info`.
+        // SAFETY: as in `info_walk`.
         let err = unsafe {
             ffi::svn_client_proplist4(
                 name,
@@ -734,6 +807,7 @@ impl Info {
             uuid: owned(info.repos_UUID),
             revision: valid(info.rev),
             kind: NodeKind::from_c(info.kind),
+            excluded: !info.wc_info.is_null() && (*info.wc_info).depth == ffi::svn_depth_exclude,
         }
     }
 }
@@ -768,9 +842,9 @@ impl Status {
             | ffi::svn_wc_status_unversioned
             | ffi::svn_wc_status_ignored => LocalState::Unversioned,
             ffi::svn_wc_status_external => LocalState::External,
-            ffi::svn_wc_status_missing
-            | ffi::svn_wc_status_obstructed
-            | ffi::svn_wc_status_incomplete => LocalState::Missing,
+            ffi::svn_wc_status_missing => LocalState::Missing,
+            ffi::svn_wc_status_obstructed => LocalState::Obstructed,
+            ffi::svn_wc_status_incomplete => LocalState::Incomplete,
             ffi::svn_wc_status_conflicted => LocalState::Conflicted,
             _ => LocalState::Modified,
         };
@@ -779,6 +853,8 @@ impl Status {
             kind: NodeKind::from_c(status.kind),
             state,
             revision: valid(status.revision),
+            repos_relpath: (!status.repos_relpath.is_null()).then(|| owned(status.repos_relpath)),
+            depth: Depth::from_c(status.depth),
         }
     }
 }

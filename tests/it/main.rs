@@ -11,6 +11,7 @@ mod publish;
 mod refusals;
 mod remote;
 mod scale;
+mod stale;
 mod terminal;
 mod trust;
 mod verify;
