@@ -389,7 +389,10 @@ impl Session {
         };
 
         let outcome = tokio::select! {
-            done = publish::execute(&self.bucket, plan, workers, progress) => done,
+            done = publish::execute(&self.bucket, plan, workers, progress) => done.and_then(|done| {
+                publish::check_complete(plan, &done)?;
+                Ok(done)
+            }),
             lost = self.keep(&claim, &mut etag) => Err(lost),
             signal = stop.next() => Err(signal.into()),
         };

@@ -2,9 +2,10 @@
 //! pool of at most `workers` concurrent requests, each phase finished before
 //! the next starts.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
@@ -125,6 +126,46 @@ pub async fn execute(
     Ok(run.done)
 }
 
+/// Refuses to call a publish complete unless `done` holds every request of
+/// `plan`, each once: the last check before the state moves, kept apart from
+/// [`execute`] so that it holds whatever happened inside it.
+pub fn check_complete(plan: &Plan, done: &[Done]) -> Result<()> {
+    let mut owed: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    let uploads = plan
+        .uploads
+        .iter()
+        .map(|upload| ("upload", upload.key.as_str()));
+    let deletes = plan.clear.iter().chain(&plan.deletes);
+    for request in uploads.chain(deletes.map(|key| ("delete", key.as_str()))) {
+        *owed.entry(request).or_default() += 1;
+    }
+    for request in done {
+        let made = match request {
+            Done::Upload { key, .. } => ("upload", key.as_str()),
+            Done::Delete { key } => ("delete", key.as_str()),
+        };
+        *owed.entry(made).or_default() -= 1;
+    }
+    let mut unpaid = owed.iter().filter(|(_, &count)| count != 0);
+    if let Some(((verb, key), count)) = unpaid.next() {
+        let what = if *count > 0 {
+            "not made"
+        } else {
+            "made but not planned"
+        };
+        bail!(
+            "{} requests made for {} planned; {verb} {key} was {what}{}",
+            done.len(),
+            plan.uploads.len() + plan.delete_count(),
+            match unpaid.count() {
+                0 => String::new(),
+                more => format!(", and {more} more differ"),
+            }
+        );
+    }
+    Ok(())
+}
+
 enum Job {
     Upload(Upload),
     Delete(String),
@@ -189,5 +230,77 @@ impl Phases<'_> {
                 Err(first.context(format!("{} requests failed; the first", more + 1)))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Headers, Upload};
+
+    fn upload(key: &str) -> Upload {
+        Upload {
+            key: key.to_owned(),
+            local: key.into(),
+            encoding: None,
+            headers: Headers {
+                content_type: "text/plain".into(),
+                content_encoding: None,
+                cache_control: None,
+                content_disposition: None,
+                content_language: None,
+                acl: None,
+            },
+        }
+    }
+
+    fn plan() -> Plan {
+        Plan {
+            clear: vec!["top".into()],
+            uploads: vec![upload("top/a"), upload("b")],
+            deletes: vec!["c".into()],
+            skipped: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_publish_is_complete_when_it_made_every_planned_request_once() {
+        let plan = plan();
+        let done = dry_run(&plan);
+        assert_eq!(done.len(), 4);
+        check_complete(&plan, &done).unwrap();
+        let mut reordered = done.clone();
+        reordered.reverse();
+        check_complete(&plan, &reordered).unwrap();
+    }
+
+    #[test]
+    fn a_missing_twice_made_or_unplanned_request_is_not_complete() {
+        let plan = plan();
+        let done = dry_run(&plan);
+        let err = check_complete(&plan, &done[..3]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "3 requests made for 4 planned; delete c was not made"
+        );
+        let twice = [&done[..], &done[1..2]].concat();
+        let err = check_complete(&plan, &twice[1..]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("delete top was not made, and 1 more differ"),
+            "{err}"
+        );
+        let stray = [done, vec![Done::Delete { key: "d".into() }]].concat();
+        let err = check_complete(&plan, &stray).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("delete d was made but not planned"),
+            "{err}"
+        );
+        check_complete(&Plan::default(), &[]).unwrap();
+        assert!(
+            check_complete(&plan, &[]).is_err(),
+            "nothing done is not complete"
+        );
     }
 }
