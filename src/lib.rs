@@ -432,16 +432,26 @@ impl Session {
 
     /// Writes `state` over this publish's `claim`, last seen with `etag`. A
     /// renewal cut short may have landed unseen: the claim is then found
-    /// under another ETag, and written over all the same.
+    /// under another ETag, and written over all the same. A write that failed
+    /// without an answer may have landed too: the object then holds `state`.
     async fn replace(&self, claim: &State, state: &State, etag: &str) -> Result<Cas> {
         let body = state.to_yaml();
         let expect = Expect::ETag(etag.to_owned());
-        if let Cas::Written(etag) = self
+        match self
             .bucket
             .put_if(&self.state_key, body.as_bytes(), &expect)
-            .await?
+            .await
         {
-            return Ok(Cas::Written(etag));
+            Ok(Cas::Written(etag)) => return Ok(Cas::Written(etag)),
+            Ok(Cas::Conflict) => {}
+            Err(err) => {
+                return match self.bucket.get(&self.state_key).await {
+                    Ok(Some(found)) if found.body == body.as_bytes() => {
+                        Ok(Cas::Written(found.etag))
+                    }
+                    _ => Err(err),
+                }
+            }
         }
         let still_ours = match self.bucket.get(&self.state_key).await? {
             Some(found) => State::parse(&found.body, &self.state_key)
