@@ -3,6 +3,12 @@
 //! bucket compared with `svn export` every time: keys, bytes, Content-Type,
 //! gzip twins and the state's revision.
 //!
+//! On moto, which like S3 holds a key `a` beside keys under `a/`, folders are
+//! also replaced by files, and at random steps part of the working copy is
+//! updated back to an older revision before the publish: it must be refused
+//! exactly when a file of the change is not at the new revision, and publish
+//! exactly otherwise.
+//!
 //! A failing seed prints itself; `SVN2S3_SEED=N cargo test --test it model`
 //! replays it alone.
 
@@ -47,46 +53,216 @@ fn seeds() -> Vec<u64> {
     }
 }
 
+/// What a history may change beyond files and folders added, edited,
+/// deleted, copied and moved, and properties set.
+#[derive(Debug, Clone, Copy)]
+pub struct Kinds {
+    /// A file replaced by a folder of the same name.
+    pub file_to_folder: bool,
+    /// A folder replaced by a file of the same name, and a file named as a
+    /// folder once was. s3s-fs keeps a deleted key's emptied folders on
+    /// disk, where a file cannot then be written; S3 and moto have no folders.
+    pub folder_to_file: bool,
+}
+
+/// No file becomes a folder, nor the reverse.
+pub const NO_REPLACEMENTS: Kinds = Kinds {
+    file_to_folder: false,
+    folder_to_file: false,
+};
+
+/// On s3s-fs: files become folders, never the reverse.
+const ON_S3S_FS: Kinds = Kinds {
+    file_to_folder: true,
+    folder_to_file: false,
+};
+
 #[test]
 fn random_histories_publish_exactly() {
+    replay("model", |seed| {
+        history(seed, Store::S3sFs);
+    });
+}
+
+#[test]
+fn random_histories_with_folders_becoming_files_and_mixed_revisions_on_moto() {
+    let tally = std::cell::Cell::new(Mixed::default());
+    replay("model", |seed| {
+        let mixed = history(seed, Store::Moto);
+        let sum = tally.get();
+        tally.set(Mixed {
+            refused: sum.refused + mixed.refused,
+            published: sum.published + mixed.published,
+        });
+    });
+    let tally = tally.get();
+    eprintln!("mixed working copies: {tally:?}");
+    if std::env::var_os("SVN2S3_SEED").is_none() {
+        assert!(tally.refused > 0 && tally.published > 0, "{tally:?}");
+    }
+}
+
+/// How the publishes of mixed working copies ended.
+#[derive(Debug, Default, Clone, Copy)]
+struct Mixed {
+    refused: usize,
+    published: usize,
+}
+
+/// Runs `test` for each seed; a failing seed says how to replay it.
+fn replay(name: &str, test: impl Fn(u64)) {
     for seed in seeds() {
-        if let Err(panic) = panic::catch_unwind(AssertUnwindSafe(|| history(seed))) {
-            eprintln!("model test failed for seed {seed}; replay: SVN2S3_SEED={seed} cargo test --test it model");
+        if let Err(panic) = panic::catch_unwind(AssertUnwindSafe(|| test(seed))) {
+            eprintln!("{name} test failed for seed {seed}; replay: SVN2S3_SEED={seed} cargo test --test it {name}");
             panic::resume_unwind(panic);
         }
     }
 }
 
-fn history(seed: u64) {
+/// Publishes a random history of `STEPS` commits, checking the bucket after
+/// each; says how the publishes of mixed working copies ended.
+fn history(seed: u64, store: Store) -> Mixed {
     let mut rng = Rng::with_seed(seed);
-    let (repo, server) = (Repo::new(), Server::start());
-    // s3s-fs keeps a deleted key's emptied folders on disk, so a file can never
-    // again take the name of a path that was a folder (real S3 has no such
-    // limit). The model avoids those names rather than svn2s3 working around it.
+    let mut mixed = Mixed::default();
+    let (repo, server) = (Repo::new(), Server::of(store));
+    let kinds = match store {
+        Store::S3sFs => ON_S3S_FS,
+        Store::Moto => Kinds {
+            file_to_folder: true,
+            folder_to_file: true,
+        },
+    };
     let mut ever_dirs: BTreeSet<String> = BTreeSet::new();
     for step in 0..STEPS {
         let changes = 1 + rng.usize(..3);
         let mut did = Vec::new();
         for _ in 0..changes {
-            did.push(change(&mut rng, &repo, &mut ever_dirs, true));
+            did.push(change(&mut rng, &repo, &mut ever_dirs, kinds));
         }
         let rev = repo.commit(&format!("seed {seed} step {step}"));
         if rev == 0 {
             continue; // no change yet; svn2s3 refuses an empty repository
         }
+        let published = server.published();
+        if let Some(from) = published.filter(|_| store == Store::Moto && rng.usize(..3) == 0) {
+            did.push(mix(&mut rng, &repo, from, rev));
+            let context = format!("seed {seed}, step {step} (r{from} -> r{rev}): {did:?}");
+            if publish_mixed(&server, &repo, from, rev, &context) {
+                mixed.published += 1;
+            } else {
+                mixed.refused += 1;
+            }
+            repo.svn(&["update", "-q"]);
+        }
         let run = publish(&server, &repo, &["--gzip"]);
         let context = format!("seed {seed}, step {step} (r{rev}): {did:?}\n{}", run.stdout);
         check(&server, &repo, rev, &context);
     }
+    mixed
+}
+
+/// Publishes a working copy that `mix` left at mixed revisions, which must
+/// be refused exactly when a file of the change from `from` is not at `rev`,
+/// naming each such file, with the bucket left at `from`. Says whether it
+/// was published; then the caller's publish checks the bucket.
+fn publish_mixed(server: &Server, repo: &Repo, from: u64, rev: u64, context: &str) -> bool {
+    let unfit = unfit(repo, from, rev);
+    let wc = repo.wc.to_str().unwrap();
+    let run = finish(&mut svn2s3(server, &["publish", wc, "--gzip"]));
+    let said = format!("{context}: unfit {unfit:?}\n{}{}", run.stdout, run.stderr);
+    if unfit.is_empty() {
+        assert_eq!(run.code, 0, "{said}");
+        return true;
+    }
+    assert_eq!(run.code, 2, "{said}");
+    let count = match unfit.len() {
+        1 => "1 path to publish is not".to_owned(),
+        n => format!("{n} paths to publish are not"),
+    };
+    assert!(run.stderr.contains(&count), "{said}");
+    for path in unfit.iter().take(10) {
+        assert!(run.stderr.contains(path.as_str()), "{path} unnamed: {said}");
+    }
+    let before = Mirror {
+        twins: TWINS,
+        ..Mirror::default()
+    };
+    before.check(server, repo, from);
+    false
+}
+
+/// Updates one path of the working copy back to an older revision than
+/// `to`: half the time a path of the change from `from`, or its folder.
+fn mix(rng: &mut Rng, repo: &Repo, from: u64, to: u64) -> String {
+    let (files, dirs) = tree(&repo.wc);
+    let changed: Vec<String> = summarize(repo, from, to)
+        .into_iter()
+        .map(|(path, _, _)| path)
+        .collect();
+    let everything: Vec<String> = files.into_iter().chain(dirs).collect();
+    let from_change = !changed.is_empty() && rng.bool();
+    let pool = if from_change { &changed } else { &everything };
+    let Some(mut path) = pool.get(rng.usize(..pool.len().max(1))).cloned() else {
+        return "nothing mixed".into();
+    };
+    if from_change && path.contains('/') && rng.bool() {
+        path = path.rsplit_once('/').unwrap().0.to_owned();
+    }
+    let back = 1 + rng.u64(..to - 1);
+    repo.update(&repo.wc.join(&path), back);
+    format!("{path} updated back to r{back}")
+}
+
+/// The files of the change from `from` to `to` that the working copy does
+/// not hold as a file at `to`: what a publish must refuse, asked of the svn
+/// command line.
+fn unfit(repo: &Repo, from: u64, to: u64) -> Vec<String> {
+    summarize(repo, from, to)
+        .into_iter()
+        .filter(|(_, kind, item)| kind == "file" && item != "deleted")
+        .map(|(path, _, _)| path)
+        .filter(|path| {
+            let info = std::process::Command::new("svn")
+                .args(["info", "--non-interactive", "--xml", "--"])
+                .arg(repo.wc.join(path))
+                .output()
+                .unwrap();
+            let xml = String::from_utf8_lossy(&info.stdout);
+            !(info.status.success()
+                && xml.contains("kind=\"file\"")
+                && xml.contains(&format!("revision=\"{to}\"")))
+        })
+        .collect()
+}
+
+/// `svn diff --summarize` of the repository from `from` to `to`: each
+/// changed path, its kind and how it changed.
+fn summarize(repo: &Repo, from: u64, to: u64) -> Vec<(String, String, String)> {
+    let range = format!("{from}:{to}");
+    let xml = repo.svn(&["diff", "--summarize", "--xml", "-r", &range, &repo.url]);
+    let attr = |entry: &str, name: &str| -> String {
+        let (_, rest) = entry.split_once(&format!("{name}=\"")).unwrap();
+        rest.split_once('"').unwrap().0.to_owned()
+    };
+    xml.split("<path")
+        .skip(1)
+        .filter_map(|entry| {
+            let url = entry.split_once('>')?.1.split_once("</path>")?.0;
+            let url = unescape(url);
+            let path = percent_decode(url.strip_prefix(&repo.url)?.trim_start_matches('/'));
+            Some((path, attr(entry, "kind"), attr(entry, "item")))
+        })
+        .collect()
 }
 
 /// Makes one random change in the working copy, with svn; says what it did.
-/// A file is replaced by a folder of the same name only if `replace_files`.
+/// `ever_dirs` collects every folder's name, which a file does not take
+/// unless `kinds.folder_to_file`.
 pub fn change(
     rng: &mut Rng,
     repo: &Repo,
     ever_dirs: &mut BTreeSet<String>,
-    replace_files: bool,
+    kinds: Kinds,
 ) -> String {
     // What earlier changes of this step wrote is scheduled first, so that svn
     // can delete, copy and move it like anything else.
@@ -106,7 +282,9 @@ pub fn change(
         } else {
             format!("{parent}/{name}")
         };
-        let taken = files.contains(&path) || dirs.contains(&path) || ever_dirs.contains(&path);
+        let taken = files.contains(&path)
+            || dirs.contains(&path)
+            || (!kinds.folder_to_file && ever_dirs.contains(&path));
         (!taken).then_some(path)
     };
     let parent = |rng: &mut Rng| {
@@ -117,7 +295,12 @@ pub fn change(
         }
     };
 
-    match rng.usize(..if replace_files { 11 } else { 10 }) {
+    let replacements = [
+        kinds.file_to_folder.then_some(Replace::FileByFolder),
+        kinds.folder_to_file.then_some(Replace::FolderByFile),
+    ];
+    let replacements: Vec<Replace> = replacements.into_iter().flatten().collect();
+    match rng.usize(..10 + replacements.len()) {
         // Add a file, sometimes in a new folder.
         0..=2 => {
             let mut dir = parent(rng);
@@ -213,16 +396,32 @@ pub fn change(
             repo.svn(&["propset", "-q", "svn:eol-style", eol, "--", &path]);
             format!("keywords and eol {eol} on {path}")
         }
-        // A file replaced by a folder of the same name, in one commit.
-        _ => match pick(rng, &files) {
-            Some(path) => {
-                repo.svn(&["rm", "-q", "--force", "--", &path]);
-                repo.write(&format!("{path}/inside.txt"), content(rng));
-                format!("replace {path} by a folder")
-            }
-            None => "nothing".into(),
+        // A file replaced by a folder of the same name, or the reverse, in one commit.
+        n => match replacements[n - 10] {
+            Replace::FileByFolder => match pick(rng, &files) {
+                Some(path) => {
+                    repo.svn(&["rm", "-q", "--force", "--", &path]);
+                    repo.write(&format!("{path}/inside.txt"), content(rng));
+                    format!("replace {path} by a folder")
+                }
+                None => "nothing".into(),
+            },
+            Replace::FolderByFile => match pick(rng, &dirs) {
+                Some(dir) => {
+                    repo.svn(&["rm", "-q", "--force", "--", &dir]);
+                    repo.write(&dir, content(rng));
+                    format!("replace folder {dir} by a file")
+                }
+                None => "nothing".into(),
+            },
         },
     }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Replace {
+    FileByFolder,
+    FolderByFile,
 }
 
 fn content(rng: &mut Rng) -> Vec<u8> {
