@@ -87,9 +87,10 @@ test: deps
 deps-bench: deps
 	$(call apt_install_missing,$(BENCH_PACKAGES))
 
-## bench: svn2s3 against aws s3 sync, rclone and s3cmd (about 12 minutes); BENCH_ARGS=--slow adds aws at 100,000 files
+## bench: svn2s3 against aws s3 sync, rclone and s3cmd, on loopback and through a WAN relay; BENCH_ARGS=--slow adds aws at 100,000 files
 bench: build deps-bench
-	python3 scripts/bench.py target/release/svn2s3 $(BENCH_ARGS)
+	cargo build --release -p svn2s3-relay
+	python3 scripts/bench.py target/release/svn2s3 target/release/svn2s3-relay $(BENCH_ARGS)
 
 clean:
 	cargo clean
