@@ -28,15 +28,18 @@
 #![warn(missing_docs)]
 
 mod bucket;
+mod budget;
 pub mod cloudfront;
 pub mod config;
 pub mod plan;
 mod publish;
 mod report;
+mod sigv4;
 mod source;
 mod state;
 mod svn;
 mod verify;
+mod xml;
 
 use std::sync::Arc;
 use std::time::Instant;

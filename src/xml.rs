@@ -1,0 +1,141 @@
+//! S3's and CloudFront's XML answers, read with quick-xml's event reader:
+//! the text of an element, and the errors of a DeleteObjects answer wherever
+//! they stand among its other entries.
+
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+/// The text of the first `<tag>` in `xml`, entities decoded; `None` when
+/// there is none or `xml` is not XML.
+pub fn text(xml: &str, tag: &str) -> Option<String> {
+    let mut found = None;
+    walk(xml, |node| {
+        if let Node::Text(path, text) = node {
+            if found.is_none() && path.last().is_some_and(|name| name == tag) {
+                found = Some(text.to_owned());
+            }
+        }
+    })
+    .ok()?;
+    found
+}
+
+/// One key a DeleteObjects request did not delete.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyError {
+    pub key: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// Every `<Error>` of a DeleteObjects answer (`<DeleteResult>`), in order.
+pub fn delete_errors(xml: &str) -> Result<Vec<KeyError>, String> {
+    let mut errors: Vec<KeyError> = Vec::new();
+    walk(xml, |node| match node {
+        Node::Open([_, entry]) if entry == "Error" => errors.push(KeyError::default()),
+        Node::Text([_, entry, field], text) if entry == "Error" => {
+            let error = errors.last_mut().expect("an <Error> is open");
+            match field.as_str() {
+                "Key" => error.key = text.to_owned(),
+                "Code" => error.code = text.to_owned(),
+                "Message" => error.message = text.to_owned(),
+                _ => {}
+            }
+        }
+        _ => {}
+    })?;
+    Ok(errors)
+}
+
+/// What [`walk`] meets: an element opening (the names of the open elements,
+/// itself last), or the text of the element last opened.
+enum Node<'a> {
+    Open(&'a [String]),
+    Text(&'a [String], &'a str),
+}
+
+/// Calls `each` for every element and every text of `xml`, in document order.
+fn walk(xml: &str, mut each: impl FnMut(Node)) -> Result<(), String> {
+    let mut reader = Reader::from_str(xml);
+    let mut path: Vec<String> = Vec::new();
+    let mut text = String::new();
+    let failed = |err: &dyn std::fmt::Display| format!("the answer is not XML: {err}");
+    loop {
+        match reader.read_event().map_err(|err| failed(&err))? {
+            Event::Start(element) => {
+                path.push(String::from_utf8_lossy(element.local_name().as_ref()).into_owned());
+                each(Node::Open(&path));
+                text.clear();
+            }
+            Event::Text(chunk) => text.push_str(&chunk.decode().map_err(|err| failed(&err))?),
+            Event::CData(chunk) => text.push_str(&chunk.decode().map_err(|err| failed(&err))?),
+            Event::GeneralRef(reference) => {
+                match reference.resolve_char_ref().map_err(|err| failed(&err))? {
+                    Some(char) => text.push(char),
+                    None => {
+                        let name = reference.decode().map_err(|err| failed(&err))?;
+                        let entity = resolve_predefined_entity(&name)
+                            .ok_or_else(|| failed(&format!("unknown entity &{name};")))?;
+                        text.push_str(entity);
+                    }
+                }
+            }
+            Event::End(_) => {
+                if !text.is_empty() {
+                    each(Node::Text(&path, &text));
+                    text.clear();
+                }
+                path.pop();
+            }
+            // A cut-off answer must not read as one that said nothing more.
+            Event::Eof if path.is_empty() => return Ok(()),
+            Event::Eof => return Err(failed(&format!("it ends inside <{}>", path.join("><")))),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_of_an_element_is_decoded() {
+        let body = "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code>\
+            <Message>a &amp; b &lt;c&gt; &#233;</Message></Error>";
+        assert_eq!(text(body, "Code").as_deref(), Some("SignatureDoesNotMatch"));
+        assert_eq!(text(body, "Message").as_deref(), Some("a & b <c> é"));
+        assert_eq!(text(body, "Region"), None);
+        assert_eq!(text("not xml at all", "Code"), None);
+    }
+
+    #[test]
+    fn every_error_of_a_delete_answer_is_read_wherever_it_stands() {
+        let answer = r#"<?xml version="1.0" encoding="UTF-8"?>
+            <DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+              <Deleted><Key>a.txt</Key></Deleted>
+              <Error><Key>b &amp; c.txt</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>
+              <Deleted><Key>d.txt</Key></Deleted>
+              <Error><Code>InternalError</Code><Key>e.txt</Key><Message>try again</Message></Error>
+            </DeleteResult>"#;
+        let errors = delete_errors(answer).unwrap();
+        assert_eq!(
+            errors,
+            [
+                KeyError {
+                    key: "b & c.txt".into(),
+                    code: "AccessDenied".into(),
+                    message: "Access Denied".into()
+                },
+                KeyError {
+                    key: "e.txt".into(),
+                    code: "InternalError".into(),
+                    message: "try again".into()
+                }
+            ]
+        );
+        assert_eq!(delete_errors("<DeleteResult/>").unwrap(), []);
+        assert!(delete_errors("<DeleteResult><Error>").is_err());
+    }
+}
