@@ -1,23 +1,34 @@
 //! The bucket, through rust-s3: one client (one connection pool) per run,
-//! path-style requests for S3-compatible endpoints, every request retried with
-//! capped exponential backoff and full jitter, every failure named in one line
-//! that carries no secret. S3 error bodies are never shown whole: a
+//! addressed as aws cli does (virtual-hosted on AWS where the name allows,
+//! path-style elsewhere), a region redirect followed once, every request
+//! retried with capped exponential backoff and full jitter within the run's
+//! [`Budget`], deletes in batches, and every failure named in one line that
+//! carries no secret. S3 error bodies are never shown whole: a
 //! SignatureDoesNotMatch body echoes the canonical request, session token
 //! included, so only its `Code` and `Message` are read.
 
 use std::future::Future;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use s3::creds::Credentials;
 use s3::error::S3Error;
+use s3::serde_types::Part;
+use s3::signing::uri_encode;
 use s3::Region;
 
-use crate::config::Settings;
+use crate::budget::Budget;
+use crate::config::{Addressing, Settings};
 use crate::plan::{Encoding, Headers, Upload};
+use crate::sigv4::{Payload, Signer};
+use crate::xml;
 
 /// How often and how patiently a request is tried. With the defaults a
 /// refused connection fails the run within about six seconds, and an endpoint
@@ -44,7 +55,7 @@ impl Default for Retry {
 
 impl Retry {
     /// Full jitter: a random wait below the capped exponential bound.
-    fn delay(&self, attempt: u32) -> Duration {
+    pub(crate) fn delay(&self, attempt: u32) -> Duration {
         let bound = self.base.saturating_mul(1 << attempt.min(16)).min(self.cap);
         bound.mul_f64(fastrand::f64())
     }
@@ -87,18 +98,41 @@ impl Retry {
 pub const MD5_META: &str = "svn2s3-md5";
 
 /// Files this big or bigger go as multipart uploads, in parts of this size,
-/// one part at a time (uploads run in parallel across files): memory holds a
-/// part and the request's copy of it, whatever the file's size.
+/// several at a time, each streamed from the file in chunks.
 const PART_SIZE: u64 = 8 * 1024 * 1024;
+/// A part's stream reads this much of the file at a time.
+const CHUNK: u64 = 256 * 1024;
+/// What a part in flight holds of the byte budget: the chunk being sent and
+/// the one read ahead, and the chunk its MD5 is read into.
+const PART_HOLD: u64 = 3 * CHUNK;
 /// S3 takes at most this many parts; parts grow past 80 GB to stay under it.
 const MAX_PARTS: u64 = 10_000;
+/// Keys a DeleteObjects request names at most.
+pub const DELETE_BATCH: usize = 1000;
 
 /// A bucket and the way to reach it.
 pub struct Bucket {
-    inner: Box<s3::Bucket>,
-    /// For messages: where the bucket is, e.g. `s3://media at http://127.0.0.1:9000`.
-    place: String,
+    /// rust-s3's client, and where it points: replaced once if the bucket
+    /// turns out to be in another region than the one asked for.
+    located: RwLock<Arc<Located>>,
+    credentials: Credentials,
+    name: String,
+    endpoint: Option<String>,
+    path_style: bool,
     retry: Retry,
+    budget: Budget,
+    /// True until the store answers DeleteObjects with NotImplemented.
+    multi_delete: AtomicBool,
+    /// Set once a region redirect has been followed: it is never followed twice.
+    relocated: AtomicBool,
+}
+
+/// A client of the bucket in one region.
+struct Located {
+    client: s3::Bucket,
+    region: String,
+    /// For messages: `s3://media at http://127.0.0.1:9000`, `s3://media in eu-west-1`.
+    place: String,
 }
 
 impl Bucket {
@@ -108,45 +142,57 @@ impl Bucket {
         let credentials = Credentials::default().map_err(|_| {
             anyhow!("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
         })?;
-        let region = match &settings.endpoint {
-            Some(endpoint) => Region::Custom {
-                region: settings.region.clone(),
-                endpoint: endpoint.clone(),
-            },
-            None => settings
-                .region
-                .parse()
-                .with_context(|| format!("region {:?}", settings.region))?,
+        let path_style = path_style(
+            settings.addressing,
+            settings.endpoint.as_deref(),
+            &settings.bucket,
+        );
+        let bucket = Bucket {
+            located: RwLock::new(Arc::new(Located::at(
+                &settings.bucket,
+                &settings.region,
+                settings.endpoint.as_deref(),
+                path_style,
+                credentials.clone(),
+            )?)),
+            credentials,
+            name: settings.bucket.clone(),
+            endpoint: settings.endpoint.clone(),
+            path_style,
+            retry: Retry::default(),
+            budget: Budget::new(settings.workers),
+            multi_delete: AtomicBool::new(true),
+            relocated: AtomicBool::new(false),
         };
-        let mut inner = s3::Bucket::new(&settings.bucket, region, credentials)
-            .with_context(|| format!("bucket {:?}", settings.bucket))?;
-        if settings.endpoint.is_some() {
-            inner = inner.with_path_style();
-        }
         // Retries are ours (below), with backoff; rust-s3's own would multiply them.
         s3::set_retries(0);
-        let place = match &settings.endpoint {
-            Some(endpoint) => format!("s3://{} at {endpoint}", settings.bucket),
-            None => format!("s3://{} in {}", settings.bucket, settings.region),
-        };
-        Ok(Bucket {
-            inner,
-            place,
-            retry: Retry::default(),
-        })
+        Ok(bucket)
+    }
+
+    fn located(&self) -> Arc<Located> {
+        Arc::clone(
+            &self
+                .located
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
+    }
+
+    fn client(&self) -> s3::Bucket {
+        self.located().client.clone()
     }
 
     /// The object's bytes and ETag, or `None` when there is no such key.
     pub async fn get(&self, key: &str) -> Result<Option<Fetched>> {
         let found = self
             .retried("read", key, || async {
-                match self.inner.get_object(key).await {
+                match self.client().get_object(key).await {
                     Ok(response) => Ok(Some(Fetched {
                         etag: etag_of(&response.headers()),
                         body: response.to_vec(),
                     })),
                     Err(S3Error::HttpFailWithBody(404, body))
-                        if error_code(&body) == Some("NoSuchKey") =>
+                        if error_code(&body).as_deref() == Some("NoSuchKey") =>
                     {
                         Ok(None)
                     }
@@ -176,7 +222,7 @@ impl Bucket {
                 let condition = condition.clone();
                 async move {
                     let put = self
-                        .inner
+                        .client()
                         .put_object_builder(key, body)
                         .with_content_type("application/yaml")
                         .with_headers(condition)
@@ -202,11 +248,14 @@ impl Bucket {
         }
     }
 
-    /// Sends a file (or its gzip) from disk into an object; returns the bytes sent.
+    /// Sends a file (or its compressed twin) from disk into an object;
+    /// returns the bytes sent. Its bytes count against the run's byte
+    /// budget while they are held.
     pub async fn put_file(&self, upload: &Upload) -> Result<u64> {
         let body = Body::open(upload).await?;
         let mut headers = header_map(&upload.headers)?;
         if body.size < PART_SIZE {
+            let _held = self.budget.hold(body.size).await;
             let bytes = body.read(0, body.size).await?;
             // A plain file's bytes are in memory already; a twin's MD5 is its source's.
             let md5 = if upload.encoding.is_some() {
@@ -216,7 +265,7 @@ impl Bucket {
             };
             add_md5(&mut headers, &md5)?;
             self.retried("upload", &upload.key, || async {
-                self.inner
+                self.client()
                     .put_object_builder(&upload.key, &bytes)
                     .with_content_type(&upload.headers.content_type)
                     .with_headers(headers.clone())
@@ -234,7 +283,8 @@ impl Bucket {
     }
 
     /// A multipart upload: the first request carries the object's headers,
-    /// then each part is read and sent (and retried) on its own. A failed
+    /// then the parts go several at a time, each read and sent (and retried)
+    /// on its own, within the run's requests and bytes in flight. A failed
     /// upload is aborted, so no parts are left to pay for. `md5` is the
     /// file's, as the object's metadata holds it.
     async fn put_parts(
@@ -245,51 +295,40 @@ impl Bucket {
         md5: &str,
     ) -> Result<()> {
         let (key, content_type) = (upload.key.as_str(), upload.headers.content_type.as_str());
-        let starting = self.inner.with_extra_headers(headers)?;
         let upload_id = self
-            .retried("start upload", key, || async {
-                Ok(starting
-                    .initiate_multipart_upload(key, content_type)
-                    .await?
-                    .upload_id)
+            .retried("start upload", key, || {
+                let headers = headers.clone();
+                async move {
+                    let starting = self.client().with_extra_headers(headers)?;
+                    Ok(starting
+                        .initiate_multipart_upload(key, content_type)
+                        .await?
+                        .upload_id)
+                }
             })
             .await?;
         let upload_id = upload_id.as_str();
         let finished = async {
             let part_size = PART_SIZE.max(body.size.div_ceil(MAX_PARTS));
-            let mut parts = Vec::new();
-            let mut offset = 0;
-            while offset < body.size {
-                let len = part_size.min(body.size - offset);
-                let number = parts.len() as u32 + 1;
-                // rust-s3 takes each attempt's part by value: the first gets
-                // this buffer, a retry reads the part again rather than
-                // keeping a copy in memory for an attempt that may never come.
-                let mut first = Some(body.read(offset, len).await?);
-                let part = self
-                    .retried("upload part of", key, || {
-                        let ready = first.take();
-                        async move {
-                            let chunk = match ready {
-                                Some(chunk) => chunk,
-                                None => body.read(offset, len).await?,
-                            };
-                            self.inner
-                                .put_multipart_chunk(chunk, key, number, upload_id, content_type)
-                                .await
-                        }
-                    })
-                    .await?;
-                offset += len;
-                parts.push(part);
-            }
+            let count = body.size.div_ceil(part_size);
+            let mut parts: Vec<Part> = stream::iter(0..count)
+                .map(|index| {
+                    let offset = index * part_size;
+                    let len = part_size.min(body.size - offset);
+                    self.put_part(key, upload_id, index as u32 + 1, body, offset, len)
+                })
+                .buffer_unordered(self.budget.window.max_in_flight())
+                .try_collect()
+                .await?;
+            parts.sort_by_key(|part| part.part_number);
             let mut tries = 0;
             let completed = self
                 .retried("finish upload", key, || {
                     tries += 1;
-                    async {
-                        self.inner
-                            .complete_multipart_upload(key, upload_id, parts.clone())
+                    let parts = parts.clone();
+                    async move {
+                        self.client()
+                            .complete_multipart_upload(key, upload_id, parts)
                             .await?;
                         Ok(())
                     }
@@ -306,16 +345,86 @@ impl Bucket {
         .await;
         if finished.is_err() {
             // Best effort: the error that matters is the one being returned.
-            self.inner.abort_upload(key, upload_id).await.ok();
+            self.client().abort_upload(key, upload_id).await.ok();
         }
         finished
+    }
+
+    /// One part, streamed from the file in small chunks with the MD5 that a
+    /// first reading gives, and an unsigned payload (see [`crate::sigv4`]):
+    /// memory holds a few chunks per part in flight, whatever the part's
+    /// size, and a retry streams the part again.
+    async fn put_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        body: &Body,
+        offset: u64,
+        len: u64,
+    ) -> Result<Part> {
+        let _held = self.budget.hold(PART_HOLD).await;
+        let md5 = body.md5(offset, len).await?;
+        let query = format!(
+            "partNumber={number}&uploadId={}",
+            uri_encode(upload_id, true)
+        );
+        self.retried("upload part of", key, || async {
+            let chunks = reqwest::Body::wrap_stream(body.chunks(offset, len));
+            let length = len.to_string();
+            let headers = [("content-md5", md5.as_str()), ("content-length", &length)];
+            let answer = self
+                .send("PUT", key, &query, &headers, Payload::Unsigned, chunks)
+                .await?;
+            Ok(Part {
+                part_number: number,
+                etag: answer
+                    .headers()
+                    .get("etag")
+                    .and_then(|etag| etag.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned(),
+            })
+        })
+        .await
+    }
+
+    /// Sends `body` to `key?query` ("" for the bucket itself), signed with
+    /// aws-sigv4, on rust-s3's connection pool; an answer that is not a
+    /// success comes back as rust-s3 would give it, to be told apart as any
+    /// other.
+    async fn send(
+        &self,
+        method: &str,
+        key: &str,
+        query: &str,
+        headers: &[(&str, &str)],
+        payload: Payload<'_>,
+        body: impl Into<reqwest::Body>,
+    ) -> Result<reqwest::Response, S3Error> {
+        let located = self.located();
+        let url = format!(
+            "{}/{}?{query}",
+            located.client.url(),
+            uri_encode(key, false)
+        );
+        let credentials = located.client.credentials().await?;
+        let request = Signer::new(&credentials, &located.region, "s3")
+            .and_then(|signer| signer.sign(method, &url, headers, payload, body))
+            .map_err(|err| S3Error::Io(std::io::Error::other(format!("{err:#}"))))?;
+        let answer = located.client.http_client().execute(request).await?;
+        if answer.status().is_success() {
+            return Ok(answer);
+        }
+        let status = answer.status().as_u16();
+        Err(S3Error::HttpFailWithBody(status, answer.text().await?))
     }
 
     /// Every object under `prefix`: a listing of the whole prefix, O(bucket),
     /// made only when the user asks for it (`--full`, `verify`).
     pub async fn list(&self, prefix: &str) -> Result<Vec<Listed>> {
         self.retried("list", prefix, || async {
-            let pages = self.inner.list(prefix.to_owned(), None).await?;
+            let pages = self.client().list(prefix.to_owned(), None).await?;
             Ok(pages
                 .into_iter()
                 .flat_map(|page| page.contents)
@@ -331,7 +440,7 @@ impl Bucket {
     /// What an object says of its content, from a HEAD request.
     pub async fn stored(&self, key: &str) -> Result<Stored> {
         self.retried("inspect", key, || async {
-            let (head, _) = self.inner.head_object(key).await?;
+            let (head, _) = self.client().head_object(key).await?;
             Ok(Stored {
                 md5: head.metadata.and_then(|mut meta| meta.remove(MD5_META)),
                 etag: head.e_tag.as_deref().map(unquoted),
@@ -347,35 +456,193 @@ impl Bucket {
             .is_ok_and(|stored| stored.md5.as_deref() == Some(md5))
     }
 
-    pub async fn delete(&self, key: &str) -> Result<()> {
+    /// Deletes up to [`DELETE_BATCH`] keys in one DeleteObjects request. The
+    /// keys the answer names as errors are sent again, as a failed request
+    /// is, and named if they never go. A store that has no DeleteObjects (see
+    /// [`lacks_delete_objects`]) gets one DeleteObject per key from then on.
+    pub async fn delete_batch(&self, keys: &[String]) -> Result<()> {
+        let mut left = keys.to_vec();
+        let mut round = 0;
+        while self.multi_delete.load(Ordering::Relaxed) {
+            round += 1;
+            let what = named_keys(&left);
+            let request = delete_request(&left);
+            let md5 = BASE64.encode(md5::compute(&request).0);
+            let answer = self
+                .retried("delete", &what, || {
+                    let (request, md5) = (&request, &md5);
+                    async move {
+                        let headers = [
+                            ("content-md5", md5.as_str()),
+                            ("content-type", "application/xml"),
+                        ];
+                        let payload = Payload::Signed(request.as_bytes());
+                        let sent = self
+                            .send("POST", "", "delete=", &headers, payload, request.clone())
+                            .await;
+                        match sent {
+                            Err(S3Error::HttpFailWithBody(status, body))
+                                if lacks_delete_objects(status, &body) =>
+                            {
+                                Ok(None)
+                            }
+                            Err(err) => Err(err),
+                            Ok(answer) => Ok(Some(answer.text().await?)),
+                        }
+                    }
+                })
+                .await?;
+            let Some(answer) = answer else {
+                tracing::info!(
+                    "{} has no DeleteObjects: one request per key",
+                    self.located().place
+                );
+                self.multi_delete.store(false, Ordering::Relaxed);
+                break;
+            };
+            let errors =
+                xml::delete_errors(&answer).map_err(|err| anyhow!("delete {what}: {err}"))?;
+            let Some(failed) = errors.first() else {
+                return Ok(());
+            };
+            let why = format!("{}: {}", failed.code, failed.message);
+            left = errors.into_iter().map(|error| error.key).collect();
+            if round >= self.retry.attempts {
+                bail!(
+                    "delete {}: {why} (after {round} attempts)",
+                    named_keys(&left)
+                );
+            }
+            tracing::debug!(
+                round,
+                "delete {} failed, retrying: {why}",
+                named_keys(&left)
+            );
+            tokio::time::sleep(self.retry.delay(round)).await;
+        }
+        stream::iter(left)
+            .map(|key| async move { self.delete(&key).await })
+            .buffer_unordered(self.budget.window.max_in_flight())
+            .try_collect()
+            .await
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
         self.retried("delete", key, || async {
-            self.inner.delete_object(key).await?;
+            self.client().delete_object(key).await?;
             Ok(())
         })
         .await
     }
 
-    /// Runs `attempt` under the retry policy, its errors told apart by [`Bucket::describe`].
+    /// Runs `attempt` under the retry policy, each attempt in a slot of the
+    /// run's window of requests, its errors told apart by [`Bucket::describe`].
+    /// A store that says SlowDown narrows the window. A bucket that S3 says
+    /// is in another region is followed there once, and the attempt made again.
     async fn retried<T, F, Fut>(&self, verb: &str, key: &str, mut attempt: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, S3Error>>,
     {
-        self.retry
-            .run(&format!("{verb} {key}"), || {
-                let attempt = attempt();
-                async move { attempt.await.map_err(|err| self.describe(&err)) }
-            })
-            .await
+        let what = format!("{verb} {key}");
+        loop {
+            let moved = std::sync::Mutex::new(None);
+            let result = self
+                .retry
+                .run(&what, || {
+                    let attempt = attempt();
+                    let moved = &moved;
+                    async move {
+                        let slot = self.budget.window.acquire().await;
+                        let answer = attempt.await;
+                        match &answer {
+                            Ok(_) => slot.succeeded(),
+                            Err(err) if is_throttling(err) => slot.throttled(),
+                            Err(_) => {}
+                        }
+                        drop(slot);
+                        answer.map_err(|err| {
+                            if let Some(hint) = wrong_region(&err) {
+                                *moved.lock().unwrap_or_else(|p| p.into_inner()) = Some(hint);
+                            }
+                            self.describe(&err)
+                        })
+                    }
+                })
+                .await;
+            let moved = moved.into_inner().unwrap_or_else(|p| p.into_inner());
+            match moved.filter(|_| result.is_err()) {
+                Some(hint) if !self.relocated.swap(true, Ordering::Relaxed) => {
+                    self.relocate(hint).await.with_context(|| what.clone())?;
+                }
+                Some(_) => {
+                    let located = self.located();
+                    return result.with_context(|| {
+                        format!(
+                            "{} redirects again after one redirect to {} was followed; check --region and --endpoint",
+                            located.place, located.region
+                        )
+                    });
+                }
+                None => return result,
+            }
+        }
+    }
+
+    /// Points the client at the region S3 says the bucket is in: named in
+    /// its answer, or else in the `x-amz-bucket-region` of a HEAD of the bucket.
+    async fn relocate(&self, hint: Option<String>) -> Result<()> {
+        let located = self.located();
+        let region = match hint {
+            Some(region) => region,
+            None => {
+                let url = format!("{}/", located.client.url());
+                let answer = located.client.http_client().head(&url).send().await;
+                answer
+                    .ok()
+                    .and_then(|answer| {
+                        let region = answer.headers().get("x-amz-bucket-region")?;
+                        Some(region.to_str().ok()?.to_owned())
+                    })
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "{} is in another region than {}, and S3 did not say which; give --region",
+                            located.place,
+                            located.region
+                        )
+                    })?
+            }
+        };
+        if region == located.region {
+            bail!("{} redirects to its own region {region}", located.place);
+        }
+        tracing::info!(
+            "{} is in {region}, not {}: following S3's redirect",
+            located.place,
+            located.region
+        );
+        let moved = Located::at(
+            &self.name,
+            &region,
+            self.endpoint.as_deref(),
+            self.path_style,
+            self.credentials.clone(),
+        )?;
+        *self
+            .located
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(moved);
+        Ok(())
     }
 
     /// Whether an error may pass if tried again, and what to tell the user.
     fn describe(&self, err: &S3Error) -> (bool, String) {
-        let place = &self.place;
+        let place = &self.located().place;
         match err {
             S3Error::HttpFailWithBody(status, body) => {
-                let code = error_code(body).unwrap_or("");
-                let message = xml_text(body, "Message").unwrap_or("");
+                let code = error_code(body).unwrap_or_default();
+                let message = xml::text(body, "Message").unwrap_or_default();
+                let (code, message) = (code.as_str(), message.as_str());
                 // 409 ConditionalRequestConflict: another conditional write
                 // of the key was in flight; S3 asks for a retry.
                 let transient = matches!(status, 408 | 429 | 500..=599)
@@ -418,6 +685,136 @@ impl Bucket {
             }
             other => (false, other.to_string()),
         }
+    }
+}
+
+impl Located {
+    /// A client of bucket `name` in `region`: at `endpoint`, or at S3's
+    /// regional endpoint.
+    fn at(
+        name: &str,
+        region: &str,
+        endpoint: Option<&str>,
+        path_style: bool,
+        credentials: Credentials,
+    ) -> Result<Located> {
+        let url = endpoint.map_or_else(|| regional_endpoint(region), str::to_owned);
+        let custom = Region::Custom {
+            region: region.to_owned(),
+            endpoint: url,
+        };
+        let mut client = *s3::Bucket::new(name, custom, credentials)
+            .with_context(|| format!("bucket {name:?}"))?;
+        if path_style {
+            client.set_path_style();
+        }
+        let place = match endpoint {
+            Some(endpoint) => format!("s3://{name} at {endpoint}"),
+            None => format!("s3://{name} in {region}"),
+        };
+        Ok(Located {
+            client,
+            region: region.to_owned(),
+            place,
+        })
+    }
+}
+
+/// Whether requests name the bucket in the path rather than the host.
+fn path_style(addressing: Addressing, endpoint: Option<&str>, bucket: &str) -> bool {
+    match addressing {
+        Addressing::Path => true,
+        Addressing::Virtual => false,
+        Addressing::Auto => endpoint.is_some() || !is_dns_label(bucket),
+    }
+}
+
+/// S3's endpoint in `region`, as aws cli names it.
+fn regional_endpoint(region: &str) -> String {
+    let domain = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!("https://s3.{region}.{domain}")
+}
+
+/// Whether `bucket` can be the first label of a host name under S3's
+/// one-label wildcard certificate: lowercase letters, digits and hyphens,
+/// neither first nor last a hyphen, 3 to 63 of them, no dot.
+fn is_dns_label(bucket: &str) -> bool {
+    let bytes = bucket.as_bytes();
+    (3..=63).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes[0] != b'-'
+        && bytes[bytes.len() - 1] != b'-'
+}
+
+/// Whether the store asks for fewer requests at once.
+fn is_throttling(err: &S3Error) -> bool {
+    matches!(
+        err,
+        S3Error::HttpFailWithBody(503, _) | S3Error::HttpFailWithBody(429, _)
+    ) || matches!(err, S3Error::HttpFailWithBody(_, body) if error_code(body).as_deref() == Some("SlowDown"))
+}
+
+/// S3 says the bucket is in another region: a 301 PermanentRedirect, or a
+/// 400 AuthorizationHeaderMalformed naming the region to sign for. The
+/// region, where the answer names it.
+fn wrong_region(err: &S3Error) -> Option<Option<String>> {
+    let S3Error::HttpFailWithBody(status, body) = err else {
+        return None;
+    };
+    let region = xml::text(body, "Region");
+    match (*status, error_code(body).as_deref()) {
+        (301, _) | (400, Some("AuthorizationHeaderMalformed")) => Some(region),
+        _ => None,
+    }
+}
+
+/// Whether a store answered DeleteObjects as one without it does. Public
+/// reports give Google Cloud Storage's S3 interoperability (NotImplemented;
+/// 400 InvalidArgument before) and Alibaba Cloud OSS's S3 endpoint
+/// (NotImplemented, MethodNotAllowed or MissingArgument). One request per
+/// key is always right, so any of these falls back to it.
+fn lacks_delete_objects(status: u16, body: &str) -> bool {
+    let code = error_code(body);
+    matches!(
+        (status, code.as_deref()),
+        (501 | 405, _)
+            | (
+                400,
+                Some("NotImplemented" | "InvalidArgument" | "MissingArgument")
+            )
+    )
+}
+
+/// The body of a DeleteObjects request for `keys`, quiet: its answer names
+/// only the keys that were not deleted.
+fn delete_request(keys: &[String]) -> String {
+    let objects: String = keys
+        .iter()
+        .map(|key| {
+            format!(
+                "<Object><Key>{}</Key></Object>",
+                quick_xml::escape::escape(key.as_str())
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>{objects}</Delete>"
+    )
+}
+
+/// The first of some keys, for messages: `a.css`, or `a.css and 41 more`.
+fn named_keys(keys: &[String]) -> String {
+    match keys {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
     }
 }
 
@@ -514,16 +911,71 @@ impl Body {
         })
         .await
         .map_err(std::io::Error::other)?;
-        read.map_err(|err| {
-            std::io::Error::new(
-                err.kind(),
-                format!(
-                    "reading {} (did it change while publishing?): {err}",
-                    self.path.display()
-                ),
-            )
+        read.map_err(|err| self.reading(err))
+    }
+
+    /// The MD5 of `len` bytes from `offset`, base64 as `Content-MD5` wants it,
+    /// read a chunk at a time off the async threads.
+    async fn md5(&self, offset: u64, len: u64) -> Result<String> {
+        let file = Arc::clone(&self.file);
+        let digest = tokio::task::spawn_blocking(move || {
+            let mut context = md5::Context::new();
+            let mut chunk = vec![0; CHUNK.min(len) as usize];
+            let mut done = 0;
+            while done < len {
+                let part = &mut chunk[..CHUNK.min(len - done) as usize];
+                file.read_exact_at(part, offset + done)?;
+                context.consume(&*part);
+                done += part.len() as u64;
+            }
+            Ok::<_, std::io::Error>(context.finalize())
+        })
+        .await?;
+        Ok(BASE64.encode(digest.map_err(|err| self.reading(err))?.0))
+    }
+
+    /// `len` bytes from `offset` as a stream of chunks, each read when the
+    /// request is ready for it.
+    fn chunks(
+        &self,
+        offset: u64,
+        len: u64,
+    ) -> impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> + Send + 'static {
+        let (file, path) = (Arc::clone(&self.file), self.path.clone());
+        stream::try_unfold(0, move |done| {
+            let (file, path) = (Arc::clone(&file), path.clone());
+            async move {
+                if done >= len {
+                    return Ok(None);
+                }
+                let size = CHUNK.min(len - done);
+                let chunk = tokio::task::spawn_blocking(move || {
+                    let mut chunk = vec![0; size as usize];
+                    file.read_exact_at(&mut chunk, offset + done)
+                        .map(|()| chunk)
+                })
+                .await
+                .map_err(std::io::Error::other)?
+                .map_err(|err| reading(&path, err))?;
+                Ok(Some((chunk, done + size)))
+            }
         })
     }
+
+    fn reading(&self, err: std::io::Error) -> std::io::Error {
+        reading(&self.path, err)
+    }
+}
+
+/// A read error that names the file being published.
+fn reading(path: &Path, err: std::io::Error) -> std::io::Error {
+    std::io::Error::new(
+        err.kind(),
+        format!(
+            "reading {} (did it change while publishing?): {err}",
+            path.display()
+        ),
+    )
 }
 
 /// Compresses a file into an anonymous temporary file, off the async
@@ -602,15 +1054,9 @@ fn unquoted(etag: &str) -> String {
     etag.trim_matches('"').to_owned()
 }
 
-fn error_code(body: &str) -> Option<&str> {
-    xml_text(body, "Code")
-}
-
-/// The text of the first `<tag>` of an S3 (or CloudFront) XML answer.
-pub(crate) fn xml_text<'a>(body: &'a str, tag: &str) -> Option<&'a str> {
-    let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
-    let end = body[start..].find(&format!("</{tag}>"))? + start;
-    Some(body[start..end].trim())
+/// The `Code` of an S3 error answer.
+fn error_code(body: &str) -> Option<String> {
+    xml::text(body, "Code")
 }
 
 fn sep(code: &str, message: &str) -> &'static str {
@@ -640,12 +1086,93 @@ mod tests {
         let body = "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code>\
             <Message>The signature does not match</Message>\
             <CanonicalRequest>x-amz-security-token:SECRET</CanonicalRequest></Error>";
-        assert_eq!(error_code(body), Some("SignatureDoesNotMatch"));
+        assert_eq!(error_code(body).as_deref(), Some("SignatureDoesNotMatch"));
+        assert_eq!(error_code("not xml"), None);
+    }
+
+    #[test]
+    fn aws_buckets_are_addressed_as_aws_cli_does() {
+        let url = |bucket: &str, region: &str, addressing: Addressing, endpoint: Option<&str>| {
+            let path = path_style(addressing, endpoint, bucket);
+            let credentials = Credentials::new(Some("a"), Some("b"), None, None, None).unwrap();
+            let located = Located::at(bucket, region, endpoint, path, credentials).unwrap();
+            (located.client.url(), located.place)
+        };
+        // A name with dots: path-style, at the region's own endpoint.
         assert_eq!(
-            xml_text(body, "Message"),
-            Some("The signature does not match")
+            url("media.example.com", "eu-west-1", Addressing::Auto, None),
+            (
+                "https://s3.eu-west-1.amazonaws.com/media.example.com".into(),
+                "s3://media.example.com in eu-west-1".into()
+            )
         );
-        assert_eq!(xml_text("not xml", "Code"), None);
+        assert_eq!(
+            url("media", "eu-west-1", Addressing::Auto, None).0,
+            "https://media.s3.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            url("media", "us-east-1", Addressing::Path, None).0,
+            "https://s3.us-east-1.amazonaws.com/media"
+        );
+        assert_eq!(
+            url("media", "cn-north-1", Addressing::Auto, None).0,
+            "https://media.s3.cn-north-1.amazonaws.com.cn"
+        );
+        // Any other endpoint: path-style unless asked otherwise.
+        let minio = Some("http://127.0.0.1:9000");
+        assert_eq!(
+            url("media", "us-east-1", Addressing::Auto, minio).0,
+            "http://127.0.0.1:9000/media"
+        );
+        assert_eq!(
+            url(
+                "media",
+                "us-east-1",
+                Addressing::Virtual,
+                Some("https://r2.example")
+            )
+            .0,
+            "https://media.r2.example"
+        );
+        for name in ["Media", "me_dia", "-media", "media-", "md", "a.b.c"] {
+            assert!(!is_dns_label(name), "{name}");
+        }
+        assert!(is_dns_label("media-2026"));
+    }
+
+    #[test]
+    fn region_redirects_are_told_from_other_errors() {
+        let redirect = S3Error::HttpFailWithBody(
+            301,
+            "<Error><Code>PermanentRedirect</Code><Endpoint>media.s3.eu-west-1.amazonaws.com</Endpoint></Error>".into(),
+        );
+        assert_eq!(wrong_region(&redirect), Some(None));
+        let malformed = S3Error::HttpFailWithBody(
+            400,
+            "<Error><Code>AuthorizationHeaderMalformed</Code><Region>eu-west-1</Region></Error>"
+                .into(),
+        );
+        assert_eq!(wrong_region(&malformed), Some(Some("eu-west-1".into())));
+        let denied =
+            S3Error::HttpFailWithBody(403, "<Error><Code>AccessDenied</Code></Error>".into());
+        assert_eq!(wrong_region(&denied), None);
+        assert!(is_throttling(&S3Error::HttpFailWithBody(
+            503,
+            String::new()
+        )));
+        assert!(!is_throttling(&denied));
+    }
+
+    #[test]
+    fn stores_without_delete_objects_are_told_from_a_failing_one() {
+        let answer = |code: &str| format!("<Error><Code>{code}</Code></Error>");
+        assert!(lacks_delete_objects(501, &answer("NotImplemented")));
+        assert!(lacks_delete_objects(405, &answer("MethodNotAllowed")));
+        assert!(lacks_delete_objects(400, &answer("InvalidArgument")));
+        assert!(lacks_delete_objects(400, &answer("MissingArgument")));
+        assert!(!lacks_delete_objects(400, &answer("MalformedXML")));
+        assert!(!lacks_delete_objects(403, &answer("AccessDenied")));
+        assert!(!lacks_delete_objects(500, &answer("InternalError")));
     }
 
     #[test]

@@ -65,9 +65,12 @@ pub struct Common {
     /// An S3-compatible endpoint, reached with path-style requests [env: AWS_ENDPOINT_URL]
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
-    /// The bucket's region [env: AWS_REGION] [default: us-east-1]
+    /// The bucket's region [env: AWS_REGION, AWS_DEFAULT_REGION, the profile's region] [default: us-east-1]
     #[arg(long, value_name = "R")]
     pub region: Option<String>,
+    /// Name the bucket in the host (virtual) or the path; auto: virtual on AWS unless the name has a dot
+    #[arg(long, value_name = "STYLE", value_parser = ["auto", "virtual", "path"])]
+    pub addressing: Option<String>,
     /// Gzip twins of text assets are published (css/site.css -> css/site.gz.css)
     #[arg(long)]
     pub gzip: bool,
@@ -119,6 +122,11 @@ impl Common {
             prefix: self.prefix.clone(),
             endpoint: self.endpoint.clone(),
             region: self.region.clone(),
+            addressing: self.addressing.as_deref().map(|style| {
+                style
+                    .parse()
+                    .expect("clap lets through the styles Addressing parses")
+            }),
             gzip: self.gzip,
             brotli: self.brotli,
             ..Flags::default()

@@ -1,6 +1,7 @@
-//! Runs a plan against the bucket: each phase (clear, uploads, deletes) on a
-//! pool of at most `workers` concurrent requests, each phase finished before
-//! the next starts.
+//! Runs a plan against the bucket: each phase (clear, uploads, deletes)
+//! finished before the next starts. A phase runs at most `workers` jobs at
+//! once, an upload or a batch of up to a thousand deletes each; the
+//! bucket's budget decides how many requests and bytes they have in flight.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use anyhow::{anyhow, bail, Result};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
-use crate::bucket::Bucket;
+use crate::bucket::{Bucket, DELETE_BATCH};
 use crate::plan::{Plan, Upload};
 
 /// One request of a publish that was made (or, in a dry run, would be).
@@ -118,7 +119,11 @@ pub async fn execute(
         progress,
         done: Vec::with_capacity(requests),
     };
-    let deletes = |keys: &[String]| keys.iter().cloned().map(Job::Delete).collect::<Vec<_>>();
+    let deletes = |keys: &[String]| {
+        keys.chunks(DELETE_BATCH)
+            .map(|batch| Job::Delete(batch.to_vec()))
+            .collect::<Vec<_>>()
+    };
     run.phase(deletes(&plan.clear)).await?;
     run.phase(plan.uploads.iter().cloned().map(Job::Upload).collect())
         .await?;
@@ -168,21 +173,24 @@ pub fn check_complete(plan: &Plan, done: &[Done]) -> Result<()> {
 
 enum Job {
     Upload(Upload),
-    Delete(String),
+    /// Up to [`DELETE_BATCH`] keys, in one request where the store allows.
+    Delete(Vec<String>),
 }
 
 impl Job {
-    async fn run(self, bucket: &Bucket) -> Result<Done> {
+    async fn run(self, bucket: &Bucket) -> Result<Vec<Done>> {
         match self {
             Job::Upload(upload) => {
                 let bytes = bucket.put_file(&upload).await?;
                 tracing::info!(key = upload.key, bytes, "uploaded");
-                Ok(Done::uploaded(&upload, Some(bytes)))
+                Ok(vec![Done::uploaded(&upload, Some(bytes))])
             }
-            Job::Delete(key) => {
-                bucket.delete(&key).await?;
-                tracing::info!(key, "deleted");
-                Ok(Done::Delete { key })
+            Job::Delete(keys) => {
+                bucket.delete_batch(&keys).await?;
+                for key in &keys {
+                    tracing::info!(key, "deleted");
+                }
+                Ok(keys.into_iter().map(|key| Done::Delete { key }).collect())
             }
         }
     }
@@ -212,8 +220,10 @@ impl Phases<'_> {
             match running.join_next().await {
                 None => break,
                 Some(Ok(Ok(finished))) => {
-                    (self.progress)(Progress::Done(&finished));
-                    self.done.push(finished);
+                    for done in finished {
+                        (self.progress)(Progress::Done(&done));
+                        self.done.push(done);
+                    }
                 }
                 Some(Ok(Err(err))) => failures.push(err),
                 Some(Err(join)) => match join.try_into_panic() {
