@@ -280,6 +280,19 @@ struct Session {
 
 impl Session {
     fn open(settings: &Settings) -> Result<Session> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        let target = format!("s3://{}/{}", settings.bucket, settings.rules.prefix);
+        let state_key = State::key(&settings.rules.prefix);
+        // The state's round trip runs while libsvn opens the tree.
+        let connected = Bucket::connect(settings).map(|bucket| {
+            let bucket = Arc::new(bucket);
+            let (reader, key) = (Arc::clone(&bucket), state_key.clone());
+            let reading = runtime.spawn(async move { reader.get(&key).await });
+            (bucket, reading)
+        });
         let exclude = settings.rules.exclude.clone();
         let source = match settings.url() {
             Some(url) => Source::url(url, settings.source.as_deref(), settings.revision, exclude)?,
@@ -292,14 +305,9 @@ impl Session {
                 source.name()
             );
         }
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?;
-        let bucket = Arc::new(Bucket::connect(settings)?);
-        let target = format!("s3://{}/{}", settings.bucket, settings.rules.prefix);
-        let state_key = State::key(&settings.rules.prefix);
-        let (state, read) = match runtime.block_on(bucket.get(&state_key))? {
+        let (bucket, reading) = connected?;
+        let found = runtime.block_on(reading).context("reading the state")??;
+        let (state, read) = match found {
             Some(found) => (
                 Some(State::parse(&found.body, &state_key)?),
                 Expect::ETag(found.etag),
