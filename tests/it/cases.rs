@@ -16,32 +16,43 @@ fn base(repo: &Repo) -> u64 {
 
 #[test]
 fn a_file_replaced_by_a_folder_of_the_same_name_and_back() {
-    let (repo, server) = (Repo::new(), Server::start());
-    base(&repo);
-    publish(&server, &repo, &[]);
+    for store in Store::BOTH {
+        let (repo, server) = (Repo::new(), Server::of(store));
+        base(&repo);
+        publish(&server, &repo, &[]);
 
-    // s3s-fs cannot hold `top` and `top/inner.txt` at once: this passes only
-    // because the old key is cleared before the upload beneath it.
-    repo.svn(&["rm", "-q", "top"]);
-    repo.write("top/inner.txt", "now a folder\n");
-    let rev = repo.commit("file -> folder");
-    publish(&server, &repo, &[]);
-    Mirror::default().check(&server, &repo, rev);
+        // s3s-fs cannot hold `top` and `top/inner.txt` at once: this passes only
+        // because the old key is cleared before the upload beneath it.
+        repo.svn(&["rm", "-q", "top"]);
+        repo.write("top/inner.txt", "now a folder\n");
+        let rev = repo.commit("file -> folder");
+        publish(&server, &repo, &[]);
+        Mirror::default().check(&server, &repo, rev);
 
-    // Folder -> file: svn2s3 deletes `top/inner.txt` before it uploads `top`.
-    // s3s-fs then still fails the upload: its DeleteObject removes the file
-    // but leaves the emptied folder `top/` on disk, and a file `top` cannot be
-    // written over it. Real S3 has no folders, so only the order is checked.
-    repo.svn(&["rm", "-q", "top"]);
-    repo.write("top", "a file again\n");
-    repo.commit("folder -> file");
-    let before = server.requests().len();
-    run_svn2s3(&server, &["publish", repo.wc.to_str().unwrap()]);
-    let requests = server.requests()[before..].to_vec();
-    let at = |op: &str, key: &str| requests.iter().position(|r| r.op == op && r.key == key);
-    let delete = at("DeleteObject", "top/inner.txt").expect("top/inner.txt is deleted");
-    let upload = at("PutObject", "top").expect("top is uploaded");
-    assert!(delete < upload, "{requests:?}");
+        // Folder -> file: svn2s3 deletes `top/inner.txt` (the one DeleteObjects
+        // request) before it uploads `top`.
+        repo.svn(&["rm", "-q", "top"]);
+        repo.write("top", "a file again\n");
+        let rev = repo.commit("folder -> file");
+        let before = server.requests().len();
+        let run = run_svn2s3(&server, &["publish", repo.wc.to_str().unwrap()]);
+        let requests = server.requests()[before..].to_vec();
+        let at = |op: &str, key: &str| requests.iter().position(|r| r.op == op && r.key == key);
+        let delete = at("DeleteObjects", "").expect("top/inner.txt is deleted");
+        let upload = at("PutObject", "top").expect("top is uploaded");
+        assert!(delete < upload, "{requests:?}");
+        match store {
+            // S3 has no folders, and neither has moto: the publish is whole.
+            Store::Moto => {
+                run.expect(0);
+                Mirror::default().check(&server, &repo, rev);
+            }
+            // s3s-fs's DeleteObject removes the file but leaves the emptied
+            // folder `top/` on disk, and a file `top` cannot be written over
+            // it: only the order is checked there.
+            Store::S3sFs => {}
+        }
+    }
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod proxy;
 mod publish;
 mod refusals;
 mod remote;
+mod requests;
 mod scale;
 mod stale;
 mod terminal;

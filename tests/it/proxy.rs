@@ -14,11 +14,17 @@
 //!   the write; the proxy forwards conditional writes one at a time.
 //! - s3s-fs makes a bucket that does not exist at the first write into it;
 //!   the proxy answers 404 NoSuchBucket for every bucket but the test's own.
+//!
+//! It can also answer as S3 or another store would in cases a local server
+//! does not reach (see [`Answer`]): a bucket in another region, a
+//! DeleteObjects answer with an error for a key, a store without
+//! DeleteObjects; and hold every request a fixed time, noting when each
+//! began and ended, so that a test can count round trips.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
@@ -58,6 +64,34 @@ const FAULTS: [Fault; 6] = [
     Fault::Delay,
 ];
 
+/// What the proxy answers in the store's place, as S3 (or a store) would.
+#[derive(Debug, Clone, Copy)]
+pub enum Answer {
+    /// The bucket is in this region: a request signed for another gets
+    /// S3's 301 PermanentRedirect, with the region in `x-amz-bucket-region`
+    /// (and no body for a HEAD); an unsigned HEAD of the bucket gets the
+    /// header too.
+    InRegion(&'static str),
+    /// As `InRegion`, but answered 400 AuthorizationHeaderMalformed with
+    /// the region in the body, as S3 answers a request signed for the wrong
+    /// region at the right endpoint.
+    SignFor(&'static str),
+    /// Every signed request is redirected to this region, whichever it is
+    /// signed for: a store that would send a client round in circles.
+    AlwaysRedirect(&'static str),
+    /// DeleteObjects answers name `key` as an error with `code`, the first
+    /// `times` times it is asked for (the store deleted it all the same).
+    DeleteError {
+        key: &'static str,
+        code: &'static str,
+        times: usize,
+    },
+    /// DeleteObjects is answered 501 NotImplemented.
+    NoMultiDelete,
+    /// Every request waits this long before it goes on.
+    Delay(Duration),
+}
+
 /// A fault for the first request that matches.
 struct Once {
     matches: fn(&str, &str) -> bool,
@@ -72,6 +106,9 @@ pub struct Seen {
     pub target: String,
     pub headers: Vec<(String, String)>,
     pub fault: Option<Fault>,
+    pub began: Instant,
+    /// When its answer was ready (`None` for a request that was not answered).
+    pub ended: Option<Instant>,
 }
 
 impl Seen {
@@ -103,6 +140,9 @@ struct Shared {
     rng: Mutex<fastrand::Rng>,
     log: Mutex<Vec<Seen>>,
     conditional: tokio::sync::Mutex<()>,
+    answer: Option<Answer>,
+    /// How often `Answer::DeleteError` has answered so far.
+    answered: AtomicUsize,
 }
 
 impl Proxy {
@@ -130,6 +170,11 @@ impl Proxy {
             armed: std::sync::atomic::AtomicBool::new(true),
         };
         Proxy::launch_with(upstream, 0, 0.0, &[fault], None, Some(once), None)
+    }
+
+    /// A proxy without faults that answers in the store's place as `answer` says.
+    pub fn answering(upstream: u16, answer: Answer) -> Proxy {
+        Proxy::launch_full(upstream, 0, 0.0, &[], None, None, None, Some(answer))
     }
 
     /// A proxy without faults that speaks TLS with the certificate `cert`
@@ -168,6 +213,20 @@ impl Proxy {
         once: Option<Once>,
         tls: Option<Arc<rustls::ServerConfig>>,
     ) -> Proxy {
+        Proxy::launch_full(upstream, seed, rate, kinds, every, once, tls, None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn launch_full(
+        upstream: u16,
+        seed: u64,
+        rate: f64,
+        kinds: &[Fault],
+        every: Option<usize>,
+        once: Option<Once>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        answer: Option<Answer>,
+    ) -> Proxy {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -185,6 +244,8 @@ impl Proxy {
             rng: Mutex::new(fastrand::Rng::with_seed(seed)),
             log: Mutex::new(Vec::new()),
             conditional: tokio::sync::Mutex::new(()),
+            answer,
+            answered: AtomicUsize::new(0),
         });
         let is_tls = tls.is_some();
         runtime.spawn(accept(listener, Arc::clone(&shared), tls));
@@ -268,24 +329,53 @@ async fn accept(
 /// reset.
 async fn handle(shared: &Shared, request: Request<Incoming>) -> Result<Response<Body>, Error> {
     let fault = shared.draw(request.method().as_str(), &request.uri().to_string());
-    shared.log.lock().unwrap().push(Seen {
-        method: request.method().to_string(),
-        target: request.uri().to_string(),
-        headers: request
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                (name.to_string(), value)
-            })
-            .collect(),
-        fault,
-    });
+    let index = {
+        let mut log = shared.log.lock().unwrap();
+        let index = log.len();
+        log.push(Seen {
+            method: request.method().to_string(),
+            target: request.uri().to_string(),
+            headers: request
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                    (name.to_string(), value)
+                })
+                .collect(),
+            fault,
+            began: Instant::now(),
+            ended: None,
+        });
+        index
+    };
+    let answered = answer(shared, request, fault).await;
+    if answered.is_ok() {
+        shared.log.lock().unwrap()[index].ended = Some(Instant::now());
+    }
+    answered
+}
+
+/// What the proxy answers to a request, with the fault it drew.
+async fn answer(
+    shared: &Shared,
+    request: Request<Incoming>,
+    fault: Option<Fault>,
+) -> Result<Response<Body>, Error> {
     let (parts, body) = request.into_parts();
     let body = body.collect().await.map_err(fail)?.to_bytes();
     let bucket = parts.uri.path().trim_start_matches('/').split('/').next();
     if bucket != Some(BUCKET) {
         return Ok(s3_error(404, "NoSuchBucket"));
+    }
+    match shared.answer {
+        Some(Answer::Delay(wait)) => tokio::time::sleep(wait).await,
+        Some(answer) => {
+            if let Some(response) = in_place(answer, &parts) {
+                return Ok(response);
+            }
+        }
+        None => {}
     }
     match fault {
         Some(Fault::SlowDown) => return Ok(s3_error(503, "SlowDown")),
@@ -306,6 +396,7 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Result<Response<
         None
     };
     let head = parts.method == hyper::Method::HEAD;
+    let asked = body.clone();
     let response = forward(shared.upstream, Request::from_parts(parts, body)).await?;
     drop(one_at_a_time);
 
@@ -321,7 +412,93 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Result<Response<
             let stream = futures_util::stream::iter(frames);
             Ok(Response::from_parts(parts, StreamBody::new(stream).boxed()))
         }
-        _ => Ok(Response::from_parts(parts, full(body))),
+        _ => {
+            let body = match shared.answer {
+                Some(Answer::DeleteError { key, code, times }) => {
+                    let named =
+                        String::from_utf8_lossy(&asked).contains(&format!("<Key>{key}</Key>"));
+                    let text = String::from_utf8_lossy(&body);
+                    if named
+                        && text.contains("</DeleteResult>")
+                        && shared.answered.fetch_add(1, Ordering::Relaxed) < times
+                    {
+                        // In place of its <Deleted>, or beside the others
+                        // where a quiet answer lists none.
+                        let error = format!(
+                            "<Error><Key>{key}</Key><Code>{code}</Code>\
+                             <Message>injected by the test proxy</Message></Error>"
+                        );
+                        let text =
+                            text.replace(&format!("<Deleted><Key>{key}</Key></Deleted>"), "");
+                        Bytes::from(
+                            text.replace("</DeleteResult>", &format!("{error}</DeleteResult>")),
+                        )
+                    } else {
+                        body
+                    }
+                }
+                _ => body,
+            };
+            let mut parts = parts;
+            parts.headers.remove(hyper::header::CONTENT_LENGTH);
+            Ok(Response::from_parts(parts, full(body)))
+        }
+    }
+}
+
+/// S3's answer to a request that the store must not see, if it is one.
+fn in_place(answer: Answer, request: &hyper::http::request::Parts) -> Option<Response<Body>> {
+    let bucket_itself = matches!(request.uri.path(), "/media" | "/media/");
+    let head = request.method == hyper::Method::HEAD;
+    match answer {
+        Answer::InRegion(region) | Answer::SignFor(region) | Answer::AlwaysRedirect(region) => {
+            let signed = request
+                .headers
+                .get("authorization")
+                .and_then(|auth| auth.to_str().ok())
+                .and_then(|auth| auth.split("Credential=").nth(1))
+                .and_then(|credential| credential.split('/').nth(2));
+            let answer = match (signed, answer) {
+                (None, _) if head && bucket_itself => {
+                    Response::builder().status(200).body(full(Bytes::new()))
+                }
+                (Some(signed), Answer::InRegion(_) | Answer::SignFor(_)) if signed == region => {
+                    return None
+                }
+                (None, _) => return None,
+                (Some(_), Answer::SignFor(_)) => {
+                    let xml = format!(
+                        "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region is \
+                         wrong; expecting '{region}'</Message><Region>{region}</Region></Error>"
+                    );
+                    Response::builder().status(400).body(full(Bytes::from(xml)))
+                }
+                (Some(_), _) => {
+                    let xml = format!(
+                        "<Error><Code>PermanentRedirect</Code><Message>The bucket you are \
+                         attempting to access must be addressed using the specified endpoint.\
+                         </Message><Endpoint>s3.{region}.amazonaws.com</Endpoint></Error>"
+                    );
+                    let body = if head { Bytes::new() } else { Bytes::from(xml) };
+                    Response::builder().status(301).body(full(body))
+                }
+            };
+            let mut answer = answer.unwrap();
+            answer
+                .headers_mut()
+                .insert("x-amz-bucket-region", region.parse().unwrap());
+            Some(answer)
+        }
+        Answer::NoMultiDelete
+            if request.method == hyper::Method::POST
+                && request
+                    .uri
+                    .query()
+                    .is_some_and(|q| q.split('&').any(|p| p.starts_with("delete"))) =>
+        {
+            Some(s3_error(501, "NotImplemented"))
+        }
+        _ => None,
     }
 }
 

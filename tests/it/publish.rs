@@ -18,93 +18,101 @@ fn sample(repo: &Repo) -> u64 {
 
 #[test]
 fn a_first_publish_uploads_the_whole_tree() {
-    let (repo, server) = (Repo::new(), Server::start());
-    let rev = sample(&repo);
-    let run = publish(&server, &repo, &[]);
-    assert!(run.stdout.contains("(first publish)"), "{}", run.stdout);
-    assert!(run.stdout.contains("9 uploaded"), "{}", run.stdout);
-    Mirror::default().check(&server, &repo, rev);
+    for store in Store::BOTH {
+        let (repo, server) = (Repo::new(), Server::of(store));
+        let rev = sample(&repo);
+        let run = publish(&server, &repo, &[]);
+        assert!(run.stdout.contains("(first publish)"), "{}", run.stdout);
+        assert!(run.stdout.contains("9 uploaded"), "{}", run.stdout);
+        Mirror::default().check(&server, &repo, rev);
 
-    // `svn add` marked the binary logo application/octet-stream; its extension says more.
-    let props = repo.svn(&["propget", "svn:mime-type", "img/logo.png"]);
-    assert_eq!(props.trim(), "application/octet-stream");
-    let objects = server.objects();
-    assert_eq!(
-        objects["img/logo.png"].content_type.as_deref(),
-        Some("image/png")
-    );
-    assert_eq!(
-        objects["css/site.css"].content_type.as_deref(),
-        Some("text/css")
-    );
+        // `svn add` marked the binary logo application/octet-stream; its extension says more.
+        let props = repo.svn(&["propget", "svn:mime-type", "img/logo.png"]);
+        assert_eq!(props.trim(), "application/octet-stream");
+        let objects = server.objects();
+        assert_eq!(
+            objects["img/logo.png"].content_type.as_deref(),
+            Some("image/png")
+        );
+        assert_eq!(
+            objects["css/site.css"].content_type.as_deref(),
+            Some("text/css")
+        );
+    }
 }
 
 #[test]
 fn an_incremental_publish_adds_modifies_and_deletes() {
-    let (repo, server) = (Repo::new(), Server::start());
-    sample(&repo);
-    publish(&server, &repo, &[]);
+    for store in Store::BOTH {
+        let (repo, server) = (Repo::new(), Server::of(store));
+        sample(&repo);
+        publish(&server, &repo, &[]);
 
-    repo.write("index.html", "<h1>home, again</h1>\n");
-    repo.write("new/page.html", "new\n");
-    repo.svn(&["rm", "-q", "img/logo.png"]);
-    let rev = repo.commit("edit, add, delete");
-    let before = server.requests().len();
-    let run = publish(&server, &repo, &[]);
-    let ops: Vec<(String, String)> = server.requests()[before..]
-        .iter()
-        .map(|r| (r.op.clone(), r.key.clone()))
-        .collect();
-    assert!(run.stdout.contains("2 uploaded"), "{}", run.stdout);
-    assert!(run.stdout.contains("1 deleted"), "{}", run.stdout);
-    Mirror::default().check(&server, &repo, rev);
+        repo.write("index.html", "<h1>home, again</h1>\n");
+        repo.write("new/page.html", "new\n");
+        repo.svn(&["rm", "-q", "img/logo.png"]);
+        let rev = repo.commit("edit, add, delete");
+        let before = server.requests().len();
+        let run = publish(&server, &repo, &[]);
+        let ops: Vec<(String, String)> = server.requests()[before..]
+            .iter()
+            .map(|r| (r.op.clone(), r.key.clone()))
+            .collect();
+        assert!(run.stdout.contains("2 uploaded"), "{}", run.stdout);
+        assert!(run.stdout.contains("1 deleted"), "{}", run.stdout);
+        Mirror::default().check(&server, &repo, rev);
 
-    let expected = [
-        ("GetObject", STATE),
-        ("PutObject", STATE), // the claim
-        ("PutObject", "index.html"),
-        ("PutObject", "new/page.html"),
-        ("DeleteObject", "img/logo.png"),
-        ("PutObject", STATE), // the new revision
-    ];
-    let mut sorted_ops = ops.clone();
-    sorted_ops[2..4].sort();
-    assert_eq!(
-        sorted_ops,
-        expected.map(|(op, key)| (op.to_owned(), key.to_owned())),
-        "the state is read and claimed first, uploads go before deletes, and the state is written last"
-    );
+        let expected = [
+            ("GetObject", STATE),
+            ("PutObject", STATE), // the claim
+            ("PutObject", "index.html"),
+            ("PutObject", "new/page.html"),
+            ("DeleteObjects", ""), // img/logo.png, in one request for them all
+            ("PutObject", STATE),  // the new revision
+        ];
+        let mut sorted_ops = ops.clone();
+        sorted_ops[2..4].sort();
+        assert_eq!(
+            sorted_ops,
+            expected.map(|(op, key)| (op.to_owned(), key.to_owned())),
+            "the state is read and claimed first, uploads go before deletes, and the state is written last"
+        );
+    }
 }
 
 #[test]
 fn a_deleted_folder_deletes_every_file_it_held() {
-    let (repo, server) = (Repo::new(), Server::start());
-    sample(&repo);
-    repo.write("docs/a.txt", "a\n");
-    repo.write("docs/deep/b.txt", "b\n");
-    repo.commit("more docs");
-    publish(&server, &repo, &[]);
+    for store in Store::BOTH {
+        let (repo, server) = (Repo::new(), Server::of(store));
+        sample(&repo);
+        repo.write("docs/a.txt", "a\n");
+        repo.write("docs/deep/b.txt", "b\n");
+        repo.commit("more docs");
+        publish(&server, &repo, &[]);
 
-    repo.svn(&["rm", "-q", "docs"]);
-    let rev = repo.commit("remove docs");
-    let run = publish(&server, &repo, &[]);
-    assert!(run.stdout.contains("3 deleted"), "{}", run.stdout);
-    Mirror::default().check(&server, &repo, rev);
+        repo.svn(&["rm", "-q", "docs"]);
+        let rev = repo.commit("remove docs");
+        let run = publish(&server, &repo, &[]);
+        assert!(run.stdout.contains("3 deleted"), "{}", run.stdout);
+        Mirror::default().check(&server, &repo, rev);
+    }
 }
 
 #[test]
 fn a_moved_folder_is_published_at_its_new_path() {
-    let (repo, server) = (Repo::new(), Server::start());
-    sample(&repo);
-    publish(&server, &repo, &[]);
+    for store in Store::BOTH {
+        let (repo, server) = (Repo::new(), Server::of(store));
+        sample(&repo);
+        publish(&server, &repo, &[]);
 
-    repo.svn(&["mv", "-q", "docs", "manual"]);
-    let rev = repo.commit("move docs");
-    let run = publish(&server, &repo, &[]);
-    assert!(run.stdout.contains("1 uploaded"), "{}", run.stdout);
-    assert!(run.stdout.contains("1 deleted"), "{}", run.stdout);
-    Mirror::default().check(&server, &repo, rev);
-    assert!(server.objects().contains_key("manual/deep/er/notes.txt"));
+        repo.svn(&["mv", "-q", "docs", "manual"]);
+        let rev = repo.commit("move docs");
+        let run = publish(&server, &repo, &[]);
+        assert!(run.stdout.contains("1 uploaded"), "{}", run.stdout);
+        assert!(run.stdout.contains("1 deleted"), "{}", run.stdout);
+        Mirror::default().check(&server, &repo, rev);
+        assert!(server.objects().contains_key("manual/deep/er/notes.txt"));
+    }
 }
 
 #[test]
@@ -273,32 +281,34 @@ fn a_source_folder_publishes_under_the_prefix() {
 
 #[test]
 fn a_local_modification_is_refused_and_nothing_is_written() {
-    let (repo, server) = (Repo::new(), Server::start());
-    let rev = sample(&repo);
-    publish(&server, &repo, &[]);
-    repo.write("index.html", "v2\n");
-    repo.commit("v2");
-    repo.write("index.html", "uncommitted\n");
+    for store in Store::BOTH {
+        let (repo, server) = (Repo::new(), Server::of(store));
+        let rev = sample(&repo);
+        publish(&server, &repo, &[]);
+        repo.write("index.html", "v2\n");
+        repo.commit("v2");
+        repo.write("index.html", "uncommitted\n");
 
-    let before = server.requests().len();
-    let wc = repo.wc.to_str().unwrap();
-    let run = run_svn2s3(&server, &["publish", wc]);
-    run.expect(2);
-    assert!(
-        run.stderr.contains("index.html (locally modified)"),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(
-        run.stderr.trim().lines().count(),
-        1,
-        "one line: {}",
-        run.stderr
-    );
-    assert!(server.requests()[before..]
-        .iter()
-        .all(|r| r.op == "GetObject"));
-    Mirror::default().check(&server, &repo, rev);
+        let before = server.requests().len();
+        let wc = repo.wc.to_str().unwrap();
+        let run = run_svn2s3(&server, &["publish", wc]);
+        run.expect(2);
+        assert!(
+            run.stderr.contains("index.html (locally modified)"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            run.stderr.trim().lines().count(),
+            1,
+            "one line: {}",
+            run.stderr
+        );
+        assert!(server.requests()[before..]
+            .iter()
+            .all(|r| r.op == "GetObject"));
+        Mirror::default().check(&server, &repo, rev);
+    }
 }
 
 #[test]
@@ -343,25 +353,27 @@ fn excluded_files_are_neither_published_nor_checked() {
 
 #[test]
 fn a_changed_file_at_another_revision_is_refused_and_nothing_is_written() {
-    let (repo, server) = (Repo::new(), Server::start());
-    let rev = sample(&repo);
-    publish(&server, &repo, &[]);
-    repo.write("index.html", "v2\n");
-    repo.write("css/site.css", "body { color: blue }\n");
-    repo.commit("v2");
-    // index.html is in the change, but back at the published revision.
-    repo.svn(&["update", "-q", "-r", &rev.to_string(), "index.html"]);
+    for store in Store::BOTH {
+        let (repo, server) = (Repo::new(), Server::of(store));
+        let rev = sample(&repo);
+        publish(&server, &repo, &[]);
+        repo.write("index.html", "v2\n");
+        repo.write("css/site.css", "body { color: blue }\n");
+        repo.commit("v2");
+        // index.html is in the change, but back at the published revision.
+        repo.svn(&["update", "-q", "-r", &rev.to_string(), "index.html"]);
 
-    let wc = repo.wc.to_str().unwrap();
-    let run = run_svn2s3(&server, &["publish", wc]);
-    run.expect(2);
-    assert!(
-        run.stderr
-            .contains(&format!("index.html (at r{rev}); run `svn update`")),
-        "{}",
-        run.stderr
-    );
-    Mirror::default().check(&server, &repo, rev);
+        let wc = repo.wc.to_str().unwrap();
+        let run = run_svn2s3(&server, &["publish", wc]);
+        run.expect(2);
+        assert!(
+            run.stderr
+                .contains(&format!("index.html (at r{rev}); run `svn update`")),
+            "{}",
+            run.stderr
+        );
+        Mirror::default().check(&server, &repo, rev);
+    }
 }
 
 #[test]
@@ -389,33 +401,37 @@ fn after_a_commit_without_update_the_folders_revision_is_published() {
 
 #[test]
 fn more_deletes_than_max_delete_are_refused() {
-    let (repo, server) = (Repo::new(), Server::start());
-    let rev = sample(&repo);
-    publish(&server, &repo, &[]);
-    repo.svn(&["rm", "-q", "odd names"]);
-    repo.commit("remove three");
+    for store in Store::BOTH {
+        let (repo, server) = (Repo::new(), Server::of(store));
+        let rev = sample(&repo);
+        publish(&server, &repo, &[]);
+        repo.svn(&["rm", "-q", "odd names"]);
+        repo.commit("remove three");
 
-    let wc = repo.wc.to_str().unwrap();
-    let run = run_svn2s3(&server, &["publish", wc, "--max-delete", "2"]);
-    run.expect(2);
-    assert!(
-        run.stderr.contains("refusing to delete 3 objects"),
-        "{}",
-        run.stderr
-    );
-    Mirror::default().check(&server, &repo, rev);
+        let wc = repo.wc.to_str().unwrap();
+        let run = run_svn2s3(&server, &["publish", wc, "--max-delete", "2"]);
+        run.expect(2);
+        assert!(
+            run.stderr.contains("refusing to delete 3 objects"),
+            "{}",
+            run.stderr
+        );
+        Mirror::default().check(&server, &repo, rev);
+    }
 }
 
 #[test]
 fn full_repairs_what_was_changed_behind_its_back() {
-    let (repo, server) = (Repo::new(), Server::start());
-    let rev = sample(&repo);
-    publish(&server, &repo, &[]);
-    server.put("stray/extra.txt", b"not in svn");
-    server.put("index.html", b"overwritten");
+    for store in Store::BOTH {
+        let (repo, server) = (Repo::new(), Server::of(store));
+        let rev = sample(&repo);
+        publish(&server, &repo, &[]);
+        server.put("stray/extra.txt", b"not in svn");
+        server.put("index.html", b"overwritten");
 
-    publish(&server, &repo, &["--full"]);
-    Mirror::default().check(&server, &repo, rev);
+        publish(&server, &repo, &["--full"]);
+        Mirror::default().check(&server, &repo, rev);
+    }
 }
 
 #[test]
@@ -470,45 +486,49 @@ fn a_publish_cut_off_half_way_leaves_the_state_and_a_rerun_converges() {
 
 #[test]
 fn a_large_file_is_sent_in_parts_with_its_headers() {
-    let (repo, server) = (Repo::new(), Server::start());
-    let big: Vec<u8> = (0..20 * 1024 * 1024 + 17)
-        .map(|i: u32| (i % 251) as u8)
-        .collect();
-    repo.write("video/clip.mp4", &big);
-    let rev = repo.commit("a 20 MiB file");
-    publish(&server, &repo, &[]);
+    for store in Store::BOTH {
+        let (repo, server) = (Repo::new(), Server::of(store));
+        let big: Vec<u8> = (0..20 * 1024 * 1024 + 17)
+            .map(|i: u32| (i % 251) as u8)
+            .collect();
+        repo.write("video/clip.mp4", &big);
+        let rev = repo.commit("a 20 MiB file");
+        publish(&server, &repo, &[]);
 
-    let ops: Vec<String> = server.requests().iter().map(|r| r.op.clone()).collect();
-    assert!(ops.contains(&"CreateMultipartUpload".to_owned()), "{ops:?}");
-    assert_eq!(
-        ops.iter().filter(|op| *op == "UploadPart").count(),
-        3,
-        "{ops:?}"
-    );
-    assert!(
-        ops.contains(&"CompleteMultipartUpload".to_owned()),
-        "{ops:?}"
-    );
-    let object = &server.objects()["video/clip.mp4"];
-    assert_eq!(object.content_type.as_deref(), Some("video/mp4"));
-    Mirror::default().check(&server, &repo, rev);
+        let ops: Vec<String> = server.requests().iter().map(|r| r.op.clone()).collect();
+        assert!(ops.contains(&"CreateMultipartUpload".to_owned()), "{ops:?}");
+        assert_eq!(
+            ops.iter().filter(|op| *op == "UploadPart").count(),
+            3,
+            "{ops:?}"
+        );
+        assert!(
+            ops.contains(&"CompleteMultipartUpload".to_owned()),
+            "{ops:?}"
+        );
+        let object = &server.objects()["video/clip.mp4"];
+        assert_eq!(object.content_type.as_deref(), Some("video/mp4"));
+        Mirror::default().check(&server, &repo, rev);
+    }
 }
 
 #[test]
 fn a_bucket_holding_another_repository_is_refused() {
-    let (first, second, server) = (Repo::new(), Repo::new(), Server::start());
-    let rev = sample(&first);
-    publish(&server, &first, &[]);
-    sample(&second);
+    for store in Store::BOTH {
+        let (first, second, server) = (Repo::new(), Repo::new(), Server::of(store));
+        let rev = sample(&first);
+        publish(&server, &first, &[]);
+        sample(&second);
 
-    let run = run_svn2s3(&server, &["publish", second.wc.to_str().unwrap()]);
-    run.expect(2);
-    assert!(
-        run.stderr.contains("holds a publish of repository"),
-        "{}",
-        run.stderr
-    );
-    Mirror::default().check(&server, &first, rev);
+        let run = run_svn2s3(&server, &["publish", second.wc.to_str().unwrap()]);
+        run.expect(2);
+        assert!(
+            run.stderr.contains("holds a publish of repository"),
+            "{}",
+            run.stderr
+        );
+        Mirror::default().check(&server, &first, rev);
+    }
 }
 
 #[test]

@@ -157,6 +157,27 @@ fn a_store_that_cannot_be_used_is_named_without_a_secret() {
 }
 
 #[test]
+fn a_missing_bucket_is_named_as_s3_names_it() {
+    // moto answers NoSuchBucket itself, as S3 does; s3s-fs needs the proxy.
+    let server = Server::moto();
+    let repo = published(&server);
+    let wc = repo.wc.to_str().unwrap();
+    let mut publish = bare_svn2s3(&[
+        "publish",
+        wc,
+        "--bucket",
+        "missing",
+        "--endpoint",
+        &server.endpoint(),
+    ]);
+    refused(
+        &server,
+        &mut publish,
+        &format!("s3://missing at {}: no such bucket", server.endpoint()),
+    );
+}
+
+#[test]
 fn what_is_not_a_working_copy_of_something_is_refused() {
     let server = Server::start();
     published(&server);
