@@ -599,7 +599,7 @@ class Results:
             f"Machine: {self.machine}. Trees and buckets on {self.work}.",
             "Tools: " + ", ".join(self.versions.values()) + ".",
             "",
-            f"**Incremental publish** of the same change (10 files edited, 5 added, 5 deleted, a 20-file "
+            f"**Incremental publish** of the same change (10 files edited, 5 added, 5 deleted, a 400-file "
             f"folder removed), median of {self.runs} runs ({self.runs * 3} for a run under {FAST:.0f} s, one for "
             f"a run over {SLOW:.0f} s), each from "
             "the tool's own bucket at r1:",
