@@ -10,7 +10,6 @@ const FUNCTIONS: &[&str] = &[
     "apr_initialize",
     "apr_pool_create_ex",
     "apr_pool_destroy",
-    "apr_pool_clear",
     "apr_hash_get",
     "apr_hash_first",
     "apr_hash_next",
@@ -49,7 +48,7 @@ const ENUMS: &[&str] = &[
 ];
 
 /// Macros that bindgen can evaluate.
-const VARS: &[&str] = &["SVN_DIRENT_KIND", "SVN_DIRENT_SIZE", "APR_SUCCESS"];
+const VARS: &[&str] = &["SVN_DIRENT_KIND", "APR_SUCCESS"];
 
 /// The libraries whose functions are bound. Only these are linked: Debian's
 /// libsvn_subr.pc lists its own private dependencies (lz4, utf8proc, expat)

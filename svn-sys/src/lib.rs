@@ -15,9 +15,6 @@ mod bindings {
 
 pub use bindings::*;
 
-/// `SVN_INVALID_REVNUM`: a cast in C, so bindgen cannot evaluate it.
-pub const SVN_INVALID_REVNUM: svn_revnum_t = -1;
-
 /// `APR_HASH_KEY_STRING`: the key is a NUL-terminated string.
 pub const APR_HASH_KEY_STRING: apr_ssize_t = -1;
 
