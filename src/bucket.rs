@@ -12,7 +12,6 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -25,71 +24,10 @@ use s3::signing::uri_encode;
 use s3::Region;
 
 use crate::budget::Budget;
-use crate::config::{Addressing, Settings};
 use crate::plan::{Encoding, Headers, Upload};
+use crate::retry::{self, error_code, Cause, Failure, RequestError, Retry};
 use crate::sigv4::{Payload, Signer};
 use crate::xml;
-
-/// How often and how patiently a request is tried. With the defaults a
-/// refused connection fails the run within about six seconds, and an endpoint
-/// that drops packets within about a minute (rust-s3 times an attempt out
-/// after 60 s, and no attempt starts once `budget` has passed).
-#[derive(Debug, Clone, Copy)]
-pub struct Retry {
-    pub attempts: u32,
-    pub base: Duration,
-    pub cap: Duration,
-    pub budget: Duration,
-}
-
-impl Default for Retry {
-    fn default() -> Retry {
-        Retry {
-            attempts: 5,
-            base: Duration::from_millis(200),
-            cap: Duration::from_secs(5),
-            budget: Duration::from_secs(60),
-        }
-    }
-}
-
-impl Retry {
-    /// Full jitter: a random wait below the capped exponential bound.
-    pub(crate) fn delay(&self, attempt: u32) -> Duration {
-        let bound = self.base.saturating_mul(1 << attempt.min(16)).min(self.cap);
-        bound.mul_f64(fastrand::f64())
-    }
-
-    /// Runs `attempt` until it succeeds, fails for good, or runs out of tries
-    /// or time. A failed attempt says whether it may pass if tried again, and
-    /// why it failed; the last one is named after `what` ("upload a.css").
-    pub(crate) async fn run<T, F, Fut>(&self, what: &str, mut attempt: F) -> Result<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, (bool, String)>>,
-    {
-        let started = std::time::Instant::now();
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            let (transient, why) = match attempt().await {
-                Ok(value) => return Ok(value),
-                Err(failed) => failed,
-            };
-            let wait = self.delay(tries);
-            if !transient || tries >= self.attempts || started.elapsed() + wait > self.budget {
-                let after = if tries > 1 {
-                    format!(" (after {tries} attempts)")
-                } else {
-                    String::new()
-                };
-                return Err(anyhow!("{what}: {why}{after}"));
-            }
-            tracing::debug!(tries, ?wait, "{what} failed, retrying: {why}");
-            tokio::time::sleep(wait).await;
-        }
-    }
-}
 
 /// The object metadata (`x-amz-meta-svn2s3-md5`) holding the MD5 of the file
 /// an object was made from: for a gzip twin, of the file before compression.
@@ -109,6 +47,47 @@ const PART_HOLD: u64 = 3 * CHUNK;
 const MAX_PARTS: u64 = 10_000;
 /// Keys a DeleteObjects request names at most.
 pub const DELETE_BATCH: usize = 1000;
+
+/// Whether requests name the bucket in the host or in the path, as aws
+/// cli's `addressing_style`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Addressing {
+    /// Virtual-hosted on AWS for bucket names that are DNS labels without
+    /// dots; path-style for names with dots (S3's certificate is a one-label
+    /// wildcard) and at any other endpoint.
+    #[default]
+    Auto,
+    /// `https://BUCKET.s3.REGION.amazonaws.com/KEY`.
+    Virtual,
+    /// `https://s3.REGION.amazonaws.com/BUCKET/KEY`.
+    Path,
+}
+
+impl std::str::FromStr for Addressing {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Addressing, String> {
+        match text {
+            "auto" => Ok(Addressing::Auto),
+            "virtual" => Ok(Addressing::Virtual),
+            "path" => Ok(Addressing::Path),
+            _ => Err(format!(
+                "{text:?} is not an addressing style (auto, virtual or path)"
+            )),
+        }
+    }
+}
+
+/// Where a bucket is, and how requests name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    pub name: String,
+    pub region: String,
+    /// An S3-compatible endpoint; `None` is AWS.
+    pub endpoint: Option<String>,
+    pub addressing: Addressing,
+}
 
 /// A bucket and the way to reach it.
 pub struct Bucket {
@@ -138,35 +117,52 @@ struct Located {
 impl Bucket {
     /// Builds the client; sends nothing. Credentials come from the standard
     /// AWS chain: environment, then profile, then instance metadata.
-    pub fn connect(settings: &Settings) -> Result<Bucket> {
-        let credentials = Credentials::default().map_err(|_| {
-            anyhow!("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
+    pub fn connect(address: &Address, workers: usize) -> Result<Bucket> {
+        let credentials = Credentials::default().map_err(|_| RequestError {
+            what: format!("reaching s3://{}", address.name),
+            failure: Failure {
+                why: "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE".into(),
+                transient: false,
+                throttled: false,
+                cause: Cause::Credentials,
+            },
+            tries: 1,
         })?;
         let path_style = path_style(
-            settings.addressing,
-            settings.endpoint.as_deref(),
-            &settings.bucket,
+            address.addressing,
+            address.endpoint.as_deref(),
+            &address.name,
         );
         let bucket = Bucket {
             located: RwLock::new(Arc::new(Located::at(
-                &settings.bucket,
-                &settings.region,
-                settings.endpoint.as_deref(),
+                &address.name,
+                &address.region,
+                address.endpoint.as_deref(),
                 path_style,
                 credentials.clone(),
             )?)),
             credentials,
-            name: settings.bucket.clone(),
-            endpoint: settings.endpoint.clone(),
+            name: address.name.clone(),
+            endpoint: address.endpoint.clone(),
             path_style,
             retry: Retry::default(),
-            budget: Budget::new(settings.workers),
+            budget: Budget::new(workers),
             multi_delete: AtomicBool::new(true),
             relocated: AtomicBool::new(false),
         };
         // Retries are ours (below), with backoff; rust-s3's own would multiply them.
         s3::set_retries(0);
         Ok(bucket)
+    }
+
+    /// The credentials requests to it are signed with.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The most requests this bucket's client has in flight.
+    pub fn max_in_flight(&self) -> usize {
+        self.budget.window.max_in_flight()
     }
 
     fn located(&self) -> Arc<Located> {
@@ -554,22 +550,22 @@ impl Bucket {
                     let moved = &moved;
                     async move {
                         let slot = self.budget.window.acquire().await;
-                        let answer = attempt.await;
-                        match &answer {
-                            Ok(_) => slot.succeeded(),
-                            Err(err) if is_throttling(err) => slot.throttled(),
-                            Err(_) => {}
-                        }
-                        drop(slot);
-                        answer.map_err(|err| {
+                        let answer = attempt.await.map_err(|err| {
                             if let Some(hint) = wrong_region(&err) {
                                 *moved.lock().unwrap_or_else(|p| p.into_inner()) = Some(hint);
                             }
                             self.describe(&err)
-                        })
+                        });
+                        match &answer {
+                            Ok(_) => slot.succeeded(),
+                            Err(failure) if failure.throttled => slot.throttled(),
+                            Err(_) => {}
+                        }
+                        answer
                     }
                 })
-                .await;
+                .await
+                .map_err(anyhow::Error::from);
             let moved = moved.into_inner().unwrap_or_else(|p| p.into_inner());
             match moved.filter(|_| result.is_err()) {
                 Some(hint) if !self.relocated.swap(true, Ordering::Relaxed) => {
@@ -635,55 +631,27 @@ impl Bucket {
         Ok(())
     }
 
-    /// Whether an error may pass if tried again, and what to tell the user.
-    fn describe(&self, err: &S3Error) -> (bool, String) {
+    /// What a failed attempt means, read as every request's failures are
+    /// (see [`crate::retry`]).
+    fn describe(&self, err: &S3Error) -> Failure {
         let place = &self.located().place;
+        let failure = |why: String, transient, cause| Failure {
+            why,
+            transient,
+            throttled: false,
+            cause,
+        };
         match err {
-            S3Error::HttpFailWithBody(status, body) => {
-                let code = error_code(body).unwrap_or_default();
-                let message = xml::text(body, "Message").unwrap_or_default();
-                let (code, message) = (code.as_str(), message.as_str());
-                // 409 ConditionalRequestConflict: another conditional write
-                // of the key was in flight; S3 asks for a retry.
-                let transient = matches!(status, 408 | 429 | 500..=599)
-                    || (*status, code) == (409, "ConditionalRequestConflict");
-                let why = match (*status, code) {
-                    (404, "NoSuchBucket") => format!("{place}: no such bucket"),
-                    (
-                        403,
-                        "InvalidAccessKeyId"
-                        | "NotSignedUp"
-                        | "SignatureDoesNotMatch"
-                        | "InvalidToken"
-                        | "ExpiredToken",
-                    ) => {
-                        format!("{place} rejected the credentials ({code})")
-                    }
-                    (403, _) => format!(
-                        "{place} denied access ({code}{}{message})",
-                        sep(code, message)
-                    ),
-                    _ => format!(
-                        "HTTP {status} from {place} ({code}{}{message})",
-                        sep(code, message)
-                    ),
-                };
-                (transient, why)
-            }
-            S3Error::Reqwest(err) => {
-                let cause = root_cause(err);
-                // A certificate that fails verification fails again: rustls
-                // names the certificate in every such error.
-                let refused_certificate = cause.contains("certificate");
-                let transient = !refused_certificate
-                    && (err.is_connect() || err.is_timeout() || err.is_request() || err.is_body());
-                (transient, format!("cannot reach {place}: {cause}"))
-            }
-            S3Error::Io(err) => (true, format!("talking to {place}: {err}")),
-            S3Error::Credentials(_) => {
-                (false, "the AWS credentials could not be loaded".to_owned())
-            }
-            other => (false, other.to_string()),
+            S3Error::HttpFailWithBody(status, body) => retry::answered(*status, body, place),
+            S3Error::Reqwest(err) => retry::unanswered(err, place),
+            // A part's file read again for a retry fails as a request does.
+            S3Error::Io(err) => failure(format!("talking to {place}: {err}"), true, Cause::Network),
+            S3Error::Credentials(_) => failure(
+                "the AWS credentials could not be loaded".to_owned(),
+                false,
+                Cause::Credentials,
+            ),
+            other => failure(other.to_string(), false, Cause::Answer),
         }
     }
 }
@@ -750,14 +718,6 @@ fn is_dns_label(bucket: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
         && bytes[0] != b'-'
         && bytes[bytes.len() - 1] != b'-'
-}
-
-/// Whether the store asks for fewer requests at once.
-fn is_throttling(err: &S3Error) -> bool {
-    matches!(
-        err,
-        S3Error::HttpFailWithBody(503, _) | S3Error::HttpFailWithBody(429, _)
-    ) || matches!(err, S3Error::HttpFailWithBody(_, body) if error_code(body).as_deref() == Some("SlowDown"))
 }
 
 /// S3 says the bucket is in another region: a 301 PermanentRedirect, or a
@@ -1054,41 +1014,9 @@ fn unquoted(etag: &str) -> String {
     etag.trim_matches('"').to_owned()
 }
 
-/// The `Code` of an S3 error answer.
-fn error_code(body: &str) -> Option<String> {
-    xml::text(body, "Code")
-}
-
-fn sep(code: &str, message: &str) -> &'static str {
-    if code.is_empty() || message.is_empty() {
-        ""
-    } else {
-        ": "
-    }
-}
-
-/// The innermost cause of an error ("Connection refused"), which says more
-/// than reqwest's outer "error sending request".
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = err;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn s3_errors_are_read_for_code_and_message_only() {
-        let body = "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code>\
-            <Message>The signature does not match</Message>\
-            <CanonicalRequest>x-amz-security-token:SECRET</CanonicalRequest></Error>";
-        assert_eq!(error_code(body).as_deref(), Some("SignatureDoesNotMatch"));
-        assert_eq!(error_code("not xml"), None);
-    }
 
     #[test]
     fn aws_buckets_are_addressed_as_aws_cli_does() {
@@ -1156,11 +1084,6 @@ mod tests {
         let denied =
             S3Error::HttpFailWithBody(403, "<Error><Code>AccessDenied</Code></Error>".into());
         assert_eq!(wrong_region(&denied), None);
-        assert!(is_throttling(&S3Error::HttpFailWithBody(
-            503,
-            String::new()
-        )));
-        assert!(!is_throttling(&denied));
     }
 
     #[test]
@@ -1173,19 +1096,6 @@ mod tests {
         assert!(!lacks_delete_objects(400, &answer("MalformedXML")));
         assert!(!lacks_delete_objects(403, &answer("AccessDenied")));
         assert!(!lacks_delete_objects(500, &answer("InternalError")));
-    }
-
-    #[test]
-    fn backoff_is_capped_and_jittered() {
-        let retry = Retry::default();
-        for attempt in 1..40 {
-            let bound = retry
-                .base
-                .saturating_mul(1 << attempt.min(16))
-                .min(retry.cap);
-            assert!(retry.delay(attempt) <= bound);
-        }
-        assert!(retry.delay(30) <= retry.cap);
     }
 
     #[test]

@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::bucket::Retry;
+use crate::retry::{self, Cause, Failure, Retry};
 use crate::sigv4::{Payload, Signer};
 use crate::xml;
 
@@ -18,15 +18,6 @@ const ENDPOINT: &str = "https://cloudfront.amazonaws.com";
 /// CloudFront is global; its requests are signed for us-east-1.
 const SIGNING_REGION: &str = "us-east-1";
 const API_VERSION: &str = "2020-05-31";
-
-/// Which distribution to invalidate, and how many paths at most.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CloudFront {
-    /// The distribution's ID, e.g. `E2QWRUHAPOMQZL`.
-    pub distribution: String,
-    /// More paths than this collapse into wildcards.
-    pub max_paths: usize,
-}
 
 /// An invalidation made (or tried) after a publish.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -98,10 +89,16 @@ fn encode(key: &str) -> String {
     out
 }
 
-/// Creates one invalidation of `paths` in `distribution`, retried like a
-/// bucket request; returns CloudFront's ID for it. `reference` makes the
-/// request idempotent: a retry with the same one creates nothing new.
-pub async fn invalidate(distribution: &str, paths: &[String], reference: &str) -> Result<String> {
+/// Creates one invalidation of `paths` in `distribution`, retried as a
+/// bucket request is and signed with the bucket's `credentials`; returns
+/// CloudFront's ID for it. `reference` makes the request idempotent: a retry
+/// with the same one creates nothing new.
+pub async fn invalidate(
+    credentials: &s3::creds::Credentials,
+    distribution: &str,
+    paths: &[String],
+    reference: &str,
+) -> Result<String> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_CLOUDFRONT")
         .ok()
         .filter(|url| !url.is_empty())
@@ -111,38 +108,37 @@ pub async fn invalidate(distribution: &str, paths: &[String], reference: &str) -
         endpoint.trim_end_matches('/')
     );
     let body = batch(paths, reference);
-    let credentials = s3::creds::Credentials::default()
-        .map_err(|_| anyhow!("no AWS credentials found for CloudFront"))?;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()?;
-    Retry::default()
+    let place = format!("CloudFront at {endpoint}");
+    let failed = |why: String| Failure {
+        why,
+        transient: false,
+        throttled: false,
+        cause: Cause::Answer,
+    };
+    let id = Retry::default()
         .run(&format!("invalidating {distribution}"), || async {
             let request =
-                signed(&url, &body, &credentials).map_err(|err| (false, format!("{err:#}")))?;
+                signed(&url, &body, credentials).map_err(|err| failed(format!("{err:#}")))?;
             match client.execute(request).await {
                 Ok(response) if response.status().is_success() => {
                     let text = response.text().await.unwrap_or_default();
                     xml::text(&text, "Id").ok_or_else(|| {
-                        (
-                            false,
-                            "CloudFront answered without an invalidation Id".into(),
-                        )
+                        failed("CloudFront answered without an invalidation Id".into())
                     })
                 }
                 Ok(response) => {
-                    let status = response.status();
+                    let status = response.status().as_u16();
                     let text = response.text().await.unwrap_or_default();
-                    let code = xml::text(&text, "Code").unwrap_or_default();
-                    let message = xml::text(&text, "Message").unwrap_or_default();
-                    let transient = status.is_server_error() || status.as_u16() == 429;
-                    let why = format!("HTTP {} ({code}: {message})", status.as_u16());
-                    Err((transient, why))
+                    Err(retry::answered(status, &text, &place))
                 }
-                Err(err) => Err((true, format!("cannot reach {endpoint}: {err}"))),
+                Err(err) => Err(retry::unanswered(&err, &place)),
             }
         })
-        .await
+        .await?;
+    Ok(id)
 }
 
 /// The request's XML body.

@@ -1,17 +1,23 @@
-//! Settings: the config file, the command-line flags and the environment,
-//! merged and validated once. Flags win over the file, the file over the
-//! environment, the environment over defaults: the file names the bucket, so
-//! it knows the bucket's region and endpoint better than a shell does.
-//! Credentials are never read here; they come from the AWS chain (see `bucket`).
+//! Settings: the config file, the command-line flags (or their equivalents
+//! set in code) and the environment, merged and validated once, by one
+//! builder, so that a [`Settings`] is never invalid. Flags win over keys set
+//! one by one, those over the file, the file over the environment, the
+//! environment over defaults: the file names the bucket, so it knows the
+//! bucket's region and endpoint better than a shell does. Credentials are
+//! never read here; they come from the AWS chain (see `bucket`).
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
-use crate::cloudfront::CloudFront;
+use crate::bucket::Address;
+pub use crate::bucket::Addressing;
+use crate::error::Error;
 use crate::plan::{Globs, HeaderRule, Rules};
-use crate::svn::Revnum;
+use crate::tree::Revnum;
 
 /// The config file looked for in the working copy when `--config` is not given.
 pub const CONFIG_FILE: &str = "svn2s3.yaml";
@@ -23,7 +29,7 @@ pub const CONFIG_FILE: &str = "svn2s3.yaml";
 pub const DEFAULT_WORKERS: usize = 64;
 /// The most deletes a publish makes without `--max-delete`.
 pub const DEFAULT_MAX_DELETE: usize = 256;
-/// The region when neither the settings nor `AWS_REGION` name one.
+/// The region when neither the settings nor the environment name one.
 pub const DEFAULT_REGION: &str = "us-east-1";
 /// The most CloudFront paths an invalidation names before it uses wildcards.
 pub const DEFAULT_MAX_PATHS: usize = 20;
@@ -41,252 +47,123 @@ const CANNED_ACLS: &[&str] = &[
     "bucket-owner-full-control",
 ];
 
-/// Whether requests name the bucket in the host or in the path, as aws
-/// cli's `addressing_style`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Addressing {
-    /// Virtual-hosted on AWS for bucket names that are DNS labels without
-    /// dots; path-style for names with dots (S3's certificate is a one-label
-    /// wildcard) and at any other endpoint.
-    #[default]
-    Auto,
-    /// `https://BUCKET.s3.REGION.amazonaws.com/KEY`.
-    Virtual,
-    /// `https://s3.REGION.amazonaws.com/BUCKET/KEY`.
-    Path,
+/// Which distribution to invalidate after a publish, and how many paths at most.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudFront {
+    /// The distribution's ID, e.g. `E2QWRUHAPOMQZL`.
+    pub distribution: String,
+    /// More paths than this collapse into wildcards.
+    pub max_paths: usize,
 }
 
-impl std::str::FromStr for Addressing {
-    type Err = anyhow::Error;
-
-    fn from_str(text: &str) -> Result<Addressing> {
-        match text {
-            "auto" => Ok(Addressing::Auto),
-            "virtual" => Ok(Addressing::Virtual),
-            "path" => Ok(Addressing::Path),
-            _ => bail!("{text:?} is not an addressing style (auto, virtual or path)"),
-        }
-    }
-}
-
-/// Everything a publish needs to know, validated.
+/// Everything a publish needs to know, validated: made only by
+/// [`SettingsBuilder::build`] or [`Settings::load`].
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// The working copy (or a folder of one), or a repository URL.
-    pub wc: PathBuf,
-    /// The revision to publish from a URL (HEAD when `None`); a working copy
-    /// publishes its own.
-    pub revision: Option<Revnum>,
-    /// The folder of `wc` to publish; `None` publishes all of it.
-    pub source: Option<PathBuf>,
-    /// The bucket's name.
-    pub bucket: String,
-    /// The bucket's region; for an S3-compatible endpoint, the region it signs for.
-    pub region: String,
-    /// An S3-compatible endpoint, reached with path-style requests; `None` is AWS.
-    pub endpoint: Option<String>,
-    /// Virtual-hosted or path-style requests.
-    pub addressing: Addressing,
-    /// How files become keys and objects: prefix, excludes, twins, headers, ACL.
-    pub rules: Rules,
-    /// Requests in flight at once, at least 1.
-    pub workers: usize,
-    /// Refuse a publish that would delete more objects than this.
-    pub max_delete: usize,
-    /// Say what would be done; write nothing.
-    pub dry_run: bool,
-    /// Upload every file and delete every key the tree does not have.
-    pub full: bool,
-    /// The CloudFront distribution to invalidate after a publish, if any.
-    pub cloudfront: Option<CloudFront>,
-    /// Where to write the paths a publish changed, for invalidating another way.
-    pub invalidation_paths: Option<PathBuf>,
+    pub(crate) wc: PathBuf,
+    pub(crate) revision: Option<Revnum>,
+    pub(crate) source: Option<PathBuf>,
+    pub(crate) bucket: String,
+    pub(crate) region: String,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) addressing: Addressing,
+    pub(crate) rules: Rules,
+    pub(crate) workers: NonZeroUsize,
+    pub(crate) max_delete: usize,
+    pub(crate) dry_run: bool,
+    pub(crate) full: bool,
+    pub(crate) cloudfront: Option<CloudFront>,
+    pub(crate) invalidation_paths: Option<PathBuf>,
 }
 
 impl Settings {
-    /// Settings for publishing `wc` to `bucket` with every default.
-    pub fn new(wc: impl Into<PathBuf>, bucket: impl Into<String>) -> Settings {
-        Settings {
-            wc: wc.into(),
-            revision: None,
-            source: None,
-            bucket: bucket.into(),
-            region: DEFAULT_REGION.to_owned(),
-            endpoint: None,
-            addressing: Addressing::Auto,
-            rules: Rules::new(""),
-            workers: DEFAULT_WORKERS,
-            max_delete: DEFAULT_MAX_DELETE,
-            dry_run: false,
-            full: false,
-            cloudfront: None,
-            invalidation_paths: None,
-        }
+    /// Settings for publishing `tree` (a working copy, a folder of one, or a
+    /// repository URL) to `bucket`, every other setting at its default until
+    /// the builder says otherwise.
+    pub fn builder(tree: impl Into<PathBuf>, bucket: impl Into<String>) -> SettingsBuilder {
+        SettingsBuilder::from_flags(Flags {
+            wc: tree.into(),
+            bucket: Some(bucket.into()),
+            ..Flags::default()
+        })
     }
 
-    /// The repository URL to publish from, when `wc` is one.
-    pub fn url(&self) -> Option<&str> {
-        as_url(&self.wc)
-    }
-
-    /// Merges the config file, `flags` and the environment (read through `env`).
-    pub fn load(flags: &Flags, env: impl Fn(&str) -> Option<String>) -> Result<Settings> {
-        if flags.revision.is_some() && as_url(&flags.wc).is_none() {
-            bail!("--revision is for a repository URL; a working copy publishes its own revision");
-        }
-        let file = match &flags.config {
-            Some(path) => ConfigFile::read(path)?,
+    /// What the `svn2s3` command does: `flags` over the config file (the one
+    /// `flags` names, else `svn2s3.yaml` at the root of a working copy if
+    /// there is one) over the environment, read through `env`.
+    pub fn load(
+        flags: &Flags,
+        env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Result<Settings, Error> {
+        let mut builder = SettingsBuilder::from_flags(flags.clone());
+        builder.env(env);
+        match &flags.config {
+            Some(path) => {
+                builder.config_file(path)?;
+            }
             None => {
                 let default = flags.wc.join(CONFIG_FILE);
                 if as_url(&flags.wc).is_none() && default.is_file() {
-                    ConfigFile::read(&default)?
-                } else {
-                    ConfigFile::default()
+                    builder.config_file(&default)?;
                 }
             }
-        };
-        let origin = file.origin.clone();
-        let from_file = |key: &str| match &origin {
-            Some(path) => format!("{}: {key}", path.display()),
-            None => key.to_owned(),
-        };
+        }
+        builder.build()
+    }
 
-        let bucket = flags.bucket.clone().or(file.bucket).ok_or_else(|| {
-            anyhow!("no bucket given: use --bucket or `bucket:` in {CONFIG_FILE}")
-        })?;
-        check_bucket(&bucket)?;
-        let endpoint = match (&flags.endpoint, file.endpoint) {
-            (Some(flag), _) => Some(check_endpoint(flag).context("--endpoint")?),
-            (None, Some(value)) => {
-                Some(check_endpoint(&value).with_context(|| from_file("endpoint"))?)
-            }
-            (None, None) => env("AWS_ENDPOINT_URL")
-                .map(|value| check_endpoint(&value).context("AWS_ENDPOINT_URL"))
-                .transpose()?,
-        };
-        // aws cli's order, the file's setting after the flag's.
-        let region = flags
-            .region
-            .clone()
-            .or(file.region)
-            .or_else(|| env("AWS_REGION"))
-            .or_else(|| env("AWS_DEFAULT_REGION"))
-            .or_else(|| profile_region(&env))
-            .unwrap_or_else(|| DEFAULT_REGION.to_owned());
-        if region.trim().is_empty() {
-            bail!("the region is empty");
-        }
-        let prefix = normalize_prefix(
-            flags
-                .prefix
-                .as_deref()
-                .or(file.prefix.as_deref())
-                .unwrap_or(""),
-        )?;
-        let source = file
-            .source
-            .map(|s| check_source(&s).with_context(|| from_file("source")))
-            .transpose()?;
-        let workers = flags.workers.or(file.workers).unwrap_or(DEFAULT_WORKERS);
-        if workers == 0 {
-            bail!("workers must be at least 1");
-        }
-        if let Some(acl) = &file.acl {
-            if !CANNED_ACLS.contains(&acl.as_str()) {
-                bail!(
-                    "{}: {acl:?} is not a canned ACL (one of {})",
-                    from_file("acl"),
-                    CANNED_ACLS.join(", ")
-                );
-            }
-        }
+    /// The working copy (or a folder of one), or the repository URL.
+    pub fn tree(&self) -> &Path {
+        &self.wc
+    }
 
-        let twins = |flag: bool, config: Option<TwinConfig>, name: &str| -> Result<Option<Globs>> {
-            let config = config.unwrap_or_default();
-            if !(flag || config.enabled) {
-                return Ok(None);
-            }
-            let patterns = config
-                .patterns
-                .unwrap_or_else(|| DEFAULT_TWINS.iter().map(|p| p.to_string()).collect());
-            let globs =
-                Globs::new(&patterns).with_context(|| from_file(&format!("{name}.patterns")))?;
-            Ok(Some(globs))
-        };
-        let gzip = twins(flags.gzip, file.gzip, "gzip")?;
-        let brotli = twins(flags.brotli, file.brotli, "brotli")?;
-        let exclude = Globs::new(&file.exclude).with_context(|| from_file("exclude"))?;
-        let (distribution, max_paths) = match file.cloudfront {
-            Some(config) => (config.distribution, config.max_paths),
-            None => (None, None),
-        };
-        let max_paths = max_paths.unwrap_or(DEFAULT_MAX_PATHS);
-        if max_paths == 0 {
-            bail!("{}: must be at least 1", from_file("cloudfront.max_paths"));
-        }
-        let cloudfront = flags
-            .invalidate
-            .clone()
-            .or(distribution)
-            .map(|distribution| {
-                if distribution.is_empty()
-                    || !distribution.chars().all(|c| c.is_ascii_alphanumeric())
-                {
-                    bail!("{distribution:?} is not a CloudFront distribution ID");
-                }
-                Ok(CloudFront {
-                    distribution,
-                    max_paths,
-                })
-            })
-            .transpose()?;
-        let headers = file
-            .headers
-            .into_iter()
-            .enumerate()
-            .map(|(i, rule)| {
-                Ok(HeaderRule {
-                    pattern: Globs::new(&[rule.pattern])
-                        .with_context(|| from_file(&format!("headers[{i}].match")))?,
-                    cache_control: rule.cache_control,
-                    content_disposition: rule.content_disposition,
-                    content_language: rule.content_language,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+    /// The bucket's name.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
 
-        Ok(Settings {
-            wc: flags.wc.clone(),
-            revision: flags.revision,
-            source,
-            bucket,
-            region,
-            endpoint,
-            addressing: flags.addressing.or(file.addressing).unwrap_or_default(),
-            rules: Rules {
-                prefix,
-                exclude,
-                gzip,
-                brotli,
-                headers,
-                acl: file.acl,
-            },
-            workers,
-            max_delete: flags
-                .max_delete
-                .or(file.max_delete)
-                .unwrap_or(DEFAULT_MAX_DELETE),
-            dry_run: flags.dry_run,
-            full: flags.full,
-            cloudfront,
-            invalidation_paths: flags.invalidation_paths.clone(),
-        })
+    /// What every key starts with: "" or a string ending in `/`.
+    pub fn prefix(&self) -> &str {
+        &self.rules.prefix
+    }
+
+    /// The bucket's region; for an S3-compatible endpoint, the region it signs for.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// An S3-compatible endpoint; `None` is AWS.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
+    }
+
+    /// Requests in flight at most.
+    pub fn workers(&self) -> NonZeroUsize {
+        self.workers
+    }
+
+    /// Whether a publish only says what it would do.
+    pub fn dry_run(&self) -> bool {
+        self.dry_run
+    }
+
+    /// The repository URL to publish from, when the tree is one.
+    pub(crate) fn url(&self) -> Option<&str> {
+        as_url(&self.wc)
+    }
+
+    /// Where the bucket is and how to name it in requests.
+    pub(crate) fn address(&self) -> Address {
+        Address {
+            name: self.bucket.clone(),
+            region: self.region.clone(),
+            endpoint: self.endpoint.clone(),
+            addressing: self.addressing,
+        }
     }
 }
 
-/// What the command line says; `None` leaves the choice to the file, the
-/// environment or the default.
+/// What the command line says; `None` leaves the choice to the config file,
+/// the environment or the default.
 #[derive(Debug, Clone, Default)]
 pub struct Flags {
     /// The working copy, a folder of one, or a repository URL.
@@ -301,11 +178,11 @@ pub struct Flags {
     pub prefix: Option<String>,
     /// An S3-compatible endpoint, over the config file's and `AWS_ENDPOINT_URL`.
     pub endpoint: Option<String>,
-    /// The region, over the config file's and `AWS_REGION`.
+    /// The region, over the config file's and the environment's.
     pub region: Option<String>,
     /// Virtual-hosted or path-style requests, over the config file's.
     pub addressing: Option<Addressing>,
-    /// Requests in flight at once, over the config file's.
+    /// Requests in flight at most, over the config file's.
     pub workers: Option<usize>,
     /// Publish gzip twins, whatever the config file says.
     pub gzip: bool,
@@ -323,8 +200,286 @@ pub struct Flags {
     pub full: bool,
 }
 
-/// `svn2s3.yaml` as written.
-#[derive(Debug, Default, Deserialize)]
+type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Builds [`Settings`]: setters in code (as flags), keys of the config file
+/// set one by one from text, a config file, and the environment, merged and
+/// checked by [`SettingsBuilder::build`].
+#[derive(Clone)]
+pub struct SettingsBuilder {
+    flags: Flags,
+    /// Keys set one by one: over the file.
+    set: ConfigFile,
+    file: ConfigFile,
+    env: Env,
+}
+
+impl SettingsBuilder {
+    fn from_flags(flags: Flags) -> SettingsBuilder {
+        SettingsBuilder {
+            flags,
+            set: ConfigFile::default(),
+            file: ConfigFile::default(),
+            env: Arc::new(|key| std::env::var(key).ok().filter(|value| !value.is_empty())),
+        }
+    }
+
+    /// Put every key under `prefix` (`static` and `/static/` both mean `static/`).
+    pub fn prefix(&mut self, prefix: impl Into<String>) -> &mut Self {
+        self.flags.prefix = Some(prefix.into());
+        self
+    }
+
+    /// An S3-compatible endpoint, `http://` or `https://`.
+    pub fn endpoint(&mut self, url: impl Into<String>) -> &mut Self {
+        self.flags.endpoint = Some(url.into());
+        self
+    }
+
+    /// The bucket's region.
+    pub fn region(&mut self, region: impl Into<String>) -> &mut Self {
+        self.flags.region = Some(region.into());
+        self
+    }
+
+    /// Virtual-hosted or path-style requests.
+    pub fn addressing(&mut self, addressing: Addressing) -> &mut Self {
+        self.flags.addressing = Some(addressing);
+        self
+    }
+
+    /// Requests in flight at most.
+    pub fn workers(&mut self, workers: NonZeroUsize) -> &mut Self {
+        self.flags.workers = Some(workers.get());
+        self
+    }
+
+    /// Refuse a publish that would delete more objects than this.
+    pub fn max_delete(&mut self, most: usize) -> &mut Self {
+        self.flags.max_delete = Some(most);
+        self
+    }
+
+    /// Publish gzip twins of text assets.
+    pub fn gzip(&mut self, on: bool) -> &mut Self {
+        self.flags.gzip = on;
+        self
+    }
+
+    /// Publish brotli twins of text assets.
+    pub fn brotli(&mut self, on: bool) -> &mut Self {
+        self.flags.brotli = on;
+        self
+    }
+
+    /// From a repository URL, publish this revision rather than HEAD.
+    pub fn revision(&mut self, revision: Revnum) -> &mut Self {
+        self.flags.revision = Some(revision);
+        self
+    }
+
+    /// Say what a publish would do; write nothing.
+    pub fn dry_run(&mut self, on: bool) -> &mut Self {
+        self.flags.dry_run = on;
+        self
+    }
+
+    /// Upload every file, and delete every key the tree does not have.
+    pub fn full(&mut self, on: bool) -> &mut Self {
+        self.flags.full = on;
+        self
+    }
+
+    /// Invalidate what a publish changed in this CloudFront distribution.
+    pub fn invalidate(&mut self, distribution: impl Into<String>) -> &mut Self {
+        self.flags.invalidate = Some(distribution.into());
+        self
+    }
+
+    /// Sets one key of the config file, `value` written as it would be
+    /// after `key:` in `svn2s3.yaml`: `set("prefix", "static/")`,
+    /// `set("workers", "16")`, `set("exclude", "['*.psd']")`,
+    /// `set("gzip", "true")`, `set("cloudfront.distribution", "E2Q...")`.
+    /// Over a config file, under the setters above.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<&mut Self, Error> {
+        let one = ConfigFile::key(key, value).map_err(Error::config)?;
+        self.set = one.over(std::mem::take(&mut self.set));
+        Ok(self)
+    }
+
+    /// Reads a config file, under everything set otherwise.
+    pub fn config_file(&mut self, path: &Path) -> Result<&mut Self, Error> {
+        self.file = ConfigFile::read(path).map_err(Error::config)?;
+        Ok(self)
+    }
+
+    /// Reads the environment through `env` rather than the process's.
+    pub fn env(
+        &mut self,
+        env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.env = Arc::new(env);
+        self
+    }
+
+    /// The settings, every value checked.
+    pub fn build(&self) -> Result<Settings, Error> {
+        let file = self.set.clone().over(self.file.clone());
+        validated(&self.flags, file, &*self.env).map_err(Error::config)
+    }
+}
+
+impl std::fmt::Debug for SettingsBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SettingsBuilder")
+            .field("flags", &self.flags)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Merges `flags` over `file` over `env`, and checks every value.
+fn validated(
+    flags: &Flags,
+    file: ConfigFile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Settings> {
+    if flags.revision.is_some() && as_url(&flags.wc).is_none() {
+        bail!("--revision is for a repository URL; a working copy publishes its own revision");
+    }
+    let origin = file.origin.clone();
+    let from_file = |key: &str| match &origin {
+        Some(path) => format!("{}: {key}", path.display()),
+        None => key.to_owned(),
+    };
+
+    let bucket =
+        flags.bucket.clone().or(file.bucket).ok_or_else(|| {
+            anyhow!("no bucket given: use --bucket or `bucket:` in {CONFIG_FILE}")
+        })?;
+    check_bucket(&bucket)?;
+    let endpoint = match (&flags.endpoint, file.endpoint) {
+        (Some(flag), _) => Some(check_endpoint(flag).context("--endpoint")?),
+        (None, Some(value)) => Some(check_endpoint(&value).with_context(|| from_file("endpoint"))?),
+        (None, None) => env("AWS_ENDPOINT_URL")
+            .map(|value| check_endpoint(&value).context("AWS_ENDPOINT_URL"))
+            .transpose()?,
+    };
+    // aws cli's order, the file's setting after the flag's.
+    let region = flags
+        .region
+        .clone()
+        .or(file.region)
+        .or_else(|| env("AWS_REGION"))
+        .or_else(|| env("AWS_DEFAULT_REGION"))
+        .or_else(|| profile_region(env))
+        .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    if region.trim().is_empty() {
+        bail!("the region is empty");
+    }
+    let prefix = normalize_prefix(
+        flags
+            .prefix
+            .as_deref()
+            .or(file.prefix.as_deref())
+            .unwrap_or(""),
+    )?;
+    let source = file
+        .source
+        .map(|s| check_source(&s).with_context(|| from_file("source")))
+        .transpose()?;
+    let workers = NonZeroUsize::new(flags.workers.or(file.workers).unwrap_or(DEFAULT_WORKERS))
+        .ok_or_else(|| anyhow!("workers must be at least 1"))?;
+    if let Some(acl) = &file.acl {
+        if !CANNED_ACLS.contains(&acl.as_str()) {
+            bail!(
+                "{}: {acl:?} is not a canned ACL (one of {})",
+                from_file("acl"),
+                CANNED_ACLS.join(", ")
+            );
+        }
+    }
+
+    let twins = |flag: bool, config: Option<TwinSetting>, name: &str| -> Result<Option<Globs>> {
+        let config = config.map(TwinSetting::config).unwrap_or_default();
+        if !(flag || config.enabled) {
+            return Ok(None);
+        }
+        let patterns = config
+            .patterns
+            .unwrap_or_else(|| DEFAULT_TWINS.iter().map(|p| p.to_string()).collect());
+        let globs =
+            Globs::new(&patterns).with_context(|| from_file(&format!("{name}.patterns")))?;
+        Ok(Some(globs))
+    };
+    let gzip = twins(flags.gzip, file.gzip, "gzip")?;
+    let brotli = twins(flags.brotli, file.brotli, "brotli")?;
+    let exclude =
+        Globs::new(&file.exclude.unwrap_or_default()).with_context(|| from_file("exclude"))?;
+    let cloudfront_config = file.cloudfront.unwrap_or_default();
+    let max_paths = cloudfront_config.max_paths.unwrap_or(DEFAULT_MAX_PATHS);
+    if max_paths == 0 {
+        bail!("{}: must be at least 1", from_file("cloudfront.max_paths"));
+    }
+    let cloudfront = flags
+        .invalidate
+        .clone()
+        .or(cloudfront_config.distribution)
+        .map(|distribution| {
+            if distribution.is_empty() || !distribution.chars().all(|c| c.is_ascii_alphanumeric()) {
+                bail!("{distribution:?} is not a CloudFront distribution ID");
+            }
+            Ok(CloudFront {
+                distribution,
+                max_paths,
+            })
+        })
+        .transpose()?;
+    let headers = file
+        .headers
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, rule)| {
+            Ok(HeaderRule {
+                pattern: Globs::new(&[rule.pattern])
+                    .with_context(|| from_file(&format!("headers[{i}].match")))?,
+                cache_control: rule.cache_control,
+                content_disposition: rule.content_disposition,
+                content_language: rule.content_language,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    Ok(Settings {
+        wc: flags.wc.clone(),
+        revision: flags.revision,
+        source,
+        bucket,
+        region,
+        endpoint,
+        addressing: flags.addressing.or(file.addressing).unwrap_or_default(),
+        rules: Rules {
+            prefix,
+            exclude,
+            gzip,
+            brotli,
+            headers,
+            acl: file.acl,
+        },
+        workers,
+        max_delete: flags
+            .max_delete
+            .or(file.max_delete)
+            .unwrap_or(DEFAULT_MAX_DELETE),
+        dry_run: flags.dry_run,
+        full: flags.full,
+        cloudfront,
+        invalidation_paths: flags.invalidation_paths.clone(),
+    })
+}
+
+/// `svn2s3.yaml` as written, or a part of it; absent keys are `None`.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     bucket: Option<String>,
@@ -334,27 +489,72 @@ struct ConfigFile {
     prefix: Option<String>,
     source: Option<PathBuf>,
     workers: Option<usize>,
-    gzip: Option<TwinConfig>,
-    brotli: Option<TwinConfig>,
-    #[serde(default)]
-    headers: Vec<HeaderConfig>,
+    gzip: Option<TwinSetting>,
+    brotli: Option<TwinSetting>,
+    headers: Option<Vec<HeaderConfig>>,
     acl: Option<String>,
-    #[serde(default)]
-    exclude: Vec<String>,
+    exclude: Option<Vec<String>>,
     max_delete: Option<usize>,
     cloudfront: Option<CloudFrontConfig>,
     #[serde(skip)]
     origin: Option<PathBuf>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CloudFrontConfig {
     distribution: Option<String>,
     max_paths: Option<usize>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// `gzip: true`, or `gzip: {enabled: true, patterns: [...]}`.
+#[derive(Debug, Clone)]
+enum TwinSetting {
+    Enabled(bool),
+    Config(TwinConfig),
+}
+
+/// Read by hand rather than as an untagged enum, whose errors lose the
+/// line and column of what is wrong inside the mapping.
+impl<'de> Deserialize<'de> for TwinSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<TwinSetting, D::Error> {
+        struct Either;
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = TwinSetting;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("true, false, or a mapping of `enabled` and `patterns`")
+            }
+
+            fn visit_bool<E>(self, on: bool) -> Result<TwinSetting, E> {
+                Ok(TwinSetting::Enabled(on))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<TwinSetting, A::Error> {
+                TwinConfig::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(TwinSetting::Config)
+            }
+        }
+        deserializer.deserialize_any(Either)
+    }
+}
+
+impl TwinSetting {
+    fn config(self) -> TwinConfig {
+        match self {
+            TwinSetting::Enabled(enabled) => TwinConfig {
+                enabled,
+                patterns: None,
+            },
+            TwinSetting::Config(config) => config,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TwinConfig {
     #[serde(default)]
@@ -362,7 +562,7 @@ struct TwinConfig {
     patterns: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HeaderConfig {
     #[serde(rename = "match")]
@@ -406,12 +606,87 @@ impl ConfigFile {
         file.origin = Some(path.to_path_buf());
         Ok(file)
     }
+
+    /// The file that says only `key: value`, where `key` may name a key
+    /// inside another (`cloudfront.distribution`).
+    fn key(key: &str, value: &str) -> Result<ConfigFile> {
+        let setting = |err: &dyn std::fmt::Display| {
+            let message = err.to_string();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_owned();
+            anyhow!("setting {key} to {value:?}: {message}")
+        };
+        let mut document: serde_yaml::Value =
+            serde_yaml::from_str(value).map_err(|err| setting(&err))?;
+        for part in key.rsplit('.') {
+            let mut mapping = serde_yaml::Mapping::new();
+            mapping.insert(serde_yaml::Value::String(part.to_owned()), document);
+            document = serde_yaml::Value::Mapping(mapping);
+        }
+        // Through text, so that `bucket: 123` reads as a name, as in a file.
+        let text = serde_yaml::to_string(&document).map_err(|err| setting(&err))?;
+        serde_yaml::from_str(&text).map_err(|err| setting(&err))
+    }
+
+    /// This file's keys over `under`'s.
+    fn over(self, under: ConfigFile) -> ConfigFile {
+        // Messages name the file only for what it said alone.
+        let origin = if self.origin.is_none() && self.is_empty() {
+            under.origin.clone()
+        } else {
+            self.origin.clone()
+        };
+        let cloudfront = match (self.cloudfront, under.cloudfront) {
+            (Some(top), Some(bottom)) => Some(CloudFrontConfig {
+                distribution: top.distribution.or(bottom.distribution),
+                max_paths: top.max_paths.or(bottom.max_paths),
+            }),
+            (top, bottom) => top.or(bottom),
+        };
+        ConfigFile {
+            bucket: self.bucket.or(under.bucket),
+            region: self.region.or(under.region),
+            endpoint: self.endpoint.or(under.endpoint),
+            addressing: self.addressing.or(under.addressing),
+            prefix: self.prefix.or(under.prefix),
+            source: self.source.or(under.source),
+            workers: self.workers.or(under.workers),
+            gzip: self.gzip.or(under.gzip),
+            brotli: self.brotli.or(under.brotli),
+            headers: self.headers.or(under.headers),
+            acl: self.acl.or(under.acl),
+            exclude: self.exclude.or(under.exclude),
+            max_delete: self.max_delete.or(under.max_delete),
+            cloudfront,
+            origin,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.bucket.is_none()
+            && self.region.is_none()
+            && self.endpoint.is_none()
+            && self.addressing.is_none()
+            && self.prefix.is_none()
+            && self.source.is_none()
+            && self.workers.is_none()
+            && self.gzip.is_none()
+            && self.brotli.is_none()
+            && self.headers.is_none()
+            && self.acl.is_none()
+            && self.exclude.is_none()
+            && self.max_delete.is_none()
+            && self.cloudfront.is_none()
+    }
 }
 
 /// The `region` of the profile in the AWS config file, as aws cli reads it:
 /// `AWS_CONFIG_FILE` or `~/.aws/config`, the profile `AWS_PROFILE` or
 /// `default`, whose section is `[default]` or `[profile NAME]`.
-fn profile_region(env: &impl Fn(&str) -> Option<String>) -> Option<String> {
+fn profile_region(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     let path = env("AWS_CONFIG_FILE")
         .map(PathBuf::from)
         .or_else(|| Some(PathBuf::from(env("HOME")?).join(".aws/config")))?;
@@ -516,9 +791,10 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Settings::load(&flags, |key| {
+        Settings::load(&flags, move |key| {
             env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
         })
+        .map_err(anyhow::Error::from)
     }
 
     fn message(result: Result<Settings>) -> String {
@@ -550,7 +826,7 @@ max_delete: 10
         assert_eq!(s.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
         assert_eq!(s.rules.prefix, "static/");
         assert_eq!(s.source, Some(PathBuf::from("media")));
-        assert_eq!((s.workers, s.max_delete), (4, 10));
+        assert_eq!((s.workers.get(), s.max_delete), (4, 10));
         assert_eq!(s.rules.gzip.unwrap().patterns(), ["*.css", "*.js"]);
         assert_eq!(
             s.rules.headers[0].cache_control.as_deref(),
@@ -577,7 +853,7 @@ max_delete: 10
             &env,
         )
         .unwrap();
-        assert_eq!((s.bucket.as_str(), s.workers), ("flag-bucket", 3));
+        assert_eq!((s.bucket.as_str(), s.workers.get()), ("flag-bucket", 3));
         assert_eq!(s.region, "eu-west-1");
         assert_eq!(s.endpoint.as_deref(), Some("http://env:1"));
         let s = load("bucket: b\n", Flags::default(), &env).unwrap();
@@ -651,11 +927,65 @@ max_delete: 10
         )
         .unwrap();
         assert_eq!(
-            (s.workers, s.max_delete, s.region.as_str()),
+            (s.workers.get(), s.max_delete, s.region.as_str()),
             (64, 256, "us-east-1")
         );
         assert_eq!(s.rules.prefix, "");
         assert_eq!(s.rules.gzip.unwrap().patterns(), DEFAULT_TWINS);
+    }
+
+    #[test]
+    fn twins_are_switched_on_with_a_bool_or_a_mapping() {
+        let s = load(
+            "bucket: b\ngzip: true\nbrotli: false\n",
+            Flags::default(),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(s.rules.gzip.unwrap().patterns(), DEFAULT_TWINS);
+        assert!(s.rules.brotli.is_none());
+        let err = message(load(
+            "bucket: b\ngzip: {enabled: maybe}\n",
+            Flags::default(),
+            &[],
+        ));
+        assert!(
+            err.contains("svn2s3.yaml:2:17: gzip.enabled: invalid type"),
+            "{err}"
+        );
+        let err = message(load("bucket: b\ngzip: 3\n", Flags::default(), &[]));
+        assert!(err.contains("expected true, false, or a mapping"), "{err}");
+    }
+
+    #[test]
+    fn keys_set_one_by_one_go_over_the_file_and_name_what_is_wrong() {
+        let mut builder = Settings::builder("/srv/wc", "b");
+        builder.env(|_| None);
+        builder.set("prefix", "static").unwrap();
+        builder
+            .set("cloudfront.distribution", "E2QWRUHAPOMQZL")
+            .unwrap();
+        builder.set("cloudfront.max_paths", "5").unwrap();
+        builder.set("exclude", "['*.psd', 'drafts/**']").unwrap();
+        builder.set("bucket", "123").unwrap();
+        let s = builder.build().unwrap();
+        assert_eq!(s.rules.prefix, "static/");
+        let cloudfront = s.cloudfront.unwrap();
+        assert_eq!(
+            (cloudfront.distribution.as_str(), cloudfront.max_paths),
+            ("E2QWRUHAPOMQZL", 5)
+        );
+        assert!(s.rules.exclude.is_match("drafts/x.html"));
+        assert_eq!(
+            s.bucket, "b",
+            "the bucket given to builder() is a flag, over set keys"
+        );
+        let err = builder.set("gzip", "{enabled: maybe}").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("setting gzip to \"{enabled: maybe}\": gzip.enabled: invalid type"),
+            "{err}"
+        );
     }
 
     #[test]

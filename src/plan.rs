@@ -103,6 +103,13 @@ impl Rules {
         }
     }
 
+    /// Whether `key`, under the prefix, is of an excluded path: such keys
+    /// are never deleted, nor reported as extra.
+    pub fn is_excluded_key(&self, key: &str) -> bool {
+        key.strip_prefix(&self.prefix)
+            .is_some_and(|path| self.exclude.is_match(path))
+    }
+
     /// The twins a file gets.
     fn twins(&self, path: &str) -> Vec<Encoding> {
         [
@@ -144,6 +151,8 @@ impl Encoding {
     /// ```
     /// use svn2s3::plan::Encoding;
     ///
+    /// assert_eq!(Encoding::Gzip.twin_path("css/site.css"), "css/site.gz.css");
+    /// assert_eq!(Encoding::Gzip.twin_path("js/app.min.js"), "js/app.min.gz.js");
     /// assert_eq!(Encoding::Brotli.twin_path("css/site.css"), "css/site.br.css");
     /// assert_eq!(Encoding::Gzip.twin_path("LICENSE"), "LICENSE.gz");
     /// ```
@@ -390,20 +399,6 @@ pub(crate) fn key(rules: &Rules, path: &str) -> Result<String, PlanError> {
     Ok(key)
 }
 
-/// The path of a file's gzip twin: `.gz` goes before the last extension of the
-/// file name, because Safari mishandles compressed objects named `*.gz`.
-///
-/// ```
-/// use svn2s3::plan::twin_path;
-///
-/// assert_eq!(twin_path("css/site.css"), "css/site.gz.css");
-/// assert_eq!(twin_path("js/app.min.js"), "js/app.min.gz.js");
-/// assert_eq!(twin_path("LICENSE"), "LICENSE.gz");
-/// ```
-pub fn twin_path(path: &str) -> String {
-    Encoding::Gzip.twin_path(path)
-}
-
 /// What `svn add` sets as `svn:mime-type` on every file it finds binary: a
 /// marker, not a choice, so the extension says more.
 const SVN_BINARY: &str = "application/octet-stream";
@@ -497,6 +492,10 @@ mod tests {
     fn an_empty_prefix_publishes_to_the_bucket_root() {
         let plan = plan(&changes(&["index.html"], &[]), &Rules::new("")).unwrap();
         assert_eq!(keys(&plan), ["index.html"]);
+    }
+
+    fn twin_path(path: &str) -> String {
+        Encoding::Gzip.twin_path(path)
     }
 
     #[test]

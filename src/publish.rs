@@ -7,84 +7,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Result};
-use serde::Serialize;
 use tokio::task::JoinSet;
 
 use crate::bucket::{Bucket, DELETE_BATCH};
 use crate::plan::{Plan, Upload};
-
-/// One request of a publish that was made (or, in a dry run, would be).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "action", rename_all = "lowercase")]
-pub enum Done {
-    /// An object written.
-    Upload {
-        /// The object's key.
-        key: String,
-        /// Bytes sent; in a dry run, the file's size (`None` for a twin, whose size is not known yet).
-        bytes: Option<u64>,
-        /// The object's `Content-Type`.
-        content_type: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        /// `gzip` for a twin.
-        content_encoding: Option<&'static str>,
-    },
-    /// An object deleted.
-    Delete {
-        /// The object's key.
-        key: String,
-    },
-}
-
-/// `upload css/site.css (2.0 KiB)`, `delete img/old.png`.
-impl std::fmt::Display for Done {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Done::Upload {
-                key,
-                bytes: Some(bytes),
-                ..
-            } => write!(f, "upload {key} ({})", crate::report::human_bytes(*bytes)),
-            Done::Upload { key, .. } => write!(f, "upload {key}"),
-            Done::Delete { key } => write!(f, "delete {key}"),
-        }
-    }
-}
-
-impl Done {
-    pub(crate) fn planned(upload: &Upload) -> Done {
-        let size = if upload.encoding.is_some() {
-            None
-        } else {
-            std::fs::metadata(&upload.local).ok().map(|m| m.len())
-        };
-        Done::uploaded(upload, size)
-    }
-
-    fn uploaded(upload: &Upload, bytes: Option<u64>) -> Done {
-        Done::Upload {
-            key: upload.key.clone(),
-            bytes,
-            content_type: upload.headers.content_type.clone(),
-            content_encoding: upload.headers.content_encoding,
-        }
-    }
-}
-
-/// What a publish says while it runs, for a progress bar or a log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress<'a> {
-    /// The requests are about to start: this many, uploading about this many
-    /// bytes (a gzip twin counted at its file's size).
-    Started {
-        /// Uploads and deletes.
-        requests: usize,
-        /// The size of the files to upload.
-        bytes: u64,
-    },
-    /// One request is done.
-    Done(&'a Done),
-}
+use crate::report::{Done, Progress};
 
 /// What [`execute`] would do, in the same order, without a request.
 pub fn dry_run(plan: &Plan) -> Vec<Done> {
@@ -102,7 +29,6 @@ pub fn dry_run(plan: &Plan) -> Vec<Done> {
 pub async fn execute(
     bucket: &Arc<Bucket>,
     plan: &Plan,
-    workers: usize,
     progress: &(dyn Fn(Progress<'_>) + Send + Sync),
 ) -> Result<Vec<Done>> {
     let requests = plan.uploads.len() + plan.delete_count();
@@ -115,7 +41,7 @@ pub async fn execute(
     progress(Progress::Started { requests, bytes });
     let mut run = Phases {
         bucket,
-        workers,
+        workers: bucket.max_in_flight(),
         progress,
         done: Vec::with_capacity(requests),
     };

@@ -5,10 +5,91 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::cloudfront::Invalidation;
-use crate::plan::Skipped;
-use crate::publish::Done;
+use crate::plan::{Skipped, Upload};
 use crate::state::State;
-use crate::svn::Revnum;
+use crate::tree::Revnum;
+
+/// One request of a publish that was made (or, in a dry run, would be).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum Done {
+    /// An object written.
+    Upload {
+        /// The object's key.
+        key: String,
+        /// Bytes sent; in a dry run, the file's size (`None` for a twin, whose size is not known yet).
+        bytes: Option<u64>,
+        /// The object's `Content-Type`.
+        content_type: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        /// `gzip` for a twin.
+        content_encoding: Option<&'static str>,
+    },
+    /// An object deleted.
+    Delete {
+        /// The object's key.
+        key: String,
+    },
+}
+
+/// `upload css/site.css (2.0 KiB)`, `delete img/old.png`.
+impl std::fmt::Display for Done {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Done::Upload {
+                key,
+                bytes: Some(bytes),
+                ..
+            } => write!(f, "upload {key} ({})", human_bytes(*bytes)),
+            Done::Upload { key, .. } => write!(f, "upload {key}"),
+            Done::Delete { key } => write!(f, "delete {key}"),
+        }
+    }
+}
+
+impl Done {
+    /// The object's key.
+    pub fn key(&self) -> &str {
+        match self {
+            Done::Upload { key, .. } | Done::Delete { key } => key,
+        }
+    }
+
+    /// The upload `upload` would make.
+    pub(crate) fn planned(upload: &Upload) -> Done {
+        let size = if upload.encoding.is_some() {
+            None
+        } else {
+            std::fs::metadata(&upload.local).ok().map(|m| m.len())
+        };
+        Done::uploaded(upload, size)
+    }
+
+    /// The upload of `upload`, `bytes` sent.
+    pub(crate) fn uploaded(upload: &Upload, bytes: Option<u64>) -> Done {
+        Done::Upload {
+            key: upload.key.clone(),
+            bytes,
+            content_type: upload.headers.content_type.clone(),
+            content_encoding: upload.headers.content_encoding,
+        }
+    }
+}
+
+/// What a publish says while it runs, for a progress bar or a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress<'a> {
+    /// The requests are about to start: this many, uploading about this many
+    /// bytes (a gzip twin counted at its file's size).
+    Started {
+        /// Uploads and deletes.
+        requests: usize,
+        /// The size of the files to upload.
+        bytes: u64,
+    },
+    /// One request is done.
+    Done(&'a Done),
+}
 
 /// The outcome of `svn2s3 publish`.
 #[derive(Debug, Clone, Serialize)]
@@ -200,7 +281,8 @@ fn counted(n: usize, thing: &str) -> String {
     }
 }
 
-pub(crate) fn human_bytes(bytes: u64) -> String {
+/// `1.5 KiB`, `5.0 GiB`: a size as people read it.
+pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
         return format!("{bytes} B");

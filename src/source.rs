@@ -7,14 +7,18 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use tempfile::TempDir;
 
 use crate::plan::{Changeset, File, Globs, Skipped};
 use crate::svn::{
-    ChangeKind, Client, Depth, Info, LocalState, NodeKind, Props, Revnum, Status, SvnError, Target,
+    ChangeKind, Client, Depth, Info, LocalState, NodeKind, Props, Status, SvnError, Target,
 };
+use crate::tree::Revnum;
+use crate::tree::{ReadFrom, Tree};
 
 /// Refusals name at most this many files; the count says the rest.
 const LIST_AT_MOST: usize = 10;
@@ -51,9 +55,14 @@ impl Source {
     /// Opens `folder` of the working copy `wc` (or all of it), at the folder's
     /// revision, and refuses anything that is not a folder of a working copy.
     /// Reads the working-copy database only. Files matching `exclude` are left
-    /// out of every answer.
-    pub fn working_copy(wc: &Path, folder: Option<&Path>, exclude: Globs) -> Result<Source> {
-        let client = Client::new().context("initialising libsvn")?;
+    /// out of every answer; libsvn's walks stop once `cancel` is set.
+    pub fn working_copy(
+        wc: &Path,
+        folder: Option<&Path>,
+        exclude: Globs,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<Source> {
+        let client = Client::new(cancel).context("initialising libsvn")?;
         let published = folder.map_or_else(|| wc.to_path_buf(), |folder| wc.join(folder));
         let root = published.canonicalize().map_err(|err| match folder {
             Some(folder) => anyhow!(
@@ -101,8 +110,9 @@ impl Source {
         folder: Option<&Path>,
         revision: Option<Revnum>,
         exclude: Globs,
+        cancel: Arc<AtomicBool>,
     ) -> Result<Source> {
-        let client = Client::new().context("initialising libsvn")?;
+        let client = Client::new(cancel).context("initialising libsvn")?;
         let url = match folder {
             Some(folder) => client.url_join(url, &folder.to_string_lossy())?,
             None => url.trim_end_matches('/').to_owned(),
@@ -130,32 +140,23 @@ impl Source {
         })
     }
 
-    pub fn revision(&self) -> Revnum {
-        self.revision
-    }
-
-    pub fn uuid(&self) -> &str {
-        &self.info.uuid
-    }
-
     /// The published folder's path in the repository, without a leading slash.
-    pub fn repos_path(&self) -> &str {
+    fn repos_path(&self) -> &str {
         &self.info.repos_path
     }
 
-    /// The published folder, for messages: a local path, or the URL.
-    pub fn name(&self) -> String {
-        match &self.origin {
-            Origin::WorkingCopy { root } => root.display().to_string(),
-            Origin::Url { .. } => self.info.url.clone(),
-        }
-    }
-
-    /// What to run to see the tree at `rev`, for messages.
-    pub fn how_to_reach(&self, rev: Revnum) -> String {
-        match &self.origin {
-            Origin::WorkingCopy { .. } => format!("run `svn update -r {rev}`"),
-            Origin::Url { .. } => format!("give --revision {rev}"),
+    /// Which folder of which repository, at which revision, and its name.
+    pub fn tree(&self) -> Tree {
+        let (name, read_from) = match &self.origin {
+            Origin::WorkingCopy { root } => (root.display().to_string(), ReadFrom::WorkingCopy),
+            Origin::Url { .. } => (self.info.url.clone(), ReadFrom::Url),
+        };
+        Tree {
+            uuid: self.info.uuid.clone(),
+            path: self.info.repos_path.clone(),
+            revision: self.revision,
+            name,
+            read_from,
         }
     }
 

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::source::Source;
-use crate::svn::Revnum;
+use crate::tree::Revnum;
+use crate::tree::Tree;
 
 /// The state object's key below the prefix.
 pub const STATE_KEY: &str = ".svn2s3/state.yaml";
@@ -65,18 +65,18 @@ pub struct Claim {
 }
 
 impl State {
-    /// The state that claims the bucket for a publish of `source`, taking
+    /// The state that claims the bucket for a publish of `tree`, taking
     /// over what `previous` says: its published revision, and the revisions
     /// of a publish that was cut off.
-    pub(crate) fn claim(previous: Option<&State>, source: &Source) -> State {
+    pub(crate) fn claim(previous: Option<&State>, tree: &Tree) -> State {
         let now = OffsetDateTime::now_utc();
         let mut revisions = previous.map_or_else(Vec::new, State::unfinished);
-        if !revisions.contains(&source.revision()) {
-            revisions.push(source.revision());
+        if !revisions.contains(&tree.revision) {
+            revisions.push(tree.revision);
         }
         State {
-            uuid: source.uuid().to_owned(),
-            path: source.repos_path().to_owned(),
+            uuid: tree.uuid.clone(),
+            path: tree.path.clone(),
             revision: previous.and_then(|state| state.revision),
             published_at: previous.and_then(|state| state.published_at.clone()),
             version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -151,30 +151,30 @@ impl State {
         serde_yaml::to_string(self).expect("a State always serialises")
     }
 
-    /// Refuses to publish `source` over a state it does not continue.
-    pub(crate) fn check_continues(&self, source: &Source, key: &str) -> Result<()> {
-        let folder = source.name();
-        if self.uuid != source.uuid() {
+    /// Refuses to publish `tree` over a state it does not continue.
+    pub(crate) fn check_continues(&self, tree: &Tree, key: &str) -> Result<()> {
+        let folder = &tree.name;
+        if self.uuid != tree.uuid {
             bail!(
                 "the bucket holds a publish of repository {}, but {folder} belongs to repository {}; \
                  publish it under another --prefix or bucket",
                 self.uuid,
-                source.uuid()
+                tree.uuid
             );
         }
-        if self.path != source.repos_path() {
+        if self.path != tree.path {
             bail!(
                 "the bucket holds a publish of ^/{}, but {folder} is ^/{}; publish it under another \
                  --prefix, or delete {key} to replace that publish with a --full one",
                 self.path,
-                source.repos_path()
+                tree.path
             );
         }
-        if let Some(revision) = self.revision.filter(|&rev| rev > source.revision()) {
+        if let Some(revision) = self.revision.filter(|&rev| rev > tree.revision) {
             bail!(
                 "the bucket is at r{revision}, newer than {folder} at r{}; {} first",
-                source.revision(),
-                source.how_to_reach(revision)
+                tree.revision,
+                tree.how_to_reach(revision)
             );
         }
         Ok(())

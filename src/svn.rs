@@ -6,6 +6,9 @@
 //!   raw pointer and is therefore neither `Send` nor `Sync`, and neither is
 //!   [`Client`]: APR pools and svn contexts must stay on one thread.
 //! - Every `svn_error_t` is copied into an [`SvnError`] and cleared exactly once.
+//! - Every call into libsvn runs with the calling thread's LC_CTYPE set to
+//!   UTF-8 for its duration ([`Utf8Names`]); the process's locale is left alone.
+//! - A walk stops when the client's cancel flag is set (libsvn's `cancel_func`).
 //! - Callbacks run inside `catch_unwind`. A panic stops the walk with an svn
 //!   error and is resumed once the C call has returned, so it never unwinds
 //!   through C frames. Every string is copied out before the callback returns,
@@ -19,12 +22,13 @@ use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::ptr;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use svn_sys as ffi;
 
-/// A revision number. Always valid (>= 0) once it leaves this module.
-pub type Revnum = u64;
+/// Revision numbers leave this module valid (>= 0), as [`Revnum`]s.
+use crate::tree::Revnum;
 
 /// An error from libsvn: the code and message of each link of its chain,
 /// outermost first.
@@ -114,7 +118,6 @@ fn initialize() -> Result<(), SvnError> {
     INIT.get_or_init(|| {
         // SAFETY: called once, before any other APR or svn function.
         unsafe {
-            use_utf8_file_names();
             if ffi::apr_initialize() != ffi::APR_SUCCESS as i32 {
                 return Err(SvnError::new("could not initialise APR"));
             }
@@ -126,21 +129,81 @@ fn initialize() -> Result<(), SvnError> {
     .clone()
 }
 
-/// libsvn converts file names between UTF-8 and the "native" encoding of
-/// LC_CTYPE, which is ASCII until a program calls `setlocale`; the svn client
-/// calls it at start-up, and so must we. The user's locale is taken when it is
-/// UTF-8; otherwise C.UTF-8, because repository paths are UTF-8 whatever the
-/// shell says, and a non-ASCII name must publish from any shell.
-///
-/// # Safety
-/// `setlocale` is not thread-safe: call it before other threads use the locale.
-unsafe fn use_utf8_file_names() {
-    let utf8 = || {
-        let codeset = CStr::from_ptr(libc::nl_langinfo(libc::CODESET)).to_bytes();
-        codeset.eq_ignore_ascii_case(b"UTF-8") || codeset.eq_ignore_ascii_case(b"utf8")
-    };
-    if libc::setlocale(libc::LC_CTYPE, c"".as_ptr()).is_null() || !utf8() {
-        libc::setlocale(libc::LC_CTYPE, c"C.UTF-8".as_ptr());
+/// While alive, the calling thread's LC_CTYPE is UTF-8, and only that
+/// thread's: libsvn converts file names between UTF-8 and the "native"
+/// encoding of LC_CTYPE, which is ASCII in a program that never called
+/// `setlocale`, and repository paths are UTF-8 whatever the shell says. The
+/// svn client calls `setlocale` at start-up; a library must not change its
+/// host process, so each call into libsvn is made under this guard instead
+/// (`uselocale` is per thread), and the thread's own locale comes back when
+/// it drops. The locale's other categories are the process's.
+struct Utf8Names {
+    previous: libc::locale_t,
+}
+
+impl Utf8Names {
+    fn enter() -> Utf8Names {
+        let previous = match utf8_ctype() {
+            // SAFETY: the locale is valid for the life of the process.
+            Some(locale) => unsafe { libc::uselocale(locale) },
+            None => ptr::null_mut(),
+        };
+        Utf8Names { previous }
+    }
+}
+
+impl Drop for Utf8Names {
+    fn drop(&mut self) {
+        if !self.previous.is_null() {
+            // SAFETY: `previous` is what `uselocale` gave back on this thread:
+            // the thread's locale object, or LC_GLOBAL_LOCALE.
+            unsafe { libc::uselocale(self.previous) };
+        }
+    }
+}
+
+/// glibc's `LC_GLOBAL_LOCALE`, `(locale_t) -1`, which the libc crate lacks.
+const LC_GLOBAL_LOCALE: libc::locale_t = -1isize as libc::locale_t;
+
+/// The process's locale with a UTF-8 LC_CTYPE, made once and never freed;
+/// `None` where the system has no UTF-8 locale at all.
+fn utf8_ctype() -> Option<libc::locale_t> {
+    static LOCALE: OnceLock<usize> = OnceLock::new();
+    let locale = *LOCALE.get_or_init(|| {
+        for name in [c"C.UTF-8", c"en_US.UTF-8"] {
+            // SAFETY: duplocale copies the global locale for newlocale to
+            // change (or to free when it cannot).
+            let made = unsafe {
+                let base = libc::duplocale(LC_GLOBAL_LOCALE);
+                if base.is_null() {
+                    return 0;
+                }
+                let made = libc::newlocale(libc::LC_CTYPE_MASK, name.as_ptr(), base);
+                if made.is_null() {
+                    libc::freelocale(base);
+                }
+                made
+            };
+            if !made.is_null() {
+                return made as usize;
+            }
+        }
+        0
+    });
+    (locale != 0).then_some(locale as libc::locale_t)
+}
+
+/// libsvn's cancel callback: stops a walk once the flag is set.
+unsafe extern "C" fn cancelled(flag: *mut c_void) -> *mut ffi::svn_error_t {
+    // SAFETY: the baton is the flag the client owns for as long as its context.
+    if (*flag.cast::<AtomicBool>()).load(Ordering::Relaxed) {
+        ffi::svn_error_create(
+            ffi::SVN_ERR_CANCELLED as i32,
+            ptr::null_mut(),
+            c"svn2s3: cancelled".as_ptr(),
+        )
+    } else {
+        ptr::null_mut()
     }
 }
 
@@ -385,7 +448,6 @@ impl fmt::Display for Depth {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Info {
     pub url: String,
-    pub repos_root: String,
     /// The path inside the repository, decoded, without a leading slash ("" for the root).
     pub repos_path: String,
     pub uuid: String,
@@ -457,16 +519,20 @@ pub struct Entry {
 pub type Props = BTreeMap<String, String>;
 
 /// A libsvn client context, with a non-interactive authentication baton that
-/// uses cached credentials (~/.subversion/auth) and never prompts.
+/// uses cached credentials (~/.subversion/auth) and never prompts, and a
+/// cancel callback that stops a walk once `cancel` is set.
 pub struct Client {
     ctx: *mut ffi::svn_client_ctx_t,
+    /// The cancel callback's baton: kept alive as long as the context.
+    _cancel: Arc<AtomicBool>,
     /// Owns the context, its config hash and its auth baton; declared last so it drops last.
     _pool: Pool,
 }
 
 impl Client {
-    pub fn new() -> Result<Client, SvnError> {
+    pub fn new(cancel: Arc<AtomicBool>) -> Result<Client, SvnError> {
         initialize()?;
+        let _utf8 = Utf8Names::enter();
         let pool = Pool::new();
         // SAFETY: every pointer below is allocated in `pool`, which the client
         // owns; the context refers to the config and the auth baton, which live
@@ -504,7 +570,13 @@ impl Client {
                 pool.ptr,
             ))?;
             (*ctx).auth_baton = auth;
-            Ok(Client { ctx, _pool: pool })
+            (*ctx).cancel_func = Some(cancelled);
+            (*ctx).cancel_baton = Arc::as_ptr(&cancel).cast_mut().cast();
+            Ok(Client {
+                ctx,
+                _cancel: cancel,
+                _pool: pool,
+            })
         }
     }
 
@@ -547,6 +619,7 @@ impl Client {
             baton::<F>(baton_ptr).call(|f| f(owned(abspath), Info::from_c(&*info, pool)))
         }
 
+        let _utf8 = Utf8Names::enter();
         let scratch = Pool::new();
         let (name, at) = scratch.target(target)?;
         let mut baton = Baton::new(each);
@@ -587,6 +660,7 @@ impl Client {
             baton::<F>(baton_ptr).call(|f| f(Status::from_c(&*status)))
         }
 
+        let _utf8 = Utf8Names::enter();
         let scratch = Pool::new();
         let target = scratch.dirent(path)?;
         let working = revision(ffi::svn_opt_revision_working, None);
@@ -631,6 +705,7 @@ impl Client {
             baton::<F>(baton_ptr).call(|f| f(Change::from_c(&*diff)))
         }
 
+        let _utf8 = Utf8Names::enter();
         let scratch = Pool::new();
         let target = scratch.uri(url)?;
         let (old, new) = (numbered(from), numbered(to));
@@ -675,6 +750,7 @@ impl Client {
             })
         }
 
+        let _utf8 = Utf8Names::enter();
         let scratch = Pool::new();
         let target = scratch.uri(url)?;
         let at = numbered(rev);
@@ -717,6 +793,7 @@ impl Client {
             baton::<F>(baton_ptr).call(|f| f(owned(path), props_from_c(props, pool)))
         }
 
+        let _utf8 = Utf8Names::enter();
         let scratch = Pool::new();
         let (name, at) = scratch.target(target)?;
         let mut baton = Baton::new(each);
@@ -742,6 +819,7 @@ impl Client {
     /// line endings as `svn:eol-style` says, as `svn export` would, and
     /// returns its properties.
     pub fn cat(&self, url: &str, rev: Revnum, dest: &Path) -> Result<Props, SvnError> {
+        let _utf8 = Utf8Names::enter();
         let scratch = Pool::new();
         let source = scratch.uri(url)?;
         let file = scratch.dirent(dest)?;
@@ -798,7 +876,6 @@ impl Info {
     unsafe fn from_c(info: &ffi::svn_client_info2_t, pool: *mut ffi::apr_pool_t) -> Info {
         Info {
             url: owned(info.URL),
-            repos_root: owned(info.repos_root_URL),
             repos_path: owned(ffi::svn_uri_skip_ancestor(
                 info.repos_root_URL,
                 info.URL,
@@ -889,7 +966,7 @@ mod tests {
 
     #[test]
     fn a_path_outside_any_working_copy_is_named_as_such() {
-        let client = Client::new().unwrap();
+        let client = Client::new(Arc::default()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let err = client.info(Target::Local(dir.path())).unwrap_err();
         assert!(err.is_not_working_copy(), "{err:?}");
@@ -898,7 +975,7 @@ mod tests {
 
     #[test]
     fn a_panic_in_a_callback_is_resumed_after_c_returns() {
-        let client = Client::new().unwrap();
+        let client = Client::new(Arc::default()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let repo = dir.path().join("repo");
         let status = std::process::Command::new("svnadmin")
@@ -917,7 +994,7 @@ mod tests {
 
     #[test]
     fn url_join_encodes_each_component() {
-        let client = Client::new().unwrap();
+        let client = Client::new(Arc::default()).unwrap();
         let url = client.url_join("file:///repo/trunk", "a b/c#d%").unwrap();
         assert_eq!(url, "file:///repo/trunk/a%20b/c%23d%25");
     }

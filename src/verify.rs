@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::bucket::{md5_of_file, Bucket, Listed, Stored};
 use crate::plan::Upload;
-use crate::svn::Revnum;
+use crate::tree::Revnum;
 
 /// Where the bucket and the tree part ways.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -79,15 +79,18 @@ impl fmt::Display for VerifyReport {
     }
 }
 
-/// Compares what the bucket lists with what the tree expects (`expected`, by
-/// key). Listed keys for which `ignored` holds are neither extra nor checked.
+/// Compares what the bucket lists with what the tree expects (`expected`).
+/// Listed keys for which `ignored` holds are neither extra nor checked.
 pub(crate) async fn compare(
     bucket: &Bucket,
-    mut expected: BTreeMap<String, Upload>,
+    expected: Vec<Upload>,
     listed: Vec<Listed>,
     ignored: impl Fn(&str) -> bool,
-    workers: usize,
 ) -> Result<Drift> {
+    let mut expected: BTreeMap<String, Upload> = expected
+        .into_iter()
+        .map(|upload| (upload.key.clone(), upload))
+        .collect();
     let mut drift = Drift::default();
     let mut present = Vec::new();
     for object in listed {
@@ -115,7 +118,7 @@ pub(crate) async fn compare(
             };
             anyhow::Ok((upload.key, agrees))
         })
-        .buffer_unordered(workers)
+        .buffer_unordered(bucket.max_in_flight())
         .try_collect()
         .await?;
     drift.differ = verdicts

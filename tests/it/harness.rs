@@ -846,7 +846,11 @@ impl Mirror<'_> {
         for (path, bytes) in repo.export(rev, self.folder) {
             if self.twins.iter().any(|ext| path.ends_with(ext)) {
                 expected.insert(
-                    format!("{}{}", self.prefix, svn2s3::plan::twin_path(&path)),
+                    format!(
+                        "{}{}",
+                        self.prefix,
+                        svn2s3::plan::Encoding::Gzip.twin_path(&path)
+                    ),
                     gzip(&bytes),
                 );
             }

@@ -5,6 +5,8 @@ mod cdn;
 mod docs;
 mod faults;
 mod harness;
+mod layout;
+mod library;
 mod model;
 mod proxy;
 mod publish;

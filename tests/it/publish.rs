@@ -551,35 +551,3 @@ fn a_bucket_newer_than_the_working_copy_is_refused() {
     assert!(run.stderr.contains("svn update"), "{}", run.stderr);
     Mirror::default().check(&server, &repo, rev);
 }
-
-/// The state moves only when every planned request was made, whatever the
-/// worker pool did. A library caller can set `workers` to 0, with which the
-/// pool starts no request at all.
-#[test]
-fn a_publish_that_made_fewer_requests_than_planned_leaves_the_state_as_it_was() {
-    let (repo, server) = (Repo::new(), Server::start());
-    let rev = sample(&repo);
-    publish(&server, &repo, &[]);
-    repo.write("index.html", "v2\n");
-    repo.commit("v2");
-
-    use_test_credentials();
-    let mut settings = svn2s3::Settings::new(&repo.wc, BUCKET);
-    settings.endpoint = Some(server.endpoint());
-    settings.workers = 0;
-    let err = svn2s3::Publisher::new(settings).publish().unwrap_err();
-    assert!(
-        err.downcast_ref::<svn2s3::Incomplete>().is_some(),
-        "{err:#}"
-    );
-    assert!(
-        format!("{err:#}")
-            .contains("0 requests made for 1 planned; upload index.html was not made"),
-        "{err:#}"
-    );
-    assert!(
-        server.state().unwrap().contains("publishing:"),
-        "the claim is released, not removed"
-    );
-    Mirror::default().check(&server, &repo, rev);
-}

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use svn2s3::{Done, Progress};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use svn2s3::{human_bytes, Done, Progress};
 
 use crate::cli::Common;
 
@@ -52,8 +52,8 @@ impl Bar {
         let seconds = self.started.elapsed().as_secs_f64().max(0.001);
         self.bar.set_message(format!(
             "{} sent at {}/s",
-            HumanBytes(sent),
-            HumanBytes((sent as f64 / seconds) as u64)
+            human_bytes(sent),
+            human_bytes((sent as f64 / seconds) as u64)
         ));
         match event {
             Progress::Started { requests, .. } => {

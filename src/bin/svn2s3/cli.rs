@@ -112,6 +112,17 @@ pub struct PublishArgs {
     pub invalidation_paths: Option<PathBuf>,
 }
 
+impl Command {
+    /// The options of a command that opens a tree and a bucket.
+    pub fn common(&self) -> Option<&Common> {
+        match self {
+            Command::Publish(args) => Some(&args.common),
+            Command::Status(common) | Command::Verify(common) => Some(common),
+            Command::Completions { .. } | Command::Man { .. } => None,
+        }
+    }
+}
+
 impl Common {
     pub fn flags(&self) -> Flags {
         Flags {

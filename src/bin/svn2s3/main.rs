@@ -1,0 +1,181 @@
+//! `svn2s3`: parse the command line, run, print, and map the outcome to an
+//! exit status, in one place (`main`): 0 done, 1 an incomplete publish, a
+//! failed invalidation or drift found by verify, 2 nothing written, 130 and
+//! 143 a command stopped by SIGINT or SIGTERM.
+//!
+//! The binary's own modules: the clap definition, the progress bar, the man
+//! pages and the signals, over the library's API.
+
+mod bar;
+mod cli;
+mod man;
+mod signals;
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser as _};
+use serde::Serialize;
+
+use bar::Bar;
+use cli::{Cli, Command, Common};
+use svn2s3::{Flags, Publisher, Settings};
+
+/// Why a command failed: the library's errors know their exit status; the
+/// command's own (writing man pages, say) are usage errors.
+enum Failure {
+    Library(svn2s3::Error),
+    Command(anyhow::Error),
+}
+
+impl From<svn2s3::Error> for Failure {
+    fn from(err: svn2s3::Error) -> Failure {
+        Failure::Library(err)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(err: anyhow::Error) -> Failure {
+        Failure::Command(err)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(err: io::Error) -> Failure {
+        Failure::Command(err.into())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => err.exit(), // --help, --version
+        Err(err) => {
+            // One line, as every error: what is wrong, and clap's tips; not the usage.
+            let text = err.to_string();
+            let said: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter_map(|line| {
+                    line.strip_prefix("error: ")
+                        .or_else(|| line.strip_prefix("tip: "))
+                })
+                .collect();
+            eprintln!("svn2s3: {}", said.join("; "));
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(common) = cli.command.common() {
+        init_logging(common);
+    }
+    match run(&cli) {
+        Ok(code) => code,
+        Err(Failure::Library(err)) => {
+            eprintln!("svn2s3: {err}");
+            ExitCode::from(err.exit_status())
+        }
+        Err(Failure::Command(err)) => {
+            eprintln!("svn2s3: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<ExitCode, Failure> {
+    let env = |key: &str| std::env::var(key).ok().filter(|value| !value.is_empty());
+    // From here on, SIGINT and SIGTERM stop the command through its handle.
+    let publisher = |flags: Flags| -> Result<Publisher, Failure> {
+        let publisher = Publisher::new(Settings::load(&flags, env)?);
+        signals::stop_on_signals(publisher.cancel_handle())?;
+        Ok(publisher)
+    };
+    match &cli.command {
+        Command::Publish(args) => {
+            let mut publisher = publisher(args.flags())?;
+            let bar = Bar::for_terminal(&args.common);
+            if let Some(bar) = bar.clone() {
+                publisher = publisher.on_progress(move |event| bar.hear(event));
+            }
+            let published = publisher.publish();
+            if let Some(bar) = bar {
+                bar.clear();
+            }
+            match published {
+                Ok(report) => print(&args.common, &report),
+                // Complete, but not invalidated: the report stands, then the error.
+                Err(err) => {
+                    if let Some(report) = err.report() {
+                        print(&args.common, report)?;
+                    }
+                    Err(err.into())
+                }
+            }
+        }
+        Command::Status(common) => {
+            let report = publisher(common.flags())?.status()?;
+            print(common, &report)
+        }
+        Command::Verify(common) => {
+            let report = publisher(common.flags())?.verify()?;
+            print(common, &report)?;
+            Ok(if report.drift.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "svn2s3", &mut script);
+            write_out(&script)
+        }
+        Command::Man { dir } => {
+            man::write(dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Writes the report to stdout; a reader that went away is not an error.
+fn print<T: Serialize + std::fmt::Display>(
+    common: &Common,
+    report: &T,
+) -> Result<ExitCode, Failure> {
+    let text = if common.json {
+        serde_json::to_string_pretty(report).map_err(anyhow::Error::from)?
+    } else if common.quiet {
+        return Ok(ExitCode::SUCCESS);
+    } else {
+        report.to_string()
+    };
+    write_out(format!("{text}\n").as_bytes())
+}
+
+/// Writes to stdout; a reader that went away is not an error.
+fn write_out(bytes: &[u8]) -> Result<ExitCode, Failure> {
+    match io::stdout().lock().write_all(bytes) {
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        other => Ok(other.map(|()| ExitCode::SUCCESS)?),
+    }
+}
+
+/// Logs go to stderr: warnings by default, `-v` info, `-vv` debug, svn2s3's
+/// own events only (a dependency's debug output may carry request headers);
+/// RUST_LOG overrides both.
+fn init_logging(common: &Common) {
+    let level = match (common.quiet, common.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "svn2s3=info,warn",
+        (false, _) => "svn2s3=debug,warn",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal())
+        .with_target(false)
+        .without_time()
+        .init();
+}

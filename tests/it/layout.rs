@@ -1,0 +1,109 @@
+//! The library's modules depend on each other one way: read from their
+//! sources (every `crate::module` they name), the graph has no cycle.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Each module of src/ and the modules it names.
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let modules: BTreeSet<String> = std::fs::read_dir(&src)
+        .unwrap()
+        .filter_map(|entry| {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".rs").map(str::to_owned)
+        })
+        .filter(|name| name != "lib")
+        .collect();
+    modules
+        .iter()
+        .map(|module| {
+            let text = std::fs::read_to_string(src.join(format!("{module}.rs"))).unwrap();
+            let named = text
+                .lines()
+                .map(|line| line.split("//").next().unwrap())
+                .flat_map(|code| code.split("crate::").skip(1))
+                .filter_map(|rest| {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    modules.contains(&name).then_some(name)
+                })
+                .filter(|name| name != module)
+                .collect();
+            (module.clone(), named)
+        })
+        .collect()
+}
+
+/// A cycle of `graph`, if it has one.
+fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        module: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|seen| seen == module) {
+            return Some([&path[at..], &[module.to_owned()]].concat());
+        }
+        if done.contains(module) {
+            return None;
+        }
+        path.push(module.to_owned());
+        for next in &graph[module] {
+            if let Some(cycle) = visit(next, graph, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(module.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|module| visit(module, graph, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn the_librarys_modules_depend_on_each_other_one_way() {
+    let graph = graph();
+    assert!(
+        graph.len() > 15,
+        "the modules of src/ were not found: {graph:?}"
+    );
+    if let Some(cycle) = cycle(&graph) {
+        panic!("the modules form a cycle: {}", cycle.join(" -> "));
+    }
+    // The vocabulary at the bottom names no other module.
+    for leaf in ["tree", "cancel", "budget", "xml", "plan"] {
+        assert!(
+            graph[leaf].is_empty(),
+            "{leaf} depends on {:?}",
+            graph[leaf]
+        );
+    }
+    for (module, named) in &graph {
+        eprintln!(
+            "{module} -> {}",
+            named.iter().cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+}
+
+#[test]
+fn a_cycle_is_found_when_there_is_one() {
+    let graph: BTreeMap<String, BTreeSet<String>> =
+        [("a", &["b"][..]), ("b", &["c"]), ("c", &["a"]), ("d", &[])]
+            .into_iter()
+            .map(|(module, named)| {
+                (
+                    module.to_owned(),
+                    named.iter().map(|n| n.to_string()).collect(),
+                )
+            })
+            .collect();
+    assert_eq!(cycle(&graph).unwrap(), ["a", "b", "c", "a"]);
+}
