@@ -20,7 +20,7 @@ CARGO_DEB_VERSION := 3.8.0
 DEB_TOOLS := dpkg-dev
 DIST := target/dist
 
-.PHONY: all deps deps-bench build dist deb deb-check demo test bench clean
+.PHONY: all deps deps-bench build dist deb deb-check demo test bench install clean
 
 all: build
 
@@ -60,17 +60,41 @@ dist: build
 	target/release/svn2s3 completions zsh > $(DIST)/completions/_svn2s3
 	target/release/svn2s3 completions fish > $(DIST)/completions/svn2s3.fish
 
-## deb: target/debian/svn2s3_<version>_amd64.deb from target/dist/, Depends computed by dpkg-shlibdeps
+## deb: target/debian/svn2s3_<version>_amd64.deb and libsvn2s3-dev (the C library), Depends computed by dpkg-shlibdeps
 deb: dist
 	$(call apt_install_missing,$(DEB_TOOLS))
 	@command -v cargo-deb >/dev/null || [ -x "$(CARGO_HOME)/bin/cargo-deb" ] || \
 	    cargo install cargo-deb@$(CARGO_DEB_VERSION) --locked
+	cargo build --release -p svn2s3-capi
+	sed -e 's|@PREFIX@|/usr|' -e 's|@VERSION@|$(VERSION)|' capi/svn2s3.pc.in > target/release/svn2s3.pc
 	cargo deb --no-build
+	cargo deb -p svn2s3-capi --no-build
 
-## deb-check: installs the package on this machine, runs it, finds its man page and completions, removes it
+## deb-check: installs both packages on this machine, runs the command, builds a C program against the library, removes them
 deb-check: deb
 	$(call apt_install_missing,man-db)
-	scripts/deb-check.sh target/debian/svn2s3_$$(cargo pkgid | sed 's/.*[#@]//')-1_amd64.deb
+	scripts/deb-check.sh target/debian/svn2s3_$(VERSION)-1_amd64.deb target/debian/libsvn2s3-dev_$(VERSION)-1_amd64.deb
+
+# install: where, and which build (PROFILE=debug installs the debug build, as the tests do).
+PREFIX ?= /usr/local
+PROFILE ?= release
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+# The C library's soname, libsvn2s3.so.$(SOVERSION): it changes only when the C ABI breaks.
+SOVERSION := 0
+BUILT := target/$(PROFILE)
+
+## install: the command, and the C library: header, libsvn2s3.so.$(SOVERSION) with its links, libsvn2s3.a, svn2s3.pc
+install:
+	cargo build $(if $(filter release,$(PROFILE)),--release) -p svn2s3 -p svn2s3-capi
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(BUILT)/svn2s3 $(DESTDIR)$(PREFIX)/bin/svn2s3
+	install -m 644 capi/include/svn2s3.h $(DESTDIR)$(PREFIX)/include/svn2s3.h
+	install -m 755 $(BUILT)/libsvn2s3_capi.so $(DESTDIR)$(PREFIX)/lib/libsvn2s3.so.$(VERSION)
+	ln -sf libsvn2s3.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsvn2s3.so.$(SOVERSION)
+	ln -sf libsvn2s3.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libsvn2s3.so
+	install -m 644 $(BUILT)/libsvn2s3_capi.a $(DESTDIR)$(PREFIX)/lib/libsvn2s3.a
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' capi/svn2s3.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/svn2s3.pc
 
 ## demo: a sample repository published twice to a local S3-compatible server
 demo: build

@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# Installs the package given with dpkg -i, checks that it runs and that its man
-# page and completions are where man and the shells look, then removes it.
+# Installs the two packages given (the command, and libsvn2s3-dev) with
+# dpkg -i, checks that the command runs and that its man page and
+# completions are where man and the shells look, builds the C example
+# against the installed library with pkg-config and runs it, then removes
+# both packages.
 set -euo pipefail
 deb=$1
+dev=$2
 sudo=$([ "$(id -u)" = 0 ] || echo sudo)
 
-echo "== dpkg-deb --info $deb"
-dpkg-deb --info "$deb" | grep -E '^ (Package|Version|Architecture|Depends):'
-if dpkg-query -W -f='${Status}' svn2s3 2>/dev/null | grep -q '^install ok installed'; then
-    echo "deb-check: svn2s3 is installed already; remove it first" >&2
-    exit 1
-fi
+for package in "$deb" "$dev"; do
+    echo "== dpkg-deb --info $package"
+    dpkg-deb --info "$package" | grep -E '^ (Package|Version|Architecture|Depends):'
+done
+for name in svn2s3 libsvn2s3-dev; do
+    if dpkg-query -W -f='${Status}' "$name" 2>/dev/null | grep -q '^install ok installed'; then
+        echo "deb-check: $name is installed already; remove it first" >&2
+        exit 1
+    fi
+done
 
-$sudo dpkg -i "$deb"
-trap '$sudo dpkg -r svn2s3 >/dev/null' EXIT
+$sudo dpkg -i "$deb" "$dev"
+trap '$sudo dpkg -r libsvn2s3-dev svn2s3 >/dev/null' EXIT
 
 echo "== installed"
 /usr/bin/svn2s3 --version
@@ -22,8 +30,18 @@ man -w svn2s3-publish
 for file in /usr/share/bash-completion/completions/svn2s3 \
             /usr/share/zsh/vendor-completions/_svn2s3 \
             /usr/share/fish/vendor_completions.d/svn2s3.fish \
-            /usr/share/doc/svn2s3/README.md; do
+            /usr/share/doc/svn2s3/README.md \
+            /usr/include/svn2s3.h /usr/lib/libsvn2s3.a /usr/lib/pkgconfig/svn2s3.pc; do
     test -s "$file" && echo "$file"
 done
 bash -n /usr/share/bash-completion/completions/svn2s3
+
+echo "== a C program against the installed library"
+work=$(mktemp -d)
+trap '$sudo dpkg -r libsvn2s3-dev svn2s3 >/dev/null; rm -rf "$work"' EXIT
+cc "$(dirname "$0")/../capi/examples/publish.c" $(pkg-config --cflags --libs svn2s3) -o "$work/publish"
+readelf -d "$work/publish" | grep -F 'libsvn2s3.so.0'
+status=0
+"$work/publish" 2>"$work/usage" || status=$?
+grep -q '^usage:' "$work/usage" && [ "$status" = 2 ] && echo "it runs: usage, status 2"
 echo "deb-check: ok"

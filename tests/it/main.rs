@@ -1,5 +1,6 @@
 //! One integration-test binary: every module shares the harness.
 
+mod capi;
 mod cases;
 mod cdn;
 mod docs;

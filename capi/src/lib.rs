@@ -1,0 +1,334 @@
+//! The C API of svn2s3, for C, Go, Python (`ctypes`) and anything else that
+//! links a C library. Its header, `include/svn2s3.h`, is generated from this
+//! file by cbindgen.
+//!
+//! The shape follows regex's `rure`, rustls-ffi and libimagequant: opaque
+//! handles made by `*_new` and freed once by `*_free` (which take NULL);
+//! strings the library returns belong to the handle they come from; every
+//! pointer is checked for NULL; every export runs inside a guard that turns
+//! a panic into status 101 with an error, so that no panic unwinds into C.
+//! Statuses are the exit statuses of the `svn2s3` command.
+#![allow(non_camel_case_types)]
+
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+
+use svn2s3::{Cancel, Progress, Publisher, Settings, SettingsBuilder};
+
+/// Settings being built, from svn2s3_settings_new; freed with
+/// svn2s3_settings_free. They are checked when a publish starts.
+pub struct svn2s3_settings {
+    builder: SettingsBuilder,
+}
+
+/// What a publish did, from svn2s3_publish; freed with svn2s3_report_free.
+pub struct svn2s3_report {
+    json: CString,
+}
+
+/// Why a call failed, from any call that takes `svn2s3_error **err`; freed
+/// with svn2s3_error_free.
+pub struct svn2s3_error {
+    message: CString,
+    status: c_int,
+}
+
+/// The status of a panic caught at the boundary: a bug in svn2s3.
+const INTERNAL: c_int = 101;
+/// The status of bad arguments: the command's status for bad usage.
+const INVALID: c_int = 2;
+
+/// A failure on its way out to C.
+struct Failed {
+    status: c_int,
+    message: String,
+}
+
+impl From<svn2s3::Error> for Failed {
+    fn from(err: svn2s3::Error) -> Failed {
+        Failed {
+            status: c_int::from(err.exit_status()),
+            message: err.to_string(),
+        }
+    }
+}
+
+fn invalid(message: String) -> Failed {
+    Failed {
+        status: INVALID,
+        message,
+    }
+}
+
+/// Runs one export: its status, with `*err` set on failure when `err` is not
+/// NULL. A panic is caught here and never reaches C.
+fn guarded(err: *mut *mut svn2s3_error, body: impl FnOnce() -> Result<(), Failed>) -> c_int {
+    let failed = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => return 0,
+        Ok(Err(failed)) => failed,
+        Err(panic) => Failed {
+            status: INTERNAL,
+            message: format!(
+                "internal error in svn2s3: {}",
+                panic
+                    .downcast_ref::<&str>()
+                    .copied()
+                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                    .unwrap_or("a panic")
+            ),
+        },
+    };
+    if !err.is_null() {
+        let error = svn2s3_error {
+            message: c_text(failed.message),
+            status: failed.status,
+        };
+        // SAFETY: the caller gives NULL or a pointer it may write through.
+        unsafe { *err = Box::into_raw(Box::new(error)) };
+    }
+    failed.status
+}
+
+/// A C string of `text`, NUL bytes (which no message of svn2s3 holds) made visible.
+fn c_text(text: String) -> CString {
+    CString::new(text.replace('\0', "\\0")).expect("no NUL is left")
+}
+
+/// The text at `ptr`, named `what` in the error when it is NULL or not UTF-8.
+///
+/// # Safety
+/// `ptr` is NULL or a NUL-terminated string that lives through the call.
+unsafe fn text<'a>(ptr: *const c_char, what: &str) -> Result<&'a str, Failed> {
+    if ptr.is_null() {
+        return Err(invalid(format!("{what} is NULL")));
+    }
+    CStr::from_ptr(ptr)
+        .to_str()
+        .map_err(|_| invalid(format!("{what} is not UTF-8")))
+}
+
+/// The settings behind `settings`, or an error for NULL.
+///
+/// # Safety
+/// `settings` is NULL or from svn2s3_settings_new, not yet freed.
+unsafe fn builder<'a>(settings: *mut svn2s3_settings) -> Result<&'a mut SettingsBuilder, Failed> {
+    settings
+        .as_mut()
+        .map(|settings| &mut settings.builder)
+        .ok_or_else(|| invalid("settings is NULL".into()))
+}
+
+/// The version of the library, e.g. "0.1.0"; a static string.
+#[no_mangle]
+pub extern "C" fn svn2s3_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// New settings for publishing `tree` (a working copy, a folder of one, or a
+/// repository URL) to `bucket`, every other setting at its default. NULL when
+/// either is NULL or not UTF-8.
+///
+/// # Safety
+/// `tree` and `bucket` are NULL or NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn svn2s3_settings_new(
+    tree: *const c_char,
+    bucket: *const c_char,
+) -> *mut svn2s3_settings {
+    let made = catch_unwind(|| {
+        let (tree, bucket) = (text(tree, "tree").ok()?, text(bucket, "bucket").ok()?);
+        Some(svn2s3_settings {
+            builder: Settings::builder(tree, bucket),
+        })
+    });
+    match made {
+        Ok(Some(settings)) => Box::into_raw(Box::new(settings)),
+        _ => ptr::null_mut(),
+    }
+}
+
+/// Sets one key of the config file (`prefix`, `endpoint`, `region`,
+/// `workers`, `gzip`, `brotli`, `exclude`, `headers`, `acl`, `max_delete`,
+/// `source`, `addressing`, `cloudfront.distribution`, ...), `value` written
+/// as it would be after `key:` in svn2s3.yaml: "static/", "16", "true",
+/// "['*.psd']". Keys set so win over a config file loaded.
+///
+/// # Safety
+/// `settings` is NULL or from svn2s3_settings_new; `key` and `value` are
+/// NULL or NUL-terminated strings; `err` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn svn2s3_settings_set(
+    settings: *mut svn2s3_settings,
+    key: *const c_char,
+    value: *const c_char,
+    err: *mut *mut svn2s3_error,
+) -> c_int {
+    guarded(err, || {
+        let (key, value) = (text(key, "key")?, text(value, "value")?);
+        builder(settings)?.set(key, value)?;
+        Ok(())
+    })
+}
+
+/// Reads a config file (svn2s3.yaml) under the keys set one by one.
+///
+/// # Safety
+/// As svn2s3_settings_set; `config_file` is NULL or a NUL-terminated path.
+#[no_mangle]
+pub unsafe extern "C" fn svn2s3_settings_load(
+    settings: *mut svn2s3_settings,
+    config_file: *const c_char,
+    err: *mut *mut svn2s3_error,
+) -> c_int {
+    guarded(err, || {
+        let path = text(config_file, "config_file")?;
+        builder(settings)?.config_file(path.as_ref())?;
+        Ok(())
+    })
+}
+
+/// Publishes what `settings` name, as `svn2s3 publish` does, on the calling
+/// thread. `progress`, if not NULL, is called on that same thread, one call
+/// at a time, with `userdata` and an event as JSON:
+/// `{"event":"started","requests":12,"bytes":34567}`, then one
+/// `{"event":"done","action":"upload","key":"css/site.css","bytes":2048,...}`
+/// or `{"event":"done","action":"delete","key":"old.png"}` per request. It
+/// returns 0 to go on, anything else to cancel: the publish then stops
+/// between requests and returns 130. It must not unwind or longjmp.
+///
+/// `*report` is set to the report when there is one: on success, and on a
+/// publish that is complete but could not be invalidated (status 1).
+///
+/// # Safety
+/// `settings` is NULL or from svn2s3_settings_new; `report` and `err` are
+/// NULL or writable; `userdata` is the caller's.
+#[no_mangle]
+pub unsafe extern "C" fn svn2s3_publish(
+    settings: *const svn2s3_settings,
+    progress: Option<
+        unsafe extern "C" fn(userdata: *mut c_void, event_json: *const c_char) -> c_int,
+    >,
+    userdata: *mut c_void,
+    report: *mut *mut svn2s3_report,
+    err: *mut *mut svn2s3_error,
+) -> c_int {
+    // The callback and its data cross no thread, but the closure must be Send.
+    let userdata = userdata as usize;
+    guarded(err, || {
+        let settings = settings
+            .as_ref()
+            .ok_or_else(|| invalid("settings is NULL".into()))?;
+        let cancel = Cancel::new();
+        let mut publisher = Publisher::new(settings.builder.build()?).with_cancel(cancel.clone());
+        if let Some(callback) = progress {
+            publisher = publisher.on_progress(move |event| {
+                let json = c_text(event_json(event));
+                // SAFETY: the caller's callback, with the caller's data.
+                if unsafe { callback(userdata as *mut c_void, json.as_ptr()) } != 0 {
+                    cancel.cancel();
+                }
+            });
+        }
+        let give = |made: &svn2s3::Report| {
+            if !report.is_null() {
+                let json = serde_json::to_string_pretty(made).expect("a report serialises");
+                let made = svn2s3_report { json: c_text(json) };
+                // SAFETY: the caller gives NULL or a pointer it may write through.
+                unsafe { *report = Box::into_raw(Box::new(made)) };
+            }
+        };
+        match publisher.publish() {
+            Ok(made) => {
+                give(&made);
+                Ok(())
+            }
+            Err(failure) => {
+                if let Some(made) = failure.report() {
+                    give(made);
+                }
+                Err(failure.into())
+            }
+        }
+    })
+}
+
+/// A progress event as JSON.
+fn event_json(event: Progress<'_>) -> String {
+    let value = match event {
+        Progress::Started { requests, bytes } => {
+            serde_json::json!({"event": "started", "requests": requests, "bytes": bytes})
+        }
+        Progress::Done(done) => {
+            let mut value = serde_json::to_value(done).expect("an action serialises");
+            value["event"] = "done".into();
+            value
+        }
+    };
+    value.to_string()
+}
+
+/// The report as `svn2s3 publish --json` prints it; NULL for a NULL report.
+///
+/// # Safety
+/// `report` is NULL or from svn2s3_publish, not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn svn2s3_report_json(report: *const svn2s3_report) -> *const c_char {
+    report
+        .as_ref()
+        .map_or(ptr::null(), |report| report.json.as_ptr())
+}
+
+/// The error in one line, as `svn2s3` prints it after `svn2s3: `; NULL for
+/// a NULL error.
+///
+/// # Safety
+/// `error` is NULL or from a call of this library, not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn svn2s3_error_message(error: *const svn2s3_error) -> *const c_char {
+    error
+        .as_ref()
+        .map_or(ptr::null(), |error| error.message.as_ptr())
+}
+
+/// The status the call that made `error` returned; 0 for a NULL error.
+///
+/// # Safety
+/// As svn2s3_error_message.
+#[no_mangle]
+pub unsafe extern "C" fn svn2s3_error_status(error: *const svn2s3_error) -> c_int {
+    error.as_ref().map_or(0, |error| error.status)
+}
+
+/// Frees settings; NULL is ignored.
+///
+/// # Safety
+/// `settings` is NULL or from svn2s3_settings_new, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn svn2s3_settings_free(settings: *mut svn2s3_settings) {
+    if !settings.is_null() {
+        drop(Box::from_raw(settings));
+    }
+}
+
+/// Frees a report; NULL is ignored.
+///
+/// # Safety
+/// `report` is NULL or from svn2s3_publish, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn svn2s3_report_free(report: *mut svn2s3_report) {
+    if !report.is_null() {
+        drop(Box::from_raw(report));
+    }
+}
+
+/// Frees an error; NULL is ignored.
+///
+/// # Safety
+/// `error` is NULL or from a call of this library, freed once.
+#[no_mangle]
+pub unsafe extern "C" fn svn2s3_error_free(error: *mut svn2s3_error) {
+    if !error.is_null() {
+        drop(Box::from_raw(error));
+    }
+}
