@@ -476,6 +476,34 @@ pub struct Change {
     pub props_changed: bool,
 }
 
+/// One revision of `svn log -v`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    pub revision: Revnum,
+    /// Every path the revision changed, in no particular order.
+    pub paths: Vec<LogPath>,
+}
+
+/// One changed path of a revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogPath {
+    /// In the repository, decoded, without a leading slash.
+    pub path: String,
+    pub action: LogAction,
+    /// The path (same form) and revision it was copied from, with history.
+    pub copied_from: Option<(String, Revnum)>,
+}
+
+/// What a revision did to a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogAction {
+    Added,
+    Deleted,
+    /// Deleted and added again in one revision.
+    Replaced,
+    Modified,
+}
+
 /// The local state of a working-copy node, as far as publishing cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LocalState {
@@ -781,16 +809,46 @@ impl Client {
         &self,
         target: Target,
         depth: Depth,
+        mut each: F,
+    ) -> Result<(), SvnError> {
+        self.proplist_with(target, depth, false, |path, props, _| each(path, props))
+    }
+
+    /// The properties `target` inherits from the folders above it, each
+    /// name with the nearest folder's value: from the working copy's cache
+    /// of them for a local path, from the repository for a URL.
+    pub fn inherited(&self, target: Target) -> Result<Props, SvnError> {
+        let mut found = Props::new();
+        self.proplist_with(target, Depth::Empty, true, |_, _, inherited| {
+            found = inherited;
+        })?;
+        Ok(found)
+    }
+
+    /// `svn proplist`, and with `inherited`, the properties the target
+    /// inherits (merged, nearest last) as a third argument.
+    fn proplist_with<F: FnMut(String, Props, Props)>(
+        &self,
+        target: Target,
+        depth: Depth,
+        inherited: bool,
         each: F,
     ) -> Result<(), SvnError> {
-        unsafe extern "C" fn receiver<F: FnMut(String, Props)>(
+        unsafe extern "C" fn receiver<F: FnMut(String, Props, Props)>(
             baton_ptr: *mut c_void,
             path: *const c_char,
             props: *mut ffi::apr_hash_t,
-            _inherited: *mut ffi::apr_array_header_t,
+            inherited: *mut ffi::apr_array_header_t,
             pool: *mut ffi::apr_pool_t,
         ) -> *mut ffi::svn_error_t {
-            baton::<F>(baton_ptr).call(|f| f(owned(path), props_from_c(props, pool)))
+            baton::<F>(baton_ptr).call(|f| {
+                let mut above = Props::new();
+                // Ordered from the repository's root down: the nearest comes last and wins.
+                for item in array::<*const ffi::svn_prop_inherited_item_t>(inherited) {
+                    above.extend(props_from_c((**item).prop_hash, pool));
+                }
+                f(owned(path), props_from_c(props, pool), above)
+            })
         }
 
         let _utf8 = Utf8Names::enter();
@@ -805,7 +863,66 @@ impl Client {
                 &at,
                 depth.to_c(),
                 ptr::null(),
+                inherited.into(),
+                Some(receiver::<F>),
+                baton.as_void(),
+                self.ctx,
+                scratch.ptr,
+            )
+        };
+        baton.finish(err).map(drop)
+    }
+
+    /// `svn log -v` of `url` from `from` (exclusive) to `to`: every revision
+    /// that changed something below it, oldest first, with the paths each
+    /// changed anywhere in the repository. One request to the repository.
+    pub fn log<F: FnMut(Logged)>(
+        &self,
+        url: &str,
+        from: Revnum,
+        to: Revnum,
+        each: F,
+    ) -> Result<(), SvnError> {
+        unsafe extern "C" fn receiver<F: FnMut(Logged)>(
+            baton_ptr: *mut c_void,
+            entry: *mut ffi::svn_log_entry_t,
+            pool: *mut ffi::apr_pool_t,
+        ) -> *mut ffi::svn_error_t {
+            baton::<F>(baton_ptr).call(|f| {
+                if let Some(logged) = Logged::from_c(&*entry, pool) {
+                    f(logged)
+                }
+            })
+        }
+
+        let _utf8 = Utf8Names::enter();
+        let scratch = Pool::new();
+        let target = scratch.uri(url)?;
+        let peg = numbered(to);
+        let mut range = ffi::svn_opt_revision_range_t {
+            start: numbered(from + 1),
+            end: numbered(to),
+        };
+        let mut baton = Baton::new(each);
+        // SAFETY: the arrays live in `scratch` and hold pointers to `target`
+        // (in `scratch` too) and `range` (on this stack), all live for the
+        // call; the baton matches `receiver`'s F.
+        let err = unsafe {
+            let targets = ffi::apr_array_make(scratch.ptr, 1, size_of::<*const c_char>() as i32);
+            *ffi::apr_array_push(targets).cast::<*const c_char>() = target;
+            let ranges = ffi::apr_array_make(scratch.ptr, 1, size_of::<*mut c_void>() as i32);
+            *ffi::apr_array_push(ranges).cast::<*mut ffi::svn_opt_revision_range_t>() = &mut range;
+            // No revision properties: an empty array asks for none.
+            let revprops = ffi::apr_array_make(scratch.ptr, 0, size_of::<*const c_char>() as i32);
+            ffi::svn_client_log5(
+                targets,
+                &peg,
+                ranges,
                 0,
+                1, // discover_changed_paths
+                0, // strict_node_history: follow the folder's own copies
+                0, // include_merged_revisions
+                revprops,
                 Some(receiver::<F>),
                 baton.as_void(),
                 self.ctx,
@@ -886,6 +1003,66 @@ impl Info {
             kind: NodeKind::from_c(info.kind),
             excluded: !info.wc_info.is_null() && (*info.wc_info).depth == ffi::svn_depth_exclude,
         }
+    }
+}
+
+impl Logged {
+    /// `None` for the marker that ends a revision's merged children.
+    ///
+    /// # Safety
+    /// `entry` comes from `svn_client_log5`; `pool` is live.
+    unsafe fn from_c(entry: &ffi::svn_log_entry_t, pool: *mut ffi::apr_pool_t) -> Option<Logged> {
+        let revision = valid(entry.revision)?;
+        let mut paths = Vec::new();
+        let changed = entry.changed_paths2;
+        let mut item = if changed.is_null() {
+            ptr::null_mut()
+        } else {
+            ffi::apr_hash_first(pool, changed)
+        };
+        while !item.is_null() {
+            let (mut key, mut value) = (ptr::null(), ptr::null_mut());
+            ffi::apr_hash_this(item, &mut key, ptr::null_mut(), &mut value);
+            let change = &*value.cast::<ffi::svn_log_changed_path2_t>();
+            let action = match change.action as u8 {
+                b'A' => LogAction::Added,
+                b'D' => LogAction::Deleted,
+                b'R' => LogAction::Replaced,
+                _ => LogAction::Modified,
+            };
+            let copied_from = (!change.copyfrom_path.is_null())
+                .then(|| Some((fspath(change.copyfrom_path), valid(change.copyfrom_rev)?)))
+                .flatten();
+            paths.push(LogPath {
+                path: fspath(key.cast()),
+                action,
+                copied_from,
+            });
+            item = ffi::apr_hash_next(item);
+        }
+        Some(Logged { revision, paths })
+    }
+}
+
+/// A repository path as the log gives it (`/trunk/a b`), without its slash.
+///
+/// # Safety
+/// `path` is a valid C string.
+unsafe fn fspath(path: *const c_char) -> String {
+    owned(path).trim_start_matches('/').to_owned()
+}
+
+/// The elements of an APR array of `T`, in order; none for a null array.
+///
+/// # Safety
+/// `array` is null or an `apr_array_header_t` whose elements are `T`, live
+/// as long as the slice is used.
+unsafe fn array<'a, T>(array: *const ffi::apr_array_header_t) -> &'a [T] {
+    match array.as_ref() {
+        Some(array) if array.nelts > 0 => {
+            std::slice::from_raw_parts(array.elts.cast::<T>(), array.nelts as usize)
+        }
+        _ => &[],
     }
 }
 

@@ -14,6 +14,8 @@ const FUNCTIONS: &[&str] = &[
     "apr_hash_first",
     "apr_hash_next",
     "apr_hash_this",
+    "apr_array_make",
+    "apr_array_push",
     "svn_dso_initialize2",
     "svn_config_get_config",
     "svn_cmdline_create_auth_baton2",
@@ -25,6 +27,7 @@ const FUNCTIONS: &[&str] = &[
     "svn_client_list4",
     "svn_client_proplist4",
     "svn_client_cat3",
+    "svn_client_log5",
     "svn_stream_open_writable",
     "svn_stream_close",
     "svn_dirent_canonicalize",
@@ -45,6 +48,14 @@ const ENUMS: &[&str] = &[
     "svn_wc_status_kind",
     "svn_client_diff_summarize_kind_t",
     "svn_errno_t",
+];
+
+/// Structs that reach svn2s3 through `void *` (hash values, array elements),
+/// so that no function signature brings them in.
+const TYPES: &[&str] = &[
+    "svn_log_changed_path2_t",
+    "svn_prop_inherited_item_t",
+    "svn_opt_revision_range_t",
 ];
 
 /// Macros that bindgen can evaluate.
@@ -157,7 +168,7 @@ fn generate(paths: &Paths) {
     for function in FUNCTIONS {
         builder = builder.allowlist_function(function);
     }
-    for item in ENUMS {
+    for item in ENUMS.iter().chain(TYPES) {
         builder = builder.allowlist_type(item);
     }
     for var in VARS {
