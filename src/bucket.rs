@@ -24,7 +24,7 @@ use s3::signing::uri_encode;
 use s3::Region;
 
 use crate::budget::Budget;
-use crate::plan::{Encoding, Headers, Upload};
+use crate::plan::{Content, Encoding, Headers, Upload};
 use crate::retry::{self, error_code, Cause, Failure, RequestError, Retry};
 use crate::sigv4::{Payload, Signer};
 use crate::xml;
@@ -47,6 +47,11 @@ const PART_HOLD: u64 = 3 * CHUNK;
 const MAX_PARTS: u64 = 10_000;
 /// Keys a DeleteObjects request names at most.
 pub const DELETE_BATCH: usize = 1000;
+/// The largest object CopyObject copies in one request; a bigger one whose
+/// headers change is uploaded again.
+const COPY_MAX: u64 = 5 * 1024 * 1024 * 1024;
+/// The header of a redirect object: S3's website endpoint answers 301 to it.
+const REDIRECT_HEADER: &str = "x-amz-website-redirect-location";
 
 /// Whether requests name the bucket in the host or in the path, as aws
 /// cli's `addressing_style`.
@@ -244,18 +249,87 @@ impl Bucket {
         }
     }
 
+    /// Writes one object: a file (or its compressed twin) from disk, or an
+    /// empty redirect; returns the bytes sent.
+    pub async fn put(&self, upload: &Upload) -> Result<u64> {
+        match &upload.content {
+            Content::File { local, encoding } => self.put_file(upload, local, *encoding).await,
+            Content::Redirect { location } => {
+                let mut headers = header_map(&upload.headers)?;
+                headers.insert(REDIRECT_HEADER, header_value(REDIRECT_HEADER, location)?);
+                self.retried("redirect", &upload.key, || async {
+                    self.client()
+                        .put_object_builder(&upload.key, &[])
+                        .with_content_type(&upload.headers.content_type)
+                        .with_headers(headers.clone())
+                        .execute()
+                        .await?;
+                    Ok(())
+                })
+                .await?;
+                Ok(0)
+            }
+        }
+    }
+
+    /// Gives the object of a file new headers without sending its bytes: a
+    /// CopyObject onto itself that replaces its metadata (one request, up to
+    /// 5 GiB; a bigger file is uploaded again). Returns the bytes sent.
+    pub async fn rewrite(&self, upload: &Upload) -> Result<u64> {
+        let Content::File { local, .. } = &upload.content else {
+            return self.put(upload).await;
+        };
+        if std::fs::metadata(local).map_or(true, |meta| meta.len() >= COPY_MAX) {
+            return self.put(upload).await;
+        }
+        let md5 = md5_of_file(local).await?;
+        let source = format!("{}/{}", self.name, uri_encode(&upload.key, false));
+        let mut headers: Vec<(String, String)> = header_map(&upload.headers)?
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap_or("").to_owned()))
+            .collect();
+        headers.extend([
+            ("content-type".into(), upload.headers.content_type.clone()),
+            (format!("x-amz-meta-{MD5_META}"), md5),
+            ("x-amz-copy-source".into(), source),
+            ("x-amz-metadata-directive".into(), "REPLACE".into()),
+        ]);
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        self.retried("rewrite headers of", &upload.key, || async {
+            let answer = self
+                .send("PUT", &upload.key, "", &headers, Payload::Signed(b""), "")
+                .await?;
+            // CopyObject may fail after its 200 OK, in the body.
+            let body = answer.text().await?;
+            if body.contains("<Error>") {
+                return Err(S3Error::HttpFailWithBody(500, body));
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(0)
+    }
+
     /// Sends a file (or its compressed twin) from disk into an object;
     /// returns the bytes sent. Its bytes count against the run's byte
     /// budget while they are held.
-    pub async fn put_file(&self, upload: &Upload) -> Result<u64> {
-        let body = Body::open(upload).await?;
+    async fn put_file(
+        &self,
+        upload: &Upload,
+        local: &Path,
+        encoding: Option<Encoding>,
+    ) -> Result<u64> {
+        let body = Body::open(local, encoding).await?;
         let mut headers = header_map(&upload.headers)?;
         if body.size < PART_SIZE {
             let _held = self.budget.hold(body.size).await;
             let bytes = body.read(0, body.size).await?;
             // A plain file's bytes are in memory already; a twin's MD5 is its source's.
-            let md5 = if upload.encoding.is_some() {
-                md5_of_file(&upload.local).await?
+            let md5 = if encoding.is_some() {
+                md5_of_file(local).await?
             } else {
                 format!("{:x}", md5::compute(&bytes))
             };
@@ -271,7 +345,7 @@ impl Bucket {
             })
             .await?;
         } else {
-            let md5 = md5_of_file(&upload.local).await?;
+            let md5 = md5_of_file(local).await?;
             add_md5(&mut headers, &md5)?;
             self.put_parts(upload, headers, &body, &md5).await?;
         }
@@ -399,11 +473,10 @@ impl Bucket {
         body: impl Into<reqwest::Body>,
     ) -> Result<reqwest::Response, S3Error> {
         let located = self.located();
-        let url = format!(
-            "{}/{}?{query}",
-            located.client.url(),
-            uri_encode(key, false)
-        );
+        let mut url = format!("{}/{}", located.client.url(), uri_encode(key, false));
+        if !query.is_empty() {
+            url = format!("{url}?{query}");
+        }
         let credentials = located.client.credentials().await?;
         let request = Signer::new(&credentials, &located.region, "s3")
             .and_then(|signer| signer.sign(method, &url, headers, payload, body))
@@ -440,6 +513,7 @@ impl Bucket {
             Ok(Stored {
                 md5: head.metadata.and_then(|mut meta| meta.remove(MD5_META)),
                 etag: head.e_tag.as_deref().map(unquoted),
+                redirect: head.website_redirect_location,
             })
         })
         .await
@@ -818,6 +892,8 @@ pub struct Stored {
     pub md5: Option<String>,
     /// Without quotes: the MD5 of the body for a single-part upload, `<hex>-<parts>` for a multipart one.
     pub etag: Option<String>,
+    /// Where a redirect object sends a browser.
+    pub redirect: Option<String>,
 }
 
 /// The MD5 of a file, as lowercase hex, read off the async threads.
@@ -843,9 +919,9 @@ struct Body {
 }
 
 impl Body {
-    async fn open(upload: &Upload) -> Result<Body> {
-        let path = upload.local.clone();
-        let file = match upload.encoding {
+    async fn open(local: &Path, encoding: Option<Encoding>) -> Result<Body> {
+        let path = local.to_path_buf();
+        let file = match encoding {
             Some(encoding) => compress(&path, encoding).await?,
             None => {
                 std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?
@@ -980,17 +1056,21 @@ fn header_map(headers: &Headers) -> Result<http::HeaderMap> {
             headers.content_disposition.as_deref(),
         ),
         ("content-language", headers.content_language.as_deref()),
+        ("expires", headers.expires.as_deref()),
         ("x-amz-acl", headers.acl.as_deref()),
     ];
     for (name, value) in pairs {
         if let Some(value) = value {
-            let value = value
-                .parse()
-                .with_context(|| format!("{name}: {value:?} is not a valid header value"))?;
-            map.insert(name, value);
+            map.insert(name, header_value(name, value)?);
         }
     }
     Ok(map)
+}
+
+fn header_value(name: &str, value: &str) -> Result<http::HeaderValue> {
+    value
+        .parse()
+        .with_context(|| format!("{name}: {value:?} is not a valid header value"))
 }
 
 /// Adds the [`MD5_META`] metadata header.
@@ -1106,6 +1186,7 @@ mod tests {
             cache_control: Some("max-age=60".into()),
             content_disposition: None,
             content_language: None,
+            expires: None,
             acl: Some("public-read".into()),
         };
         let map = header_map(&headers).unwrap();

@@ -168,7 +168,9 @@ mod tests {
     use time::OffsetDateTime;
 
     use super::*;
-    use crate::state::{Claim, LEASE};
+    use crate::plan::Rules;
+    use crate::shape::Shaping;
+    use crate::state::{Claim, Published, LEASE};
     use crate::tree::{ReadFrom, Tree};
 
     /// A state object in memory, with S3's conditional writes. It can be
@@ -251,7 +253,17 @@ mod tests {
     }
 
     fn published(revision: u64) -> State {
-        State::claim(None, &tree(revision)).finished(revision)
+        State::claim(None, &tree(revision)).finished(at(revision))
+    }
+
+    /// What a publish of `revision` leaves behind.
+    fn at(revision: u64) -> Published {
+        Published {
+            revision,
+            rolled_back_from: None,
+            rules: Shaping::of(&Rules::new("")),
+            redirects: Default::default(),
+        }
     }
 
     /// Another publish's claim, on another host, lapsing at `until`.
@@ -298,7 +310,7 @@ mod tests {
                 Some(7),
                 "the old revision stands until the end"
             );
-            held.finish(&held.state().finished(9)).await.unwrap();
+            held.finish(&held.state().finished(at(9))).await.unwrap();
             let done = store.held();
             assert_eq!((done.revision, done.publishing), (Some(9), None));
         });
@@ -373,7 +385,7 @@ mod tests {
                 "the claim, then four renewals"
             );
             assert!(store.held().publishing.unwrap().until >= first_until);
-            held.finish(&held.state().finished(9)).await.unwrap();
+            held.finish(&held.state().finished(at(9))).await.unwrap();
             assert_eq!(store.held().revision, Some(9));
         });
     }
@@ -391,7 +403,10 @@ mod tests {
                     .contains("another publish took over s3://media/"),
                 "{lost}"
             );
-            let err = held.finish(&held.state().finished(9)).await.unwrap_err();
+            let err = held
+                .finish(&held.state().finished(at(9)))
+                .await
+                .unwrap_err();
             assert!(err.downcast_ref::<Incomplete>().is_some(), "{err:#}");
             assert_eq!(
                 store.held().publishing.unwrap().host,

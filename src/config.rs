@@ -72,6 +72,7 @@ pub struct Settings {
     pub(crate) max_delete: usize,
     pub(crate) dry_run: bool,
     pub(crate) full: bool,
+    pub(crate) rollback: bool,
     pub(crate) cloudfront: Option<CloudFront>,
     pub(crate) invalidation_paths: Option<PathBuf>,
 }
@@ -198,6 +199,10 @@ pub struct Flags {
     pub dry_run: bool,
     /// Upload everything and delete what the tree does not have.
     pub full: bool,
+    /// Publish a revision older than the bucket's.
+    pub rollback: bool,
+    /// Leave redirects where files moved, whatever the config file says.
+    pub redirects: bool,
 }
 
 type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -287,6 +292,19 @@ impl SettingsBuilder {
     /// Upload every file, and delete every key the tree does not have.
     pub fn full(&mut self, on: bool) -> &mut Self {
         self.flags.full = on;
+        self
+    }
+
+    /// Publish a revision older than the one the bucket holds.
+    pub fn rollback(&mut self, on: bool) -> &mut Self {
+        self.flags.rollback = on;
+        self
+    }
+
+    /// Leave a redirect at the old key of every file moved with history,
+    /// and publish symbolic links inside the tree as redirects.
+    pub fn redirects(&mut self, on: bool) -> &mut Self {
+        self.flags.redirects = on;
         self
     }
 
@@ -465,6 +483,8 @@ fn validated(
             brotli,
             headers,
             acl: file.acl,
+            redirects: flags.redirects || file.redirects.unwrap_or(false),
+            inherited: Default::default(),
         },
         workers,
         max_delete: flags
@@ -473,6 +493,7 @@ fn validated(
             .unwrap_or(DEFAULT_MAX_DELETE),
         dry_run: flags.dry_run,
         full: flags.full,
+        rollback: flags.rollback,
         cloudfront,
         invalidation_paths: flags.invalidation_paths.clone(),
     })
@@ -495,6 +516,7 @@ struct ConfigFile {
     acl: Option<String>,
     exclude: Option<Vec<String>>,
     max_delete: Option<usize>,
+    redirects: Option<bool>,
     cloudfront: Option<CloudFrontConfig>,
     #[serde(skip)]
     origin: Option<PathBuf>,
@@ -660,6 +682,7 @@ impl ConfigFile {
             acl: self.acl.or(under.acl),
             exclude: self.exclude.or(under.exclude),
             max_delete: self.max_delete.or(under.max_delete),
+            redirects: self.redirects.or(under.redirects),
             cloudfront,
             origin,
         }
@@ -679,6 +702,7 @@ impl ConfigFile {
             && self.acl.is_none()
             && self.exclude.is_none()
             && self.max_delete.is_none()
+            && self.redirects.is_none()
             && self.cloudfront.is_none()
     }
 }

@@ -43,9 +43,11 @@ pub mod config;
 mod error;
 pub mod plan;
 mod publish;
+mod redirect;
 mod report;
 mod retry;
 mod session;
+mod shape;
 mod sigv4;
 mod source;
 mod state;
@@ -61,6 +63,7 @@ pub use crate::config::{Flags, Settings, SettingsBuilder};
 pub use crate::error::{Error, ErrorKind};
 pub use crate::plan::Skipped;
 pub use crate::report::{human_bytes, Done, Progress, Report, StatusReport};
+pub use crate::shape::{HeaderRecord, Shaping};
 pub use crate::state::{Claim, State};
 pub use crate::verify::{Drift, VerifyReport};
 
@@ -120,10 +123,10 @@ impl Publisher {
     pub fn publish(&self) -> Result<Report, Error> {
         let started = Instant::now();
         let settings = &self.settings;
-        let (session, plan) = self.opened(|session| {
-            let plan = session.plan(settings)?;
+        let (session, planned) = self.opened(|session| {
+            let planned = session.plan(settings)?;
             session::clear_invalidation_paths(settings)?;
-            Ok(plan)
+            Ok(planned)
         })?;
         let (from, to) = (session.published(), session.tree.revision);
         if let Some(stopped) = self.cancel.stopped() {
@@ -131,19 +134,26 @@ impl Publisher {
         }
 
         let actions = if settings.dry_run {
-            publish::dry_run(&plan)
-        } else if plan.is_empty() && from == Some(to) && !session.cut_off() {
+            publish::dry_run(&planned.plan)
+        } else if planned.plan.is_empty() && !planned.moves_state(session.state.as_ref()) {
             Vec::new()
         } else {
             session
                 .runtime
-                .block_on(session.write(&plan, &*self.progress))
+                .block_on(session.write(&planned, &*self.progress))
                 .map_err(|err| self.classify(err))?
         };
 
-        let mut report = Report::new(session.target.clone(), from, to, actions, plan.skipped);
+        let mut report = Report::new(
+            session.target.clone(),
+            from,
+            to,
+            actions,
+            planned.plan.skipped,
+        );
         report.dry_run = settings.dry_run;
         report.full = settings.full;
+        report.walked = planned.walked;
         let invalidated =
             session
                 .runtime
@@ -174,13 +184,17 @@ impl Publisher {
     /// Says what is published, which revision the tree is at, and what a
     /// publish would do.
     pub fn status(&self) -> Result<StatusReport, Error> {
-        let (session, plan) = self.opened(|session| session.plan(&self.settings))?;
+        let (session, planned) = self.opened(|session| session.plan(&self.settings))?;
+        let plan = &planned.plan;
         Ok(StatusReport {
             target: session.target,
             published: session.state,
             working_copy: session.tree.revision,
             pending_uploads: plan.uploads.len(),
+            pending_redirects: plan.redirects.len(),
+            pending_rewrites: plan.rewrites.len(),
             pending_deletes: plan.delete_count(),
+            walked: planned.walked,
         })
     }
 
@@ -201,7 +215,14 @@ impl Publisher {
                     tree.how_to_reach(published)
                 );
             }
-            let expected = plan::plan(&session.source.everything()?, &settings.rules)?.uploads;
+            let rules = plan::Rules {
+                inherited: session.source.inherited()?,
+                ..settings.rules.clone()
+            };
+            let mut expected = plan::plan(&session.source.everything()?, &rules)?.uploads;
+            for (old, new) in session.state.iter().flat_map(|state| &state.redirects) {
+                expected.push(plan::moved_redirect(old, new, &rules)?);
+            }
             let ignored =
                 |key: &str| key == session.state_key || settings.rules.is_excluded_key(key);
             session.runtime.block_on(async {

@@ -1,8 +1,8 @@
 //! From files that changed to the requests that publish them. Pure: no I/O,
 //! so every rule of DESIGN.md about keys, headers, twins and order is unit-tested here.
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Serialize;
@@ -73,6 +73,40 @@ pub struct HeaderRule {
     pub content_language: Option<String>,
 }
 
+/// The properties, set on a file or a folder above it, that give its
+/// object a header (the nearest one wins, and beats a header rule) or make
+/// it a redirect.
+pub mod props {
+    /// `Cache-Control`.
+    pub const CACHE_CONTROL: &str = "svn2s3:cache-control";
+    /// `Content-Disposition`.
+    pub const CONTENT_DISPOSITION: &str = "svn2s3:content-disposition";
+    /// `Content-Language`.
+    pub const CONTENT_LANGUAGE: &str = "svn2s3:content-language";
+    /// `Expires`.
+    pub const EXPIRES: &str = "svn2s3:expires";
+    /// A path (from the file's folder, or from the published folder's root
+    /// when it starts with `/`) or an `http(s)://` URL: the object becomes
+    /// a redirect to it.
+    pub const REDIRECT: &str = "svn2s3:redirect";
+    /// Every property svn2s3 reads.
+    pub const ALL: &[&str] = &[
+        CACHE_CONTROL,
+        CONTENT_DISPOSITION,
+        CONTENT_LANGUAGE,
+        EXPIRES,
+        REDIRECT,
+    ];
+
+    /// Whether svn2s3 reads the property `name`.
+    pub fn is_ours(name: &str) -> bool {
+        ALL.contains(&name)
+    }
+}
+
+/// Properties of a node, name to value.
+pub type Props = BTreeMap<String, String>;
+
 /// How paths become keys and what each object carries.
 #[derive(Debug, Clone)]
 pub struct Rules {
@@ -88,6 +122,12 @@ pub struct Rules {
     pub headers: Vec<HeaderRule>,
     /// A canned ACL for every uploaded object (never the state object).
     pub acl: Option<String>,
+    /// A file moved with history leaves a redirect at its old key, and a
+    /// symbolic link inside the tree publishes as a redirect to its target.
+    pub redirects: bool,
+    /// The svn2s3 properties the published folder inherits from the folders
+    /// above it in the repository, under every file's own.
+    pub inherited: Props,
 }
 
 impl Rules {
@@ -100,6 +140,8 @@ impl Rules {
             brotli: None,
             headers: Vec::new(),
             acl: None,
+            redirects: false,
+            inherited: Props::new(),
         }
     }
 
@@ -174,7 +216,7 @@ impl Encoding {
 }
 
 /// A file of the tree to publish.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct File {
     /// Relative to the published folder, `/`-separated.
     pub path: String,
@@ -182,6 +224,11 @@ pub(crate) struct File {
     pub local: PathBuf,
     /// The `svn:mime-type` property, if set.
     pub mime_type: Option<String>,
+    /// The svn2s3 properties in effect: its own, else the nearest folder's
+    /// inside the published folder (those from above it are in [`Rules`]).
+    pub props: Props,
+    /// For a symbolic link (`svn:special`), where it points, as written.
+    pub link: Option<String>,
 }
 
 /// Something in the change that is deliberately not published.
@@ -200,6 +247,10 @@ pub(crate) struct Changeset {
     /// Paths of files that are gone.
     pub deletes: Vec<String>,
     pub skipped: Vec<Skipped>,
+    /// Files whose bytes did not change but whose svn2s3 properties may
+    /// have (a folder above them changed its own): their objects' headers
+    /// are written again.
+    pub reshaped: Vec<File>,
 }
 
 impl Changeset {
@@ -222,6 +273,23 @@ impl Changeset {
         self.deletes.sort();
         self.skipped
             .extend(other.skipped.into_iter().filter(|skip| new(&skip.path)));
+        let named: BTreeSet<String> = self
+            .reshaped
+            .iter()
+            .map(|file| file.path.clone())
+            .chain(named)
+            .collect();
+        self.reshaped.extend(
+            other
+                .reshaped
+                .into_iter()
+                .filter(|file| !named.contains(&file.path)),
+        );
+    }
+
+    /// Every path that is a file of the tree after the change.
+    pub fn published_paths(&self) -> BTreeSet<&str> {
+        self.uploads.iter().map(|file| file.path.as_str()).collect()
     }
 }
 
@@ -238,6 +306,8 @@ pub(crate) struct Headers {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_language: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acl: Option<String>,
 }
 
@@ -245,11 +315,48 @@ pub(crate) struct Headers {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Upload {
     pub key: String,
-    /// The file whose bytes (compressed, for a twin) become the object.
-    pub local: PathBuf,
-    /// How a twin is compressed; `None` for the file itself.
-    pub encoding: Option<Encoding>,
+    pub content: Content,
     pub headers: Headers,
+}
+
+/// What an object holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Content {
+    /// The bytes of a file; compressed, for a twin.
+    File {
+        local: PathBuf,
+        /// How a twin is compressed; `None` for the file itself.
+        encoding: Option<Encoding>,
+    },
+    /// No bytes: S3's website endpoint answers `301 Moved Permanently` to
+    /// `location` (`/key` in the bucket, or a URL).
+    Redirect { location: String },
+}
+
+impl Upload {
+    /// The file the object's bytes come from; `None` for a redirect.
+    pub fn local(&self) -> Option<&Path> {
+        match &self.content {
+            Content::File { local, .. } => Some(local),
+            Content::Redirect { .. } => None,
+        }
+    }
+
+    /// How a twin is compressed; `None` for a file itself or a redirect.
+    pub fn encoding(&self) -> Option<Encoding> {
+        match self.content {
+            Content::File { encoding, .. } => encoding,
+            Content::Redirect { .. } => None,
+        }
+    }
+
+    /// Where a redirect sends a browser; `None` for a file.
+    pub fn location(&self) -> Option<&str> {
+        match &self.content {
+            Content::Redirect { location } => Some(location),
+            Content::File { .. } => None,
+        }
+    }
 }
 
 /// The requests of one publish, in the order they must run.
@@ -258,7 +365,14 @@ pub(crate) struct Plan {
     /// Deletes that must finish before any upload: each key is a folder of an
     /// uploaded key, or has an uploaded key as its folder.
     pub clear: Vec<String>,
+    /// Files (and symbolic links or files that are redirects) written.
     pub uploads: Vec<Upload>,
+    /// Objects whose bytes are right and whose headers are not: each is
+    /// copied onto itself with the headers replaced, nothing uploaded.
+    pub rewrites: Vec<Upload>,
+    /// Redirects left where files moved away; they run with the deletes,
+    /// after every upload, so that none points at an object not there yet.
+    pub redirects: Vec<Upload>,
     /// Deletes that run after every upload, so a live page never links to an
     /// object that is already gone.
     pub deletes: Vec<String>,
@@ -270,21 +384,45 @@ impl Plan {
         self.clear.len() + self.deletes.len()
     }
 
+    /// Every request but the deletes.
+    pub fn write_count(&self) -> usize {
+        self.uploads.len() + self.rewrites.len() + self.redirects.len()
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.uploads.is_empty() && self.delete_count() == 0
+        self.write_count() == 0 && self.delete_count() == 0
+    }
+
+    /// Every key written, whatever the phase.
+    pub fn written_keys(&self) -> BTreeSet<&str> {
+        self.uploads
+            .iter()
+            .chain(&self.rewrites)
+            .chain(&self.redirects)
+            .map(|upload| upload.key.as_str())
+            .collect()
+    }
+
+    /// Writes a redirect at `key` in place of deleting it.
+    pub fn redirect(&mut self, upload: Upload) {
+        self.deletes.retain(|key| *key != upload.key);
+        self.redirects.retain(|planned| planned.key != upload.key);
+        self.redirects.push(upload);
+        self.redirects.sort_by(|a, b| a.key.cmp(&b.key));
     }
 
     /// Adds keys to delete, and puts every delete in its phase. A key that is
-    /// also uploaded is not deleted: a file replaced in one change would be lost.
+    /// also written is not deleted: a file replaced in one change would be lost.
     pub fn delete_also(&mut self, keys: impl IntoIterator<Item = String>) {
-        let uploaded: BTreeSet<&str> = self.uploads.iter().map(|u| u.key.as_str()).collect();
-        let gone: BTreeSet<String> = self
-            .clear
-            .drain(..)
-            .chain(self.deletes.drain(..))
+        let written: BTreeSet<String> =
+            self.written_keys().into_iter().map(str::to_owned).collect();
+        let gone: BTreeSet<String> = std::mem::take(&mut self.clear)
+            .into_iter()
+            .chain(std::mem::take(&mut self.deletes))
             .chain(keys)
-            .filter(|k| !uploaded.contains(k.as_str()))
+            .filter(|k| !written.contains(k))
             .collect();
+        let uploaded: BTreeSet<&str> = self.uploads.iter().map(|u| u.key.as_str()).collect();
         (self.clear, self.deletes) = gone.into_iter().partition(|k| blocks_upload(k, &uploaded));
     }
 }
@@ -300,77 +438,261 @@ pub(crate) enum PlanError {
         key: String,
         encoding: Encoding,
     },
+    #[error("{path}: svn2s3:redirect {value:?} {why}")]
+    BadRedirect {
+        path: String,
+        value: String,
+        why: &'static str,
+    },
+}
+
+/// What one file of the tree becomes in the bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Objects {
+    /// Nothing: an excluded path.
+    Excluded,
+    /// Nothing, and the report says why.
+    Skipped(&'static str),
+    /// The file and its twins, or a redirect.
+    Written(Vec<Upload>),
+}
+
+impl Objects {
+    /// The objects written, none when excluded or skipped.
+    pub fn uploads(&self) -> &[Upload] {
+        match self {
+            Objects::Written(uploads) => uploads,
+            Objects::Excluded | Objects::Skipped(_) => &[],
+        }
+    }
+}
+
+/// The objects `file` becomes under `rules`: itself and its twins, or a
+/// redirect (a file with `svn2s3:redirect`, or a symbolic link inside the
+/// tree), or nothing.
+pub(crate) fn objects(file: &File, rules: &Rules) -> Result<Objects, PlanError> {
+    if rules.exclude.is_match(&file.path) {
+        return Ok(Objects::Excluded);
+    }
+    let headers = headers_for(file, rules);
+    let key = key(rules, &file.path)?;
+    let location = match redirect_of(file, rules)? {
+        Redirect::Not => None,
+        Redirect::To(location) => Some(location),
+        Redirect::Skip(why) => return Ok(Objects::Skipped(why)),
+    };
+    if let Some(location) = location {
+        let content = Content::Redirect { location };
+        return Ok(Objects::Written(vec![Upload {
+            key,
+            content,
+            headers,
+        }]));
+    }
+    let mut uploads = Vec::new();
+    for encoding in rules.twins(&file.path) {
+        uploads.push(Upload {
+            key: self::key(rules, &encoding.twin_path(&file.path))?,
+            content: Content::File {
+                local: file.local.clone(),
+                encoding: Some(encoding),
+            },
+            headers: Headers {
+                content_encoding: Some(encoding.content_encoding()),
+                ..headers.clone()
+            },
+        });
+    }
+    uploads.push(Upload {
+        key,
+        content: Content::File {
+            local: file.local.clone(),
+            encoding: None,
+        },
+        headers,
+    });
+    Ok(Objects::Written(uploads))
+}
+
+/// The redirect left at the key of `path`, a file that moved to `target`.
+pub(crate) fn moved_redirect(path: &str, target: &str, rules: &Rules) -> Result<Upload, PlanError> {
+    let file = File {
+        path: path.to_owned(),
+        ..File::default()
+    };
+    Ok(Upload {
+        key: key(rules, path)?,
+        content: Content::Redirect {
+            location: location(&rules.prefix, target),
+        },
+        headers: headers_for(&file, rules),
+    })
+}
+
+/// The keys a file at `path` may have had under `rules`: itself and every twin.
+pub(crate) fn keys_of(path: &str, rules: &Rules) -> Result<Vec<String>, PlanError> {
+    if rules.exclude.is_match(path) {
+        return Ok(Vec::new());
+    }
+    let mut keys = vec![key(rules, path)?];
+    for encoding in rules.twins(path) {
+        keys.push(key(rules, &encoding.twin_path(path))?);
+    }
+    Ok(keys)
 }
 
 /// Turns a changeset into the requests that publish it.
 pub(crate) fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError> {
     let mut uploads = Vec::new();
-    for file in changes
-        .uploads
-        .iter()
-        .filter(|f| !rules.exclude.is_match(&f.path))
-    {
-        let headers = headers_for(file, rules);
-        for encoding in rules.twins(&file.path) {
-            uploads.push(Upload {
-                key: key(rules, &encoding.twin_path(&file.path))?,
-                local: file.local.clone(),
-                encoding: Some(encoding),
-                headers: Headers {
-                    content_encoding: Some(encoding.content_encoding()),
-                    ..headers.clone()
-                },
-            });
+    let mut skipped = changes.skipped.clone();
+    for file in &changes.uploads {
+        match objects(file, rules)? {
+            Objects::Written(objects) => uploads.extend(objects),
+            Objects::Skipped(reason) => skipped.push(Skipped {
+                path: file.path.clone(),
+                reason,
+            }),
+            Objects::Excluded => {}
         }
-        uploads.push(Upload {
-            key: key(rules, &file.path)?,
-            local: file.local.clone(),
-            encoding: None,
-            headers,
-        });
     }
     uploads.sort_by(|a, b| a.key.cmp(&b.key));
-
-    let plain: BTreeSet<&str> = uploads
-        .iter()
-        .filter(|u| u.encoding.is_none())
-        .map(|u| u.key.as_str())
-        .collect();
-    if let Some((twin, encoding)) = uploads
-        .iter()
-        .filter_map(|u| Some((u, u.encoding?)))
-        .find(|(u, _)| plain.contains(u.key.as_str()))
-    {
-        let path = changes
-            .uploads
-            .iter()
-            .find(|f| twin.local == f.local)
-            .map_or_else(String::new, |f| f.path.clone());
-        return Err(PlanError::TwinCollides {
-            path,
-            key: twin.key.clone(),
-            encoding,
-        });
-    }
+    check_twins(&uploads, &changes.uploads)?;
 
     let mut gone = BTreeSet::new();
-    for path in changes
-        .deletes
-        .iter()
-        .filter(|p| !rules.exclude.is_match(p))
-    {
-        gone.insert(key(rules, path)?);
-        for encoding in rules.twins(path) {
-            gone.insert(key(rules, &encoding.twin_path(path))?);
-        }
+    for path in &changes.deletes {
+        gone.extend(keys_of(path, rules)?);
     }
     let mut plan = Plan {
         uploads,
-        skipped: changes.skipped.clone(),
+        skipped,
         ..Plan::default()
     };
     plan.delete_also(gone);
     Ok(plan)
+}
+
+/// Refuses a twin whose key is also a file's.
+fn check_twins(uploads: &[Upload], files: &[File]) -> Result<(), PlanError> {
+    let plain: BTreeSet<&str> = uploads
+        .iter()
+        .filter(|u| u.encoding().is_none())
+        .map(|u| u.key.as_str())
+        .collect();
+    match uploads
+        .iter()
+        .filter_map(|u| Some((u, u.encoding()?)))
+        .find(|(u, _)| plain.contains(u.key.as_str()))
+    {
+        Some((twin, encoding)) => Err(PlanError::TwinCollides {
+            path: files
+                .iter()
+                .find(|f| twin.local() == Some(f.local.as_path()))
+                .map_or_else(String::new, |f| f.path.clone()),
+            key: twin.key.clone(),
+            encoding,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Whether a file's object is a redirect.
+enum Redirect {
+    Not,
+    To(String),
+    Skip(&'static str),
+}
+
+/// The redirect `file` publishes as, from its `svn2s3:redirect` property,
+/// else from where its symbolic link points.
+fn redirect_of(file: &File, rules: &Rules) -> Result<Redirect, PlanError> {
+    let property = file
+        .props
+        .get(props::REDIRECT)
+        .or_else(|| rules.inherited.get(props::REDIRECT))
+        .map(|value| value.trim())
+        .filter(|value| !value.is_empty());
+    if let Some(value) = property {
+        let bad = |why| PlanError::BadRedirect {
+            path: file.path.clone(),
+            value: value.to_owned(),
+            why,
+        };
+        let location = if value.starts_with("https://") || value.starts_with("http://") {
+            if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(bad("is not a URL: it holds spaces"));
+            }
+            value.to_owned()
+        } else {
+            let path = match value.strip_prefix('/') {
+                Some(from_root) => resolve("", from_root),
+                None => resolve(folder_of(&file.path), value),
+            };
+            let path = path.ok_or_else(|| bad("leads outside the published folder"))?;
+            location(&rules.prefix, &path)
+        };
+        if location.len() > MAX_LOCATION_BYTES {
+            return Err(bad("is longer than the 2 KB S3 allows"));
+        }
+        return Ok(Redirect::To(location));
+    }
+    let Some(target) = &file.link else {
+        return Ok(Redirect::Not);
+    };
+    if !rules.redirects {
+        return Ok(Redirect::Skip(
+            "a symbolic link (svn:special), published as a redirect only with `redirects: true`",
+        ));
+    }
+    match resolve(folder_of(&file.path), target).filter(|_| !target.starts_with('/')) {
+        Some(path) => Ok(Redirect::To(location(&rules.prefix, &path))),
+        None => Ok(Redirect::Skip(
+            "a symbolic link to outside the published folder",
+        )),
+    }
+}
+
+/// S3 keeps at most this much of `x-amz-website-redirect-location`.
+const MAX_LOCATION_BYTES: usize = 2048;
+
+/// The folder of a `/`-separated path, "" at the root.
+fn folder_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(folder, _)| folder)
+}
+
+/// `relative` (which may hold `.` and `..`) from the folder `base`, as a
+/// path from the published folder's root; `None` when it climbs out. A
+/// trailing `/` (a folder) is kept.
+fn resolve(base: &str, relative: &str) -> Option<String> {
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            name => parts.push(name),
+        }
+    }
+    let mut path = parts.join("/");
+    if relative.ends_with('/') && !path.is_empty() {
+        path.push('/');
+    }
+    Some(path)
+}
+
+/// The redirect location of the key of `path` under `prefix`: `/` then the
+/// key, percent-encoded but for its slashes.
+pub(crate) fn location(prefix: &str, path: &str) -> String {
+    let mut location = String::from("/");
+    for byte in format!("{prefix}{path}").bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                location.push(byte as char)
+            }
+            _ => location.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    location
 }
 
 /// True when `key` and an uploaded key cannot both exist as a file and a
@@ -418,12 +740,24 @@ fn headers_for(file: &File, rules: &Rules) -> Headers {
         .headers
         .iter()
         .find(|rule| rule.pattern.is_match(&file.path));
+    // A property (the file's, a folder's, or one from above the published
+    // folder) beats the rule; an empty one takes the header away.
+    let header = |name: &str, from_rule: Option<&Option<String>>| -> Option<String> {
+        match file.props.get(name).or_else(|| rules.inherited.get(name)) {
+            Some(value) => Some(value.trim().to_owned()).filter(|value| !value.is_empty()),
+            None => from_rule.cloned().flatten(),
+        }
+    };
     Headers {
         content_type,
         content_encoding: None,
-        cache_control: rule.and_then(|r| r.cache_control.clone()),
-        content_disposition: rule.and_then(|r| r.content_disposition.clone()),
-        content_language: rule.and_then(|r| r.content_language.clone()),
+        cache_control: header(props::CACHE_CONTROL, rule.map(|r| &r.cache_control)),
+        content_disposition: header(
+            props::CONTENT_DISPOSITION,
+            rule.map(|r| &r.content_disposition),
+        ),
+        content_language: header(props::CONTENT_LANGUAGE, rule.map(|r| &r.content_language)),
+        expires: header(props::EXPIRES, None),
         acl: rules.acl.clone(),
     }
 }
@@ -436,7 +770,7 @@ mod tests {
         File {
             path: path.to_owned(),
             local: PathBuf::from("/wc").join(path),
-            mime_type: None,
+            ..File::default()
         }
     }
 
@@ -444,7 +778,7 @@ mod tests {
         Changeset {
             uploads: uploads.iter().map(|p| file(p)).collect(),
             deletes: deletes.iter().map(|p| p.to_string()).collect(),
-            skipped: Vec::new(),
+            ..Changeset::default()
         }
     }
 
@@ -521,10 +855,10 @@ mod tests {
         );
         let (plain, twin) = (&plan.uploads[0], &plan.uploads[1]);
         assert_eq!(
-            (twin.encoding, plain.encoding),
+            (twin.encoding(), plain.encoding()),
             (Some(Encoding::Gzip), None)
         );
-        assert_eq!(twin.local, plain.local);
+        assert_eq!(twin.local(), plain.local());
         assert_eq!(twin.headers.content_encoding, Some("gzip"));
         assert_eq!(plain.headers.content_encoding, None);
         assert_eq!(twin.headers.content_type, "text/css");
@@ -559,7 +893,7 @@ mod tests {
             ]
         );
         let brotli = &planned.uploads[0];
-        assert_eq!(brotli.encoding, Some(Encoding::Brotli));
+        assert_eq!(brotli.encoding(), Some(Encoding::Brotli));
         assert_eq!(brotli.headers.content_encoding, Some("br"));
         assert_eq!(brotli.headers.content_type, "text/css");
         assert_eq!(planned.deletes, ["old.br.css", "old.css", "old.gz.css"]);

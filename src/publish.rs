@@ -20,6 +20,8 @@ pub fn dry_run(plan: &Plan) -> Vec<Done> {
         .iter()
         .map(delete)
         .chain(plan.uploads.iter().map(Done::planned))
+        .chain(plan.rewrites.iter().map(Done::rewritten))
+        .chain(plan.redirects.iter().map(Done::planned))
         .chain(plan.deletes.iter().map(delete))
         .collect()
 }
@@ -31,11 +33,11 @@ pub async fn execute(
     plan: &Plan,
     progress: &(dyn Fn(Progress<'_>) + Send + Sync),
 ) -> Result<Vec<Done>> {
-    let requests = plan.uploads.len() + plan.delete_count();
+    let requests = plan.write_count() + plan.delete_count();
     let bytes = plan
         .uploads
         .iter()
-        .filter_map(|upload| std::fs::metadata(&upload.local).ok())
+        .filter_map(|upload| std::fs::metadata(upload.local()?).ok())
         .map(|meta| meta.len())
         .sum();
     progress(Progress::Started { requests, bytes });
@@ -51,9 +53,12 @@ pub async fn execute(
             .collect::<Vec<_>>()
     };
     run.phase(deletes(&plan.clear)).await?;
-    run.phase(plan.uploads.iter().cloned().map(Job::Upload).collect())
+    let uploads = plan.uploads.iter().cloned().map(Job::Upload);
+    let rewrites = plan.rewrites.iter().cloned().map(Job::Rewrite);
+    run.phase(uploads.chain(rewrites).collect()).await?;
+    let redirects = plan.redirects.iter().cloned().map(Job::Upload);
+    run.phase(redirects.chain(deletes(&plan.deletes)).collect())
         .await?;
-    run.phase(deletes(&plan.deletes)).await?;
     Ok(run.done)
 }
 
@@ -62,17 +67,25 @@ pub async fn execute(
 /// [`execute`] so that it holds whatever happened inside it.
 pub fn check_complete(plan: &Plan, done: &[Done]) -> Result<()> {
     let mut owed: BTreeMap<(&str, &str), i64> = BTreeMap::new();
-    let uploads = plan
+    let writes = plan
         .uploads
         .iter()
-        .map(|upload| ("upload", upload.key.as_str()));
+        .chain(&plan.redirects)
+        .map(|upload| match upload.location() {
+            Some(_) => ("redirect", upload.key.as_str()),
+            None => ("upload", upload.key.as_str()),
+        });
+    let rewrites = plan.rewrites.iter().map(|up| ("rewrite", up.key.as_str()));
     let deletes = plan.clear.iter().chain(&plan.deletes);
-    for request in uploads.chain(deletes.map(|key| ("delete", key.as_str()))) {
+    let deletes = deletes.map(|key| ("delete", key.as_str()));
+    for request in writes.chain(rewrites).chain(deletes) {
         *owed.entry(request).or_default() += 1;
     }
     for request in done {
         let made = match request {
             Done::Upload { key, .. } => ("upload", key.as_str()),
+            Done::Redirect { key, .. } => ("redirect", key.as_str()),
+            Done::Rewrite { key, .. } => ("rewrite", key.as_str()),
             Done::Delete { key } => ("delete", key.as_str()),
         };
         *owed.entry(made).or_default() -= 1;
@@ -87,7 +100,7 @@ pub fn check_complete(plan: &Plan, done: &[Done]) -> Result<()> {
         bail!(
             "{} requests made for {} planned; {verb} {key} was {what}{}",
             done.len(),
-            plan.uploads.len() + plan.delete_count(),
+            plan.write_count() + plan.delete_count(),
             match unpaid.count() {
                 0 => String::new(),
                 more => format!(", and {more} more differ"),
@@ -98,7 +111,10 @@ pub fn check_complete(plan: &Plan, done: &[Done]) -> Result<()> {
 }
 
 enum Job {
+    /// A file, a twin or a redirect written.
     Upload(Upload),
+    /// An object's headers replaced.
+    Rewrite(Upload),
     /// Up to [`DELETE_BATCH`] keys, in one request where the store allows.
     Delete(Vec<String>),
 }
@@ -107,9 +123,17 @@ impl Job {
     async fn run(self, bucket: &Bucket) -> Result<Vec<Done>> {
         match self {
             Job::Upload(upload) => {
-                let bytes = bucket.put_file(&upload).await?;
-                tracing::info!(key = upload.key, bytes, "uploaded");
+                let bytes = bucket.put(&upload).await?;
+                match upload.location() {
+                    Some(location) => tracing::info!(key = upload.key, location, "redirected"),
+                    None => tracing::info!(key = upload.key, bytes, "uploaded"),
+                }
                 Ok(vec![Done::uploaded(&upload, Some(bytes))])
+            }
+            Job::Rewrite(upload) => {
+                bucket.rewrite(&upload).await?;
+                tracing::info!(key = upload.key, "rewrote headers");
+                Ok(vec![Done::rewritten(&upload)])
             }
             Job::Delete(keys) => {
                 bucket.delete_batch(&keys).await?;
@@ -172,28 +196,39 @@ impl Phases<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{Headers, Upload};
+    use crate::plan::{Content, Headers, Upload};
 
     fn upload(key: &str) -> Upload {
         Upload {
             key: key.to_owned(),
-            local: key.into(),
-            encoding: None,
+            content: Content::File {
+                local: key.into(),
+                encoding: None,
+            },
             headers: Headers {
                 content_type: "text/plain".into(),
                 content_encoding: None,
                 cache_control: None,
                 content_disposition: None,
                 content_language: None,
+                expires: None,
                 acl: None,
             },
         }
     }
 
     fn plan() -> Plan {
+        let redirect = Upload {
+            content: Content::Redirect {
+                location: "/b".into(),
+            },
+            ..upload("old-b")
+        };
         Plan {
             clear: vec!["top".into()],
             uploads: vec![upload("top/a"), upload("b")],
+            rewrites: vec![upload("d")],
+            redirects: vec![redirect],
             deletes: vec!["c".into()],
             skipped: Vec::new(),
         }
@@ -203,7 +238,7 @@ mod tests {
     fn a_publish_is_complete_when_it_made_every_planned_request_once() {
         let plan = plan();
         let done = dry_run(&plan);
-        assert_eq!(done.len(), 4);
+        assert_eq!(done.len(), 6);
         check_complete(&plan, &done).unwrap();
         let mut reordered = done.clone();
         reordered.reverse();
@@ -214,11 +249,19 @@ mod tests {
     fn a_missing_twice_made_or_unplanned_request_is_not_complete() {
         let plan = plan();
         let done = dry_run(&plan);
-        let err = check_complete(&plan, &done[..3]).unwrap_err();
+        let err = check_complete(&plan, &done[..5]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "3 requests made for 4 planned; delete c was not made"
+            "5 requests made for 6 planned; delete c was not made"
         );
+        let rewrite_as_upload: Vec<Done> = done
+            .iter()
+            .map(|made| match made {
+                Done::Rewrite { key, .. } => Done::uploaded(&upload(key), None),
+                made => made.clone(),
+            })
+            .collect();
+        assert!(check_complete(&plan, &rewrite_as_upload).is_err());
         let twice = [&done[..], &done[1..2]].concat();
         let err = check_complete(&plan, &twice[1..]).unwrap_err();
         assert!(

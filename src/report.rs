@@ -25,6 +25,23 @@ pub enum Done {
         /// `gzip` for a twin.
         content_encoding: Option<&'static str>,
     },
+    /// An empty object written that S3's website endpoint answers with a
+    /// redirect: where a file moved away, or a symbolic link, or a file with
+    /// `svn2s3:redirect`.
+    Redirect {
+        /// The object's key.
+        key: String,
+        /// Where it sends a browser: `/key` in the bucket, or a URL.
+        location: String,
+    },
+    /// An object whose headers were replaced, its bytes left as they are
+    /// (a copy onto itself).
+    Rewrite {
+        /// The object's key.
+        key: String,
+        /// The object's `Content-Type`.
+        content_type: String,
+    },
     /// An object deleted.
     Delete {
         /// The object's key.
@@ -42,6 +59,8 @@ impl std::fmt::Display for Done {
                 ..
             } => write!(f, "upload {key} ({})", human_bytes(*bytes)),
             Done::Upload { key, .. } => write!(f, "upload {key}"),
+            Done::Redirect { key, location } => write!(f, "redirect {key} -> {location}"),
+            Done::Rewrite { key, .. } => write!(f, "rewrite {key} (headers)"),
             Done::Delete { key } => write!(f, "delete {key}"),
         }
     }
@@ -51,27 +70,43 @@ impl Done {
     /// The object's key.
     pub fn key(&self) -> &str {
         match self {
-            Done::Upload { key, .. } | Done::Delete { key } => key,
+            Done::Upload { key, .. }
+            | Done::Redirect { key, .. }
+            | Done::Rewrite { key, .. }
+            | Done::Delete { key } => key,
         }
     }
 
-    /// The upload `upload` would make.
+    /// The write `upload` would make.
     pub(crate) fn planned(upload: &Upload) -> Done {
-        let size = if upload.encoding.is_some() {
-            None
-        } else {
-            std::fs::metadata(&upload.local).ok().map(|m| m.len())
+        let size = match (upload.local(), upload.encoding()) {
+            (Some(local), None) => std::fs::metadata(local).ok().map(|m| m.len()),
+            _ => None,
         };
         Done::uploaded(upload, size)
     }
 
-    /// The upload of `upload`, `bytes` sent.
+    /// The write of `upload`, `bytes` sent.
     pub(crate) fn uploaded(upload: &Upload, bytes: Option<u64>) -> Done {
-        Done::Upload {
+        match upload.location() {
+            Some(location) => Done::Redirect {
+                key: upload.key.clone(),
+                location: location.to_owned(),
+            },
+            None => Done::Upload {
+                key: upload.key.clone(),
+                bytes,
+                content_type: upload.headers.content_type.clone(),
+                content_encoding: upload.headers.content_encoding,
+            },
+        }
+    }
+
+    /// The rewrite of `upload`'s headers.
+    pub(crate) fn rewritten(upload: &Upload) -> Done {
+        Done::Rewrite {
             key: upload.key.clone(),
-            bytes,
             content_type: upload.headers.content_type.clone(),
-            content_encoding: upload.headers.content_encoding,
         }
     }
 }
@@ -104,8 +139,16 @@ pub struct Report {
     pub dry_run: bool,
     /// Every file was uploaded (`--full`).
     pub full: bool,
+    /// The rules changed since the last publish (which, in a few words), so
+    /// the whole tree was walked to apply them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub walked: Option<String>,
     /// Objects uploaded, gzip twins included.
     pub uploaded: usize,
+    /// Redirects written.
+    pub redirected: usize,
+    /// Objects whose headers were rewritten, their bytes left alone.
+    pub rewritten: usize,
     /// Objects deleted.
     pub deleted: usize,
     /// Bytes sent (in a dry run: the size of the files, twins aside).
@@ -135,7 +178,10 @@ impl Report {
             to,
             dry_run: false,
             full: false,
+            walked: None,
             uploaded: 0,
+            redirected: 0,
+            rewritten: 0,
             deleted: 0,
             bytes: 0,
             seconds: 0.0,
@@ -149,6 +195,8 @@ impl Report {
                     report.uploaded += 1;
                     report.bytes += bytes.unwrap_or(0);
                 }
+                Done::Redirect { .. } => report.redirected += 1,
+                Done::Rewrite { .. } => report.rewritten += 1,
                 Done::Delete { .. } => report.deleted += 1,
             }
         }
@@ -160,10 +208,15 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let range = match self.from {
             Some(from) if from == self.to => format!("r{from}"),
+            Some(from) if from > self.to => format!("r{from} -> r{} (a rollback)", self.to),
             Some(from) => format!("r{from} -> r{}", self.to),
             None => format!("r{} (first publish)", self.to),
         };
-        if !self.dry_run && self.actions.is_empty() && self.from == Some(self.to) {
+        if !self.dry_run
+            && self.actions.is_empty()
+            && self.from == Some(self.to)
+            && self.walked.is_none()
+        {
             return write!(
                 f,
                 "nothing to publish: {} holds r{} already",
@@ -178,6 +231,12 @@ impl fmt::Display for Report {
         for skipped in &self.skipped {
             writeln!(f, "skipped {}: {}", skipped.path, skipped.reason)?;
         }
+        if let Some(walked) = &self.walked {
+            writeln!(
+                f,
+                "the rules changed ({walked}): the tree was walked to apply them"
+            )?;
+        }
         let verb = if self.dry_run {
             "would publish"
         } else {
@@ -186,12 +245,18 @@ impl fmt::Display for Report {
         let full = if self.full { " in full" } else { "" };
         write!(
             f,
-            "{verb} {range} to {}{full}: {} uploaded ({}), {} deleted",
+            "{verb} {range} to {}{full}: {} uploaded ({})",
             self.target,
             self.uploaded,
             human_bytes(self.bytes),
-            self.deleted
         )?;
+        if self.redirected > 0 {
+            write!(f, ", {} redirected", self.redirected)?;
+        }
+        if self.rewritten > 0 {
+            write!(f, ", {} rewritten", self.rewritten)?;
+        }
+        write!(f, ", {} deleted", self.deleted)?;
         if !self.skipped.is_empty() {
             write!(f, ", {} skipped", self.skipped.len())?;
         }
@@ -230,8 +295,16 @@ pub struct StatusReport {
     pub working_copy: Revnum,
     /// What `publish` would do now.
     pub pending_uploads: usize,
+    /// Redirects a publish would write now.
+    pub pending_redirects: usize,
+    /// Objects whose headers a publish would rewrite now.
+    pub pending_rewrites: usize,
     /// Deletes a publish would make now.
     pub pending_deletes: usize,
+    /// The rules changed since the last publish (which, in a few words): a
+    /// publish would walk the whole tree to apply them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub walked: Option<String>,
 }
 
 impl fmt::Display for StatusReport {
@@ -241,12 +314,17 @@ impl fmt::Display for StatusReport {
                 revision: Some(revision),
                 path,
                 published_at,
+                rolled_back_from,
                 ..
             }) => writeln!(
                 f,
-                "published:    r{revision} of ^/{path} at {}, {}",
+                "published:    r{revision} of ^/{path} at {}, {}{}",
                 self.target,
-                published_at.as_deref().unwrap_or("at an unknown time")
+                published_at.as_deref().unwrap_or("at an unknown time"),
+                match rolled_back_from {
+                    Some(newer) => format!(", rolled back from r{newer}"),
+                    None => String::new(),
+                }
             )?,
             _ => writeln!(f, "published:    nothing yet at {}", self.target)?,
         }
@@ -263,13 +341,35 @@ impl fmt::Display for StatusReport {
                 claim.pid, claim.host, claim.started_at
             )?;
         }
+        if let Some(state) = &self.published {
+            if !state.redirects.is_empty() {
+                writeln!(
+                    f,
+                    "redirects:    {}",
+                    counted(state.redirects.len(), "moved file")
+                )?;
+            }
+        }
         writeln!(f, "working copy: r{}", self.working_copy)?;
         write!(
             f,
-            "pending:      {}, {}",
-            counted(self.pending_uploads, "upload"),
-            counted(self.pending_deletes, "delete")
-        )
+            "pending:      {}",
+            counted(self.pending_uploads, "upload")
+        )?;
+        if self.pending_redirects > 0 {
+            write!(f, ", {}", counted(self.pending_redirects, "redirect"))?;
+        }
+        if self.pending_rewrites > 0 {
+            write!(f, ", {}", counted(self.pending_rewrites, "header rewrite"))?;
+        }
+        write!(f, ", {}", counted(self.pending_deletes, "delete"))?;
+        if let Some(walked) = &self.walked {
+            write!(
+                f,
+                "\nrules:        changed ({walked}); the next publish walks the tree to apply them"
+            )?;
+        }
+        Ok(())
     }
 }
 

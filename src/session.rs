@@ -14,13 +14,39 @@ use crate::claim::{self, StateObject};
 use crate::cloudfront::{self, Invalidation};
 use crate::config::Settings;
 use crate::error::Incomplete;
-use crate::plan::{self, Plan};
+use crate::plan::{self, Changeset, Plan, Rules};
 use crate::publish;
+use crate::redirect::{self, Table};
 use crate::report::{Done, Progress, Report};
+use crate::shape::{self, Shaping};
 use crate::source::Source;
-use crate::state::State;
+use crate::state::{Published, State};
 use crate::tree::Revnum;
 use crate::tree::Tree;
+
+/// The requests of a publish, and what the bucket holds after them.
+pub(crate) struct Planned {
+    pub plan: Plan,
+    /// What the state records once the plan is done.
+    pub published: Published,
+    /// When the rules changed since the last publish, which, in a few
+    /// words: the whole tree was walked to apply them.
+    pub walked: Option<String>,
+}
+
+impl Planned {
+    /// Whether the state must be written even if no object is: the rules,
+    /// the redirects or the revision differ from what `state` records.
+    pub fn moves_state(&self, state: Option<&State>) -> bool {
+        let Some(state) = state else { return true };
+        let published = &self.published;
+        state.revision != Some(published.revision)
+            || state.rolled_back_from != published.rolled_back_from
+            || state.rules.as_ref() != Some(&published.rules)
+            || state.redirects != published.redirects
+            || state.publishing.is_some()
+    }
+}
 
 /// What every command knows before its first write: the tree, the bucket and
 /// what it holds, every check passed.
@@ -79,7 +105,7 @@ impl Session {
             None => (None, Expect::Absent),
         };
         if let Some(state) = &state {
-            state.check_continues(&tree, &state_key)?;
+            state.check_continues(&tree, &state_key, settings.rollback)?;
         }
         Ok(Session {
             source,
@@ -99,18 +125,17 @@ impl Session {
         self.state.as_ref().and_then(|state| state.revision)
     }
 
-    /// Whether a publish was cut off and left its claim behind.
-    pub fn cut_off(&self) -> bool {
-        self.state
-            .as_ref()
-            .is_some_and(|state| state.publishing.is_some())
-    }
-
-    /// The requests of a publish, refused when it would delete too much.
-    pub fn plan(&self, settings: &Settings) -> Result<Plan> {
-        let mut changes = match self.published() {
-            Some(revision) if !settings.full => self.source.changes_since(revision)?,
-            _ => self.source.everything()?,
+    /// The requests of a publish, refused when it would delete too much,
+    /// and what the bucket holds once they are made.
+    pub fn plan(&self, settings: &Settings) -> Result<Planned> {
+        let rules = Rules {
+            inherited: self.source.inherited()?,
+            ..settings.rules.clone()
+        };
+        let from = self.published().filter(|_| !settings.full);
+        let mut changes = match from {
+            Some(revision) => self.source.changes_since(revision)?,
+            None => self.source.everything()?,
         };
         // A publish that was cut off may have written some files of its
         // revisions: whatever differs there from this one is published again.
@@ -123,7 +148,37 @@ impl Session {
                 changes.merge(self.source.changes_since(revision)?);
             }
         }
-        let mut plan = plan::plan(&changes, &settings.rules)?;
+        let mut plan = plan::plan(&changes, &rules)?;
+        // Below a folder whose svn2s3 properties changed, every file is
+        // published again, as a file whose own properties changed is.
+        let reshaped = Changeset {
+            uploads: std::mem::take(&mut changes.reshaped),
+            ..Changeset::default()
+        };
+        let again = plan::plan(&reshaped, &rules)?;
+        plan.uploads.extend(again.uploads);
+        plan.uploads.sort_by(|a, b| a.key.cmp(&b.key));
+        plan.skipped.extend(again.skipped);
+        changes.uploads.extend(reshaped.uploads);
+
+        let shaping = Shaping::of(&rules);
+        let before = self.state.as_ref().and_then(|state| state.rules.as_ref());
+        let old_rules = match before {
+            Some(before) if from.is_some() && before.digest != shaping.digest => {
+                let old = before.rules(&rules.prefix).with_context(|| {
+                    format!(
+                        "the rules recorded in {} no longer read; publish with --full",
+                        self.state_key
+                    )
+                })?;
+                self.apply_rules(&mut plan, &changes, &old, &rules)?;
+                Some((old, shaping.changes_from(before)))
+            }
+            _ => None,
+        };
+
+        let old = old_rules.as_ref().map(|(old, _)| old);
+        let table = self.redirects(&mut plan, &changes, from, &rules, old)?;
         if settings.full {
             let stale = self
                 .runtime
@@ -141,7 +196,103 @@ impl Session {
                 settings.max_delete
             );
         }
-        Ok(plan)
+        let rolled_back_from = self.published().filter(|&rev| rev > self.tree.revision);
+        Ok(Planned {
+            plan,
+            published: Published {
+                revision: self.tree.revision,
+                rolled_back_from,
+                rules: shaping,
+                redirects: table,
+            },
+            walked: old_rules.map(|(_, why)| why),
+        })
+    }
+
+    /// Adds to `plan` what bringing the tree's objects from the `old` rules
+    /// to `new` ones takes: one walk of the tree. The files `changes`
+    /// deleted lose the keys the old rules gave them too.
+    fn apply_rules(
+        &self,
+        plan: &mut Plan,
+        changes: &Changeset,
+        old: &Rules,
+        new: &Rules,
+    ) -> Result<()> {
+        let tree = self.source.everything()?;
+        let reshape = shape::reshape(&tree.uploads, &changes.published_paths(), old, new)?;
+        plan.uploads.extend(reshape.uploads);
+        plan.uploads.sort_by(|a, b| a.key.cmp(&b.key));
+        plan.rewrites.extend(reshape.rewrites);
+        plan.skipped.extend(reshape.skipped);
+        let mut gone: Vec<String> = reshape.deletes.into_iter().collect();
+        // Keys of paths the new rules exclude are left alone, gone or not.
+        for path in changes.deletes.iter().filter(|p| !new.exclude.is_match(p)) {
+            gone.extend(plan::keys_of(path, old)?);
+        }
+        plan.delete_also(gone);
+        Ok(())
+    }
+
+    /// Adds the redirects of the change to `plan`, and returns the table of
+    /// redirects the bucket holds after it. Moves come from one log request
+    /// over the range published from `from`. Without `from` (a first
+    /// publish, `--full`), `changes` holds the whole tree, which the table is
+    /// checked against, and every redirect is written again. Redirects the
+    /// `old` rules gave other headers are written again too.
+    fn redirects(
+        &self,
+        plan: &mut Plan,
+        changes: &Changeset,
+        from: Option<Revnum>,
+        rules: &Rules,
+        old: Option<&Rules>,
+    ) -> Result<Table> {
+        let table = self
+            .state
+            .as_ref()
+            .map(|state| state.redirects.clone())
+            .unwrap_or_default();
+        let published = changes.published_paths();
+        let deleted: std::collections::BTreeSet<String> = if from.is_none() {
+            table
+                .values()
+                .filter(|to| !published.contains(to.as_str()))
+                .cloned()
+                .collect()
+        } else {
+            changes.deletes.iter().cloned().collect()
+        };
+        let forward = from.filter(|&from| from < self.tree.revision);
+        let mut moved = match forward {
+            Some(from) if rules.redirects => {
+                let gone = deleted.iter().map(String::as_str);
+                let gone = gone.filter(|path| !rules.exclude.is_match(path));
+                self.source.history(from)?.moves(gone)
+            }
+            _ => Default::default(),
+        };
+        // The new name must be published, and the old key free to hold a redirect.
+        let clear: std::collections::BTreeSet<&String> = plan.clear.iter().collect();
+        moved.retain(|old, new| {
+            published.contains(new.as_str())
+                && !rules.exclude.is_match(new)
+                && plan::key(rules, old).is_ok_and(|key| !clear.contains(&key))
+        });
+        let update = redirect::update(&table, &moved, &deleted, &published);
+        for (path, target) in &update.table {
+            let redirect = plan::moved_redirect(path, target, rules)?;
+            let reshaped = match old {
+                Some(old) => plan::moved_redirect(path, target, old)?.headers != redirect.headers,
+                None => from.is_none(),
+            };
+            if reshaped || update.write.contains_key(path) {
+                plan.redirect(redirect);
+            }
+        }
+        let gone = update.delete.iter().map(|path| plan::key(rules, path));
+        plan.delete_also(gone.collect::<Result<Vec<_>, _>>()?);
+        Ok(update.table)
     }
 
     /// Claims the bucket in the state object, runs the plan while renewing
@@ -151,9 +302,10 @@ impl Session {
     /// the next one takes over at once.
     pub async fn write(
         &self,
-        plan: &Plan,
+        planned: &Planned,
         progress: &(dyn Fn(Progress<'_>) + Send + Sync),
     ) -> Result<Vec<Done>> {
+        let plan = &planned.plan;
         let store = StateObject {
             bucket: &self.bucket,
             key: &self.state_key,
@@ -177,7 +329,7 @@ impl Session {
         };
         match outcome {
             Ok(done) => {
-                held.finish(&held.state().finished(self.tree.revision))
+                held.finish(&held.state().finished(planned.published.clone()))
                     .await?;
                 Ok(done)
             }

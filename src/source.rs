@@ -3,7 +3,7 @@
 //! and what changed in it, file by file. Every question goes to libsvn through
 //! [`crate::svn`]; what each costs is stated where it is asked.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -13,9 +13,11 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Context, Result};
 use tempfile::TempDir;
 
-use crate::plan::{Changeset, File, Globs, Skipped};
+use crate::plan::{self, Changeset, File, Globs, Skipped};
+use crate::redirect::History;
 use crate::svn::{
-    ChangeKind, Client, Depth, Info, LocalState, NodeKind, Props, Status, SvnError, Target,
+    ChangeKind, Client, Depth, Info, LocalState, LogAction, NodeKind, Props, Status, SvnError,
+    Target,
 };
 use crate::tree::Revnum;
 use crate::tree::{ReadFrom, Tree};
@@ -36,6 +38,9 @@ pub(crate) struct Source {
     /// Paths that are never published, so never checked or fetched either.
     exclude: Globs,
     origin: Origin,
+    /// The svn2s3 properties of folders of the tree ("" is its root), as
+    /// read at this revision: each folder is asked once.
+    folders: RefCell<BTreeMap<String, Props>>,
 }
 
 /// Where a file's bytes come from.
@@ -100,6 +105,7 @@ impl Source {
             revision,
             exclude,
             origin: Origin::WorkingCopy { root },
+            folders: RefCell::default(),
         })
     }
 
@@ -137,6 +143,7 @@ impl Source {
                 staging: tempfile::Builder::new().prefix("svn2s3-").tempdir()?,
                 fetched: Cell::new(0),
             },
+            folders: RefCell::default(),
         })
     }
 
@@ -168,32 +175,113 @@ impl Source {
         match &self.origin {
             Origin::WorkingCopy { root } => self.collect(root, Depth::Infinity, &mut found)?,
             Origin::Url { .. } => {
-                let mut files = Vec::new();
+                let (files, dirs) = self.listed("")?;
+                let target = Target::Url(&self.info.url, Some(self.revision));
+                let mut props = BTreeMap::new();
                 self.client
-                    .list(&self.info.url, self.revision, |entry| {
-                        if entry.kind == NodeKind::File {
-                            files.push(entry.path);
-                        }
+                    .proplist(target, Depth::Infinity, |url, list| {
+                        props.insert(self.relative_url(&url), list);
                     })
-                    .map_err(|err| hint_credentials(err, &self.info.url))
-                    .with_context(|| format!("listing {}@{}", self.info.url, self.revision))?;
+                    .with_context(|| format!("reading the properties of {target}"))?;
+                for dir in dirs {
+                    let list = props.remove(&dir).unwrap_or_default();
+                    if list.contains_key(EXTERNALS) {
+                        found.skipped.push(Skipped {
+                            path: dir.clone(),
+                            reason: "defines svn:externals, which are not published",
+                        });
+                    }
+                    self.folders.borrow_mut().insert(dir, ours(&list));
+                }
                 for path in files.iter().filter(|path| !self.exclude.is_match(path)) {
                     self.fetch(path, &mut found)?;
                 }
-                let target = Target::Url(&self.info.url, Some(self.revision));
-                self.client
-                    .proplist(target, Depth::Infinity, |url, props| {
-                        if props.contains_key(EXTERNALS) {
-                            found.skipped.push(Skipped {
-                                path: self.relative_url(&url),
-                                reason: "defines svn:externals, which are not published",
-                            });
-                        }
-                    })
-                    .with_context(|| format!("reading the properties of {target}"))?;
             }
         }
         found.into_changeset(self.revision, Vec::new())
+    }
+
+    /// The files and the folders (itself included, as `dir`) under `dir`
+    /// of the repository at this revision, as paths of the tree.
+    fn listed(&self, dir: &str) -> Result<(Vec<String>, Vec<String>)> {
+        let url = self.client.url_join(&self.info.url, dir)?;
+        let (mut files, mut dirs) = (Vec::new(), Vec::new());
+        self.client
+            .list(&url, self.revision, |entry| {
+                let path = join(dir, &entry.path);
+                match entry.kind {
+                    NodeKind::File => files.push(path),
+                    NodeKind::Dir => dirs.push(path),
+                    NodeKind::Other => {}
+                }
+            })
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(|| format!("listing {url}@{}", self.revision))?;
+        Ok((files, dirs))
+    }
+
+    /// The svn2s3 properties the published folder inherits from the
+    /// folders above it: from the working copy's cache of them, or one
+    /// request to the repository.
+    pub fn inherited(&self) -> Result<Props> {
+        let (path, target);
+        match &self.origin {
+            Origin::WorkingCopy { root } => {
+                path = root.clone();
+                target = Target::Local(&path);
+            }
+            Origin::Url { .. } => target = Target::Url(&self.info.url, Some(self.revision)),
+        }
+        let inherited = self
+            .client
+            .inherited(target)
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(|| format!("reading the properties {target} inherits"))?;
+        Ok(ours(&inherited))
+    }
+
+    /// The copies and deletes of the revisions after `from` up to this one,
+    /// inside the published folder: one log request.
+    pub fn history(&self, from: Revnum) -> Result<History> {
+        let mut history = History::default();
+        if from >= self.revision {
+            return Ok(history);
+        }
+        let inside = |path: &str| -> Option<String> {
+            match self.repos_path() {
+                "" => Some(path.to_owned()),
+                folder => path
+                    .strip_prefix(folder)?
+                    .strip_prefix('/')
+                    .map(str::to_owned),
+            }
+        };
+        self.client
+            .log(&self.info.url, from, self.revision, |logged| {
+                for change in &logged.paths {
+                    let Some(path) = inside(&change.path) else {
+                        continue;
+                    };
+                    if matches!(change.action, LogAction::Deleted | LogAction::Replaced) {
+                        history.deleted(logged.revision, &path);
+                    }
+                    let copied = change
+                        .copied_from
+                        .as_ref()
+                        .and_then(|(from, rev)| Some((inside(from)?, *rev)));
+                    if let Some((from, from_rev)) = copied {
+                        history.copied(logged.revision, &from, from_rev, &path);
+                    }
+                }
+            })
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(|| {
+                format!(
+                    "reading the log of {} from r{from} to r{}",
+                    self.info.url, self.revision
+                )
+            })?;
+        Ok(history)
     }
 
     /// The files that changed from `from` to this revision: one diff-summarize
@@ -216,6 +304,9 @@ impl Source {
         let mut found = Found::default();
         let mut deleted_files = Vec::new();
         let mut deleted_dirs = BTreeSet::new();
+        // Folders whose svn2s3 properties changed: the files below them are
+        // published again with their new headers.
+        let mut reshaped = Vec::new();
         for change in changes {
             match (change.kind, change.node) {
                 (ChangeKind::Deleted, NodeKind::Dir) => {
@@ -232,7 +323,10 @@ impl Source {
                     self.note_externals(&change.path, &mut found)?
                 }
                 (_, NodeKind::Dir) if change.props_changed => {
-                    self.note_externals(&change.path, &mut found)?
+                    self.note_externals(&change.path, &mut found)?;
+                    if self.props_changed(&change.path, from)? {
+                        reshaped.push(change.path);
+                    }
                 }
                 // Folders are not objects (libsvn reports each file added
                 // under one), and excluded files are not published.
@@ -242,7 +336,111 @@ impl Source {
         for dir in outermost(&deleted_dirs) {
             self.files_at(from, dir, &mut deleted_files)?;
         }
-        found.into_changeset(self.revision, deleted_files)
+        let changed: BTreeSet<String> = found.files.iter().map(|f| f.path.clone()).collect();
+        let mut below = Found::default();
+        for dir in outermost(&reshaped.into_iter().collect()) {
+            match &self.origin {
+                Origin::WorkingCopy { root } => {
+                    self.collect(&local(root, dir), Depth::Infinity, &mut below)?
+                }
+                Origin::Url { .. } => {
+                    for path in self.listed(dir)?.0 {
+                        if !self.exclude.is_match(&path) && !changed.contains(&path) {
+                            self.fetch(&path, &mut below)?;
+                        }
+                    }
+                }
+            }
+        }
+        found.unfit.append(&mut below.unfit);
+        let reshaped = below
+            .files
+            .into_iter()
+            .filter(|file| !changed.contains(&file.path))
+            .collect();
+        let mut changes = found.into_changeset(self.revision, deleted_files)?;
+        changes.reshaped = reshaped;
+        Ok(changes)
+    }
+
+    /// Whether the svn2s3 properties of the folder `dir` differ at `from`
+    /// and now: one request to the repository.
+    fn props_changed(&self, dir: &str, from: Revnum) -> Result<bool> {
+        let url = self.client.url_join(&self.info.url, dir)?;
+        let mut before = Props::new();
+        self.client
+            .proplist(Target::Url(&url, Some(from)), Depth::Empty, |_, list| {
+                before = ours(&list)
+            })
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(|| format!("reading the properties of {dir} at r{from}"))?;
+        Ok(before != self.folder_props(dir)?)
+    }
+
+    /// The svn2s3 properties of the folder `dir` of the tree at this
+    /// revision, asked once: of the working copy when the folder there is at
+    /// this revision, else of the repository.
+    fn folder_props(&self, dir: &str) -> Result<Props> {
+        if let Some(props) = self.folders.borrow().get(dir) {
+            return Ok(props.clone());
+        }
+        let local_path;
+        let url;
+        let target = match &self.origin {
+            Origin::WorkingCopy { root }
+                if self
+                    .client
+                    .info(Target::Local(&local(root, dir)))
+                    .is_ok_and(|info| info.revision == Some(self.revision)) =>
+            {
+                local_path = local(root, dir);
+                Target::Local(&local_path)
+            }
+            _ => {
+                url = self.client.url_join(&self.info.url, dir)?;
+                Target::Url(&url, Some(self.revision))
+            }
+        };
+        let mut props = Props::new();
+        self.client
+            .proplist(target, Depth::Empty, |_, list| props = ours(&list))
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(|| format!("reading the properties of {target}"))?;
+        self.folders
+            .borrow_mut()
+            .insert(dir.to_owned(), props.clone());
+        Ok(props)
+    }
+
+    /// A file of the tree to publish, from `local` on disk and its own
+    /// properties: the svn2s3 properties in effect are its own over those of
+    /// the folders above it, and a symbolic link says where it points.
+    fn file(&self, path: String, local: PathBuf, own: &Props) -> Result<File> {
+        let mut props = Props::new();
+        let mut dir = String::new();
+        props.extend(self.folder_props("")?);
+        for part in path
+            .split('/')
+            .collect::<Vec<_>>()
+            .split_last()
+            .map_or(&[][..], |(_, dirs)| dirs)
+        {
+            dir = join(&dir, part);
+            props.extend(self.folder_props(&dir)?);
+        }
+        props.extend(ours(own));
+        let link = if own.contains_key(SPECIAL) {
+            Some(link_target(&local).with_context(|| format!("reading the symbolic link {path}"))?)
+        } else {
+            None
+        };
+        Ok(File {
+            path,
+            local,
+            mime_type: own.get(MIME_TYPE).cloned(),
+            props,
+            link,
+        })
     }
 
     /// Reports a folder that defines externals, which are not published.
@@ -306,7 +504,7 @@ impl Source {
             .cat(&url, self.revision, &dest)
             .map_err(|err| hint_credentials(err, &self.info.url))
             .with_context(|| format!("fetching {path}@{}", self.revision))?;
-        found.file(path.to_owned(), dest, &props);
+        found.files.push(self.file(path.to_owned(), dest, &props)?);
         Ok(())
     }
 
@@ -321,9 +519,13 @@ impl Source {
         };
         let one_file = depth == Depth::Empty;
         let mut clean = Vec::new();
+        let mut folders = Vec::new();
         let mut seen = false;
         let walked = self.client.status(target, depth, |status| {
             let path = relative(root, &status.path);
+            if status.kind == NodeKind::Dir && status.revision == Some(self.revision) {
+                folders.push((path.clone(), status.path.clone()));
+            }
             // A local edit to a file that is not published is nobody's business.
             if self.exclude.is_match(&path) {
                 return;
@@ -376,9 +578,16 @@ impl Source {
                 props.insert(PathBuf::from(path), list);
             })
             .with_context(|| format!("reading the properties of {}", target.display()))?;
+        // The walk read every folder's properties: none need asking again.
+        for (path, abspath) in folders {
+            let list = props.get(&abspath).map(ours).unwrap_or_default();
+            self.folders.borrow_mut().insert(path, list);
+        }
         for file in clean {
-            let props = props.remove(&file).unwrap_or_default();
-            found.file(relative(root, &file), file, &props);
+            let own = props.remove(&file).unwrap_or_default();
+            found
+                .files
+                .push(self.file(relative(root, &file), file, &own)?);
         }
         Ok(())
     }
@@ -444,6 +653,29 @@ fn hint_credentials(err: SvnError, url: &str) -> anyhow::Error {
         )
     } else {
         anyhow!(err)
+    }
+}
+
+/// The properties of `props` that svn2s3 reads.
+fn ours(props: &Props) -> Props {
+    props
+        .iter()
+        .filter(|(name, _)| plan::props::is_ours(name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
+}
+
+/// Where a symbolic link that svn wrote at `local` points: the link itself
+/// in a working copy, or the `link TARGET` text svn keeps it as (what a
+/// fetch from a URL writes, and a working copy on a system without links).
+fn link_target(local: &Path) -> Result<String> {
+    if let Ok(target) = std::fs::read_link(local) {
+        return Ok(target.to_string_lossy().into_owned());
+    }
+    let text = std::fs::read_to_string(local)?;
+    match text.strip_prefix("link ") {
+        Some(target) => Ok(target.to_owned()),
+        None => bail!("it does not hold `link TARGET`"),
     }
 }
 
@@ -552,22 +784,6 @@ struct Found {
 }
 
 impl Found {
-    /// Files a file to publish, or skips it when it is a symbolic link.
-    fn file(&mut self, path: String, local: PathBuf, props: &Props) {
-        if props.contains_key(SPECIAL) {
-            self.skipped.push(Skipped {
-                path,
-                reason: "symbolic links (svn:special) are not published",
-            });
-        } else {
-            self.files.push(File {
-                path,
-                local,
-                mime_type: props.get(MIME_TYPE).cloned(),
-            });
-        }
-    }
-
     /// The changeset, or a refusal that names every path the working copy
     /// cannot give as `revision` has it, and what to do about it.
     fn into_changeset(self, revision: Revnum, deletes: Vec<String>) -> Result<Changeset> {
@@ -603,6 +819,7 @@ impl Found {
             uploads: self.files,
             deletes: deletes.into_iter().collect(),
             skipped: self.skipped,
+            reshaped: Vec::new(),
         })
     }
 }

@@ -5,6 +5,7 @@
 //! before it (see [`crate::bucket::Expect`]), so two publishes of one prefix
 //! never write at once, and the revision never moves backwards.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::shape::Shaping;
 use crate::tree::Revnum;
 use crate::tree::Tree;
 
@@ -36,14 +38,35 @@ pub struct State {
     /// The last revision published completely; none before the first publish completes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<Revnum>,
+    /// When `revision` was published by `--rollback`: the newer revision
+    /// the bucket held before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolled_back_from: Option<Revnum>,
     /// When that publish finished, RFC 3339, UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_at: Option<String>,
     /// The svn2s3 version that wrote the object.
     pub version: String,
+    /// The settings that shaped the published objects, and their digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Shaping>,
+    /// The redirects left where files moved: old path to new path, both
+    /// relative to the published folder.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub redirects: BTreeMap<String, String>,
     /// A publish under way, or one that was cut off before it finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing: Option<Claim>,
+}
+
+/// What a finished publish leaves the bucket holding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Published {
+    pub revision: Revnum,
+    /// The newer revision a rollback went back from.
+    pub rolled_back_from: Option<Revnum>,
+    pub rules: Shaping,
+    pub redirects: BTreeMap<String, String>,
 }
 
 /// A publish that is writing to the bucket, or was until it was cut off.
@@ -74,11 +97,21 @@ impl State {
         if !revisions.contains(&tree.revision) {
             revisions.push(tree.revision);
         }
+        // What the bucket holds stays as it was until the publish finishes.
+        let published = previous.cloned().unwrap_or_else(|| State {
+            uuid: String::new(),
+            path: String::new(),
+            revision: None,
+            rolled_back_from: None,
+            published_at: None,
+            version: String::new(),
+            rules: None,
+            redirects: BTreeMap::new(),
+            publishing: None,
+        });
         State {
             uuid: tree.uuid.clone(),
             path: tree.path.clone(),
-            revision: previous.and_then(|state| state.revision),
-            published_at: previous.and_then(|state| state.published_at.clone()),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             publishing: Some(Claim {
                 revisions,
@@ -87,6 +120,7 @@ impl State {
                 started_at: timestamp(now),
                 until: timestamp(now + LEASE),
             }),
+            ..published
         }
     }
 
@@ -109,11 +143,15 @@ impl State {
         state
     }
 
-    /// The state of the claimed publish, finished: its revision is published.
-    pub(crate) fn finished(&self, revision: Revnum) -> State {
+    /// The state of the claimed publish, finished: what it published is
+    /// what the bucket holds.
+    pub(crate) fn finished(&self, published: Published) -> State {
         State {
-            revision: Some(revision),
+            revision: Some(published.revision),
+            rolled_back_from: published.rolled_back_from,
             published_at: Some(timestamp(OffsetDateTime::now_utc())),
+            rules: Some(published.rules),
+            redirects: published.redirects,
             publishing: None,
             ..self.clone()
         }
@@ -151,8 +189,10 @@ impl State {
         serde_yaml::to_string(self).expect("a State always serialises")
     }
 
-    /// Refuses to publish `tree` over a state it does not continue.
-    pub(crate) fn check_continues(&self, tree: &Tree, key: &str) -> Result<()> {
+    /// Refuses to publish `tree` over a state it does not continue: another
+    /// repository or folder, or an older revision unless `rollback` (and
+    /// only then).
+    pub(crate) fn check_continues(&self, tree: &Tree, key: &str, rollback: bool) -> Result<()> {
         let folder = &tree.name;
         if self.uuid != tree.uuid {
             bail!(
@@ -170,11 +210,26 @@ impl State {
                 tree.path
             );
         }
-        if let Some(revision) = self.revision.filter(|&rev| rev > tree.revision) {
+        if let Some(revision) = self
+            .revision
+            .filter(|&rev| rev > tree.revision && !rollback)
+        {
             bail!(
-                "the bucket is at r{revision}, newer than {folder} at r{}; {} first",
+                "the bucket is at r{revision}, newer than {folder} at r{}; {} first, \
+                 or publish r{} with --rollback",
                 tree.revision,
-                tree.how_to_reach(revision)
+                tree.how_to_reach(revision),
+                tree.revision
+            );
+        }
+        if let Some(revision) = self
+            .revision
+            .filter(|&rev| rev <= tree.revision && rollback)
+        {
+            bail!(
+                "--rollback publishes a revision older than the bucket's r{revision}, \
+                 and {folder} is at r{}; publish without --rollback",
+                tree.revision
             );
         }
         Ok(())
@@ -260,15 +315,35 @@ mod tests {
             uuid: "9b5f2c6e-0000-4000-8000-000000000000".into(),
             path: "trunk/media files".into(),
             revision: Some(42),
+            rolled_back_from: None,
             published_at: Some("2026-11-24T06:00:00Z".into()),
             version: "0.1.0".into(),
+            rules: None,
+            redirects: BTreeMap::from([("old.html".into(), "new.html".into())]),
             publishing: Some(claim("ci-2".into(), 4242, OffsetDateTime::UNIX_EPOCH)),
         };
         let yaml = state.to_yaml();
         assert!(yaml.contains("\nrevision: 42\n"), "{yaml}");
+        assert!(
+            yaml.contains("\nredirects:\n  old.html: new.html\n"),
+            "{yaml}"
+        );
         assert_eq!(State::parse(yaml.as_bytes(), "k").unwrap(), state);
-        let finished = state.finished(43).to_yaml();
-        assert!(!finished.contains("publishing"), "{finished}");
+        let finished = state.finished(Published {
+            revision: 40,
+            rolled_back_from: Some(42),
+            rules: Shaping::of(&crate::plan::Rules::new("")),
+            redirects: BTreeMap::new(),
+        });
+        let yaml = finished.to_yaml();
+        assert!(!yaml.contains("publishing"), "{yaml}");
+        assert!(!yaml.contains("\nredirects:"), "{yaml}");
+        assert!(
+            yaml.contains("\nrevision: 40\nrolled_back_from: 42\n"),
+            "{yaml}"
+        );
+        assert!(yaml.contains("\nrules:\n  digest: "), "{yaml}");
+        assert_eq!(State::parse(yaml.as_bytes(), "k").unwrap(), finished);
         let err = State::parse(b"hello: world", "p/.svn2s3/state.yaml").unwrap_err();
         assert!(format!("{err:#}").contains("p/.svn2s3/state.yaml is not svn2s3's"));
     }

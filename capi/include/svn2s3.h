@@ -61,7 +61,7 @@ svn2s3_settings *svn2s3_settings_new(const char *tree, const char *bucket);
 /*
  Sets one key of the config file (`prefix`, `endpoint`, `region`,
  `workers`, `gzip`, `brotli`, `exclude`, `headers`, `acl`, `max_delete`,
- `source`, `addressing`, `cloudfront.distribution`, ...), `value` written
+ `redirects`, `source`, `addressing`, `cloudfront.distribution`, ...), `value` written
  as it would be after `key:` in svn2s3.yaml: "static/", "16", "true",
  "['*.psd']". Keys set so win over a config file loaded.
 
@@ -85,7 +85,8 @@ int svn2s3_settings_load(svn2s3_settings *settings, const char *config_file, svn
  at a time, with `userdata` and an event as JSON:
  `{"event":"started","requests":12,"bytes":34567}`, then one
  `{"event":"done","action":"upload","key":"css/site.css","bytes":2048,...}`
- or `{"event":"done","action":"delete","key":"old.png"}` per request. It
+ (or `"redirect"` with its `location`, `"rewrite"` for headers alone, or
+ `{"event":"done","action":"delete","key":"old.png"}`) per request. It
  returns 0 to go on, anything else to cancel: the publish then stops
  between requests and returns 130. It must not unwind or longjmp.
 

@@ -150,7 +150,7 @@ pub unsafe extern "C" fn svn2s3_settings_new(
 
 /// Sets one key of the config file (`prefix`, `endpoint`, `region`,
 /// `workers`, `gzip`, `brotli`, `exclude`, `headers`, `acl`, `max_delete`,
-/// `source`, `addressing`, `cloudfront.distribution`, ...), `value` written
+/// `redirects`, `source`, `addressing`, `cloudfront.distribution`, ...), `value` written
 /// as it would be after `key:` in svn2s3.yaml: "static/", "16", "true",
 /// "['*.psd']". Keys set so win over a config file loaded.
 ///
@@ -193,7 +193,8 @@ pub unsafe extern "C" fn svn2s3_settings_load(
 /// at a time, with `userdata` and an event as JSON:
 /// `{"event":"started","requests":12,"bytes":34567}`, then one
 /// `{"event":"done","action":"upload","key":"css/site.css","bytes":2048,...}`
-/// or `{"event":"done","action":"delete","key":"old.png"}` per request. It
+/// (or `"redirect"` with its `location`, `"rewrite"` for headers alone, or
+/// `{"event":"done","action":"delete","key":"old.png"}`) per request. It
 /// returns 0 to go on, anything else to cancel: the publish then stops
 /// between requests and returns 130. It must not unwind or longjmp.
 ///

@@ -77,6 +77,9 @@ pub struct Common {
     /// Brotli twins of text assets are published (css/site.css -> css/site.br.css)
     #[arg(long)]
     pub brotli: bool,
+    /// A file moved with history leaves a redirect at its old key; symbolic links become redirects
+    #[arg(long)]
+    pub redirects: bool,
     /// Print the report as JSON on stdout
     #[arg(long)]
     pub json: bool,
@@ -92,7 +95,7 @@ pub struct Common {
 pub struct PublishArgs {
     #[command(flatten)]
     pub common: Common,
-    /// Requests in flight at once [default: 8]
+    /// Requests in flight at once [default: 64]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub workers: Option<u16>,
     /// Say what would be uploaded and deleted; write nothing
@@ -101,6 +104,9 @@ pub struct PublishArgs {
     /// Upload every file, and delete every key under the prefix the tree does not have
     #[arg(long)]
     pub full: bool,
+    /// Publish a revision older than the bucket's (a working copy updated back, or --revision)
+    #[arg(long)]
+    pub rollback: bool,
     /// Refuse to publish when more than N objects would be deleted [default: 256]
     #[arg(long, value_name = "N")]
     pub max_delete: Option<usize>,
@@ -140,6 +146,7 @@ impl Common {
             }),
             gzip: self.gzip,
             brotli: self.brotli,
+            redirects: self.redirects,
             ..Flags::default()
         }
     }
@@ -154,6 +161,7 @@ impl PublishArgs {
             invalidation_paths: self.invalidation_paths.clone(),
             dry_run: self.dry_run,
             full: self.full,
+            rollback: self.rollback,
             ..self.common.flags()
         }
     }

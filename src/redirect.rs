@@ -1,0 +1,319 @@
+//! Redirects from moves. Other sync tools see a file vanish at one key and
+//! appear at another; the log of the range says it moved, so svn2s3 leaves
+//! an empty object at the old key that S3's website endpoint answers with
+//! `301 Moved Permanently` to the new one.
+//!
+//! The state object keeps every redirect left so far, old path to new path,
+//! so that later publishes keep them true: after A moved to B and B to C,
+//! both A and B point at C; a redirect whose target is deleted goes too,
+//! and a file added at a redirect's path replaces it. Everything here is
+//! pure: the log is read once per range by [`crate::source`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::tree::Revnum;
+
+/// Old path to the path it redirects to, both relative to the published folder.
+pub type Table = BTreeMap<String, String>;
+
+/// At most this many names are followed from one path: a file copied
+/// again and again must not make the plan slow.
+const MAX_LINES: usize = 1000;
+
+/// The copies and deletes of a range of revisions, inside the published
+/// folder, paths relative to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct History {
+    copies: Vec<Copy>,
+    /// Each deleted (or replaced) path and the revision that deleted it.
+    deletes: Vec<(Revnum, String)>,
+}
+
+/// A path copied with history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Copy {
+    revision: Revnum,
+    from: String,
+    from_rev: Revnum,
+    to: String,
+}
+
+/// A file under one name: from the revision that gave it the name until
+/// the one that deleted it (or its folder), if any.
+struct Line {
+    name: String,
+    born: Revnum,
+    died: Option<Revnum>,
+}
+
+impl History {
+    /// Records that `revision` copied `from@from_rev` to `to`.
+    pub fn copied(&mut self, revision: Revnum, from: &str, from_rev: Revnum, to: &str) {
+        self.copies.push(Copy {
+            revision,
+            from: from.to_owned(),
+            from_rev,
+            to: to.to_owned(),
+        });
+    }
+
+    /// Records that `revision` deleted (or replaced) `path`.
+    pub fn deleted(&mut self, revision: Revnum, path: &str) {
+        self.deletes.push((revision, path.to_owned()));
+    }
+
+    /// Where the files at `gone` (each a file at the start of the range that
+    /// is not there at its end) went, for those that moved: copied with
+    /// history, themselves or a folder above them, under a name that is
+    /// still there at the end of the range, through any chain of moves. Of
+    /// several such names, the one given first wins (by name, within one
+    /// revision).
+    pub fn moves<'a>(&self, gone: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, String> {
+        gone.into_iter()
+            .filter_map(|path| Some((path.to_owned(), self.destination(path)?)))
+            .collect()
+    }
+
+    /// Follows the file at `path` through every copy of every name it had,
+    /// to the names it still has at the end of the range.
+    fn destination(&self, path: &str) -> Option<String> {
+        let mut lines = vec![self.line(path, 0)];
+        let mut next = 0;
+        while let Some(line) = lines.get(next) {
+            next += 1;
+            let copied: Vec<Line> = self
+                .copies
+                .iter()
+                .filter(|copy| {
+                    copy.revision > line.born
+                        && copy.from_rev >= line.born
+                        && !line.died.is_some_and(|died| copy.from_rev >= died)
+                })
+                .filter_map(|copy| {
+                    let rest = below(&line.name, &copy.from)?;
+                    Some(self.line(&format!("{}{rest}", copy.to), copy.revision))
+                })
+                .collect();
+            lines.extend(copied);
+            if lines.len() > MAX_LINES {
+                return None;
+            }
+        }
+        lines
+            .into_iter()
+            .skip(1)
+            .filter(|line| line.died.is_none())
+            .min_by(|a, b| (a.born, &a.name).cmp(&(b.born, &b.name)))
+            .map(|line| line.name)
+    }
+
+    /// The file named `name` from `born`, until the first delete of it or of
+    /// a folder above it after that.
+    fn line(&self, name: &str, born: Revnum) -> Line {
+        let died = self
+            .deletes
+            .iter()
+            .filter(|(revision, deleted)| *revision > born && below(name, deleted).is_some())
+            .map(|(revision, _)| *revision)
+            .min();
+        Line {
+            name: name.to_owned(),
+            born,
+            died,
+        }
+    }
+}
+
+/// What is left of `path` below `folder` (`""` when they are the same, `/b`
+/// for `a/b` below `a`), or `None` when `path` is not `folder` nor under it.
+fn below<'a>(path: &'a str, folder: &str) -> Option<&'a str> {
+    let rest = path.strip_prefix(folder)?;
+    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
+}
+
+/// What a publish does to the redirects: the table it leaves in the state,
+/// the redirects it writes (old path, target) and those it deletes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Update {
+    pub table: Table,
+    pub write: Table,
+    pub delete: BTreeSet<String>,
+}
+
+/// The redirects after a change that deleted the files `deleted` and
+/// published the files `published`, where `moved` are the deleted files
+/// that moved (old path to new) and should now redirect. A redirect whose
+/// target moved follows it; one whose target is deleted goes; a file
+/// published at a redirect's path replaces it.
+pub(crate) fn update(
+    table: &Table,
+    moved: &BTreeMap<String, String>,
+    deleted: &BTreeSet<String>,
+    published: &BTreeSet<&str>,
+) -> Update {
+    let mut update = Update::default();
+    for (from, to) in table {
+        if published.contains(from.as_str()) {
+            continue;
+        }
+        if let Some(onward) = moved.get(to) {
+            update.table.insert(from.clone(), onward.clone());
+            update.write.insert(from.clone(), onward.clone());
+        } else if deleted.contains(to) {
+            update.delete.insert(from.clone());
+        } else {
+            update.table.insert(from.clone(), to.clone());
+        }
+    }
+    for (from, to) in moved {
+        update.table.insert(from.clone(), to.clone());
+        update.write.insert(from.clone(), to.clone());
+    }
+    update
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn moves(history: &History, gone: &[&str]) -> Vec<(String, String)> {
+        history.moves(gone.iter().copied()).into_iter().collect()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_move_is_a_copy_and_a_delete_of_its_source() {
+        let mut history = History::default();
+        history.copied(5, "a.html", 4, "b.html");
+        history.deleted(5, "a.html");
+        assert_eq!(moves(&history, &["a.html"]), pairs(&[("a.html", "b.html")]));
+    }
+
+    #[test]
+    fn a_moved_folder_moves_every_file_in_it() {
+        let mut history = History::default();
+        history.copied(3, "docs", 2, "guide");
+        history.deleted(3, "docs");
+        assert_eq!(
+            moves(&history, &["docs/a.html", "docs/img/b.png", "docsx.html"]),
+            pairs(&[
+                ("docs/a.html", "guide/a.html"),
+                ("docs/img/b.png", "guide/img/b.png")
+            ])
+        );
+    }
+
+    #[test]
+    fn a_chain_of_moves_is_followed_to_its_end() {
+        let mut history = History::default();
+        history.copied(5, "a", 4, "b");
+        history.deleted(5, "a");
+        history.copied(6, "b", 5, "c");
+        history.deleted(6, "b");
+        assert_eq!(moves(&history, &["a"]), pairs(&[("a", "c")]));
+    }
+
+    #[test]
+    fn a_copy_whose_source_is_deleted_later_is_a_move() {
+        let mut history = History::default();
+        history.copied(5, "a", 4, "b");
+        history.deleted(7, "a");
+        assert_eq!(moves(&history, &["a"]), pairs(&[("a", "b")]));
+    }
+
+    #[test]
+    fn a_file_deleted_without_a_copy_did_not_move() {
+        let mut history = History::default();
+        history.deleted(5, "a");
+        history.copied(6, "x", 5, "y");
+        assert!(moves(&history, &["a"]).is_empty());
+    }
+
+    #[test]
+    fn a_move_whose_target_is_deleted_later_is_no_move() {
+        let mut history = History::default();
+        history.copied(5, "a", 4, "b");
+        history.deleted(5, "a");
+        history.deleted(6, "b");
+        assert!(moves(&history, &["a"]).is_empty());
+    }
+
+    #[test]
+    fn a_copy_of_a_name_after_it_was_deleted_is_another_file() {
+        let mut history = History::default();
+        history.deleted(5, "a");
+        // `a` is added again in r6 (no copy), then copied from r6.
+        history.copied(7, "a", 6, "b");
+        history.deleted(8, "a");
+        assert!(moves(&history, &["a"]).is_empty());
+    }
+
+    #[test]
+    fn of_several_names_still_there_the_first_given_wins() {
+        let mut history = History::default();
+        history.copied(5, "a", 4, "b");
+        history.copied(6, "a", 5, "c");
+        history.deleted(7, "a");
+        assert_eq!(moves(&history, &["a"]), pairs(&[("a", "b")]));
+        history.deleted(8, "b");
+        assert_eq!(moves(&history, &["a"]), pairs(&[("a", "c")]));
+
+        let mut one_revision = History::default();
+        one_revision.copied(5, "a", 4, "z");
+        one_revision.copied(5, "a", 4, "m");
+        one_revision.deleted(5, "a");
+        assert_eq!(moves(&one_revision, &["a"]), pairs(&[("a", "m")]));
+    }
+
+    fn table(list: &[(&str, &str)]) -> Table {
+        pairs(list).into_iter().collect()
+    }
+
+    fn set(list: &[&str]) -> BTreeSet<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn redirects_follow_their_target_when_it_moves_again() {
+        let update = update(
+            &table(&[("a", "b")]),
+            &table(&[("b", "c")]),
+            &set(&["b"]),
+            &BTreeSet::from(["c"]),
+        );
+        assert_eq!(update.table, table(&[("a", "c"), ("b", "c")]));
+        assert_eq!(update.write, table(&[("a", "c"), ("b", "c")]));
+        assert!(update.delete.is_empty());
+    }
+
+    #[test]
+    fn a_redirect_to_a_deleted_file_is_deleted() {
+        let update = update(
+            &table(&[("a", "b"), ("x", "y")]),
+            &Table::new(),
+            &set(&["b"]),
+            &BTreeSet::new(),
+        );
+        assert_eq!(update.table, table(&[("x", "y")]));
+        assert!(update.write.is_empty());
+        assert_eq!(update.delete, set(&["a"]));
+    }
+
+    #[test]
+    fn a_file_published_at_a_redirect_replaces_it() {
+        let update = update(
+            &table(&[("a", "b")]),
+            &table(&[("b", "a")]),
+            &set(&["b"]),
+            &BTreeSet::from(["a"]),
+        );
+        assert_eq!(update.table, table(&[("b", "a")]));
+        assert_eq!(update.write, table(&[("b", "a")]));
+        assert!(update.delete.is_empty());
+    }
+}
