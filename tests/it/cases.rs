@@ -174,7 +174,7 @@ fn symlinks_and_externals_are_reported_and_not_published() {
 
     let run = publish(&server, &repo, &[]);
     assert!(
-        run.stdout.contains("skipped link.html: symbolic links"),
+        run.stdout.contains("skipped link.html: a symbolic link (svn:special), published as a redirect only with `redirects: true`"),
         "{}",
         run.stdout
     );

@@ -529,10 +529,16 @@ impl Server {
                 .map(|key| async move {
                     let response = bucket.get_object(key).await.unwrap();
                     let headers = response.headers();
+                    let header = |name: &str| headers.get(name).cloned();
                     let object = Object {
                         body: response.to_vec(),
-                        content_type: headers.get("content-type").cloned(),
-                        content_encoding: headers.get("content-encoding").cloned(),
+                        content_type: header("content-type"),
+                        content_encoding: header("content-encoding"),
+                        cache_control: header("cache-control"),
+                        content_disposition: header("content-disposition"),
+                        content_language: header("content-language"),
+                        expires: header("expires"),
+                        redirect: header("x-amz-website-redirect-location"),
                     };
                     (key.clone(), object)
                 })
@@ -669,6 +675,12 @@ pub struct Object {
     pub body: Vec<u8>,
     pub content_type: Option<String>,
     pub content_encoding: Option<String>,
+    pub cache_control: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_language: Option<String>,
+    pub expires: Option<String>,
+    /// `x-amz-website-redirect-location`: where a redirect object points.
+    pub redirect: Option<String>,
 }
 
 /// The outcome of one run of the svn2s3 binary.
@@ -825,14 +837,23 @@ pub struct Mirror<'a> {
     pub twins: &'a [&'a str],
     /// Files whose names end so get a brotli twin.
     pub brotli: &'a [&'a str],
+    /// Redirect objects the bucket holds besides the tree: key to location.
+    pub redirects: BTreeMap<String, String>,
 }
 
 impl Mirror<'_> {
     /// Asserts that the bucket equals `svn export` of `rev`: the same keys,
-    /// the same bytes, twins that gunzip to their file, and a state at `rev`.
+    /// the same bytes, twins that gunzip to their file, and a state at
+    /// `rev`; and, besides, exactly the redirects it names.
     #[track_caller]
     pub fn check(&self, server: &Server, repo: &Repo, rev: u64) {
         let mut objects = server.objects();
+        let redirects: BTreeMap<String, String> = objects
+            .iter()
+            .filter_map(|(key, object)| Some((key.clone(), object.redirect.clone()?)))
+            .collect();
+        assert_eq!(redirects, self.redirects, "the redirects of r{rev}");
+        objects.retain(|key, _| !redirects.contains_key(key));
         let state = objects
             .remove(&format!("{}{STATE}", self.prefix))
             .unwrap_or_else(|| panic!("no state object under {:?}", self.prefix));

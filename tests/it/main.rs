@@ -6,6 +6,7 @@ mod cdn;
 mod docs;
 mod faults;
 mod harness;
+mod history;
 mod layout;
 mod library;
 mod model;

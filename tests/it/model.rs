@@ -7,7 +7,9 @@
 //! also replaced by files, and at random steps part of the working copy is
 //! updated back to an older revision before the publish: it must be refused
 //! exactly when a file of the change is not at the new revision, and publish
-//! exactly otherwise.
+//! exactly otherwise. There, publishes leave redirects where files moved,
+//! which are checked against the log as the svn command line gives it, and
+//! at random steps the bucket is rolled back to an older revision first.
 //!
 //! A failing seed prints itself; `SVN2S3_SEED=N cargo test --test it model`
 //! replays it alone.
@@ -85,28 +87,34 @@ fn random_histories_publish_exactly() {
 }
 
 #[test]
-fn random_histories_with_folders_becoming_files_and_mixed_revisions_on_moto() {
-    let tally = std::cell::Cell::new(Mixed::default());
+fn random_histories_with_folders_becoming_files_mixed_revisions_redirects_and_rollbacks_on_moto() {
+    let tally = std::cell::Cell::new(Tally::default());
     replay("model", |seed| {
-        let mixed = history(seed, Store::Moto);
+        let seen = history(seed, Store::Moto);
         let sum = tally.get();
-        tally.set(Mixed {
-            refused: sum.refused + mixed.refused,
-            published: sum.published + mixed.published,
+        tally.set(Tally {
+            refused: sum.refused + seen.refused,
+            published: sum.published + seen.published,
+            moves: sum.moves + seen.moves,
+            rollbacks: sum.rollbacks + seen.rollbacks,
         });
     });
     let tally = tally.get();
-    eprintln!("mixed working copies: {tally:?}");
+    eprintln!("seen: {tally:?}");
     if std::env::var_os("SVN2S3_SEED").is_none() {
         assert!(tally.refused > 0 && tally.published > 0, "{tally:?}");
+        assert!(tally.moves > 0 && tally.rollbacks > 0, "{tally:?}");
     }
 }
 
-/// How the publishes of mixed working copies ended.
+/// How the publishes of mixed working copies ended; how many files moved
+/// and left a redirect, and how many rollbacks were published.
 #[derive(Debug, Default, Clone, Copy)]
-struct Mixed {
+struct Tally {
     refused: usize,
     published: usize,
+    moves: usize,
+    rollbacks: usize,
 }
 
 /// Runs `test` for each seed; a failing seed says how to replay it.
@@ -120,10 +128,10 @@ fn replay(name: &str, test: impl Fn(u64)) {
 }
 
 /// Publishes a random history of `STEPS` commits, checking the bucket after
-/// each; says how the publishes of mixed working copies ended.
-fn history(seed: u64, store: Store) -> Mixed {
+/// each; says what it saw.
+fn history(seed: u64, store: Store) -> Tally {
     let mut rng = Rng::with_seed(seed);
-    let mut mixed = Mixed::default();
+    let mut mixed = Tally::default();
     let (repo, server) = (Repo::new(), Server::of(store));
     let kinds = match store {
         Store::S3sFs => ON_S3S_FS,
@@ -132,6 +140,14 @@ fn history(seed: u64, store: Store) -> Mixed {
             folder_to_file: true,
         },
     };
+    // On moto, moves leave redirects, which the oracle tracks.
+    let redirects = store == Store::Moto;
+    let args: &[&str] = if redirects {
+        &["--gzip", "--redirects"]
+    } else {
+        &["--gzip"]
+    };
+    let mut oracle = Oracle::default();
     let mut ever_dirs: BTreeSet<String> = BTreeSet::new();
     for step in 0..STEPS {
         let changes = 1 + rng.usize(..3);
@@ -143,20 +159,48 @@ fn history(seed: u64, store: Store) -> Mixed {
         if rev == 0 {
             continue; // no change yet; svn2s3 refuses an empty repository
         }
-        let published = server.published();
+        let rollback = server
+            .published()
+            .filter(|&from| redirects && from > 1 && rng.usize(..5) == 0);
+        if let Some(from) = rollback {
+            let back = 1 + rng.u64(..from - 1);
+            repo.update(&repo.wc, back);
+            let run = publish(&server, &repo, &[args, &["--rollback"]].concat());
+            oracle.roll_back(&repo, back);
+            mixed.rollbacks += 1;
+            let context = format!(
+                "seed {seed}, step {step}: rollback r{from} -> r{back}\n{}",
+                run.stdout
+            );
+            check(&server, &repo, back, &oracle, &context);
+            repo.svn(&["update", "-q"]);
+        }
+        // The publish after a rollback spans several commits; a mixed
+        // working copy is tried on a publish of one.
+        let published = server.published().filter(|_| rollback.is_none());
         if let Some(from) = published.filter(|_| store == Store::Moto && rng.usize(..3) == 0) {
             did.push(mix(&mut rng, &repo, from, rev));
             let context = format!("seed {seed}, step {step} (r{from} -> r{rev}): {did:?}");
-            if publish_mixed(&server, &repo, from, rev, &context) {
+            if publish_mixed(&server, &repo, from, rev, &oracle, args, &context) {
                 mixed.published += 1;
+                if redirects {
+                    mixed.moves += oracle.advance(&repo, from, rev);
+                }
             } else {
                 mixed.refused += 1;
             }
             repo.svn(&["update", "-q"]);
         }
-        let run = publish(&server, &repo, &["--gzip"]);
-        let context = format!("seed {seed}, step {step} (r{rev}): {did:?}\n{}", run.stdout);
-        check(&server, &repo, rev, &context);
+        let from = server.published();
+        let run = publish(&server, &repo, args);
+        if let (Some(from), true) = (from, redirects) {
+            mixed.moves += oracle.advance(&repo, from, rev);
+        }
+        let context = format!(
+            "seed {seed}, step {step} (r{rev}): {did:?}\nexpected redirects {:?}\n{}",
+            oracle.table, run.stdout
+        );
+        check(&server, &repo, rev, &oracle, &context);
     }
     mixed
 }
@@ -165,10 +209,18 @@ fn history(seed: u64, store: Store) -> Mixed {
 /// be refused exactly when a file of the change from `from` is not at `rev`,
 /// naming each such file, with the bucket left at `from`. Says whether it
 /// was published; then the caller's publish checks the bucket.
-fn publish_mixed(server: &Server, repo: &Repo, from: u64, rev: u64, context: &str) -> bool {
+fn publish_mixed(
+    server: &Server,
+    repo: &Repo,
+    from: u64,
+    rev: u64,
+    oracle: &Oracle,
+    args: &[&str],
+    context: &str,
+) -> bool {
     let unfit = unfit(repo, from, rev);
     let wc = repo.wc.to_str().unwrap();
-    let run = finish(&mut svn2s3(server, &["publish", wc, "--gzip"]));
+    let run = finish(&mut svn2s3(server, &[&["publish", wc], args].concat()));
     let said = format!("{context}: unfit {unfit:?}\n{}{}", run.stdout, run.stderr);
     if unfit.is_empty() {
         assert_eq!(run.code, 0, "{said}");
@@ -185,6 +237,7 @@ fn publish_mixed(server: &Server, repo: &Repo, from: u64, rev: u64, context: &st
     }
     let before = Mirror {
         twins: TWINS,
+        redirects: oracle.expected(),
         ..Mirror::default()
     };
     before.check(server, repo, from);
@@ -195,9 +248,14 @@ fn publish_mixed(server: &Server, repo: &Repo, from: u64, rev: u64, context: &st
 /// `to`: half the time a path of the change from `from`, or its folder.
 fn mix(rng: &mut Rng, repo: &Repo, from: u64, to: u64) -> String {
     let (files, dirs) = tree(&repo.wc);
+    // A path svn can update: its folder is in the working copy.
     let changed: Vec<String> = summarize(repo, from, to)
         .into_iter()
         .map(|(path, _, _)| path)
+        .filter(|path| {
+            let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+            repo.wc.join(folder).is_dir()
+        })
         .collect();
     let everything: Vec<String> = files.into_iter().chain(dirs).collect();
     let from_change = !changed.is_empty() && rng.bool();
@@ -300,7 +358,8 @@ pub fn change(
         kinds.folder_to_file.then_some(Replace::FolderByFile),
     ];
     let replacements: Vec<Replace> = replacements.into_iter().flatten().collect();
-    match rng.usize(..10 + replacements.len()) {
+    let arm = rng.usize(..11 + replacements.len());
+    match arm {
         // Add a file, sometimes in a new folder.
         0..=2 => {
             let mut dir = parent(rng);
@@ -343,8 +402,8 @@ pub fn change(
             }
             None => "nothing".into(),
         },
-        // Copy or move a file or a folder, with history.
-        7 => {
+        // Copy or move a file or a folder, with history; moves twice as often.
+        7 | 10 => {
             let all: BTreeSet<String> = files.union(&dirs).cloned().collect();
             let Some(from) = pick(rng, &all) else {
                 return "nothing".into();
@@ -359,7 +418,7 @@ pub fn change(
             let Some(to) = fresh(rng, &into, &ext) else {
                 return "nothing".into();
             };
-            let verb = if rng.bool() { "cp" } else { "mv" };
+            let verb = if arm == 7 && rng.bool() { "cp" } else { "mv" };
             repo.svn(&[verb, "-q", "--", &from, &to]);
             format!("{verb} {from} {to}")
         }
@@ -397,7 +456,7 @@ pub fn change(
             format!("keywords and eol {eol} on {path}")
         }
         // A file replaced by a folder of the same name, or the reverse, in one commit.
-        n => match replacements[n - 10] {
+        n => match replacements[n - 11] {
             Replace::FileByFolder => match pick(rng, &files) {
                 Some(path) => {
                     repo.svn(&["rm", "-q", "--force", "--", &path]);
@@ -468,11 +527,13 @@ fn tree(wc: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
     (files, dirs)
 }
 
-/// The bucket is `svn export` of `rev`, and every object's type is right.
-fn check(server: &Server, repo: &Repo, rev: u64, context: &str) {
+/// The bucket is `svn export` of `rev` and the redirects the oracle
+/// expects, and every object's type is right.
+fn check(server: &Server, repo: &Repo, rev: u64, oracle: &Oracle, context: &str) {
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         Mirror {
             twins: TWINS,
+            redirects: oracle.expected(),
             ..Mirror::default()
         }
         .check(server, repo, rev);
@@ -550,4 +611,193 @@ fn unescape(xml: &str) -> String {
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
+}
+
+/// The redirects the bucket must hold, worked out from what the svn
+/// command line says (`svn log -v`, `svn list`) by following each file
+/// forward through the revisions, rather than as svn2s3 does.
+#[derive(Debug, Default)]
+struct Oracle {
+    /// Old path to the path it redirects to.
+    table: BTreeMap<String, String>,
+}
+
+impl Oracle {
+    /// Key to location, as the bucket holds them.
+    fn expected(&self) -> BTreeMap<String, String> {
+        self.table
+            .iter()
+            .map(|(from, to)| (from.clone(), location(to)))
+            .collect()
+    }
+
+    /// After a publish from `from` to `to`: files that moved leave
+    /// redirects, redirects follow their targets or go with them, and a
+    /// file at a redirect's path replaces it. Says how many files moved.
+    fn advance(&mut self, repo: &Repo, from: u64, to: u64) -> usize {
+        if from == to {
+            return 0;
+        }
+        let (before, after) = (files_at(repo, from), files_at(repo, to));
+        let log = log(repo, from, to);
+        let moved: BTreeMap<String, String> = before
+            .difference(&after)
+            .filter_map(|path| Some((path.clone(), follow(path, &log, &after)?)))
+            .collect();
+        let mut table = BTreeMap::new();
+        for (from, to) in &self.table {
+            if after.contains(from) {
+                continue;
+            }
+            match moved.get(to) {
+                Some(onward) => {
+                    table.insert(from.clone(), onward.clone());
+                }
+                None if after.contains(to) => {
+                    table.insert(from.clone(), to.clone());
+                }
+                None => {}
+            }
+        }
+        let moves = moved.len();
+        table.extend(moved);
+        self.table = table;
+        moves
+    }
+
+    /// After a rollback to `to`: no new redirects; those at a path `to`
+    /// has, or to a path it has not, go.
+    fn roll_back(&mut self, repo: &Repo, to: u64) {
+        let files = files_at(repo, to);
+        self.table
+            .retain(|from, target| !files.contains(from) && files.contains(target));
+    }
+}
+
+/// One revision of `svn log -v`: paths copied (to, from, from's revision)
+/// and paths deleted or replaced.
+#[derive(Debug, Default)]
+struct Logged {
+    revision: u64,
+    copies: Vec<(String, String, u64)>,
+    deleted: Vec<String>,
+}
+
+/// A name the file had: from which revision, until which.
+struct Name {
+    path: String,
+    born: u64,
+    died: Option<u64>,
+}
+
+/// Where the file at `path` went: following it forward through `log`,
+/// each copy of a name it had then gives it a new name, each delete of a
+/// name (or a folder above it) ends that name. Of the names still there at
+/// the end, the one given first (by path within a revision). None when the
+/// old path must be deleted instead: also when a file or folder that is
+/// published now takes the place of the redirect.
+fn follow(path: &str, log: &[Logged], after: &BTreeSet<String>) -> Option<String> {
+    let is_under =
+        |name: &str, folder: &str| name == folder || name.starts_with(&format!("{folder}/"));
+    if after
+        .iter()
+        .any(|file| is_under(file, path) || is_under(path, file))
+    {
+        return None;
+    }
+    let mut names = vec![Name {
+        path: path.to_owned(),
+        born: 0,
+        died: None,
+    }];
+    for logged in log {
+        let mut born = Vec::new();
+        for (to, from, from_rev) in &logged.copies {
+            for name in &names {
+                let alive =
+                    name.born <= *from_rev && !name.died.is_some_and(|died| died <= *from_rev);
+                if alive && is_under(&name.path, from) {
+                    born.push(Name {
+                        path: format!("{to}{}", &name.path[from.len()..]),
+                        born: logged.revision,
+                        died: None,
+                    });
+                }
+            }
+        }
+        for name in names.iter_mut().filter(|name| name.died.is_none()) {
+            if logged.deleted.iter().any(|gone| is_under(&name.path, gone)) {
+                name.died = Some(logged.revision);
+            }
+        }
+        names.extend(born);
+    }
+    names
+        .into_iter()
+        .skip(1)
+        .filter(|name| name.died.is_none() && after.contains(&name.path))
+        .min_by(|a, b| (a.born, &a.path).cmp(&(b.born, &b.path)))
+        .map(|name| name.path)
+}
+
+/// `svn log -v` of the repository after `from` up to `to`, oldest first.
+fn log(repo: &Repo, from: u64, to: u64) -> Vec<Logged> {
+    let range = format!("{}:{to}", from + 1);
+    let xml = repo.svn(&["log", "-v", "--xml", "-r", &range, &repo.url]);
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let (_, rest) = tag.split_once(&format!(" {name}=\""))?;
+        Some(unescape(rest.split_once('"')?.0))
+    };
+    xml.split("<logentry")
+        .skip(1)
+        .map(|entry| {
+            let mut logged = Logged {
+                revision: attr(entry, "revision").unwrap().parse().unwrap(),
+                ..Logged::default()
+            };
+            // `<paths>` opens the list of `<path ...>` elements.
+            for path in entry
+                .split("<path")
+                .skip(1)
+                .filter(|path| !path.starts_with('s'))
+            {
+                let (tag, rest) = path.split_once('>').unwrap();
+                let name = unescape(rest.split_once("</path>").unwrap().0);
+                let name = name.trim_start_matches('/').to_owned();
+                let action = attr(tag, "action").unwrap();
+                if action == "D" || action == "R" {
+                    logged.deleted.push(name.clone());
+                }
+                if let (Some(from), Some(rev)) =
+                    (attr(tag, "copyfrom-path"), attr(tag, "copyfrom-rev"))
+                {
+                    let from = from.trim_start_matches('/').to_owned();
+                    logged.copies.push((name, from, rev.parse().unwrap()));
+                }
+            }
+            logged
+        })
+        .collect()
+}
+
+/// The files of the repository at `rev`, from `svn list -R`.
+fn files_at(repo: &Repo, rev: u64) -> BTreeSet<String> {
+    repo.svn(&["list", "-R", "-r", &rev.to_string(), &repo.url])
+        .lines()
+        .filter(|line| !line.ends_with('/'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A redirect's location: `/` and the path, percent-encoded but its slashes.
+fn location(path: &str) -> String {
+    let mut out = String::from("/");
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }

@@ -40,10 +40,12 @@ fn no_output_at_any_verbosity_holds_a_secret() {
         &["verify", wc, "-vv", "--gzip", "--json"],
     ))
     .expect(0);
-    run(svn2s3(&server, &["publish", wc, "-vv"]).env("RUST_LOG", "trace")).expect(0);
+    // With the same rules: a publish without --gzip would delete the twins.
+    run(svn2s3(&server, &["publish", wc, "-vv", "--gzip"]).env("RUST_LOG", "trace")).expect(0);
     // A signature the server rejects: its error body echoes what was signed.
-    run(svn2s3(&server, &["publish", wc, "-vv"]).env("AWS_SECRET_ACCESS_KEY", "wrong-secret"))
-        .expect(2);
+    run(svn2s3(&server, &["publish", wc, "-vv", "--gzip"])
+        .env("AWS_SECRET_ACCESS_KEY", "wrong-secret"))
+    .expect(2);
     Mirror {
         twins: &[".css"],
         ..Mirror::default()
