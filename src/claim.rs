@@ -22,7 +22,7 @@ use anyhow::{anyhow, bail, Result};
 
 use crate::bucket::{Bucket, Cas, Expect, Fetched};
 use crate::error::Incomplete;
-use crate::state::{State, RENEW_EVERY};
+use crate::state::{Busy, State, RENEW_EVERY};
 
 /// Where the state object is kept: read whole, and written on a condition.
 pub(crate) trait StateStore: Sync {
@@ -80,9 +80,10 @@ pub(crate) async fn claim<'a, S: StateStore>(
             target,
             renew_every: RENEW_EVERY,
         }),
-        Ok(Cas::Conflict) => {
-            bail!("another publish to {target} began at the same moment; run again when it is done")
-        }
+        Ok(Cas::Conflict) => bail!(Busy(format!(
+            "another publish to {target} began at the same moment; \
+             run again when it is done, or with --wait"
+        ))),
         // The claim may have landed before its answer was lost.
         Err(err) => Err(err.context(Incomplete)),
     }

@@ -9,6 +9,7 @@
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
@@ -31,6 +32,8 @@ pub const DEFAULT_WORKERS: usize = 64;
 pub const DEFAULT_MAX_DELETE: usize = 256;
 /// The region when neither the settings nor the environment name one.
 pub const DEFAULT_REGION: &str = "us-east-1";
+/// How long `--wait` without a value waits for another publish to finish.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 /// The most CloudFront paths an invalidation names before it uses wildcards.
 pub const DEFAULT_MAX_PATHS: usize = 20;
 /// Text assets that a page links to, for `--gzip` and `--brotli` without patterns.
@@ -73,6 +76,7 @@ pub struct Settings {
     pub(crate) dry_run: bool,
     pub(crate) full: bool,
     pub(crate) rollback: bool,
+    pub(crate) wait: Option<Duration>,
     pub(crate) cloudfront: Option<CloudFront>,
     pub(crate) invalidation_paths: Option<PathBuf>,
 }
@@ -147,6 +151,11 @@ impl Settings {
         self.dry_run
     }
 
+    /// `s3://bucket/prefix`, as messages name the target.
+    pub fn target(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.rules.prefix)
+    }
+
     /// The repository URL to publish from, when the tree is one.
     pub(crate) fn url(&self) -> Option<&str> {
         as_url(&self.wc)
@@ -201,6 +210,9 @@ pub struct Flags {
     pub full: bool,
     /// Publish a revision older than the bucket's.
     pub rollback: bool,
+    /// While another publish holds the bucket, wait this long for it to
+    /// finish (then publish what is newest) rather than be refused.
+    pub wait: Option<Duration>,
     /// Leave redirects where files moved, whatever the config file says.
     pub redirects: bool,
 }
@@ -298,6 +310,13 @@ impl SettingsBuilder {
     /// Publish a revision older than the one the bucket holds.
     pub fn rollback(&mut self, on: bool) -> &mut Self {
         self.flags.rollback = on;
+        self
+    }
+
+    /// While another publish holds the bucket, wait up to `most` for it
+    /// to finish, then publish what is newest, rather than be refused.
+    pub fn wait(&mut self, most: Duration) -> &mut Self {
+        self.flags.wait = Some(most);
         self
     }
 
@@ -494,6 +513,7 @@ fn validated(
         dry_run: flags.dry_run,
         full: flags.full,
         rollback: flags.rollback,
+        wait: flags.wait,
         cloudfront,
         invalidation_paths: flags.invalidation_paths.clone(),
     })

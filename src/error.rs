@@ -7,6 +7,7 @@ use std::fmt;
 use crate::cancel::Stopped;
 use crate::report::Report;
 use crate::retry::{Cause, RequestError};
+use crate::state::{Busy, Newer};
 
 /// What kind of failure an [`Error`] is.
 #[non_exhaustive]
@@ -70,6 +71,17 @@ impl Error {
             stopped: None,
             report: None,
         }
+    }
+
+    /// Whether another publish held the bucket: refused, nothing written.
+    pub(crate) fn is_busy(&self) -> bool {
+        self.kind == ErrorKind::Refused && self.inner.downcast_ref::<Busy>().is_some()
+    }
+
+    /// The bucket's revision, when it is newer than the tree's.
+    pub(crate) fn is_newer(&self) -> Option<crate::tree::Revnum> {
+        let newer = self.inner.downcast_ref::<Newer>()?;
+        (self.kind == ErrorKind::Refused).then_some(newer.revision)
     }
 
     /// An invalid setting.

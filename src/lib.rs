@@ -56,7 +56,7 @@ mod tree;
 mod verify;
 mod xml;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub use crate::cancel::{Cancel, Stopped};
 pub use crate::config::{Flags, Settings, SettingsBuilder};
@@ -70,6 +70,9 @@ pub use crate::verify::{Drift, VerifyReport};
 pub use crate::tree::Revnum;
 
 use crate::session::Session;
+
+/// The longest pause between two looks at a bucket another publish holds.
+const MAX_PAUSE: Duration = Duration::from_secs(10);
 
 /// Publishes, inspects and verifies one tree in one bucket, as the `svn2s3`
 /// command does. Each call opens the tree and the bucket afresh, and may
@@ -121,6 +124,46 @@ impl Publisher {
     /// written; a publish that is complete but could not be invalidated
     /// comes back as [`ErrorKind::NotInvalidated`], its report inside.
     pub fn publish(&self) -> Result<Report, Error> {
+        let Some(wait) = self.settings.wait else {
+            return self.publish_once();
+        };
+        // Another publish holds the bucket: wait for it, then publish what
+        // is newest. A burst of commits so ends in few publishes, none refused.
+        let deadline = Instant::now() + wait;
+        let mut pause = Duration::from_millis(500);
+        loop {
+            let err = match self.publish_once() {
+                Err(err) => err,
+                done => return done,
+            };
+            // What the publish waited for published something newer: done.
+            if let Some(revision) = err.is_newer() {
+                let target = self.settings.target();
+                return Ok(Report::new(
+                    target,
+                    Some(revision),
+                    revision,
+                    Vec::new(),
+                    Vec::new(),
+                ));
+            }
+            if !err.is_busy() || Instant::now() >= deadline {
+                return Err(err);
+            }
+            tracing::warn!("{err}; waiting");
+            let until = (Instant::now() + pause).min(deadline);
+            while Instant::now() < until {
+                if let Some(stopped) = self.cancel.stopped() {
+                    return Err(Error::stopped(stopped, false));
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            pause = (pause * 2).min(MAX_PAUSE);
+        }
+    }
+
+    /// One try at [`Publisher::publish`].
+    fn publish_once(&self) -> Result<Report, Error> {
         let started = Instant::now();
         let settings = &self.settings;
         let (session, planned) = self.opened(|session| {

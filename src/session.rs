@@ -72,7 +72,7 @@ impl Session {
             .enable_all()
             .build()
             .context("starting the async runtime")?;
-        let target = format!("s3://{}/{}", settings.bucket, settings.rules.prefix);
+        let target = settings.target();
         let state_key = State::key(&settings.rules.prefix);
         let connected =
             Bucket::connect(&settings.address(), settings.workers.get()).map(|bucket| {

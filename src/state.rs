@@ -59,6 +59,21 @@ pub struct State {
     pub publishing: Option<Claim>,
 }
 
+/// Another publish holds the bucket, or claimed it at the same moment: a
+/// publish with `--wait` waits for it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct Busy(pub String);
+
+/// The bucket holds a revision newer than the tree: a publish with
+/// `--wait` has nothing left to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct Newer {
+    pub revision: Revnum,
+    pub message: String,
+}
+
 /// What a finished publish leaves the bucket holding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Published {
@@ -214,13 +229,16 @@ impl State {
             .revision
             .filter(|&rev| rev > tree.revision && !rollback)
         {
-            bail!(
-                "the bucket is at r{revision}, newer than {folder} at r{}; {} first, \
-                 or publish r{} with --rollback",
-                tree.revision,
-                tree.how_to_reach(revision),
-                tree.revision
-            );
+            bail!(Newer {
+                revision,
+                message: format!(
+                    "the bucket is at r{revision}, newer than {folder} at r{}; {} first, \
+                     or publish r{} with --rollback",
+                    tree.revision,
+                    tree.how_to_reach(revision),
+                    tree.revision
+                ),
+            });
         }
         if let Some(revision) = self
             .revision
@@ -239,14 +257,11 @@ impl State {
     pub(crate) fn check_unclaimed(&self, target: &str) -> Result<()> {
         if let Some(claim) = self.publishing.as_ref().filter(|claim| claim.is_held()) {
             let to = claim.revisions.last().copied().unwrap_or_default();
-            bail!(
+            bail!(Busy(format!(
                 "another publish (r{to}, process {} on {}, started {}) is writing to {target}; \
-                 run again when it is done. If it is gone, its claim lapses at {}",
-                claim.pid,
-                claim.host,
-                claim.started_at,
-                claim.until
-            );
+                 run again when it is done, or with --wait. If it is gone, its claim lapses at {}",
+                claim.pid, claim.host, claim.started_at, claim.until
+            )));
         }
         Ok(())
     }

@@ -31,6 +31,8 @@ pub enum Command {
     Status(Common),
     /// Compare the bucket with the tree at the published revision (exit 1 when they differ)
     Verify(Common),
+    /// Print a post-commit hook that publishes each commit in the background (its comments say how)
+    HookScript,
     /// Print the shell completion script for SHELL
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -107,6 +109,9 @@ pub struct PublishArgs {
     /// Publish a revision older than the bucket's (a working copy updated back, or --revision)
     #[arg(long)]
     pub rollback: bool,
+    /// While another publish holds the bucket, wait for it (up to SECONDS, default 300), then publish
+    #[arg(long, value_name = "SECONDS", require_equals = true)]
+    pub wait: Option<Option<u64>>,
     /// Refuse to publish when more than N objects would be deleted [default: 256]
     #[arg(long, value_name = "N")]
     pub max_delete: Option<usize>,
@@ -124,7 +129,7 @@ impl Command {
         match self {
             Command::Publish(args) => Some(&args.common),
             Command::Status(common) | Command::Verify(common) => Some(common),
-            Command::Completions { .. } | Command::Man { .. } => None,
+            Command::HookScript | Command::Completions { .. } | Command::Man { .. } => None,
         }
     }
 }
@@ -162,6 +167,9 @@ impl PublishArgs {
             dry_run: self.dry_run,
             full: self.full,
             rollback: self.rollback,
+            wait: self.wait.map(|seconds| {
+                seconds.map_or(svn2s3::config::DEFAULT_WAIT, std::time::Duration::from_secs)
+            }),
             ..self.common.flags()
         }
     }

@@ -21,6 +21,9 @@ use bar::Bar;
 use cli::{Cli, Command, Common};
 use svn2s3::{Flags, Publisher, Settings};
 
+/// The post-commit hook `svn2s3 hook-script` prints: contrib/post-commit.
+const HOOK_SCRIPT: &str = include_str!("../../../contrib/post-commit");
+
 /// Why a command failed: the library's errors know their exit status; the
 /// command's own (writing man pages, say) are usage errors.
 enum Failure {
@@ -124,6 +127,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 ExitCode::from(1)
             })
         }
+        Command::HookScript => write_out(HOOK_SCRIPT.as_bytes()),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "svn2s3", &mut script);
