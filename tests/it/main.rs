@@ -7,6 +7,7 @@ mod docs;
 mod faults;
 mod harness;
 mod history;
+mod hooks;
 mod layout;
 mod library;
 mod model;
