@@ -313,6 +313,82 @@ impl Bucket {
         Ok(0)
     }
 
+    /// Writes `upload` unless the object under its key, `present` in a
+    /// listing, holds what it would write already: the same size, and an
+    /// ETag equal to the MD5 of the bytes (for a multipart object, whose
+    /// ETag is no MD5, an [`MD5_META`] equal to the file's). Then one HEAD
+    /// compares its headers, replaced without sending the bytes where they
+    /// differ. A bucket filled by `aws s3 sync` so costs a listing and a
+    /// reading of the files, not an upload of each.
+    pub async fn adopt(&self, upload: &Upload, present: &Listed) -> Result<Adoption> {
+        let Content::File { local, encoding } = &upload.content else {
+            return Ok(Adoption::Uploaded(self.put(upload).await?));
+        };
+        let body = Body::open(local, *encoding).await?;
+        // The listing tells most objects that differ without a HEAD.
+        let listed = present.etag.as_deref().filter(|etag| is_md5(etag));
+        let differs = match listed {
+            _ if present.size != body.size => true,
+            Some(etag) => body.hex_md5().await? != etag,
+            None => false,
+        };
+        if differs {
+            return Ok(Adoption::Uploaded(
+                self.put_body(upload, local, *encoding, body).await?,
+            ));
+        }
+        let head = self.head(&upload.key).await?;
+        let etag = head
+            .e_tag
+            .as_deref()
+            .map(unquoted)
+            .filter(|etag| is_md5(etag));
+        let stored_md5 = head.metadata.as_ref().and_then(|meta| meta.get(MD5_META));
+        let file_md5 = match (encoding, stored_md5, &etag) {
+            (None, None, Some(_)) => None,
+            _ => Some(md5_of_file(local).await?),
+        };
+        // The bytes, from the ETag where it is their MD5, else from the
+        // metadata (a multipart upload's); and the metadata must name the
+        // file, where it is there, and for a twin, which `verify` can check
+        // only against it.
+        let same_bytes = match &etag {
+            Some(etag) => {
+                let md5 = match (encoding, &file_md5) {
+                    (None, Some(md5)) => md5.clone(),
+                    _ => body.hex_md5().await?,
+                };
+                md5 == *etag
+            }
+            None => stored_md5.is_some() && stored_md5 == file_md5.as_ref(),
+        };
+        if !same_bytes {
+            return Ok(Adoption::Uploaded(
+                self.put_body(upload, local, *encoding, body).await?,
+            ));
+        }
+        drop(body);
+        let metadata_right = match stored_md5 {
+            Some(stored) => Some(stored) == file_md5.as_ref(),
+            None => encoding.is_none(),
+        };
+        if metadata_right && holds_headers(&head, &upload.headers) {
+            return Ok(Adoption::InPlace);
+        }
+        match self.rewrite(upload).await? {
+            0 => Ok(Adoption::Rewritten),
+            sent => Ok(Adoption::Uploaded(sent)),
+        }
+    }
+
+    /// An object's headers and metadata, from a HEAD request.
+    async fn head(&self, key: &str) -> Result<s3::serde_types::HeadObjectResult> {
+        self.retried("inspect", key, || async {
+            Ok(self.client().head_object(key).await?.0)
+        })
+        .await
+    }
+
     /// Sends a file (or its compressed twin) from disk into an object;
     /// returns the bytes sent. Its bytes count against the run's byte
     /// budget while they are held.
@@ -323,6 +399,17 @@ impl Bucket {
         encoding: Option<Encoding>,
     ) -> Result<u64> {
         let body = Body::open(local, encoding).await?;
+        self.put_body(upload, local, encoding, body).await
+    }
+
+    /// Sends `body`, made from the file `local`, into `upload`'s object.
+    async fn put_body(
+        &self,
+        upload: &Upload,
+        local: &Path,
+        encoding: Option<Encoding>,
+        body: Body,
+    ) -> Result<u64> {
         let mut headers = header_map(&upload.headers)?;
         if body.size < PART_SIZE {
             let _held = self.budget.hold(body.size).await;
@@ -500,6 +587,7 @@ impl Bucket {
                 .map(|object| Listed {
                     key: object.key,
                     etag: object.e_tag.as_deref().map(unquoted),
+                    size: object.size,
                 })
                 .collect())
         })
@@ -883,6 +971,48 @@ pub struct Listed {
     pub key: String,
     /// Without quotes; `None` where the server's listings carry none.
     pub etag: Option<String>,
+    pub size: u64,
+}
+
+/// What [`Bucket::adopt`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adoption {
+    /// The object held the file and its headers: nothing was sent.
+    InPlace,
+    /// The object held the file; its headers were replaced.
+    Rewritten,
+    /// The object held something else: the file was uploaded, this many bytes.
+    Uploaded(u64),
+}
+
+/// Whether `etag` is the MD5 of an object's bytes, as a single-part
+/// upload's is: 32 hex digits, where a multipart upload's ends in `-N`.
+fn is_md5(etag: &str) -> bool {
+    etag.len() == 32 && etag.bytes().all(|byte| byte.is_ascii_hexdigit())
+}
+
+/// Whether an object, as a HEAD shows it, has the headers an upload would
+/// give it, and is no redirect. An ACL does not show in a HEAD: an upload
+/// that sets one never holds.
+fn holds_headers(head: &s3::serde_types::HeadObjectResult, headers: &Headers) -> bool {
+    let same = |stored: &Option<String>, wanted: Option<&str>| {
+        stored
+            .as_deref()
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+            == wanted
+    };
+    headers.acl.is_none()
+        && head.website_redirect_location.is_none()
+        && same(&head.content_type, Some(&headers.content_type))
+        && same(&head.content_encoding, headers.content_encoding)
+        && same(&head.cache_control, headers.cache_control.as_deref())
+        && same(
+            &head.content_disposition,
+            headers.content_disposition.as_deref(),
+        )
+        && same(&head.content_language, headers.content_language.as_deref())
+        && same(&head.expires, headers.expires.as_deref())
 }
 
 /// What an object says of its content.
@@ -953,6 +1083,16 @@ impl Body {
     /// The MD5 of `len` bytes from `offset`, base64 as `Content-MD5` wants it,
     /// read a chunk at a time off the async threads.
     async fn md5(&self, offset: u64, len: u64) -> Result<String> {
+        Ok(BASE64.encode(self.digest(offset, len).await?.0))
+    }
+
+    /// The MD5 of every byte, as lowercase hex, as an ETag gives it.
+    async fn hex_md5(&self) -> Result<String> {
+        Ok(format!("{:x}", self.digest(0, self.size).await?))
+    }
+
+    /// The MD5 of `len` bytes from `offset`.
+    async fn digest(&self, offset: u64, len: u64) -> Result<md5::Digest> {
         let file = Arc::clone(&self.file);
         let digest = tokio::task::spawn_blocking(move || {
             let mut context = md5::Context::new();
@@ -967,7 +1107,7 @@ impl Body {
             Ok::<_, std::io::Error>(context.finalize())
         })
         .await?;
-        Ok(BASE64.encode(digest.map_err(|err| self.reading(err))?.0))
+        Ok(digest.map_err(|err| self.reading(err))?)
     }
 
     /// `len` bytes from `offset` as a stream of chunks, each read when the

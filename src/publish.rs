@@ -3,13 +3,13 @@
 //! once, an upload or a batch of up to a thousand deletes each; the
 //! bucket's budget decides how many requests and bytes they have in flight.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Result};
 use tokio::task::JoinSet;
 
-use crate::bucket::{Bucket, DELETE_BATCH};
+use crate::bucket::{Adoption, Bucket, Listed, DELETE_BATCH};
 use crate::plan::{Plan, Upload};
 use crate::report::{Done, Progress};
 
@@ -27,10 +27,13 @@ pub fn dry_run(plan: &Plan) -> Vec<Done> {
 }
 
 /// Every request of `plan`, in its order: what was done, or the first
-/// failure. `progress` hears of each request as it ends.
+/// failure. An upload to a key in `present` (a listing's objects) is made
+/// only if that object does not hold the file already (see
+/// [`Bucket::adopt`]). `progress` hears of each request as it ends.
 pub async fn execute(
     bucket: &Arc<Bucket>,
     plan: &Plan,
+    present: &HashMap<String, Listed>,
     progress: &(dyn Fn(Progress<'_>) + Send + Sync),
 ) -> Result<Vec<Done>> {
     let requests = plan.write_count() + plan.delete_count();
@@ -53,7 +56,13 @@ pub async fn execute(
             .collect::<Vec<_>>()
     };
     run.phase(deletes(&plan.clear)).await?;
-    let uploads = plan.uploads.iter().cloned().map(Job::Upload);
+    let uploads = plan
+        .uploads
+        .iter()
+        .map(|upload| match present.get(&upload.key) {
+            Some(listed) => Job::Adopt(upload.clone(), listed.clone()),
+            None => Job::Upload(upload.clone()),
+        });
     let rewrites = plan.rewrites.iter().cloned().map(Job::Rewrite);
     run.phase(uploads.chain(rewrites).collect()).await?;
     let redirects = plan.redirects.iter().cloned().map(Job::Upload);
@@ -83,7 +92,7 @@ pub fn check_complete(plan: &Plan, done: &[Done]) -> Result<()> {
     }
     for request in done {
         let made = match request {
-            Done::Upload { key, .. } => ("upload", key.as_str()),
+            Done::Upload { key, .. } | Done::InPlace { key, .. } => ("upload", key.as_str()),
             Done::Redirect { key, .. } => ("redirect", key.as_str()),
             Done::Rewrite { key, .. } => ("rewrite", key.as_str()),
             Done::Delete { key } => ("delete", key.as_str()),
@@ -113,6 +122,9 @@ pub fn check_complete(plan: &Plan, done: &[Done]) -> Result<()> {
 enum Job {
     /// A file, a twin or a redirect written.
     Upload(Upload),
+    /// A file or a twin written unless the object listed under its key
+    /// holds it already.
+    Adopt(Upload, Listed),
     /// An object's headers replaced.
     Rewrite(Upload),
     /// Up to [`DELETE_BATCH`] keys, in one request where the store allows.
@@ -129,6 +141,20 @@ impl Job {
                     None => tracing::info!(key = upload.key, bytes, "uploaded"),
                 }
                 Ok(vec![Done::uploaded(&upload, Some(bytes))])
+            }
+            Job::Adopt(upload, listed) => {
+                let done = match bucket.adopt(&upload, &listed).await? {
+                    Adoption::Uploaded(bytes) => {
+                        tracing::info!(key = upload.key, bytes, "uploaded");
+                        Done::uploaded(&upload, Some(bytes))
+                    }
+                    adopted => {
+                        let rewritten = adopted == Adoption::Rewritten;
+                        tracing::info!(key = upload.key, rewritten, "already in place");
+                        Done::in_place(&upload, rewritten)
+                    }
+                };
+                Ok(vec![done])
             }
             Job::Rewrite(upload) => {
                 bucket.rewrite(&upload).await?;

@@ -42,6 +42,16 @@ pub enum Done {
         /// The object's `Content-Type`.
         content_type: String,
     },
+    /// An object that held the file already, found by the listing of a
+    /// first publish or `--full`: no bytes were sent, and at most its
+    /// headers were replaced.
+    #[serde(rename = "in_place")]
+    InPlace {
+        /// The object's key.
+        key: String,
+        /// Its headers differed from the rules' and were replaced.
+        headers_rewritten: bool,
+    },
     /// An object deleted.
     Delete {
         /// The object's key.
@@ -61,6 +71,11 @@ impl std::fmt::Display for Done {
             Done::Upload { key, .. } => write!(f, "upload {key}"),
             Done::Redirect { key, location } => write!(f, "redirect {key} -> {location}"),
             Done::Rewrite { key, .. } => write!(f, "rewrite {key} (headers)"),
+            Done::InPlace {
+                key,
+                headers_rewritten: true,
+            } => write!(f, "in place {key} (headers rewritten)"),
+            Done::InPlace { key, .. } => write!(f, "in place {key}"),
             Done::Delete { key } => write!(f, "delete {key}"),
         }
     }
@@ -73,6 +88,7 @@ impl Done {
             Done::Upload { key, .. }
             | Done::Redirect { key, .. }
             | Done::Rewrite { key, .. }
+            | Done::InPlace { key, .. }
             | Done::Delete { key } => key,
         }
     }
@@ -99,6 +115,14 @@ impl Done {
                 content_type: upload.headers.content_type.clone(),
                 content_encoding: upload.headers.content_encoding,
             },
+        }
+    }
+
+    /// `upload`'s object found holding its file already.
+    pub(crate) fn in_place(upload: &Upload, headers_rewritten: bool) -> Done {
+        Done::InPlace {
+            key: upload.key.clone(),
+            headers_rewritten,
         }
     }
 
@@ -151,6 +175,10 @@ pub struct Report {
     pub rewritten: usize,
     /// Objects deleted.
     pub deleted: usize,
+    /// Objects that held their file already, found by the listing of a
+    /// first publish or `--full`: nothing sent (those whose headers were
+    /// replaced count as rewritten too).
+    pub in_place: usize,
     /// Bytes sent (in a dry run: the size of the files, twins aside).
     pub bytes: u64,
     /// How long the publish took.
@@ -183,6 +211,7 @@ impl Report {
             redirected: 0,
             rewritten: 0,
             deleted: 0,
+            in_place: 0,
             bytes: 0,
             seconds: 0.0,
             skipped,
@@ -198,6 +227,12 @@ impl Report {
                 Done::Redirect { .. } => report.redirected += 1,
                 Done::Rewrite { .. } => report.rewritten += 1,
                 Done::Delete { .. } => report.deleted += 1,
+                Done::InPlace {
+                    headers_rewritten, ..
+                } => {
+                    report.in_place += 1;
+                    report.rewritten += usize::from(*headers_rewritten);
+                }
             }
         }
         report
@@ -257,6 +292,9 @@ impl fmt::Display for Report {
             write!(f, ", {} rewritten", self.rewritten)?;
         }
         write!(f, ", {} deleted", self.deleted)?;
+        if self.in_place > 0 {
+            write!(f, ", {} already in place", self.in_place)?;
+        }
         if !self.skipped.is_empty() {
             write!(f, ", {} skipped", self.skipped.len())?;
         }
@@ -373,7 +411,7 @@ impl fmt::Display for StatusReport {
     }
 }
 
-fn counted(n: usize, thing: &str) -> String {
+pub(crate) fn counted(n: usize, thing: &str) -> String {
     if n == 1 {
         format!("1 {thing}")
     } else {

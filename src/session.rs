@@ -3,12 +3,13 @@
 //! the state written last. Everything before [`Session::write`] writes
 //! nothing.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
 
-use crate::bucket::{Bucket, Expect};
+use crate::bucket::{Bucket, Expect, Listed};
 use crate::cancel::Cancel;
 use crate::claim::{self, StateObject};
 use crate::cloudfront::{self, Invalidation};
@@ -32,6 +33,9 @@ pub(crate) struct Planned {
     /// When the rules changed since the last publish, which, in a few
     /// words: the whole tree was walked to apply them.
     pub walked: Option<String>,
+    /// The objects a first publish or `--full` found under keys it uploads
+    /// to: each is uploaded only if it does not hold its file already.
+    pub present: HashMap<String, Listed>,
 }
 
 impl Planned {
@@ -179,15 +183,35 @@ impl Session {
 
         let old = old_rules.as_ref().map(|(old, _)| old);
         let table = self.redirects(&mut plan, &changes, from, &rules, old)?;
-        if settings.full {
-            let stale = self
+        // A first publish or `--full` lists the prefix: what it holds
+        // already need not be sent again (a bucket `aws s3 sync` filled, a
+        // publish cut off), and with `--full` what the tree lacks goes.
+        let mut present = HashMap::new();
+        if from.is_none() {
+            let listed = self
                 .runtime
                 .block_on(self.bucket.list(&settings.rules.prefix))?;
-            let stale = stale
-                .into_iter()
-                .map(|listed| listed.key)
-                .filter(|key| *key != self.state_key && !settings.rules.is_excluded_key(key));
-            plan.delete_also(stale);
+            let uploads: std::collections::HashSet<&str> =
+                plan.uploads.iter().map(|up| up.key.as_str()).collect();
+            let mut stale = Vec::new();
+            for listed in listed {
+                if uploads.contains(listed.key.as_str()) {
+                    present.insert(listed.key.clone(), listed);
+                } else if listed.key != self.state_key
+                    && !settings.rules.is_excluded_key(&listed.key)
+                {
+                    stale.push(listed.key);
+                }
+            }
+            if settings.full {
+                plan.delete_also(stale);
+            } else if !stale.is_empty() {
+                tracing::warn!(
+                    "{} holds {} the tree does not have, left alone (--full deletes them)",
+                    self.target,
+                    crate::report::counted(stale.len(), "object")
+                );
+            }
         }
         if plan.delete_count() > settings.max_delete {
             bail!(
@@ -206,6 +230,7 @@ impl Session {
                 redirects: table,
             },
             walked: old_rules.map(|(_, why)| why),
+            present,
         })
     }
 
@@ -320,7 +345,7 @@ impl Session {
         )
         .await?;
         let outcome = tokio::select! {
-            done = publish::execute(&self.bucket, plan, progress) => done.and_then(|done| {
+            done = publish::execute(&self.bucket, plan, &planned.present, progress) => done.and_then(|done| {
                 publish::check_complete(plan, &done)?;
                 Ok(done)
             }),

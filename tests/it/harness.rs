@@ -554,6 +554,15 @@ impl Server {
         runtime().block_on(bucket.put_object(key, body)).unwrap();
     }
 
+    /// Writes an object with a `Content-Type` behind svn2s3's back, as
+    /// `aws s3 sync` would.
+    pub fn put_typed(&self, key: &str, body: &[u8], content_type: &str) {
+        let bucket = self.client();
+        runtime()
+            .block_on(bucket.put_object_with_content_type(key, body, content_type))
+            .unwrap();
+    }
+
     /// Deletes an object behind svn2s3's back.
     pub fn delete(&self, key: &str) {
         runtime()

@@ -1,5 +1,6 @@
 //! One integration-test binary: every module shares the harness.
 
+mod adopt;
 mod capi;
 mod cases;
 mod cdn;
