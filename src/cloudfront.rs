@@ -74,6 +74,63 @@ pub fn paths(keys: &[String], max_paths: usize) -> Vec<String> {
     vec!["/*".to_owned()]
 }
 
+/// How a distribution serves the bucket's keys.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Served<'a> {
+    /// The distribution's origin path for the bucket: `/static` serves the
+    /// key `static/a.html` at `/a.html`, and no key outside `static/`.
+    pub origin_path: &'a str,
+    /// The index document that a folder's URL serves: with `index.html`,
+    /// `a/b/index.html` is served at `/a/b/` too.
+    pub index: Option<&'a str>,
+    /// Folders are served without the slash too (`/a/b`), as a CloudFront
+    /// function that appends the index document may do.
+    pub bare_folders: bool,
+}
+
+/// The URL paths, without the leading `/` and not encoded, at which the
+/// distribution serves `keys`; the input of [`paths`].
+///
+/// ```
+/// use svn2s3::cloudfront::{served_paths, Served};
+///
+/// let keys = ["static/index.html", "static/a/index.html", "static/a/b.css", "other.txt"]
+///     .map(String::from);
+/// let served = Served { origin_path: "/static", index: Some("index.html"), bare_folders: false };
+/// assert_eq!(served_paths(&keys, &served), ["index.html", "", "a/index.html", "a/", "a/b.css"]);
+/// ```
+pub fn served_paths(keys: &[String], served: &Served) -> Vec<String> {
+    let origin = served.origin_path.trim_matches('/');
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let path = match origin {
+            "" => key.as_str(),
+            origin => match key
+                .strip_prefix(origin)
+                .and_then(|rest| rest.strip_prefix('/'))
+            {
+                Some(path) => path,
+                // Not served by this distribution.
+                None => continue,
+            },
+        };
+        out.push(path.to_owned());
+        let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+        if Some(name) == served.index {
+            match folder {
+                "" => out.push(String::new()),
+                folder => {
+                    out.push(format!("{folder}/"));
+                    if served.bare_folders {
+                        out.push(folder.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Percent-encodes what CloudFront wants encoded: all but unreserved
 /// characters and `/`.
 fn encode(key: &str) -> String {
@@ -99,15 +156,80 @@ pub async fn invalidate(
     paths: &[String],
     reference: &str,
 ) -> Result<String> {
+    let body = batch(paths, reference);
+    let path = format!("distribution/{distribution}/invalidation");
+    let doing = format!("invalidating {distribution}");
+    let answer = call(credentials, "POST", &path, &body, &doing).await?;
+    xml::text(&answer, "Id").context("CloudFront answered without an invalidation Id")
+}
+
+/// The origin path at which `distribution` serves `bucket` (`/static`, or
+/// `""`), from the distribution's config: the origin whose domain is the
+/// bucket's (`bucket.s3.REGION.amazonaws.com`, `bucket.s3-website...`), or
+/// its only origin.
+pub async fn origin_path(
+    credentials: &s3::creds::Credentials,
+    distribution: &str,
+    bucket: &str,
+) -> Result<String> {
+    let path = format!("distribution/{distribution}/config");
+    let doing = format!("reading the config of {distribution}");
+    let answer = call(credentials, "GET", &path, "", &doing).await?;
+    let origins = xml::origins(&answer).map_err(|why| anyhow::anyhow!("{doing}: {why}"))?;
+    pick_origin(&origins, bucket).with_context(|| {
+        format!("{distribution}: set cloudfront.origin_path to say where it serves the bucket")
+    })
+}
+
+/// The origin path of the origin of `origins` that serves `bucket`.
+fn pick_origin(origins: &[xml::Origin], bucket: &str) -> Result<String> {
+    let of_bucket = format!("{bucket}.s3");
+    let mine: Vec<&xml::Origin> = origins
+        .iter()
+        .filter(|origin| origin.domain.starts_with(&of_bucket))
+        .collect();
+    let mine = match (&mine[..], origins) {
+        ([], [only]) => vec![only],
+        _ => mine,
+    };
+    let paths: BTreeSet<&str> = mine.iter().map(|origin| origin.path.as_str()).collect();
+    let domains = || {
+        origins
+            .iter()
+            .map(|origin| origin.domain.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match paths.len() {
+        1 => Ok(paths
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned()),
+        0 => anyhow::bail!("none of its origins ({}) is bucket {bucket}", domains()),
+        _ => anyhow::bail!(
+            "it serves bucket {bucket} from several origin paths ({})",
+            paths.into_iter().collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// One request to CloudFront's API at `path` (after the version), retried
+/// as a bucket request is and signed with the bucket's `credentials`; the
+/// answer's body.
+async fn call(
+    credentials: &s3::creds::Credentials,
+    method: &str,
+    path: &str,
+    body: &str,
+    doing: &str,
+) -> Result<String> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_CLOUDFRONT")
         .ok()
         .filter(|url| !url.is_empty())
         .unwrap_or_else(|| ENDPOINT.to_owned());
-    let url = format!(
-        "{}/{API_VERSION}/distribution/{distribution}/invalidation",
-        endpoint.trim_end_matches('/')
-    );
-    let body = batch(paths, reference);
+    let url = format!("{}/{API_VERSION}/{path}", endpoint.trim_end_matches('/'));
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()?;
@@ -118,16 +240,13 @@ pub async fn invalidate(
         throttled: false,
         cause: Cause::Answer,
     };
-    let id = Retry::default()
-        .run(&format!("invalidating {distribution}"), || async {
-            let request =
-                signed(&url, &body, credentials).map_err(|err| failed(format!("{err:#}")))?;
+    let answer = Retry::default()
+        .run(doing, || async {
+            let request = signed(method, &url, body, credentials)
+                .map_err(|err| failed(format!("{err:#}")))?;
             match client.execute(request).await {
                 Ok(response) if response.status().is_success() => {
-                    let text = response.text().await.unwrap_or_default();
-                    xml::text(&text, "Id").ok_or_else(|| {
-                        failed("CloudFront answered without an invalidation Id".into())
-                    })
+                    Ok(response.text().await.unwrap_or_default())
                 }
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -138,7 +257,7 @@ pub async fn invalidate(
             }
         })
         .await?;
-    Ok(id)
+    Ok(answer)
 }
 
 /// The request's XML body.
@@ -156,15 +275,21 @@ fn batch(paths: &[String], reference: &str) -> String {
     )
 }
 
-/// A POST of `body` to `url`, signed for CloudFront.
-fn signed(url: &str, body: &str, credentials: &s3::creds::Credentials) -> Result<reqwest::Request> {
+/// A request of `body` to `url`, signed for CloudFront.
+fn signed(
+    method: &str,
+    url: &str,
+    body: &str,
+    credentials: &s3::creds::Credentials,
+) -> Result<reqwest::Request> {
     Signer::new(credentials, SIGNING_REGION, "cloudfront")
         .and_then(|signer| {
-            let headers = [("content-type", "application/xml")];
+            let with_body = [("content-type", "application/xml")];
+            let headers: &[(&str, &str)] = if body.is_empty() { &[] } else { &with_body };
             signer.sign(
-                "POST",
+                method,
                 url,
-                &headers,
+                headers,
                 Payload::Signed(body.as_bytes()),
                 body.to_owned(),
             )
@@ -214,13 +339,77 @@ mod tests {
             s3::creds::Credentials::new(Some("AKIDEXAMPLE"), Some("secret"), None, None, None)
                 .unwrap();
         let url = "https://cloudfront.amazonaws.com/2020-05-31/distribution/E1/invalidation";
-        let request = signed(url, "<x/>", &credentials).unwrap();
+        let request = signed("POST", url, "<x/>", &credentials).unwrap();
         let auth = request.headers()["authorization"].to_str().unwrap();
         assert!(
             auth.contains("/us-east-1/cloudfront/aws4_request"),
             "{auth}"
         );
         assert_eq!(request.method(), "POST");
+    }
+
+    #[test]
+    fn index_documents_invalidate_their_folder_too_and_the_origin_path_is_taken_off() {
+        let keys = keys(&["index.html", "a/b/index.html", "a/b/c.html", "a/index.htm"]);
+        let mut served = Served {
+            index: Some("index.html"),
+            ..Served::default()
+        };
+        let all = [
+            "index.html",
+            "",
+            "a/b/index.html",
+            "a/b/",
+            "a/b/c.html",
+            "a/index.htm",
+        ];
+        assert_eq!(served_paths(&keys, &served), all);
+        assert_eq!(
+            paths(&served_paths(&keys, &served), 10),
+            [
+                "/",
+                "/a/b/",
+                "/a/b/c.html",
+                "/a/b/index.html",
+                "/a/index.htm",
+                "/index.html"
+            ]
+        );
+        served.bare_folders = true;
+        assert!(served_paths(&keys, &served).contains(&"a/b".to_owned()));
+        served.index = None;
+        assert_eq!(served_paths(&keys, &served), keys);
+        // Keys outside the origin path are not served by the distribution.
+        served.origin_path = "/a";
+        assert_eq!(
+            served_paths(&keys, &served),
+            ["b/index.html", "b/c.html", "index.htm"]
+        );
+    }
+
+    #[test]
+    fn the_origin_of_the_bucket_is_found_by_its_domain_or_as_the_only_one() {
+        let origin = |domain: &str, path: &str| xml::Origin {
+            domain: domain.into(),
+            path: path.into(),
+        };
+        let two = [
+            origin("api.example.com", ""),
+            origin("media.example.com.s3.eu-west-1.amazonaws.com", "/static"),
+        ];
+        assert_eq!(pick_origin(&two, "media.example.com").unwrap(), "/static");
+        let err = pick_origin(&two, "other").unwrap_err().to_string();
+        assert!(
+            err.contains("none of its origins (api.example.com, media"),
+            "{err}"
+        );
+        let one = [origin("minio.internal:9000", "/site/")];
+        assert_eq!(pick_origin(&one, "media").unwrap(), "/site");
+        let twice = [
+            origin("m.s3.amazonaws.com", "/a"),
+            origin("m.s3.amazonaws.com", "/b"),
+        ];
+        assert!(pick_origin(&twice, "m").is_err());
     }
 
     #[test]

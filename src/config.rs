@@ -50,14 +50,29 @@ const CANNED_ACLS: &[&str] = &[
     "bucket-owner-full-control",
 ];
 
-/// Which distribution to invalidate after a publish, and how many paths at most.
+/// Which distributions to invalidate after a publish, how they serve the
+/// bucket, and how many paths at most.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CloudFront {
-    /// The distribution's ID, e.g. `E2QWRUHAPOMQZL`.
-    pub distribution: String,
+    /// The distributions' IDs, e.g. `E2QWRUHAPOMQZL`: at least one.
+    pub distributions: Vec<String>,
     /// More paths than this collapse into wildcards.
     pub max_paths: usize,
+    /// The index document that a folder's URL serves (`index.html`): a
+    /// changed `a/b/index.html` invalidates `/a/b/` too. `None`: folders
+    /// are not invalidated.
+    pub index: Option<String>,
+    /// Folders are served without the slash too: `/a/b` as well as `/a/b/`.
+    pub bare_folders: bool,
+    /// The distributions' origin path for the bucket (`/static` serves the
+    /// keys under `static/` at `/`); `None`: read from each distribution's
+    /// config.
+    pub origin_path: Option<String>,
 }
+
+/// The index document a distribution's folders serve unless
+/// `cloudfront.index` says otherwise.
+pub const DEFAULT_INDEX: &str = "index.html";
 
 /// Everything a publish needs to know, validated: made only by
 /// [`SettingsBuilder::build`] or [`Settings::load`].
@@ -200,8 +215,8 @@ pub struct Flags {
     pub brotli: bool,
     /// The most deletes allowed, over the config file's.
     pub max_delete: Option<usize>,
-    /// The CloudFront distribution to invalidate, over the config file's.
-    pub invalidate: Option<String>,
+    /// The CloudFront distributions to invalidate, over the config file's.
+    pub invalidate: Vec<String>,
     /// Where to write the paths to invalidate.
     pub invalidation_paths: Option<PathBuf>,
     /// Write nothing; say what would be done.
@@ -327,9 +342,10 @@ impl SettingsBuilder {
         self
     }
 
-    /// Invalidate what a publish changed in this CloudFront distribution.
+    /// Invalidate what a publish changed in this CloudFront distribution
+    /// too (the first call replaces the config file's).
     pub fn invalidate(&mut self, distribution: impl Into<String>) -> &mut Self {
-        self.flags.invalidate = Some(distribution.into());
+        self.flags.invalidate.push(distribution.into());
         self
     }
 
@@ -457,20 +473,41 @@ fn validated(
     if max_paths == 0 {
         bail!("{}: must be at least 1", from_file("cloudfront.max_paths"));
     }
-    let cloudfront = flags
-        .invalidate
-        .clone()
-        .or(cloudfront_config.distribution)
-        .map(|distribution| {
-            if distribution.is_empty() || !distribution.chars().all(|c| c.is_ascii_alphanumeric()) {
-                bail!("{distribution:?} is not a CloudFront distribution ID");
-            }
-            Ok(CloudFront {
-                distribution,
-                max_paths,
-            })
-        })
-        .transpose()?;
+    let distributions = match (&flags.invalidate[..], cloudfront_config.distribution) {
+        ([], Some(configured)) => configured.0,
+        ([], None) => Vec::new(),
+        (named, _) => named.to_vec(),
+    };
+    for distribution in &distributions {
+        if distribution.is_empty() || !distribution.chars().all(|c| c.is_ascii_alphanumeric()) {
+            bail!("{distribution:?} is not a CloudFront distribution ID");
+        }
+    }
+    let index = match cloudfront_config.index {
+        Some(index) if index.contains('/') => {
+            bail!(
+                "{}: {index:?} is a file name, without /",
+                from_file("cloudfront.index")
+            )
+        }
+        Some(index) if index.is_empty() => None,
+        Some(index) => Some(index),
+        None => Some(DEFAULT_INDEX.to_owned()),
+    };
+    let origin_path = match cloudfront_config.origin_path {
+        Some(path) if !path.is_empty() && !path.starts_with('/') => bail!(
+            "{}: {path:?} must start with / (as CloudFront's OriginPath: /static)",
+            from_file("cloudfront.origin_path")
+        ),
+        origin_path => origin_path.map(|path| path.trim_end_matches('/').to_owned()),
+    };
+    let cloudfront = (!distributions.is_empty()).then(|| CloudFront {
+        distributions,
+        max_paths,
+        index,
+        bare_folders: cloudfront_config.bare_folders.unwrap_or(false),
+        origin_path,
+    });
     let headers = file
         .headers
         .unwrap_or_default()
@@ -545,8 +582,44 @@ struct ConfigFile {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CloudFrontConfig {
-    distribution: Option<String>,
+    distribution: Option<Distributions>,
     max_paths: Option<usize>,
+    index: Option<String>,
+    bare_folders: Option<bool>,
+    origin_path: Option<String>,
+}
+
+/// `distribution: E2Q...`, or a list of them.
+#[derive(Debug, Clone)]
+struct Distributions(Vec<String>);
+
+/// Read by hand, as [`TwinSetting`] is.
+impl<'de> Deserialize<'de> for Distributions {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Distributions, D::Error> {
+        struct OneOrMore;
+        impl<'de> serde::de::Visitor<'de> for OneOrMore {
+            type Value = Distributions;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a distribution ID, or a list of them")
+            }
+
+            fn visit_str<E>(self, id: &str) -> Result<Distributions, E> {
+                Ok(Distributions(vec![id.to_owned()]))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Distributions, A::Error> {
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(Distributions)
+            }
+        }
+        deserializer.deserialize_any(OneOrMore)
+    }
 }
 
 /// `gzip: true`, or `gzip: {enabled: true, patterns: [...]}`.
@@ -685,6 +758,9 @@ impl ConfigFile {
             (Some(top), Some(bottom)) => Some(CloudFrontConfig {
                 distribution: top.distribution.or(bottom.distribution),
                 max_paths: top.max_paths.or(bottom.max_paths),
+                index: top.index.or(bottom.index),
+                bare_folders: top.bare_folders.or(bottom.bare_folders),
+                origin_path: top.origin_path.or(bottom.origin_path),
             }),
             (top, bottom) => top.or(bottom),
         };
@@ -1016,9 +1092,10 @@ max_delete: 10
         assert_eq!(s.rules.prefix, "static/");
         let cloudfront = s.cloudfront.unwrap();
         assert_eq!(
-            (cloudfront.distribution.as_str(), cloudfront.max_paths),
-            ("E2QWRUHAPOMQZL", 5)
+            (&cloudfront.distributions[..], cloudfront.max_paths),
+            (&["E2QWRUHAPOMQZL".to_owned()][..], 5)
         );
+        assert_eq!(cloudfront.index.as_deref(), Some(DEFAULT_INDEX));
         assert!(s.rules.exclude.is_match("drafts/x.html"));
         assert_eq!(
             s.bucket, "b",
@@ -1030,6 +1107,58 @@ max_delete: 10
                 .contains("setting gzip to \"{enabled: maybe}\": gzip.enabled: invalid type"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn cloudfront_names_one_distribution_or_several_and_how_they_serve_the_bucket() {
+        let yaml = "bucket: b\ncloudfront:\n  distribution: [E1, E2]\n  index: default.htm\n  \
+                    bare_folders: true\n  origin_path: /static/\n";
+        let s = load(yaml, Flags::default(), &[]).unwrap();
+        let cloudfront = s.cloudfront.unwrap();
+        assert_eq!(cloudfront.distributions, ["E1", "E2"]);
+        assert_eq!(cloudfront.index.as_deref(), Some("default.htm"));
+        assert!(cloudfront.bare_folders);
+        assert_eq!(cloudfront.origin_path.as_deref(), Some("/static"));
+
+        // --invalidate names the distributions instead of the file.
+        let flags = Flags {
+            invalidate: vec!["E3".into()],
+            ..Flags::default()
+        };
+        let s = load(
+            "bucket: b\ncloudfront: {distribution: E1, index: ''}\n",
+            flags,
+            &[],
+        )
+        .unwrap();
+        let cloudfront = s.cloudfront.unwrap();
+        assert_eq!(
+            (&cloudfront.distributions[..], cloudfront.index),
+            (&["E3".to_owned()][..], None)
+        );
+        assert_eq!(cloudfront.origin_path, None);
+
+        for (yaml, wrong) in [
+            (
+                "cloudfront: {distribution: E1, origin_path: static}",
+                "must start with /",
+            ),
+            (
+                "cloudfront: {distribution: E1, index: a/index.html}",
+                "is a file name, without /",
+            ),
+            (
+                "cloudfront: {distribution: [E1, 'E 2']}",
+                "\"E 2\" is not a CloudFront distribution ID",
+            ),
+            (
+                "cloudfront: {distribution: {id: E1}}",
+                "a distribution ID, or a list of them",
+            ),
+        ] {
+            let err = message(load(&format!("bucket: b\n{yaml}\n"), Flags::default(), &[]));
+            assert!(err.contains(wrong), "{yaml}: {err}");
+        }
     }
 
     #[test]

@@ -203,7 +203,7 @@ impl Publisher {
                 .block_on(session::invalidate(settings, &report, &session.bucket));
         report.seconds = started.elapsed().as_secs_f64();
         match invalidated {
-            Ok(invalidation) => report.invalidation = invalidation,
+            Ok(invalidations) => report.invalidations = invalidations,
             Err(err) => {
                 return Err(Error::not_invalidated(
                     report,
@@ -211,17 +211,23 @@ impl Publisher {
                 ))
             }
         }
-        match report
-            .invalidation
-            .as_ref()
-            .and_then(|made| made.error.clone())
-        {
-            Some(error) => Err(Error::not_invalidated(
-                report,
-                anyhow::anyhow!("published, but not invalidated: {error}"),
-            )),
-            None => Ok(report),
-        }
+        let failed: Vec<String> = report
+            .invalidations
+            .iter()
+            .filter_map(|made| Some(format!("{}: {}", made.distribution, made.error.as_ref()?)))
+            .collect();
+        let why = match &failed[..] {
+            [] => return Ok(report),
+            // One distribution: it is named in the report's line already.
+            [one] if report.invalidations.len() == 1 => one
+                .split_once(": ")
+                .map_or(one.clone(), |(_, error)| error.to_owned()),
+            failed => failed.join("; "),
+        };
+        Err(Error::not_invalidated(
+            report,
+            anyhow::anyhow!("published, but not invalidated: {why}"),
+        ))
     }
 
     /// Says what is published, which revision the tree is at, and what a

@@ -187,9 +187,10 @@ pub struct Report {
     pub skipped: Vec<Skipped>,
     /// Every request made, in order of completion within each phase.
     pub actions: Vec<Done>,
-    /// The CloudFront invalidation made after the publish, if one was asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub invalidation: Option<Invalidation>,
+    /// The CloudFront invalidations made after the publish, one per
+    /// distribution asked for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub invalidations: Vec<Invalidation>,
 }
 
 impl Report {
@@ -216,7 +217,7 @@ impl Report {
             seconds: 0.0,
             skipped,
             actions,
-            invalidation: None,
+            invalidations: Vec::new(),
         };
         for action in &report.actions {
             match action {
@@ -301,7 +302,7 @@ impl fmt::Display for Report {
         if !self.dry_run {
             write!(f, " in {:.2} s", self.seconds)?;
         }
-        if let Some(invalidation) = &self.invalidation {
+        for invalidation in &self.invalidations {
             let paths = invalidation.paths.len();
             match (&invalidation.id, &invalidation.error) {
                 (Some(id), _) => write!(

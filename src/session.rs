@@ -367,56 +367,88 @@ impl Session {
 }
 
 /// After a publish that changed something: writes the paths it changed to
-/// `invalidation_paths`, and has CloudFront invalidate them, unless this was
-/// a dry run, with the bucket's credentials. The publish itself is complete
-/// whatever happens here.
+/// `invalidation_paths`, and has each CloudFront distribution invalidate
+/// them, unless this was a dry run, with the bucket's credentials. The
+/// publish itself is complete whatever happens here; an invalidation that
+/// failed says why in its `error`.
 pub(crate) async fn invalidate(
     settings: &Settings,
     report: &Report,
     bucket: &Bucket,
-) -> Result<Option<Invalidation>> {
+) -> Result<Vec<Invalidation>> {
     if settings.cloudfront.is_none() && settings.invalidation_paths.is_none() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
+    // An object found holding its file already changed nothing served.
     let keys: Vec<String> = report
         .actions
         .iter()
+        .filter(|done| {
+            !matches!(
+                done,
+                Done::InPlace {
+                    headers_rewritten: false,
+                    ..
+                }
+            )
+        })
         .map(|done| done.key().to_owned())
         .collect();
     if keys.is_empty() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
-    let max_paths = settings
-        .cloudfront
-        .as_ref()
-        .map_or(crate::config::DEFAULT_MAX_PATHS, |cloudfront| {
-            cloudfront.max_paths
-        });
-    let paths = cloudfront::paths(&keys, max_paths);
+    let cloudfront = settings.cloudfront.as_ref();
+    let max_paths = cloudfront.map_or(crate::config::DEFAULT_MAX_PATHS, |cf| cf.max_paths);
+    let paths = |origin_path: &str| {
+        let served = cloudfront::Served {
+            origin_path,
+            index: cloudfront.and_then(|cf| cf.index.as_deref()),
+            bare_folders: cloudfront.is_some_and(|cf| cf.bare_folders),
+        };
+        cloudfront::paths(&cloudfront::served_paths(&keys, &served), max_paths)
+    };
     if let Some(file) = &settings.invalidation_paths {
+        let origin_path = cloudfront.and_then(|cf| cf.origin_path.as_deref());
+        let paths = paths(origin_path.unwrap_or(""));
         std::fs::write(file, paths.join("\n") + "\n")
             .with_context(|| format!("writing {}", file.display()))?;
     }
-    let Some(cloudfront) = settings.cloudfront.as_ref().filter(|_| !report.dry_run) else {
-        return Ok(None);
+    let Some(cloudfront) = cloudfront.filter(|_| !report.dry_run) else {
+        return Ok(Vec::new());
     };
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_nanos());
     let reference = format!("svn2s3-r{}-{nanos}", report.to);
-    let made = cloudfront::invalidate(
-        bucket.credentials(),
-        &cloudfront.distribution,
-        &paths,
-        &reference,
-    )
-    .await;
-    Ok(Some(Invalidation {
-        distribution: cloudfront.distribution.clone(),
-        paths,
-        id: made.as_ref().ok().cloned(),
-        error: made.err().map(|err| format!("{err:#}")),
-    }))
+    let credentials = bucket.credentials();
+    let each = cloudfront.distributions.iter().map(|distribution| async {
+        let made = async {
+            let origin_path = match &cloudfront.origin_path {
+                Some(path) => path.clone(),
+                None => {
+                    cloudfront::origin_path(credentials, distribution, &settings.bucket).await?
+                }
+            };
+            // None of the keys may be under the origin path.
+            let paths = paths(&origin_path);
+            if paths.is_empty() {
+                return Ok((None, paths));
+            }
+            let id = cloudfront::invalidate(credentials, distribution, &paths, &reference).await?;
+            anyhow::Ok((Some(id), paths))
+        };
+        let (id, paths, error) = match made.await {
+            Ok((id, paths)) => (id, paths, None),
+            Err(err) => (None, Vec::new(), Some(format!("{err:#}"))),
+        };
+        Invalidation {
+            distribution: distribution.clone(),
+            paths,
+            id,
+            error,
+        }
+    });
+    Ok(futures_util::future::join_all(each).await)
 }
 
 /// Empties `invalidation_paths` before the first write: a file that cannot be

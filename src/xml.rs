@@ -48,6 +48,35 @@ pub fn delete_errors(xml: &str) -> Result<Vec<KeyError>, String> {
     Ok(errors)
 }
 
+/// One origin of a CloudFront distribution's config.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// `bucket.s3.region.amazonaws.com`, a website endpoint, or any host.
+    pub domain: String,
+    /// `/static`, or empty.
+    pub path: String,
+}
+
+/// Every origin of a `<DistributionConfig>` (GetDistributionConfig's answer).
+pub fn origins(xml: &str) -> Result<Vec<Origin>, String> {
+    let mut origins: Vec<Origin> = Vec::new();
+    let is_origin =
+        |path: &[String]| path.ends_with(&["Origins".into(), "Items".into(), "Origin".into()]);
+    walk(xml, |node| match node {
+        Node::Open(path) if is_origin(path) => origins.push(Origin::default()),
+        Node::Text([path @ .., field], text) if is_origin(path) => {
+            let origin = origins.last_mut().expect("an <Origin> is open");
+            match field.as_str() {
+                "DomainName" => origin.domain = text.to_owned(),
+                "OriginPath" => origin.path = text.to_owned(),
+                _ => {}
+            }
+        }
+        _ => {}
+    })?;
+    Ok(origins)
+}
+
 /// What [`walk`] meets: an element opening (the names of the open elements,
 /// itself last), or the text of the element last opened.
 enum Node<'a> {
@@ -108,6 +137,32 @@ mod tests {
         assert_eq!(text(body, "Message").as_deref(), Some("a & b <c> é"));
         assert_eq!(text(body, "Region"), None);
         assert_eq!(text("not xml at all", "Code"), None);
+    }
+
+    #[test]
+    fn the_origins_of_a_distribution_config_are_read() {
+        let config = r#"<?xml version="1.0"?>
+            <DistributionConfig xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">
+              <Origins><Quantity>2</Quantity><Items>
+                <Origin><Id>a</Id><DomainName>media.s3.amazonaws.com</DomainName>
+                  <OriginPath>/static</OriginPath>
+                  <CustomHeaders><Quantity>0</Quantity></CustomHeaders></Origin>
+                <Origin><Id>b</Id><DomainName>api.example.com</DomainName><OriginPath/></Origin>
+              </Items></Origins>
+              <OriginGroups><Quantity>0</Quantity></OriginGroups>
+            </DistributionConfig>"#;
+        let origin = |domain: &str, path: &str| Origin {
+            domain: domain.into(),
+            path: path.into(),
+        };
+        assert_eq!(
+            origins(config).unwrap(),
+            [
+                origin("media.s3.amazonaws.com", "/static"),
+                origin("api.example.com", "")
+            ]
+        );
+        assert!(origins("<DistributionConfig><Origins>").is_err());
     }
 
     #[test]

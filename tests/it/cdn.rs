@@ -46,17 +46,22 @@ impl Moto {
     }
 
     fn create_distribution(&self) -> String {
-        self.python(
-            "origin = {'Id': 'media', 'DomainName': 'media.s3.amazonaws.com',\n\
-                 'S3OriginConfig': {'OriginAccessIdentity': ''}}\n\
-             behaviour = {'TargetOriginId': 'media', 'ViewerProtocolPolicy': 'allow-all', 'MinTTL': 0,\n\
-                 'ForwardedValues': {'QueryString': False, 'Cookies': {'Forward': 'none'}},\n\
-                 'TrustedSigners': {'Enabled': False, 'Quantity': 0}}\n\
-             made = cf.create_distribution(DistributionConfig={'CallerReference': 'svn2s3-test',\n\
-                 'Origins': {'Quantity': 1, 'Items': [origin]}, 'DefaultCacheBehavior': behaviour,\n\
-                 'Comment': '', 'Enabled': True})\n\
+        self.distribution_at("", "svn2s3-test")
+    }
+
+    /// A distribution that serves the bucket from `origin_path`.
+    fn distribution_at(&self, origin_path: &str, reference: &str) -> String {
+        self.python(&format!(
+            "origin = {{'Id': 'media', 'DomainName': '{BUCKET}.s3.us-east-1.amazonaws.com',\n\
+                 'OriginPath': '{origin_path}', 'S3OriginConfig': {{'OriginAccessIdentity': ''}}}}\n\
+             behaviour = {{'TargetOriginId': 'media', 'ViewerProtocolPolicy': 'allow-all', 'MinTTL': 0,\n\
+                 'ForwardedValues': {{'QueryString': False, 'Cookies': {{'Forward': 'none'}}}},\n\
+                 'TrustedSigners': {{'Enabled': False, 'Quantity': 0}}}}\n\
+             made = cf.create_distribution(DistributionConfig={{'CallerReference': '{reference}',\n\
+                 'Origins': {{'Quantity': 1, 'Items': [origin]}}, 'DefaultCacheBehavior': behaviour,\n\
+                 'Comment': '', 'Enabled': True}})\n\
              print(made['Distribution']['Id'])",
-        )
+        ))
     }
 
     /// Every invalidation of `distribution`: its ID and its paths.
@@ -102,13 +107,17 @@ fn a_publish_invalidates_what_it_changed_and_collapses_many_paths() {
     let run = finish(&mut command);
     run.expect(0);
     Mirror::default().check(&server, &repo, rev);
-    let expected = ["/css/site.css", "/img/a%20b.png", "/index.html"];
+    // index.html is served at / too.
+    let expected = ["/", "/css/site.css", "/img/a%20b.png", "/index.html"];
     let made = moto.invalidations(&distribution);
     assert_eq!(made.len(), 1, "{made:?}");
     assert_eq!(made[0].1, expected);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(report["invalidation"]["id"], made[0].0.as_str());
-    assert_eq!(report["invalidation"]["paths"], serde_json::json!(expected));
+    assert_eq!(report["invalidations"][0]["id"], made[0].0.as_str());
+    assert_eq!(
+        report["invalidations"][0]["paths"],
+        serde_json::json!(expected)
+    );
     assert_eq!(
         std::fs::read_to_string(&list).unwrap(),
         expected.join("\n") + "\n"
@@ -162,7 +171,7 @@ fn a_failed_invalidation_is_reported_after_a_complete_publish() {
     );
     assert!(
         run.stderr
-            .contains("published, but not invalidated: invalidating E2NOSUCHDIST"),
+            .contains("published, but not invalidated: reading the config of E2NOSUCHDIST"),
         "{}",
         run.stderr
     );
@@ -198,6 +207,7 @@ fn the_path_list_is_rewritten_by_every_publish_and_checked_before_it() {
     assert!(server.listing().is_empty(), "a write after a refusal");
 
     run_svn2s3(&server, &["publish", wc, "--invalidation-paths", list_arg]).expect(0);
+    // Without a distribution, no index document is assumed.
     assert_eq!(std::fs::read_to_string(&list).unwrap(), "/index.html\n");
     run_svn2s3(&server, &["publish", wc, "--invalidation-paths", list_arg]).expect(0);
     assert_eq!(
@@ -206,4 +216,103 @@ fn the_path_list_is_rewritten_by_every_publish_and_checked_before_it() {
         "nothing published, nothing to invalidate"
     );
     Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn index_pages_invalidate_their_folder_in_each_distribution_relative_to_its_origin_path() {
+    let moto = Moto::start();
+    // One distribution serves the bucket's static/ at its root, the other
+    // the whole bucket.
+    let at_static = moto.distribution_at("/static", "at-static");
+    let at_root = moto.distribution_at("", "at-root");
+    let (repo, server) = (Repo::new(), Server::start());
+    repo.write("index.html", "<h1>home</h1>");
+    repo.write("docs/index.html", "<h1>docs</h1>");
+    repo.write("docs/a b.html", "<p>a</p>");
+    repo.write("logo.png", "png");
+    repo.commit("r1");
+    publish(&server, &repo, &["--prefix", "static"]);
+
+    repo.write("index.html", "<h1>home, again</h1>");
+    repo.write("docs/index.html", "<h1>docs, again</h1>");
+    repo.write("docs/a b.html", "<p>a, again</p>");
+    let rev = repo.commit("r2");
+    let wc = repo.wc.to_str().unwrap();
+    let mut command = svn2s3(
+        &server,
+        &[
+            "publish",
+            wc,
+            "--prefix",
+            "static",
+            "--invalidate",
+            &at_static,
+        ],
+    );
+    command
+        .args(["--invalidate", &at_root, "--json"])
+        .env("AWS_ENDPOINT_URL_CLOUDFRONT", &moto.endpoint);
+    let run = finish(&mut command);
+    run.expect(0);
+    Mirror {
+        prefix: "static/",
+        ..Mirror::default()
+    }
+    .check(&server, &repo, rev);
+    let from_static = [
+        "/",
+        "/docs/",
+        "/docs/a%20b.html",
+        "/docs/index.html",
+        "/index.html",
+    ];
+    let from_root = [
+        "/static/",
+        "/static/docs/",
+        "/static/docs/a%20b.html",
+        "/static/docs/index.html",
+        "/static/index.html",
+    ];
+    assert_eq!(moto.invalidations(&at_static)[0].1, from_static);
+    assert_eq!(moto.invalidations(&at_root)[0].1, from_root);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["invalidations"].as_array().unwrap().len(), 2);
+
+    // Set in the config, the origin path is not read from CloudFront; a
+    // site that serves folders without the slash has those invalidated too.
+    repo.write("docs/index.html", "<h1>docs, third</h1>");
+    repo.write(
+        "svn2s3.yaml",
+        format!(
+            "prefix: static\ncloudfront:\n  distribution: [{at_static}]\n  \
+             origin_path: /static\n  bare_folders: true\n"
+        ),
+    );
+    repo.commit("r3");
+    let mut command = svn2s3(&server, &["publish", wc]);
+    command.env("AWS_ENDPOINT_URL_CLOUDFRONT", "http://127.0.0.1:9");
+    let run = finish(&mut command);
+    // Nobody listens there: the config was not read, the invalidation failed.
+    run.expect(1);
+    assert!(
+        run.stderr
+            .contains("published, but not invalidated: invalidating"),
+        "{}",
+        run.stderr
+    );
+    let mut command = svn2s3(&server, &["publish", wc]);
+    let list = repo.wc.join("../paths.txt");
+    repo.write("docs/index.html", "<h1>docs, fourth</h1>");
+    repo.commit("r4");
+    command
+        .args(["--invalidation-paths", list.to_str().unwrap()])
+        .env("AWS_ENDPOINT_URL_CLOUDFRONT", &moto.endpoint);
+    finish(&mut command).expect(0);
+    let newest = ["/docs", "/docs/", "/docs/index.html"];
+    assert_eq!(
+        std::fs::read_to_string(&list).unwrap(),
+        newest.join("\n") + "\n"
+    );
+    let made = moto.invalidations(&at_static);
+    assert!(made.iter().any(|(_, paths)| paths == &newest), "{made:?}");
 }

@@ -115,9 +115,9 @@ pub struct PublishArgs {
     /// Refuse to publish when more than N objects would be deleted [default: 256]
     #[arg(long, value_name = "N")]
     pub max_delete: Option<usize>,
-    /// After publishing, invalidate what changed in this CloudFront distribution
+    /// After publishing, invalidate what changed in this CloudFront distribution (repeatable)
     #[arg(long, value_name = "DISTRIBUTION_ID")]
-    pub invalidate: Option<String>,
+    pub invalidate: Vec<String>,
     /// Write the paths to invalidate into FILE, one per line
     #[arg(long, value_name = "FILE")]
     pub invalidation_paths: Option<PathBuf>,
