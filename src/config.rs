@@ -115,6 +115,57 @@ impl Settings {
         flags: &Flags,
         env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
     ) -> Result<Settings, Error> {
+        Settings::loader(flags, env)?.build()
+    }
+
+    /// The settings of each target `flags.targets` names, in that order
+    /// (`all`: every target of the config file, in its order), each the
+    /// target's keys over the file's, under the flags. Every one is checked
+    /// before any is returned, and no two may publish to one place.
+    pub fn load_targets(
+        flags: &Flags,
+        env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Result<Vec<(String, Settings)>, Error> {
+        let mut builder = Settings::loader(flags, env)?;
+        let mut names: Vec<String> = Vec::new();
+        for name in &flags.targets {
+            let more = match name.as_str() {
+                "all" => builder.target_names(),
+                name => vec![name.to_owned()],
+            };
+            if more.is_empty() {
+                let err = anyhow!("--target all: the settings name no targets");
+                return Err(Error::config(err));
+            }
+            names.extend(
+                more.into_iter()
+                    .filter(|name| !names.contains(name))
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let mut targets: Vec<(String, Settings)> = Vec::new();
+        for name in names {
+            let settings = builder
+                .target(&name)
+                .build()
+                .map_err(|err| Error::config(anyhow!("--target {name}: {err}")))?;
+            let place = |settings: &Settings| (settings.endpoint.clone(), settings.target());
+            if let Some((other, _)) = targets.iter().find(|(_, s)| place(s) == place(&settings)) {
+                return Err(Error::config(anyhow!(
+                    "targets {other} and {name} both publish to {}; each needs a bucket or prefix of its own",
+                    settings.target()
+                )));
+            }
+            targets.push((name, settings));
+        }
+        Ok(targets)
+    }
+
+    /// A builder of the flags, the environment and the config file they name.
+    fn loader(
+        flags: &Flags,
+        env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Result<SettingsBuilder, Error> {
         let mut builder = SettingsBuilder::from_flags(flags.clone());
         builder.env(env);
         match &flags.config {
@@ -128,7 +179,7 @@ impl Settings {
                 }
             }
         }
-        builder.build()
+        Ok(builder)
     }
 
     /// The working copy (or a folder of one), or the repository URL.
@@ -219,6 +270,9 @@ pub struct Flags {
     pub invalidate: Vec<String>,
     /// Where to write the paths to invalidate.
     pub invalidation_paths: Option<PathBuf>,
+    /// The targets of the config file to publish to (`all`: every one);
+    /// read by [`Settings::load_targets`].
+    pub targets: Vec<String>,
     /// Write nothing; say what would be done.
     pub dry_run: bool,
     /// Upload everything and delete what the tree does not have.
@@ -240,6 +294,8 @@ type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 #[derive(Clone)]
 pub struct SettingsBuilder {
     flags: Flags,
+    /// The config file's target whose keys go over the file's.
+    target: Option<String>,
     /// Keys set one by one: over the file.
     set: ConfigFile,
     file: ConfigFile,
@@ -250,6 +306,7 @@ impl SettingsBuilder {
     fn from_flags(flags: Flags) -> SettingsBuilder {
         SettingsBuilder {
             flags,
+            target: None,
             set: ConfigFile::default(),
             file: ConfigFile::default(),
             env: Arc::new(|key| std::env::var(key).ok().filter(|value| !value.is_empty())),
@@ -375,10 +432,28 @@ impl SettingsBuilder {
         self
     }
 
+    /// Use the keys of the config file's target `name` over the file's.
+    pub fn target(&mut self, name: impl Into<String>) -> &mut Self {
+        self.target = Some(name.into());
+        self
+    }
+
+    /// The names of the config file's targets, in its order.
+    pub fn target_names(&self) -> Vec<String> {
+        let file = self.set.clone().over(self.file.clone());
+        file.target_names().into_iter().map(str::to_owned).collect()
+    }
+
     /// The settings, every value checked.
     pub fn build(&self) -> Result<Settings, Error> {
-        let file = self.set.clone().over(self.file.clone());
-        validated(&self.flags, file, &*self.env).map_err(Error::config)
+        let build = || {
+            let file = match &self.target {
+                Some(name) => self.file.clone().for_target(name)?,
+                None => self.file.clone(),
+            };
+            validated(&self.flags, self.set.clone().over(file), &*self.env)
+        };
+        build().map_err(Error::config)
     }
 }
 
@@ -405,10 +480,11 @@ fn validated(
         None => key.to_owned(),
     };
 
-    let bucket =
-        flags.bucket.clone().or(file.bucket).ok_or_else(|| {
-            anyhow!("no bucket given: use --bucket or `bucket:` in {CONFIG_FILE}")
-        })?;
+    let names = file.target_names().join(", ");
+    let bucket = flags.bucket.clone().or(file.bucket).ok_or_else(|| match names.as_str() {
+        "" => anyhow!("no bucket given: use --bucket or `bucket:` in {CONFIG_FILE}"),
+        names => anyhow!("no bucket given: choose a target with --target NAME or --target all (the settings name {names}), or use --bucket"),
+    })?;
     check_bucket(&bucket)?;
     let endpoint = match (&flags.endpoint, file.endpoint) {
         (Some(flag), _) => Some(check_endpoint(flag).context("--endpoint")?),
@@ -575,8 +651,40 @@ struct ConfigFile {
     max_delete: Option<usize>,
     redirects: Option<bool>,
     cloudfront: Option<CloudFrontConfig>,
+    targets: Option<Targets>,
     #[serde(skip)]
     origin: Option<PathBuf>,
+}
+
+/// `targets:`, each a name and the keys that differ from the file's, in
+/// the order the file gives them.
+#[derive(Debug, Clone, Default)]
+struct Targets(Vec<(String, ConfigFile)>);
+
+/// Read by hand to keep the file's order.
+impl<'de> Deserialize<'de> for Targets {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Targets, D::Error> {
+        struct Named;
+        impl<'de> serde::de::Visitor<'de> for Named {
+            type Value = Targets;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a mapping of target names to their settings")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Targets, A::Error> {
+                let mut targets = Vec::new();
+                while let Some((name, file)) = map.next_entry::<String, ConfigFile>()? {
+                    targets.push((name, file));
+                }
+                Ok(Targets(targets))
+            }
+        }
+        deserializer.deserialize_map(Named)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -780,6 +888,7 @@ impl ConfigFile {
             max_delete: self.max_delete.or(under.max_delete),
             redirects: self.redirects.or(under.redirects),
             cloudfront,
+            targets: self.targets.or(under.targets),
             origin,
         }
     }
@@ -800,6 +909,37 @@ impl ConfigFile {
             && self.max_delete.is_none()
             && self.redirects.is_none()
             && self.cloudfront.is_none()
+            && self.targets.is_none()
+    }
+
+    /// The names of the targets, in the file's order.
+    fn target_names(&self) -> Vec<&str> {
+        self.targets
+            .iter()
+            .flat_map(|targets| &targets.0)
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+
+    /// The file as target `name` sees it: the target's keys over the rest.
+    fn for_target(mut self, name: &str) -> Result<ConfigFile> {
+        let names = self.target_names().join(", ");
+        let whose = self.origin.as_ref().map_or_else(
+            || "the settings".to_owned(),
+            |path| path.display().to_string(),
+        );
+        let targets = self.targets.take().unwrap_or_default();
+        let Some((_, mut target)) = targets.0.into_iter().find(|(named, _)| named == name) else {
+            match names.as_str() {
+                "" => bail!("{whose} names no targets"),
+                names => bail!("{whose} names no such target; it names {names}"),
+            }
+        };
+        if target.targets.is_some() {
+            bail!("{whose}: targets.{name}: a target cannot name targets of its own");
+        }
+        target.origin = self.origin.clone();
+        Ok(target.over(self))
     }
 }
 
@@ -1159,6 +1299,59 @@ max_delete: 10
             let err = message(load(&format!("bucket: b\n{yaml}\n"), Flags::default(), &[]));
             assert!(err.contains(wrong), "{yaml}: {err}");
         }
+    }
+
+    #[test]
+    fn targets_go_over_the_shared_settings_in_the_files_order() {
+        let yaml = "bucket: shared\nprefix: site\ngzip: true\ntargets:\n  \
+                    zeta: {prefix: staging}\n  alpha: {bucket: prod, gzip: false}\n";
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), yaml).unwrap();
+        let flags = |targets: &[&str]| Flags {
+            wc: dir.path().to_path_buf(),
+            targets: targets.iter().map(|name| name.to_string()).collect(),
+            ..Flags::default()
+        };
+        let load = |targets: &[&str]| Settings::load_targets(&flags(targets), |_| None);
+        let all = load(&["all"]).unwrap();
+        let names: Vec<&str> = all.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["zeta", "alpha"], "the file's order, not sorted");
+        let (zeta, alpha) = (&all[0].1, &all[1].1);
+        assert_eq!(
+            (zeta.target(), zeta.rules.gzip.is_some()),
+            ("s3://shared/staging/".into(), true)
+        );
+        assert_eq!(
+            (alpha.target(), alpha.rules.gzip.is_some()),
+            ("s3://prod/site/".into(), false)
+        );
+        // Named twice, or named and `all`: each once.
+        assert_eq!(load(&["alpha", "all", "alpha"]).unwrap().len(), 2);
+        // Without --target, the shared settings alone.
+        assert_eq!(
+            Settings::load(&flags(&[]), |_| None).unwrap().target(),
+            "s3://shared/site/"
+        );
+
+        let err = format!("{:#}", load(&["beta"]).unwrap_err());
+        assert!(
+            err.starts_with("--target beta: ")
+                && err.ends_with("names no such target; it names zeta, alpha"),
+            "{err}"
+        );
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "bucket: b\ntargets: {a: {targets: {b: {}}}}\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", load(&["a"]).unwrap_err());
+        assert!(
+            err.ends_with("targets.a: a target cannot name targets of its own"),
+            "{err}"
+        );
+        std::fs::write(dir.path().join(CONFIG_FILE), "bucket: b\n").unwrap();
+        let err = format!("{:#}", load(&["all"]).unwrap_err());
+        assert_eq!(err, "--target all: the settings name no targets");
     }
 
     #[test]

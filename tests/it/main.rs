@@ -19,6 +19,7 @@ mod remote;
 mod requests;
 mod scale;
 mod stale;
+mod targets;
 mod terminal;
 mod trust;
 mod verify;

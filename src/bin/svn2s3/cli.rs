@@ -82,6 +82,9 @@ pub struct Common {
     /// A file moved with history leaves a redirect at its old key; symbolic links become redirects
     #[arg(long)]
     pub redirects: bool,
+    /// Use the settings of this target of the config file (repeatable; `all`: every target)
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
     /// Print the report as JSON on stdout
     #[arg(long)]
     pub json: bool,
@@ -152,6 +155,7 @@ impl Common {
             gzip: self.gzip,
             brotli: self.brotli,
             redirects: self.redirects,
+            targets: self.targets.clone(),
             ..Flags::default()
         }
     }

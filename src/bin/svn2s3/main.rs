@@ -85,16 +85,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<ExitCode, Failure> {
-    let env = |key: &str| std::env::var(key).ok().filter(|value| !value.is_empty());
-    // From here on, SIGINT and SIGTERM stop the command through its handle.
-    let publisher = |flags: Flags| -> Result<Publisher, Failure> {
-        let publisher = Publisher::new(Settings::load(&flags, env)?);
-        signals::stop_on_signals(publisher.cancel_handle())?;
-        Ok(publisher)
-    };
     match &cli.command {
-        Command::Publish(args) => {
-            let mut publisher = publisher(args.flags())?;
+        Command::Publish(args) => each_target(&args.common, args.flags(), |publisher| {
+            let mut publisher = publisher;
             let bar = Bar::for_terminal(&args.common);
             if let Some(bar) = bar.clone() {
                 publisher = publisher.on_progress(move |event| bar.hear(event));
@@ -104,29 +97,29 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 bar.clear();
             }
             match published {
-                Ok(report) => print(&args.common, &report),
+                Ok(report) => Outcome::of(Some(&report), Ok(0)),
                 // Complete, but not invalidated: the report stands, then the error.
                 Err(err) => {
-                    if let Some(report) = err.report() {
-                        print(&args.common, report)?;
+                    let report = Outcome::of(err.report(), Ok(1));
+                    Outcome {
+                        result: Err(err),
+                        ..report
                     }
-                    Err(err.into())
                 }
             }
-        }
-        Command::Status(common) => {
-            let report = publisher(common.flags())?.status()?;
-            print(common, &report)
-        }
-        Command::Verify(common) => {
-            let report = publisher(common.flags())?.verify()?;
-            print(common, &report)?;
-            Ok(if report.drift.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
-        }
+        }),
+        Command::Status(common) => each_target(common, common.flags(), |publisher| match publisher
+            .status()
+        {
+            Ok(report) => Outcome::of(Some(&report), Ok(0)),
+            Err(err) => Outcome::failed(err),
+        }),
+        Command::Verify(common) => each_target(common, common.flags(), |publisher| match publisher
+            .verify()
+        {
+            Ok(report) => Outcome::of(Some(&report), Ok(u8::from(!report.drift.is_empty()))),
+            Err(err) => Outcome::failed(err),
+        }),
         Command::HookScript => write_out(HOOK_SCRIPT.as_bytes()),
         Command::Completions { shell } => {
             let mut script = Vec::new();
@@ -140,18 +133,104 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     }
 }
 
-/// Writes the report to stdout; a reader that went away is not an error.
-fn print<T: Serialize + std::fmt::Display>(
+/// What a command did for one target: its report, as text and as JSON, and
+/// its exit status, or the error that ended it.
+struct Outcome {
+    text: Option<String>,
+    json: Option<serde_json::Value>,
+    result: Result<u8, svn2s3::Error>,
+}
+
+impl Outcome {
+    fn of<T: Serialize + std::fmt::Display>(
+        report: Option<&T>,
+        result: Result<u8, svn2s3::Error>,
+    ) -> Outcome {
+        Outcome {
+            text: report.map(ToString::to_string),
+            json: report.and_then(|report| serde_json::to_value(report).ok()),
+            result,
+        }
+    }
+
+    fn failed(err: svn2s3::Error) -> Outcome {
+        Outcome {
+            text: None,
+            json: None,
+            result: Err(err),
+        }
+    }
+
+    fn status(&self) -> u8 {
+        match &self.result {
+            Ok(status) => *status,
+            Err(err) => err.exit_status(),
+        }
+    }
+}
+
+/// Runs `command` for the settings the flags give, or, with `--target`, for
+/// each target named, one after the other: one that fails does not stop
+/// the next (a signal does), and the exit status is the worst of them.
+/// With `--json` and targets, the reports go out as one array, each named.
+fn each_target(
     common: &Common,
-    report: &T,
+    flags: Flags,
+    command: impl Fn(Publisher) -> Outcome,
 ) -> Result<ExitCode, Failure> {
-    let text = if common.json {
-        serde_json::to_string_pretty(report).map_err(anyhow::Error::from)?
-    } else if common.quiet {
-        return Ok(ExitCode::SUCCESS);
-    } else {
-        report.to_string()
-    };
+    let env = |key: &str| std::env::var(key).ok().filter(|value| !value.is_empty());
+    // From here on, SIGINT and SIGTERM stop the command through its handle.
+    let cancel = svn2s3::Cancel::new();
+    if flags.targets.is_empty() {
+        let publisher = Publisher::new(Settings::load(&flags, env)?).with_cancel(cancel.clone());
+        signals::stop_on_signals(cancel)?;
+        let outcome = command(publisher);
+        if let (Some(json), true) = (&outcome.json, common.json) {
+            print_text(&serde_json::to_string_pretty(json).map_err(anyhow::Error::from)?)?;
+        } else if let (Some(text), false) = (&outcome.text, common.quiet || common.json) {
+            print_text(text)?;
+        }
+        return match outcome.result {
+            Ok(status) => Ok(ExitCode::from(status)),
+            Err(err) => Err(err.into()),
+        };
+    }
+    let targets = Settings::load_targets(&flags, env)?;
+    signals::stop_on_signals(cancel.clone())?;
+    let mut worst = 0;
+    let mut reports = Vec::new();
+    for (name, settings) in targets {
+        if cancel.stopped().is_some() {
+            break;
+        }
+        let outcome = command(Publisher::new(settings).with_cancel(cancel.clone()));
+        if let (Some(text), false) = (&outcome.text, common.quiet || common.json) {
+            print_text(text)?;
+        }
+        if let Err(err) = &outcome.result {
+            eprintln!("svn2s3: {name}: {err}");
+        }
+        let status = outcome.status();
+        worst = worst.max(status);
+        let mut json = match outcome.json {
+            Some(serde_json::Value::Object(report)) => report,
+            _ => serde_json::Map::new(),
+        };
+        json.insert("name".into(), name.into());
+        json.insert("exit_status".into(), status.into());
+        if let Err(err) = &outcome.result {
+            json.insert("error".into(), err.to_string().into());
+        }
+        reports.push(serde_json::Value::Object(json));
+    }
+    if common.json {
+        print_text(&serde_json::to_string_pretty(&reports).map_err(anyhow::Error::from)?)?;
+    }
+    Ok(ExitCode::from(worst))
+}
+
+/// Writes a report and a newline to stdout.
+fn print_text(text: &str) -> Result<ExitCode, Failure> {
     write_out(format!("{text}\n").as_bytes())
 }
 
