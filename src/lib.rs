@@ -143,7 +143,7 @@ impl Publisher {
                     target,
                     Some(revision),
                     revision,
-                    Vec::new(),
+                    Default::default(),
                     Vec::new(),
                 ));
             }
@@ -177,13 +177,17 @@ impl Publisher {
         }
 
         let actions = if settings.dry_run {
-            publish::dry_run(&planned.plan)
-        } else if planned.plan.is_empty() && !planned.moves_state(session.state.as_ref()) {
-            Vec::new()
+            session
+                .dry_run(&planned)
+                .map_err(|err| self.classify(err))?
+        } else if planned.write_count() == 0
+            && planned.plan.is_empty()
+            && !planned.moves_state(session.state.as_ref())
+        {
+            Default::default()
         } else {
             session
-                .runtime
-                .block_on(session.write(&planned, &*self.progress))
+                .write(&planned, &*self.progress)
                 .map_err(|err| self.classify(err))?
         };
 
@@ -239,7 +243,11 @@ impl Publisher {
             target: session.target,
             published: session.state,
             working_copy: session.tree.revision,
-            pending_uploads: plan.uploads.len(),
+            pending_uploads: plan.uploads.len()
+                + planned
+                    .streamed
+                    .as_ref()
+                    .map_or(0, |streamed| streamed.objects),
             pending_redirects: plan.redirects.len(),
             pending_rewrites: plan.rewrites.len(),
             pending_deletes: plan.delete_count(),

@@ -153,7 +153,7 @@ impl Rules {
     }
 
     /// The twins a file gets.
-    fn twins(&self, path: &str) -> Vec<Encoding> {
+    pub(crate) fn twins(&self, path: &str) -> Vec<Encoding> {
         [
             (Encoding::Gzip, &self.gzip),
             (Encoding::Brotli, &self.brotli),
@@ -595,6 +595,46 @@ fn check_twins(uploads: &[Upload], files: &[File]) -> Result<(), PlanError> {
     }
 }
 
+/// Finds a twin whose key is also a file's, one path at a time, for a
+/// walk that keeps no file: it keeps only the twins, and the files whose
+/// names could be a twin's (holding `.gz` or `.br`).
+#[derive(Debug, Default)]
+pub(crate) struct TwinCheck {
+    /// Twin path to the file it is made from, and how.
+    twins: BTreeMap<String, (String, Encoding)>,
+    twinlike: BTreeSet<String>,
+}
+
+impl TwinCheck {
+    /// Takes note of the file at `path`.
+    pub fn see(&mut self, path: &str, rules: &Rules) {
+        for encoding in rules.twins(path) {
+            let twin = encoding.twin_path(path);
+            self.twins.insert(twin, (path.to_owned(), encoding));
+        }
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if name.contains(".gz") || name.contains(".br") {
+            self.twinlike.insert(path.to_owned());
+        }
+    }
+
+    /// Refuses a twin whose path is a file's, as [`plan`] does.
+    pub fn check(&self, rules: &Rules) -> Result<(), PlanError> {
+        match self
+            .twinlike
+            .iter()
+            .find_map(|path| Some((path, self.twins.get(path)?)))
+        {
+            Some((twin, (path, encoding))) => Err(PlanError::TwinCollides {
+                path: path.clone(),
+                key: key(rules, twin)?,
+                encoding: *encoding,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Whether a file's object is a redirect.
 enum Redirect {
     Not,
@@ -914,6 +954,24 @@ mod tests {
         .unwrap_err();
         assert!(
             matches!(err, PlanError::TwinCollides { ref key, .. } if key == "site.gz.css"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_walk_that_keeps_no_file_finds_the_same_twin_collisions() {
+        let mut rules = Rules::new("static/");
+        rules.gzip = Some(Globs::new(&["*.css"]).unwrap());
+        let mut check = TwinCheck::default();
+        for path in ["a/site.css", "a/site.br.css", "b/x.css", "b/x.gz.txt"] {
+            check.see(path, &rules);
+        }
+        check.check(&rules).unwrap();
+        check.see("a/site.gz.css", &rules);
+        let err = check.check(&rules).unwrap_err();
+        assert!(
+            matches!(&err, PlanError::TwinCollides { path, key, .. }
+                if path == "a/site.css" && key == "static/a/site.gz.css"),
             "{err}"
         );
     }

@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use crate::bucket::{Adoption, Bucket, Listed, DELETE_BATCH};
 use crate::plan::{Plan, Upload};
-use crate::report::{Done, Progress};
+use crate::report::{Done, Progress, Tally};
 
 /// What [`execute`] would do, in the same order, without a request.
 pub fn dry_run(plan: &Plan) -> Vec<Done> {
@@ -26,6 +26,19 @@ pub fn dry_run(plan: &Plan) -> Vec<Done> {
         .collect()
 }
 
+/// What `plan` will do, for `progress`: its requests, and the size of the
+/// files it uploads (one look at each).
+pub fn started(plan: &Plan) -> Progress<'static> {
+    let requests = plan.write_count() + plan.delete_count();
+    let bytes = plan
+        .uploads
+        .iter()
+        .filter_map(|upload| std::fs::metadata(upload.local()?).ok())
+        .map(|meta| meta.len())
+        .sum();
+    Progress::Started { requests, bytes }
+}
+
 /// Every request of `plan`, in its order: what was done, or the first
 /// failure. An upload to a key in `present` (a listing's objects) is made
 /// only if that object does not hold the file already (see
@@ -37,13 +50,6 @@ pub async fn execute(
     progress: &(dyn Fn(Progress<'_>) + Send + Sync),
 ) -> Result<Vec<Done>> {
     let requests = plan.write_count() + plan.delete_count();
-    let bytes = plan
-        .uploads
-        .iter()
-        .filter_map(|upload| std::fs::metadata(upload.local()?).ok())
-        .map(|meta| meta.len())
-        .sum();
-    progress(Progress::Started { requests, bytes });
     let mut run = Phases {
         bucket,
         workers: bucket.max_in_flight(),
@@ -69,6 +75,83 @@ pub async fn execute(
     run.phase(redirects.chain(deletes(&plan.deletes)).collect())
         .await?;
     Ok(run.done)
+}
+
+/// What the walk of a streamed publish sends: each object as the walk
+/// makes it, then the end, with how many objects it sent.
+pub enum Streamed {
+    Object(Box<Upload>),
+    End { objects: usize },
+}
+
+/// Runs the objects that come through `objects` as they come, at most
+/// `workers` jobs in flight, an upload to a key in `present` made only if
+/// its object does not hold the file (as [`execute`]). Every action is
+/// added to `tally` and heard by `progress`. The walk's end must come,
+/// and every object it counted must have been done: a walk that failed
+/// drops the channel without it. After a failure no new job starts.
+pub async fn stream(
+    bucket: &Arc<Bucket>,
+    mut objects: tokio::sync::mpsc::Receiver<Streamed>,
+    present: &HashMap<String, Listed>,
+    progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+    tally: &mut Tally,
+) -> Result<()> {
+    let workers = bucket.max_in_flight();
+    let mut running = JoinSet::new();
+    let (mut sent, mut done, mut end) = (0, 0, None);
+    let mut failure: Option<anyhow::Error> = None;
+    loop {
+        let room = failure.is_none() && end.is_none() && running.len() < workers;
+        tokio::select! {
+            item = objects.recv(), if room => match item {
+                Some(Streamed::Object(upload)) => {
+                    let upload = *upload;
+                    sent += 1;
+                    let job = match present.get(&upload.key) {
+                        Some(listed) => Job::Adopt(upload, listed.clone()),
+                        None => Job::Upload(upload),
+                    };
+                    let bucket = Arc::clone(bucket);
+                    running.spawn(async move { job.run(&bucket).await });
+                }
+                Some(Streamed::End { objects }) => end = Some(objects),
+                None => {
+                    failure.get_or_insert_with(|| anyhow!("the walk of the tree stopped"));
+                }
+            },
+            finished = running.join_next(), if !running.is_empty() => match finished {
+                Some(Ok(Ok(made))) => {
+                    for action in made {
+                        progress(Progress::Done(&action));
+                        tally.add(action);
+                        done += 1;
+                    }
+                }
+                Some(Ok(Err(err))) => {
+                    failure.get_or_insert(err);
+                }
+                Some(Err(join)) => match join.try_into_panic() {
+                    Ok(payload) => std::panic::resume_unwind(payload),
+                    Err(join) => {
+                        failure.get_or_insert(anyhow!(join));
+                    }
+                },
+                None => {}
+            },
+            else => break,
+        }
+        if running.is_empty() && (failure.is_some() || end.is_some()) {
+            break;
+        }
+    }
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    match end {
+        Some(objects) if objects == sent && sent == done => Ok(()),
+        _ => bail!("{done} objects written of {sent} sent; the walk counted {end:?}"),
+    }
 }
 
 /// Refuses to call a publish complete unless `done` holds every request of

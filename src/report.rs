@@ -135,6 +135,63 @@ impl Done {
     }
 }
 
+/// The most actions a report lists; the rest are counted. A first publish
+/// of a million files so holds a thousand, not a million.
+pub const ACTIONS_KEPT: usize = 1_000;
+
+/// What a publish did, as it goes: how many of each kind, and the first
+/// [`ACTIONS_KEPT`] actions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    pub actions: Vec<Done>,
+    /// Actions made but not kept.
+    pub omitted: usize,
+    pub uploaded: usize,
+    pub redirected: usize,
+    pub rewritten: usize,
+    pub deleted: usize,
+    pub in_place: usize,
+    pub bytes: u64,
+    /// Files found not to be published as the publish went (symbolic links).
+    pub skipped: Vec<Skipped>,
+}
+
+impl Tally {
+    /// Counts `done`, and keeps it while there is room.
+    pub fn add(&mut self, done: Done) {
+        match &done {
+            Done::Upload { bytes, .. } => {
+                self.uploaded += 1;
+                self.bytes += bytes.unwrap_or(0);
+            }
+            Done::Redirect { .. } => self.redirected += 1,
+            Done::Rewrite { .. } => self.rewritten += 1,
+            Done::Delete { .. } => self.deleted += 1,
+            Done::InPlace {
+                headers_rewritten, ..
+            } => {
+                self.in_place += 1;
+                self.rewritten += usize::from(*headers_rewritten);
+            }
+        }
+        if self.actions.len() < ACTIONS_KEPT {
+            self.actions.push(done);
+        } else {
+            self.omitted += 1;
+        }
+    }
+}
+
+impl FromIterator<Done> for Tally {
+    fn from_iter<I: IntoIterator<Item = Done>>(actions: I) -> Tally {
+        let mut tally = Tally::default();
+        for done in actions {
+            tally.add(done);
+        }
+        tally
+    }
+}
+
 /// What a publish says while it runs, for a progress bar or a log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress<'a> {
@@ -185,8 +242,12 @@ pub struct Report {
     pub seconds: f64,
     /// What the change held that is not published: symlinks, externals.
     pub skipped: Vec<Skipped>,
-    /// Every request made, in order of completion within each phase.
+    /// The requests made, in order of completion within each phase: the
+    /// first 1,000.
     pub actions: Vec<Done>,
+    /// Requests made beyond those listed in `actions`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub actions_omitted: usize,
     /// The CloudFront invalidations made after the publish, one per
     /// distribution asked for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -198,46 +259,39 @@ impl Report {
         target: String,
         from: Option<Revnum>,
         to: Revnum,
-        actions: Vec<Done>,
-        skipped: Vec<Skipped>,
+        tally: Tally,
+        mut skipped: Vec<Skipped>,
     ) -> Report {
-        let mut report = Report {
+        skipped.extend(tally.skipped);
+        Report {
             target,
             from,
             to,
             dry_run: false,
             full: false,
             walked: None,
-            uploaded: 0,
-            redirected: 0,
-            rewritten: 0,
-            deleted: 0,
-            in_place: 0,
-            bytes: 0,
+            uploaded: tally.uploaded,
+            redirected: tally.redirected,
+            rewritten: tally.rewritten,
+            deleted: tally.deleted,
+            in_place: tally.in_place,
+            bytes: tally.bytes,
             seconds: 0.0,
             skipped,
-            actions,
+            actions: tally.actions,
+            actions_omitted: tally.omitted,
             invalidations: Vec::new(),
-        };
-        for action in &report.actions {
-            match action {
-                Done::Upload { bytes, .. } => {
-                    report.uploaded += 1;
-                    report.bytes += bytes.unwrap_or(0);
-                }
-                Done::Redirect { .. } => report.redirected += 1,
-                Done::Rewrite { .. } => report.rewritten += 1,
-                Done::Delete { .. } => report.deleted += 1,
-                Done::InPlace {
-                    headers_rewritten, ..
-                } => {
-                    report.in_place += 1;
-                    report.rewritten += usize::from(*headers_rewritten);
-                }
-            }
         }
-        report
     }
+
+    /// Whether the publish made no request (or, in a dry run, would make none).
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl fmt::Display for Report {
@@ -262,6 +316,9 @@ impl fmt::Display for Report {
         if self.dry_run {
             for action in &self.actions {
                 writeln!(f, "{action}")?;
+            }
+            if self.actions_omitted > 0 {
+                writeln!(f, "... and {} more", self.actions_omitted)?;
             }
         }
         for skipped in &self.skipped {
@@ -463,7 +520,13 @@ mod tests {
                 key: "b.png".into(),
             },
         ];
-        let mut report = Report::new("s3://b/p/".into(), Some(3), 5, actions, Vec::new());
+        let mut report = Report::new(
+            "s3://b/p/".into(),
+            Some(3),
+            5,
+            actions.into_iter().collect(),
+            Vec::new(),
+        );
         report.seconds = 0.25;
         assert_eq!(
             (report.uploaded, report.deleted, report.bytes),
@@ -473,7 +536,7 @@ mod tests {
             report.to_string(),
             "published r3 -> r5 to s3://b/p/: 1 uploaded (2.0 KiB), 1 deleted in 0.25 s"
         );
-        let nothing = Report::new("s3://b/".into(), Some(5), 5, Vec::new(), Vec::new());
+        let nothing = Report::new("s3://b/".into(), Some(5), 5, Default::default(), Vec::new());
         assert_eq!(
             nothing.to_string(),
             "nothing to publish: s3://b/ holds r5 already"
@@ -481,5 +544,26 @@ mod tests {
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["actions"][0]["action"], "upload");
         assert_eq!(json["actions"][1]["key"], "b.png");
+        assert!(json.get("actions_omitted").is_none());
+    }
+
+    #[test]
+    fn a_report_keeps_the_first_thousand_actions_and_counts_them_all() {
+        let tally: Tally = (0..ACTIONS_KEPT + 500)
+            .map(|i| Done::Delete {
+                key: format!("{i}.png"),
+            })
+            .collect();
+        let mut report = Report::new("s3://b/".into(), Some(1), 2, tally, Vec::new());
+        assert_eq!((report.deleted, report.actions.len()), (1500, ACTIONS_KEPT));
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["actions_omitted"], 500);
+        report.dry_run = true;
+        let text = report.to_string();
+        assert!(
+            text.contains("delete 999.png\n... and 500 more\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("1500 deleted"), "{text}");
     }
 }

@@ -3,7 +3,7 @@
 //! the state written last. Everything before [`Session::write`] writes
 //! nothing.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -15,10 +15,11 @@ use crate::claim::{self, StateObject};
 use crate::cloudfront::{self, Invalidation};
 use crate::config::Settings;
 use crate::error::Incomplete;
-use crate::plan::{self, Changeset, Plan, Rules};
+use crate::plan::Upload;
+use crate::plan::{self, Changeset, Plan, Rules, Skipped};
 use crate::publish;
 use crate::redirect::{self, Table};
-use crate::report::{Done, Progress, Report};
+use crate::report::{Done, Progress, Report, Tally};
 use crate::shape::{self, Shaping};
 use crate::source::Source;
 use crate::state::{Published, State};
@@ -36,6 +37,28 @@ pub(crate) struct Planned {
     /// The objects a first publish or `--full` found under keys it uploads
     /// to: each is uploaded only if it does not hold its file already.
     pub present: HashMap<String, Listed>,
+    /// A first publish or `--full` of a working copy: its files are not in
+    /// `plan` but come from a second walk, as they are published.
+    pub streamed: Option<Streamed>,
+}
+
+/// The files of a streamed publish, as the walk that checked them found them.
+pub(crate) struct Streamed {
+    /// The rules their objects are made by.
+    pub rules: Rules,
+    /// How many objects they make at most (files and twins).
+    pub objects: usize,
+}
+
+impl Planned {
+    /// The objects the plan writes: uploads, rewrites and redirects.
+    pub fn write_count(&self) -> usize {
+        self.plan.write_count()
+            + self
+                .streamed
+                .as_ref()
+                .map_or(0, |streamed| streamed.objects)
+    }
 }
 
 impl Planned {
@@ -137,6 +160,9 @@ impl Session {
             ..settings.rules.clone()
         };
         let from = self.published().filter(|_| !settings.full);
+        if from.is_none() && self.source.streams() {
+            return self.plan_streamed(settings, rules);
+        }
         let mut changes = match from {
             Some(revision) => self.source.changes_since(revision)?,
             None => self.source.everything()?,
@@ -213,13 +239,7 @@ impl Session {
                 );
             }
         }
-        if plan.delete_count() > settings.max_delete {
-            bail!(
-                "refusing to delete {} objects, more than --max-delete {}; raise it if that is intended",
-                plan.delete_count(),
-                settings.max_delete
-            );
-        }
+        check_deletes(&plan, settings)?;
         let rolled_back_from = self.published().filter(|&rev| rev > self.tree.revision);
         Ok(Planned {
             plan,
@@ -231,6 +251,115 @@ impl Session {
             },
             walked: old_rules.map(|(_, why)| why),
             present,
+            streamed: None,
+        })
+    }
+
+    /// The plan of a first publish or `--full` of a working copy, which
+    /// keeps no file: one walk checks the whole tree now, refusing what
+    /// [`Session::plan`] would refuse and counting the objects, and a
+    /// second gives the files as they are published ([`Session::write`]).
+    /// Memory holds the listing of the prefix, not the tree.
+    fn plan_streamed(&self, settings: &Settings, rules: Rules) -> Result<Planned> {
+        let listed = self.runtime.block_on(self.bucket.list(&rules.prefix))?;
+        let mut listing: HashMap<String, Listed> = listed
+            .into_iter()
+            .map(|listed| (listed.key.clone(), listed))
+            .collect();
+        let mut present = HashMap::new();
+        // The redirects the state holds stay where their targets are still files.
+        let table = self
+            .state
+            .as_ref()
+            .map(|state| state.redirects.clone())
+            .unwrap_or_default();
+        let named: BTreeSet<&str> = table
+            .keys()
+            .chain(table.values())
+            .map(String::as_str)
+            .collect();
+        let mut files_named = BTreeSet::new();
+        let mut twins = plan::TwinCheck::default();
+        let (mut objects, mut bad_key) = (0, None);
+        let (_, skipped) = self.source.survey(|path| {
+            match plan::keys_of(path, &rules) {
+                Ok(keys) => {
+                    objects += keys.len();
+                    for key in keys {
+                        if let Some(listed) = listing.remove(&key) {
+                            present.insert(key, listed);
+                        }
+                    }
+                }
+                Err(err) => {
+                    bad_key.get_or_insert(err);
+                }
+            }
+            if named.contains(path) {
+                files_named.insert(path.to_owned());
+            }
+            twins.see(path, &rules);
+        })?;
+        if let Some(err) = bad_key {
+            return Err(err.into());
+        }
+        twins.check(&rules)?;
+
+        let mut plan = Plan {
+            skipped,
+            ..Plan::default()
+        };
+        let published: BTreeSet<&str> = files_named.iter().map(String::as_str).collect();
+        let deleted: BTreeSet<String> = table
+            .values()
+            .filter(|to| !published.contains(to.as_str()))
+            .cloned()
+            .collect();
+        let update = redirect::update(&table, &Default::default(), &deleted, &published);
+        for (path, target) in &update.table {
+            plan.redirect(plan::moved_redirect(path, target, &rules)?);
+        }
+        let mut gone = Vec::new();
+        for path in &update.delete {
+            gone.push(plan::key(&rules, path)?);
+        }
+        // What a publish cut off may have written of files gone since.
+        let unfinished = self.state.as_ref().map_or_else(Vec::new, State::unfinished);
+        for revision in unfinished
+            .into_iter()
+            .filter(|&rev| rev != self.tree.revision)
+        {
+            for path in self.source.changes_since(revision)?.deletes {
+                gone.extend(plan::keys_of(&path, &rules)?);
+            }
+        }
+        plan.delete_also(gone);
+        let stale: Vec<String> = listing
+            .into_keys()
+            .filter(|key| *key != self.state_key && !rules.is_excluded_key(key))
+            .collect();
+        if settings.full {
+            plan.delete_also(stale);
+        } else if !stale.is_empty() {
+            tracing::warn!(
+                "{} holds {} the tree does not have, left alone (--full deletes them)",
+                self.target,
+                crate::report::counted(stale.len(), "object")
+            );
+        }
+        check_deletes(&plan, settings)?;
+        let rolled_back_from = self.published().filter(|&rev| rev > self.tree.revision);
+        Ok(Planned {
+            plan,
+            published: Published {
+                revision: self.tree.revision,
+                rolled_back_from,
+                rules: Shaping::of(&rules),
+                redirects: update.table,
+            },
+            walked: None,
+            present,
+            streamed: Some(Streamed { rules, objects }),
         })
     }
 
@@ -325,30 +454,161 @@ impl Session {
     /// state of the finished publish in its place. A cancel stops the plan
     /// between requests; a publish that stops releases its claim, so that
     /// the next one takes over at once.
-    pub async fn write(
+    pub fn write(
         &self,
         planned: &Planned,
         progress: &(dyn Fn(Progress<'_>) + Send + Sync),
-    ) -> Result<Vec<Done>> {
+    ) -> Result<Tally> {
+        if planned.streamed.is_some() {
+            return self.write_streamed(planned, progress);
+        }
         let plan = &planned.plan;
-        let store = StateObject {
-            bucket: &self.bucket,
-            key: &self.state_key,
-        };
-        let claimed = State::claim(self.state.as_ref(), &self.tree);
-        let mut held = claim::claim(
-            &store,
-            self.state.as_ref(),
-            &self.read,
-            claimed,
-            &self.target,
-        )
-        .await?;
+        self.runtime.block_on(self.claimer().run(planned, async {
+            progress(publish::started(plan));
+            let done = publish::execute(&self.bucket, plan, &planned.present, progress).await?;
+            publish::check_complete(plan, &done)?;
+            Ok(done.into_iter().collect())
+        }))
+    }
+
+    /// A streamed publish: the files come from a walk of the working copy
+    /// on this thread (libsvn's client is this thread's), through a short
+    /// queue, to the requests, run on another thread under the claim; then
+    /// the redirects and deletes of the plan.
+    fn write_streamed(
+        &self,
+        planned: &Planned,
+        progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+    ) -> Result<Tally> {
+        let (queue, objects) = tokio::sync::mpsc::channel(STREAM_QUEUE);
+        let plan = &planned.plan;
+        let requests = planned.write_count() + plan.delete_count();
+        let (bucket, runtime, claimer) = (&self.bucket, &self.runtime, self.claimer());
+        let mut gone = false;
+        let (walked, published) = std::thread::scope(|scope| {
+            let publishing = scope.spawn(|| {
+                let run = async {
+                    // The files' sizes are not known before they are read.
+                    progress(Progress::Started { requests, bytes: 0 });
+                    let mut tally = Tally::default();
+                    publish::stream(bucket, objects, &planned.present, progress, &mut tally)
+                        .await?;
+                    let after = publish::execute(bucket, plan, &planned.present, progress).await?;
+                    publish::check_complete(plan, &after)?;
+                    after.into_iter().for_each(|done| tally.add(done));
+                    Ok(tally)
+                };
+                runtime.block_on(claimer.run(planned, run))
+            });
+            let walked = self.walk_objects(planned, |upload| {
+                let sent = queue.blocking_send(publish::Streamed::Object(Box::new(upload)));
+                gone = sent.is_err();
+                sent.map_err(|_| anyhow::anyhow!("the requests stopped"))
+            });
+            if let Ok((objects, _)) = &walked {
+                let objects = *objects;
+                queue.blocking_send(publish::Streamed::End { objects }).ok();
+            }
+            drop(queue);
+            let published = publishing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (walked, published)
+        });
+        match (walked, published) {
+            // The requests stopped first: theirs is the error that matters.
+            (Err(_), published) if gone => published,
+            (Err(err), _) => Err(err.context(Incomplete)),
+            (Ok((_, skipped)), published) => published.map(|tally| Tally { skipped, ..tally }),
+        }
+    }
+
+    /// What a dry run of the plan would do, without a request.
+    pub fn dry_run(&self, planned: &Planned) -> Result<Tally> {
+        let mut tally = Tally::default();
+        if planned.streamed.is_some() {
+            let (_, skipped) = self.walk_objects(planned, |upload| {
+                tally.add(Done::planned(&upload));
+                Ok(())
+            })?;
+            tally.skipped = skipped;
+        }
+        publish::dry_run(&planned.plan)
+            .into_iter()
+            .for_each(|done| tally.add(done));
+        Ok(tally)
+    }
+
+    /// The objects of every file of a streamed plan, from a second walk of
+    /// the working copy, each given to `each`; how many there were, and the
+    /// files not published (symbolic links, as [`plan::plan`] skips them).
+    fn walk_objects(
+        &self,
+        planned: &Planned,
+        mut each: impl FnMut(Upload) -> Result<()>,
+    ) -> Result<(usize, Vec<Skipped>)> {
+        let rules = &planned.streamed.as_ref().expect("a streamed plan").rules;
+        let (mut objects, mut skipped) = (0, Vec::new());
+        self.source.each_file(|file| {
+            match plan::objects(&file, rules)? {
+                plan::Objects::Written(uploads) => {
+                    for upload in uploads {
+                        objects += 1;
+                        each(upload)?;
+                    }
+                }
+                plan::Objects::Skipped(reason) => skipped.push(Skipped {
+                    path: file.path,
+                    reason,
+                }),
+                plan::Objects::Excluded => {}
+            }
+            Ok(())
+        })?;
+        Ok((objects, skipped))
+    }
+
+    /// What claiming the bucket takes, apart from the tree (which stays on
+    /// this thread).
+    fn claimer(&self) -> Claimer<'_> {
+        Claimer {
+            store: StateObject {
+                bucket: &self.bucket,
+                key: &self.state_key,
+            },
+            state: self.state.as_ref(),
+            read: &self.read,
+            tree: &self.tree,
+            target: &self.target,
+            cancel: &self.cancel,
+        }
+    }
+}
+
+/// The claim on the bucket, for the thread that makes the requests.
+struct Claimer<'a> {
+    store: StateObject<'a>,
+    state: Option<&'a State>,
+    read: &'a Expect,
+    tree: &'a Tree,
+    target: &'a str,
+    cancel: &'a Cancel,
+}
+
+impl Claimer<'_> {
+    /// Claims the bucket, runs `work` while renewing the claim, and writes
+    /// the state of the finished publish, or releases the claim when `work`
+    /// fails, is cancelled or loses the claim.
+    async fn run(
+        &self,
+        planned: &Planned,
+        work: impl std::future::Future<Output = Result<Tally>>,
+    ) -> Result<Tally> {
+        let claimed = State::claim(self.state, self.tree);
+        let mut held =
+            claim::claim(&self.store, self.state, self.read, claimed, self.target).await?;
         let outcome = tokio::select! {
-            done = publish::execute(&self.bucket, plan, &planned.present, progress) => done.and_then(|done| {
-                publish::check_complete(plan, &done)?;
-                Ok(done)
-            }),
+            done = work => done,
             lost = held.keep() => Err(lost),
             stopped = self.cancel.wait() => Err(anyhow::anyhow!("{stopped}")),
         };
@@ -364,6 +624,21 @@ impl Session {
             }
         }
     }
+}
+
+/// How many objects a streamed publish's walk may be ahead of its requests.
+const STREAM_QUEUE: usize = 256;
+
+/// Refuses a plan that deletes more than `--max-delete` objects.
+fn check_deletes(plan: &Plan, settings: &Settings) -> Result<()> {
+    if plan.delete_count() > settings.max_delete {
+        bail!(
+            "refusing to delete {} objects, more than --max-delete {}; raise it if that is intended",
+            plan.delete_count(),
+            settings.max_delete
+        );
+    }
+    Ok(())
 }
 
 /// After a publish that changed something: writes the paths it changed to
@@ -397,9 +672,14 @@ pub(crate) async fn invalidate(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
+
     let cloudfront = settings.cloudfront.as_ref();
     let max_paths = cloudfront.map_or(crate::config::DEFAULT_MAX_PATHS, |cf| cf.max_paths);
     let paths = |origin_path: &str| {
+        // A report that lists only some of its actions invalidates everything.
+        if report.actions_omitted > 0 {
+            return vec!["/*".to_owned()];
+        }
         let served = cloudfront::Served {
             origin_path,
             index: cloudfront.and_then(|cf| cf.index.as_deref()),

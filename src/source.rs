@@ -514,11 +514,136 @@ impl Source {
     /// `Depth::Empty`, `target` is a file the change names, which must be
     /// there; with `Depth::Infinity`, a folder whose whole tree is published.
     fn collect(&self, target: &Path, depth: Depth, found: &mut Found) -> Result<()> {
-        let Origin::WorkingCopy { root } = &self.origin else {
-            unreachable!("only a working copy is walked");
-        };
-        let one_file = depth == Depth::Empty;
         let mut clean = Vec::new();
+        let folders = self.check(target, depth, found, |_, local| clean.push(local))?;
+        if clean.is_empty() {
+            return Ok(());
+        }
+
+        let mut props: BTreeMap<PathBuf, Props> = BTreeMap::new();
+        self.client
+            .proplist(Target::Local(target), depth, |path, list| {
+                props.insert(PathBuf::from(path), list);
+            })
+            .with_context(|| format!("reading the properties of {}", target.display()))?;
+        // The walk read every folder's properties: none need asking again.
+        for (path, abspath) in folders {
+            let list = props.get(&abspath).map(ours).unwrap_or_default();
+            self.folders.borrow_mut().insert(path, list);
+        }
+        let root = self.root();
+        for file in clean {
+            let own = props.remove(&file).unwrap_or_default();
+            found
+                .files
+                .push(self.file(relative(root, &file), file, &own)?);
+        }
+        Ok(())
+    }
+
+    /// The published folder of a working copy.
+    fn root(&self) -> &Path {
+        match &self.origin {
+            Origin::WorkingCopy { root } => root,
+            Origin::Url { .. } => unreachable!("only a working copy is walked"),
+        }
+    }
+
+    /// Whether the whole tree can be walked twice, a first time to check
+    /// it and a second to publish it file by file ([`Source::survey`],
+    /// [`Source::each_file`]), so that memory does not grow with the tree:
+    /// a working copy can; a URL's files are listed and fetched.
+    pub fn streams(&self) -> bool {
+        matches!(self.origin, Origin::WorkingCopy { .. })
+    }
+
+    /// Checks the whole working copy as [`Source::everything`] does and
+    /// refuses what it would refuse, keeping no file: `each` sees the path
+    /// of every file to publish. Returns how many there are, and what is
+    /// skipped. O(tree) in time, not in memory.
+    pub fn survey(&self, mut each: impl FnMut(&str)) -> Result<(usize, Vec<Skipped>)> {
+        let mut found = Found::default();
+        let mut files = 0;
+        let root = self.root().to_path_buf();
+        self.check(&root, Depth::Infinity, &mut found, |path, _| {
+            files += 1;
+            each(path);
+        })?;
+        let skipped = std::mem::take(&mut found.skipped);
+        found.into_changeset(self.revision, Vec::new())?;
+        Ok((files, skipped))
+    }
+
+    /// Every file of the working copy, one at a time, folder by folder
+    /// (one status and one property list of each folder): the second walk
+    /// of a streamed publish, after [`Source::survey`]. A file no longer
+    /// fit to publish (changed since the survey) ends it with an error;
+    /// so does an error of `each`.
+    pub fn each_file(&self, mut each: impl FnMut(File) -> Result<()>) -> Result<()> {
+        let root = self.root().to_path_buf();
+        let mut folders = vec![root.clone()];
+        while let Some(folder) = folders.pop() {
+            let mut found = Found::default();
+            let mut clean = Vec::new();
+            let mut below = Vec::new();
+            self.client
+                .status(&folder, Depth::Immediates, |status| {
+                    let path = relative(&root, &status.path);
+                    if self.exclude.is_match(&path) {
+                        return;
+                    }
+                    if status.kind == NodeKind::Dir && status.path != folder {
+                        below.push(status.path.clone());
+                    }
+                    match self.verdict(&status, &path, false) {
+                        Verdict::Publish => clean.push(status.path),
+                        Verdict::Pass | Verdict::Skip(_) => {}
+                        Verdict::Refuse(why) => found.unfit.push((path, why)),
+                    }
+                })
+                .with_context(|| format!("reading {}", folder.display()))?;
+            found
+                .into_changeset(self.revision, Vec::new())
+                .context("the working copy changed while it was published")?;
+            // Depth first, in name order.
+            below.sort();
+            folders.extend(below.into_iter().rev());
+            if clean.is_empty() {
+                continue;
+            }
+            let mut props: BTreeMap<PathBuf, Props> = BTreeMap::new();
+            self.client
+                .proplist(Target::Local(&folder), Depth::Files, |path, list| {
+                    props.insert(PathBuf::from(path), list);
+                })
+                .with_context(|| format!("reading the properties of {}", folder.display()))?;
+            let dir = relative(&root, &folder);
+            if !self.folders.borrow().contains_key(&dir) {
+                let own = props.get(&folder).map(ours).unwrap_or_default();
+                self.folders.borrow_mut().insert(dir, own);
+            }
+            for file in clean {
+                let own = props.remove(&file).unwrap_or_default();
+                each(self.file(relative(&root, &file), file, &own)?)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Walks `target` of the working copy to `depth` and checks every
+    /// node: `publish` gets the path and the local path of each clean file
+    /// to publish, `found` the nodes to skip and anything that keeps the
+    /// working copy from giving a file's bytes at this revision. Returns
+    /// the folders at this revision, relative and local.
+    fn check(
+        &self,
+        target: &Path,
+        depth: Depth,
+        found: &mut Found,
+        mut publish: impl FnMut(&str, PathBuf),
+    ) -> Result<Vec<(String, PathBuf)>> {
+        let root = self.root();
+        let one_file = depth == Depth::Empty;
         let mut folders = Vec::new();
         let mut seen = false;
         let walked = self.client.status(target, depth, |status| {
@@ -532,7 +657,7 @@ impl Source {
             }
             seen |= status.state != LocalState::Unversioned;
             match self.verdict(&status, &path, one_file) {
-                Verdict::Publish => clean.push(status.path),
+                Verdict::Publish => publish(&path, status.path),
                 Verdict::Pass => {}
                 Verdict::Skip(reason) => found.skipped.push(Skipped { path, reason }),
                 Verdict::Refuse(why) => found.unfit.push((path, why)),
@@ -568,28 +693,7 @@ impl Source {
                 }
             }
         }
-        if clean.is_empty() {
-            return Ok(());
-        }
-
-        let mut props: BTreeMap<PathBuf, Props> = BTreeMap::new();
-        self.client
-            .proplist(Target::Local(target), depth, |path, list| {
-                props.insert(PathBuf::from(path), list);
-            })
-            .with_context(|| format!("reading the properties of {}", target.display()))?;
-        // The walk read every folder's properties: none need asking again.
-        for (path, abspath) in folders {
-            let list = props.get(&abspath).map(ours).unwrap_or_default();
-            self.folders.borrow_mut().insert(path, list);
-        }
-        for file in clean {
-            let own = props.remove(&file).unwrap_or_default();
-            found
-                .files
-                .push(self.file(relative(root, &file), file, &own)?);
-        }
-        Ok(())
+        Ok(folders)
     }
 
     /// What a publish does with one node of a status walk at `path`. Its
