@@ -73,3 +73,108 @@ fn a_small_change_in_20000_files_makes_no_listing() {
         assert_eq!(object.body, exported[&key], "{key}");
     }
 }
+
+/// The file of the tree of [`dump_of`] numbered `i`, and its bytes.
+fn file_of(i: usize) -> (String, String) {
+    let (top, mid, leaf) = (i / 10_000, i / 100 % 100, i % 100);
+    (
+        format!("t{top:02}/m{mid:02}/f{leaf:02}.txt"),
+        format!("file {i}\n"),
+    )
+}
+
+/// A dump of a repository that holds `files` short files, in folders of
+/// 100 under folders of 100, a revision per top folder: loading it takes
+/// seconds where an `svn import` of as many takes many minutes.
+fn dump_of(files: usize) -> Vec<u8> {
+    let props = |pairs: &[(&str, &str)]| -> Vec<u8> {
+        let mut block = Vec::new();
+        for (key, value) in pairs {
+            block.extend(format!("K {}\n{key}\nV {}\n{value}\n", key.len(), value.len()).bytes());
+        }
+        block.extend(b"PROPS-END\n");
+        block
+    };
+    let mut dump = b"SVN-fs-dump-format-version: 2\n\n".to_vec();
+    let (log, empty) = (props(&[("svn:log", "files")]), props(&[]));
+    for i in 0..files {
+        let (path, text) = file_of(i);
+        if i % 10_000 == 0 {
+            let length = log.len();
+            let head = format!(
+                "Revision-number: {}\nProp-content-length: {length}\nContent-length: {length}\n\n",
+                1 + i / 10_000
+            );
+            dump.extend(head.bytes());
+            dump.extend(&log);
+            dump.extend(
+                format!(
+                    "\nNode-path: {}\nNode-kind: dir\nNode-action: add\n\n",
+                    &path[..3]
+                )
+                .bytes(),
+            );
+        }
+        if i % 100 == 0 {
+            let folder = &path[..7];
+            dump.extend(
+                format!("Node-path: {folder}\nNode-kind: dir\nNode-action: add\n\n").bytes(),
+            );
+        }
+        let head = format!(
+            "Node-path: {path}\nNode-kind: file\nNode-action: add\nProp-content-length: {}\n\
+             Text-content-length: {}\nContent-length: {}\n\n",
+            empty.len(),
+            text.len(),
+            empty.len() + text.len()
+        );
+        dump.extend(head.bytes());
+        dump.extend(&empty);
+        dump.extend(text.bytes());
+        dump.extend(b"\n\n");
+    }
+    dump
+}
+
+#[test]
+fn the_first_publish_of_100000_files_stays_within_64_mib() {
+    const FILES: usize = 100_000;
+    let (repo, server) = (Repo::loaded(&dump_of(FILES)), Server::start());
+    let rev = repo.revision();
+    assert_eq!(rev, 10);
+    let wc = repo.wc.to_str().unwrap();
+    let (published, peak) = with_peak_rss(&mut svn2s3(&server, &["publish", wc]));
+    published.expect(0);
+    assert!(
+        published
+            .stdout
+            .contains("published r10 (first publish) to s3://media/: 100000 uploaded"),
+        "{}",
+        published.stdout
+    );
+    assert!(
+        peak <= 64 << 20,
+        "peak RSS {} MiB, more than 64 MiB",
+        peak >> 20
+    );
+    // Every file of the tree under its key, of its size, and the state.
+    let expected: BTreeMap<String, u64> = (0..FILES)
+        .map(file_of)
+        .map(|(path, text)| (path, text.len() as u64))
+        .collect();
+    let mut listing = server.files_on_disk();
+    assert!(listing.remove(STATE).is_some());
+    assert_eq!(listing.len(), FILES);
+    assert!(
+        listing == expected,
+        "the keys or sizes differ from the tree's"
+    );
+    // A sample read back, compared with svn's own bytes.
+    let sample = [0, 45_731, FILES - 1].map(|i| file_of(i).0);
+    for (key, object) in server.get(&sample) {
+        let cat =
+            run(std::process::Command::new("svn").args(["cat", &format!("{}/{key}", repo.url)]));
+        assert_eq!(object.body, cat.stdout, "{key}");
+    }
+    assert_eq!(server.published(), Some(rev));
+}
