@@ -20,7 +20,7 @@ CARGO_DEB_VERSION := 3.8.0
 DEB_TOOLS := dpkg-dev
 DIST := target/dist
 
-.PHONY: all deps deps-bench build dist deb deb-check demo test bench install clean
+.PHONY: all deps deps-bench build dist deb deb-check demo test bench bench-large install clean
 
 all: build
 
@@ -115,6 +115,10 @@ deps-bench: deps
 bench: build deps-bench
 	cargo build --release -p svn2s3-relay
 	python3 scripts/bench.py target/release/svn2s3 target/release/svn2s3-relay $(BENCH_ARGS)
+
+## bench-large: the first publish of 100,000 and 1,000,000 files, time and peak RSS (about 40 minutes the first time; the trees stay in target/bench-large); BENCH_LARGE_ARGS=--verify times verify too
+bench-large: build
+	python3 scripts/bench_large.py target/release/svn2s3 $(BENCH_LARGE_ARGS)
 
 clean:
 	cargo clean
