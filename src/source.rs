@@ -592,11 +592,17 @@ impl Source {
                     if self.exclude.is_match(&path) {
                         return;
                     }
-                    if status.kind == NodeKind::Dir && status.path != folder {
-                        below.push(status.path.clone());
-                    }
                     match self.verdict(&status, &path, false) {
                         Verdict::Publish => clean.push(status.path),
+                        // A folder of the tree: walked next. Not an
+                        // unversioned one, nor an external (skipped).
+                        Verdict::Pass
+                            if status.kind == NodeKind::Dir
+                                && status.state == LocalState::Clean
+                                && status.path != folder =>
+                        {
+                            below.push(status.path)
+                        }
                         Verdict::Pass | Verdict::Skip(_) => {}
                         Verdict::Refuse(why) => found.unfit.push((path, why)),
                     }

@@ -171,6 +171,8 @@ fn symlinks_and_externals_are_reported_and_not_published() {
         "a",
     ]);
     let rev = repo.commit("a link and an external");
+    // What svn does not know is no part of the tree, folders included.
+    repo.write("scratch/notes.txt", "not versioned\n");
 
     let run = publish(&server, &repo, &[]);
     assert!(
