@@ -596,15 +596,12 @@ impl Bucket {
 
     /// What an object says of its content, from a HEAD request.
     pub async fn stored(&self, key: &str) -> Result<Stored> {
-        self.retried("inspect", key, || async {
-            let (head, _) = self.client().head_object(key).await?;
-            Ok(Stored {
-                md5: head.metadata.and_then(|mut meta| meta.remove(MD5_META)),
-                etag: head.e_tag.as_deref().map(unquoted),
-                redirect: head.website_redirect_location,
-            })
+        let head = self.head(key).await?;
+        Ok(Stored {
+            md5: head.metadata.and_then(|mut meta| meta.remove(MD5_META)),
+            etag: head.e_tag.as_deref().map(unquoted),
+            redirect: head.website_redirect_location,
         })
-        .await
     }
 
     /// Whether the object under `key` was made from the file whose MD5 is `md5`.

@@ -180,10 +180,7 @@ impl Publisher {
             session
                 .dry_run(&planned)
                 .map_err(|err| self.classify(err))?
-        } else if planned.write_count() == 0
-            && planned.plan.is_empty()
-            && !planned.moves_state(session.state.as_ref())
-        {
+        } else if planned.is_empty() && !planned.moves_state(session.state.as_ref()) {
             Default::default()
         } else {
             session

@@ -120,24 +120,17 @@ pub async fn stream(
                     failure.get_or_insert_with(|| anyhow!("the walk of the tree stopped"));
                 }
             },
-            finished = running.join_next(), if !running.is_empty() => match finished {
-                Some(Ok(Ok(made))) => {
+            Some(finished) = running.join_next(), if !running.is_empty() => match joined(finished) {
+                Ok(made) => {
                     for action in made {
                         progress(Progress::Done(&action));
                         tally.add(action);
                         done += 1;
                     }
                 }
-                Some(Ok(Err(err))) => {
+                Err(err) => {
                     failure.get_or_insert(err);
                 }
-                Some(Err(join)) => match join.try_into_panic() {
-                    Ok(payload) => std::panic::resume_unwind(payload),
-                    Err(join) => {
-                        failure.get_or_insert(anyhow!(join));
-                    }
-                },
-                None => {}
             },
             else => break,
         }
@@ -255,6 +248,18 @@ impl Job {
     }
 }
 
+/// What a job that ended did, or why it failed; a job that panicked
+/// panics here, on the thread that waits for it.
+fn joined(ended: Result<Result<Vec<Done>>, tokio::task::JoinError>) -> Result<Vec<Done>> {
+    match ended {
+        Ok(done) => done,
+        Err(join) => match join.try_into_panic() {
+            Ok(payload) => std::panic::resume_unwind(payload),
+            Err(join) => Err(anyhow!(join)),
+        },
+    }
+}
+
 /// The phases of one publish, run one after the other.
 struct Phases<'a> {
     bucket: &'a Arc<Bucket>,
@@ -276,19 +281,17 @@ impl Phases<'_> {
                 let bucket = Arc::clone(self.bucket);
                 running.spawn(async move { job.run(&bucket).await });
             }
-            match running.join_next().await {
-                None => break,
-                Some(Ok(Ok(finished))) => {
+            let Some(finished) = running.join_next().await else {
+                break;
+            };
+            match joined(finished) {
+                Ok(finished) => {
                     for done in finished {
                         (self.progress)(Progress::Done(&done));
                         self.done.push(done);
                     }
                 }
-                Some(Ok(Err(err))) => failures.push(err),
-                Some(Err(join)) => match join.try_into_panic() {
-                    Ok(payload) => std::panic::resume_unwind(payload),
-                    Err(join) => failures.push(anyhow!(join)),
-                },
+                Err(err) => failures.push(err),
             }
         }
         let mut failures = failures.into_iter();

@@ -59,9 +59,16 @@ impl Planned {
                 .as_ref()
                 .map_or(0, |streamed| streamed.objects)
     }
-}
 
-impl Planned {
+    /// Whether the plan makes no request.
+    pub fn is_empty(&self) -> bool {
+        self.plan.is_empty()
+            && self
+                .streamed
+                .as_ref()
+                .map_or(true, |streamed| streamed.objects == 0)
+    }
+
     /// Whether the state must be written even if no object is: the rules,
     /// the redirects or the revision differ from what `state` records.
     pub fn moves_state(&self, state: Option<&State>) -> bool {
@@ -223,32 +230,16 @@ impl Session {
             for listed in listed {
                 if uploads.contains(listed.key.as_str()) {
                     present.insert(listed.key.clone(), listed);
-                } else if listed.key != self.state_key
-                    && !settings.rules.is_excluded_key(&listed.key)
-                {
+                } else {
                     stale.push(listed.key);
                 }
             }
-            if settings.full {
-                plan.delete_also(stale);
-            } else if !stale.is_empty() {
-                tracing::warn!(
-                    "{} holds {} the tree does not have, left alone (--full deletes them)",
-                    self.target,
-                    crate::report::counted(stale.len(), "object")
-                );
-            }
+            self.strays(&mut plan, stale, settings);
         }
         check_deletes(&plan, settings)?;
-        let rolled_back_from = self.published().filter(|&rev| rev > self.tree.revision);
         Ok(Planned {
             plan,
-            published: Published {
-                revision: self.tree.revision,
-                rolled_back_from,
-                rules: shaping,
-                redirects: table,
-            },
+            published: self.publishes(shaping, table),
             walked: old_rules.map(|(_, why)| why),
             present,
             streamed: None,
@@ -334,8 +325,25 @@ impl Session {
             }
         }
         plan.delete_also(gone);
-        let stale: Vec<String> = listing
-            .into_keys()
+        self.strays(&mut plan, listing.into_keys().collect(), settings);
+        check_deletes(&plan, settings)?;
+        Ok(Planned {
+            plan,
+            published: self.publishes(Shaping::of(&rules), update.table),
+            walked: None,
+            present,
+            streamed: Some(Streamed { rules, objects }),
+        })
+    }
+
+    /// The listed keys under the prefix that the tree does not have (the
+    /// state's and excluded ones aside): `--full` deletes them; a first
+    /// publish leaves them, as `aws s3 sync` without `--delete` does, and
+    /// says how many.
+    fn strays(&self, plan: &mut Plan, listed: Vec<String>, settings: &Settings) {
+        let rules = &settings.rules;
+        let stale: Vec<String> = listed
+            .into_iter()
             .filter(|key| *key != self.state_key && !rules.is_excluded_key(key))
             .collect();
         if settings.full {
@@ -347,20 +355,17 @@ impl Session {
                 crate::report::counted(stale.len(), "object")
             );
         }
-        check_deletes(&plan, settings)?;
-        let rolled_back_from = self.published().filter(|&rev| rev > self.tree.revision);
-        Ok(Planned {
-            plan,
-            published: Published {
-                revision: self.tree.revision,
-                rolled_back_from,
-                rules: Shaping::of(&rules),
-                redirects: update.table,
-            },
-            walked: None,
-            present,
-            streamed: Some(Streamed { rules, objects }),
-        })
+    }
+
+    /// What the bucket holds once a plan of this tree, shaped by `rules`
+    /// and leaving `redirects`, is done.
+    fn publishes(&self, rules: Shaping, redirects: Table) -> Published {
+        Published {
+            revision: self.tree.revision,
+            rolled_back_from: self.published().filter(|&rev| rev > self.tree.revision),
+            rules,
+            redirects,
+        }
     }
 
     /// Adds to `plan` what bringing the tree's objects from the `old` rules

@@ -569,9 +569,8 @@ impl Source {
             files += 1;
             each(path);
         })?;
-        let skipped = std::mem::take(&mut found.skipped);
-        found.into_changeset(self.revision, Vec::new())?;
-        Ok((files, skipped))
+        found.refuse_unfit(self.revision)?;
+        Ok((files, found.skipped))
     }
 
     /// Every file of the working copy, one at a time, folder by folder
@@ -609,7 +608,7 @@ impl Source {
                 })
                 .with_context(|| format!("reading {}", folder.display()))?;
             found
-                .into_changeset(self.revision, Vec::new())
+                .refuse_unfit(self.revision)
                 .context("the working copy changed while it was published")?;
             // Depth first, in name order.
             below.sort();
@@ -897,6 +896,19 @@ impl Found {
     /// The changeset, or a refusal that names every path the working copy
     /// cannot give as `revision` has it, and what to do about it.
     fn into_changeset(self, revision: Revnum, deletes: Vec<String>) -> Result<Changeset> {
+        self.refuse_unfit(revision)?;
+        let deletes: BTreeSet<String> = deletes.into_iter().collect();
+        Ok(Changeset {
+            uploads: self.files,
+            deletes: deletes.into_iter().collect(),
+            skipped: self.skipped,
+            reshaped: Vec::new(),
+        })
+    }
+
+    /// A refusal that names every path the working copy cannot give as
+    /// `revision` has it, and what to do about it; none if there is none.
+    fn refuse_unfit(&self, revision: Revnum) -> Result<()> {
         let named = |unfit: &[&(String, Unfit)]| -> Vec<String> {
             unfit
                 .iter()
@@ -924,13 +936,7 @@ impl Found {
                 remedy(stale.iter().map(|(_, why)| why))
             );
         }
-        let deletes: BTreeSet<String> = deletes.into_iter().collect();
-        Ok(Changeset {
-            uploads: self.files,
-            deletes: deletes.into_iter().collect(),
-            skipped: self.skipped,
-            reshaped: Vec::new(),
-        })
+        Ok(())
     }
 }
 
