@@ -24,7 +24,7 @@ use s3::signing::uri_encode;
 use s3::Region;
 
 use crate::budget::Budget;
-use crate::plan::{Content, Encoding, Headers, Upload};
+use crate::plan::{Content, Encoding, Headers, Listed, Upload};
 use crate::retry::{self, error_code, Cause, Failure, RequestError, Retry};
 use crate::sigv4::{Payload, Signer};
 use crate::xml;
@@ -183,25 +183,55 @@ impl Bucket {
         self.located().client.clone()
     }
 
-    /// The object's bytes and ETag, or `None` when there is no such key.
-    pub async fn get(&self, key: &str) -> Result<Option<Fetched>> {
-        let found = self
+    /// The object's bytes and ETag, or `None` when there is no such key. An
+    /// object bigger than `most` bytes is refused, not read.
+    pub async fn get(&self, key: &str, most: u64) -> Result<Option<Fetched>> {
+        enum Read {
+            Absent,
+            Whole(Fetched),
+            TooBig(u64),
+        }
+        let read = self
             .retried("read", key, || async {
-                match self.client().get_object(key).await {
-                    Ok(response) => Ok(Some(Fetched {
-                        etag: etag_of(&response.headers()),
-                        body: response.to_vec(),
-                    })),
+                let sent = self
+                    .send("GET", key, "", &[], Payload::Signed(b""), Vec::new())
+                    .await;
+                let mut answer = match sent {
+                    Ok(answer) => answer,
                     Err(S3Error::HttpFailWithBody(404, body))
                         if error_code(&body).as_deref() == Some("NoSuchKey") =>
                     {
-                        Ok(None)
+                        return Ok(Read::Absent)
                     }
-                    Err(err) => Err(err),
+                    Err(err) => return Err(err),
+                };
+                if let Some(size) = answer.content_length().filter(|&size| size > most) {
+                    return Ok(Read::TooBig(size));
                 }
+                let etag = answer
+                    .headers()
+                    .get("etag")
+                    .and_then(|etag| etag.to_str().ok())
+                    .map_or_else(String::new, unquoted);
+                let mut body = Vec::new();
+                while let Some(chunk) = answer.chunk().await? {
+                    body.extend_from_slice(&chunk);
+                    if body.len() as u64 > most {
+                        return Ok(Read::TooBig(body.len() as u64));
+                    }
+                }
+                Ok(Read::Whole(Fetched { body, etag }))
             })
             .await?;
-        Ok(found)
+        match read {
+            Read::Absent => Ok(None),
+            Read::Whole(fetched) => Ok(Some(fetched)),
+            Read::TooBig(size) => bail!(
+                "{key} is {} or more, and svn2s3 reads at most {} of it: it is not svn2s3's",
+                crate::report::human_bytes(size),
+                crate::report::human_bytes(most)
+            ),
+        }
     }
 
     /// Writes a small object from memory if `expect` holds: a compare-and-swap
@@ -241,7 +271,7 @@ impl Bucket {
             Some(etag) => Ok(Cas::Written(etag)),
             // A retry finds the object changed: by another writer, or by an
             // earlier attempt of this one whose answer was lost on the way.
-            None if tries > 1 => match self.get(key).await? {
+            None if tries > 1 => match self.get(key, body.len() as u64).await? {
                 Some(found) if found.body == body => Ok(Cas::Written(found.etag)),
                 _ => Ok(Cas::Conflict),
             },
@@ -255,15 +285,10 @@ impl Bucket {
         match &upload.content {
             Content::File { local, encoding } => self.put_file(upload, local, *encoding).await,
             Content::Redirect { location } => {
-                let mut headers = header_map(&upload.headers)?;
-                headers.insert(REDIRECT_HEADER, header_value(REDIRECT_HEADER, location)?);
+                let mut headers = header_pairs(&upload.headers);
+                headers.push((REDIRECT_HEADER, location));
                 self.retried("redirect", &upload.key, || async {
-                    self.client()
-                        .put_object_builder(&upload.key, &[])
-                        .with_content_type(&upload.headers.content_type)
-                        .with_headers(headers.clone())
-                        .execute()
-                        .await?;
+                    self.put_object(&upload.key, &headers, Vec::new()).await?;
                     Ok(())
                 })
                 .await?;
@@ -284,20 +309,12 @@ impl Bucket {
         }
         let md5 = md5_of_file(local).await?;
         let source = format!("{}/{}", self.name, uri_encode(&upload.key, false));
-        let mut headers: Vec<(String, String)> = header_map(&upload.headers)?
-            .iter()
-            .map(|(name, value)| (name.to_string(), value.to_str().unwrap_or("").to_owned()))
-            .collect();
+        let mut headers = header_pairs(&upload.headers);
         headers.extend([
-            ("content-type".into(), upload.headers.content_type.clone()),
-            (format!("x-amz-meta-{MD5_META}"), md5),
-            ("x-amz-copy-source".into(), source),
-            ("x-amz-metadata-directive".into(), "REPLACE".into()),
+            (MD5_HEADER, md5.as_str()),
+            ("x-amz-copy-source", &source),
+            ("x-amz-metadata-directive", "REPLACE"),
         ]);
-        let headers: Vec<(&str, &str)> = headers
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str()))
-            .collect();
         self.retried("rewrite headers of", &upload.key, || async {
             let answer = self
                 .send("PUT", &upload.key, "", &headers, Payload::Signed(b""), "")
@@ -337,13 +354,9 @@ impl Bucket {
                 self.put_body(upload, local, *encoding, body).await?,
             ));
         }
-        let head = self.head(&upload.key).await?;
-        let etag = head
-            .e_tag
-            .as_deref()
-            .map(unquoted)
-            .filter(|etag| is_md5(etag));
-        let stored_md5 = head.metadata.as_ref().and_then(|meta| meta.get(MD5_META));
+        let stored = self.stored(&upload.key).await?;
+        let etag = stored.etag.as_deref().filter(|etag| is_md5(etag));
+        let stored_md5 = stored.md5.as_ref();
         let file_md5 = match (encoding, stored_md5, &etag) {
             (None, None, Some(_)) => None,
             _ => Some(md5_of_file(local).await?),
@@ -372,7 +385,11 @@ impl Bucket {
             Some(stored) => Some(stored) == file_md5.as_ref(),
             None => encoding.is_none(),
         };
-        if metadata_right && holds_headers(&head, &upload.headers) {
+        // An ACL does not show in a HEAD: an upload that sets one never holds.
+        let holds = upload.headers.acl.is_none()
+            && stored.redirect.is_none()
+            && stored.has_headers(&upload.headers);
+        if metadata_right && holds {
             return Ok(Adoption::InPlace);
         }
         match self.rewrite(upload).await? {
@@ -410,7 +427,7 @@ impl Bucket {
         encoding: Option<Encoding>,
         body: Body,
     ) -> Result<u64> {
-        let mut headers = header_map(&upload.headers)?;
+        let mut headers = header_pairs(&upload.headers);
         if body.size < PART_SIZE {
             let _held = self.budget.hold(body.size).await;
             let bytes = body.read(0, body.size).await?;
@@ -420,21 +437,17 @@ impl Bucket {
             } else {
                 format!("{:x}", md5::compute(&bytes))
             };
-            add_md5(&mut headers, &md5)?;
+            headers.push((MD5_HEADER, &md5));
             self.retried("upload", &upload.key, || async {
-                self.client()
-                    .put_object_builder(&upload.key, &bytes)
-                    .with_content_type(&upload.headers.content_type)
-                    .with_headers(headers.clone())
-                    .execute()
+                self.put_object(&upload.key, &headers, bytes.clone())
                     .await?;
                 Ok(())
             })
             .await?;
         } else {
             let md5 = md5_of_file(local).await?;
-            add_md5(&mut headers, &md5)?;
-            self.put_parts(upload, headers, &body, &md5).await?;
+            headers.push((MD5_HEADER, &md5));
+            self.put_parts(upload, &headers, &body, &md5).await?;
         }
         Ok(body.size)
     }
@@ -447,21 +460,25 @@ impl Bucket {
     async fn put_parts(
         &self,
         upload: &Upload,
-        headers: http::HeaderMap,
+        headers: &[(&str, &str)],
         body: &Body,
         md5: &str,
     ) -> Result<()> {
-        let (key, content_type) = (upload.key.as_str(), upload.headers.content_type.as_str());
+        let key = upload.key.as_str();
         let upload_id = self
-            .retried("start upload", key, || {
-                let headers = headers.clone();
-                async move {
-                    let starting = self.client().with_extra_headers(headers)?;
-                    Ok(starting
-                        .initiate_multipart_upload(key, content_type)
-                        .await?
-                        .upload_id)
-                }
+            .retried("start upload", key, || async {
+                let answer = self
+                    .send(
+                        "POST",
+                        key,
+                        "uploads",
+                        headers,
+                        Payload::Signed(b""),
+                        Vec::new(),
+                    )
+                    .await?;
+                let text = answer.text().await?;
+                xml::text(&text, "UploadId").ok_or_else(|| S3Error::HttpFailWithBody(500, text))
             })
             .await?;
         let upload_id = upload_id.as_str();
@@ -546,6 +563,32 @@ impl Bucket {
         .await
     }
 
+    /// A PutObject of `body` with `headers` and the body's Content-MD5,
+    /// which S3 checks. Signed with aws-sigv4, as every request that
+    /// carries a header value from the settings or the tree: it signs a
+    /// value in the canonical form SigV4 specifies, sequential spaces
+    /// collapsed, where rust-s3 0.38 signs it as it is and S3 refuses the
+    /// signature.
+    async fn put_object(
+        &self,
+        key: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<reqwest::Response, S3Error> {
+        let md5 = BASE64.encode(md5::compute(&body).0);
+        let mut headers = headers.to_vec();
+        headers.push(("content-md5", &md5));
+        self.send(
+            "PUT",
+            key,
+            "",
+            &headers,
+            Payload::Signed(&body),
+            body.clone(),
+        )
+        .await
+    }
+
     /// Sends `body` to `key?query` ("" for the bucket itself), signed with
     /// aws-sigv4, on rust-s3's connection pool; an answer that is not a
     /// success comes back as rust-s3 would give it, to be told apart as any
@@ -594,13 +637,19 @@ impl Bucket {
         .await
     }
 
-    /// What an object says of its content, from a HEAD request.
+    /// What an object says of itself, from a HEAD request.
     pub async fn stored(&self, key: &str) -> Result<Stored> {
         let head = self.head(key).await?;
         Ok(Stored {
             md5: head.metadata.and_then(|mut meta| meta.remove(MD5_META)),
             etag: head.e_tag.as_deref().map(unquoted),
             redirect: head.website_redirect_location,
+            content_type: head.content_type,
+            content_encoding: head.content_encoding,
+            cache_control: head.cache_control,
+            content_disposition: head.content_disposition,
+            content_language: head.content_language,
+            expires: head.expires,
         })
     }
 
@@ -836,7 +885,7 @@ impl Located {
             client.set_path_style();
         }
         let place = match endpoint {
-            Some(endpoint) => format!("s3://{name} at {endpoint}"),
+            Some(endpoint) => format!("s3://{name} at {}", crate::redact::urls(endpoint)),
             None => format!("s3://{name} in {region}"),
         };
         Ok(Located {
@@ -962,15 +1011,6 @@ pub enum Cas {
     Conflict,
 }
 
-/// One object of a listing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listed {
-    pub key: String,
-    /// Without quotes; `None` where the server's listings carry none.
-    pub etag: Option<String>,
-    pub size: u64,
-}
-
 /// What [`Bucket::adopt`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Adoption {
@@ -984,35 +1024,11 @@ pub enum Adoption {
 
 /// Whether `etag` is the MD5 of an object's bytes, as a single-part
 /// upload's is: 32 hex digits, where a multipart upload's ends in `-N`.
-fn is_md5(etag: &str) -> bool {
+pub fn is_md5(etag: &str) -> bool {
     etag.len() == 32 && etag.bytes().all(|byte| byte.is_ascii_hexdigit())
 }
 
-/// Whether an object, as a HEAD shows it, has the headers an upload would
-/// give it, and is no redirect. An ACL does not show in a HEAD: an upload
-/// that sets one never holds.
-fn holds_headers(head: &s3::serde_types::HeadObjectResult, headers: &Headers) -> bool {
-    let same = |stored: &Option<String>, wanted: Option<&str>| {
-        stored
-            .as_deref()
-            .map(str::trim)
-            .filter(|value| !value.is_empty())
-            == wanted
-    };
-    headers.acl.is_none()
-        && head.website_redirect_location.is_none()
-        && same(&head.content_type, Some(&headers.content_type))
-        && same(&head.content_encoding, headers.content_encoding)
-        && same(&head.cache_control, headers.cache_control.as_deref())
-        && same(
-            &head.content_disposition,
-            headers.content_disposition.as_deref(),
-        )
-        && same(&head.content_language, headers.content_language.as_deref())
-        && same(&head.expires, headers.expires.as_deref())
-}
-
-/// What an object says of its content.
+/// What an object says of itself, as a HEAD shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stored {
     /// The MD5 of the source file, from [`MD5_META`], if svn2s3 wrote the object.
@@ -1021,6 +1037,36 @@ pub struct Stored {
     pub etag: Option<String>,
     /// Where a redirect object sends a browser.
     pub redirect: Option<String>,
+    pub content_type: Option<String>,
+    pub content_encoding: Option<String>,
+    pub cache_control: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_language: Option<String>,
+    pub expires: Option<String>,
+}
+
+impl Stored {
+    /// Whether the object carries every header an upload with `headers`
+    /// gives it, and no other of those. Its ACL does not show in a HEAD,
+    /// and is not compared.
+    pub fn has_headers(&self, headers: &Headers) -> bool {
+        let same = |stored: &Option<String>, wanted: Option<&str>| {
+            stored
+                .as_deref()
+                .map(str::trim)
+                .filter(|value| !value.is_empty())
+                == wanted
+        };
+        same(&self.content_type, Some(&headers.content_type))
+            && same(&self.content_encoding, headers.content_encoding)
+            && same(&self.cache_control, headers.cache_control.as_deref())
+            && same(
+                &self.content_disposition,
+                headers.content_disposition.as_deref(),
+            )
+            && same(&self.content_language, headers.content_language.as_deref())
+            && same(&self.expires, headers.expires.as_deref())
+    }
 }
 
 /// The MD5 of a file, as lowercase hex, read off the async threads.
@@ -1183,9 +1229,12 @@ async fn compress(path: &Path, encoding: Encoding) -> Result<std::fs::File> {
     .await?
 }
 
-fn header_map(headers: &Headers) -> Result<http::HeaderMap> {
-    let mut map = http::HeaderMap::new();
+/// The headers an object is written with, as HTTP names them, its
+/// Content-Type first. Every value was checked by the plan (see
+/// [`crate::header`]).
+fn header_pairs(headers: &Headers) -> Vec<(&'static str, &str)> {
     let pairs = [
+        ("content-type", Some(headers.content_type.as_str())),
         ("cache-control", headers.cache_control.as_deref()),
         ("content-encoding", headers.content_encoding),
         (
@@ -1196,28 +1245,14 @@ fn header_map(headers: &Headers) -> Result<http::HeaderMap> {
         ("expires", headers.expires.as_deref()),
         ("x-amz-acl", headers.acl.as_deref()),
     ];
-    for (name, value) in pairs {
-        if let Some(value) = value {
-            map.insert(name, header_value(name, value)?);
-        }
-    }
-    Ok(map)
+    pairs
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
 }
 
-fn header_value(name: &str, value: &str) -> Result<http::HeaderValue> {
-    value
-        .parse()
-        .with_context(|| format!("{name}: {value:?} is not a valid header value"))
-}
-
-/// Adds the [`MD5_META`] metadata header.
-fn add_md5(headers: &mut http::HeaderMap, md5: &str) -> Result<()> {
-    headers.insert(
-        http::HeaderName::try_from(format!("x-amz-meta-{MD5_META}"))?,
-        md5.parse()?,
-    );
-    Ok(())
-}
+/// The [`MD5_META`] metadata header.
+const MD5_HEADER: &str = "x-amz-meta-svn2s3-md5";
 
 /// The ETag header of a response, without quotes.
 fn etag_of(headers: &std::collections::HashMap<String, String>) -> String {
@@ -1316,24 +1351,36 @@ mod tests {
     }
 
     #[test]
-    fn headers_become_an_http_header_map() {
+    fn headers_are_sent_as_http_names_them_the_type_first() {
         let headers = Headers {
             content_type: "text/css".into(),
             content_encoding: Some("gzip"),
-            cache_control: Some("max-age=60".into()),
+            cache_control: Some("public,  max-age=60".into()),
             content_disposition: None,
             content_language: None,
             expires: None,
             acl: Some("public-read".into()),
         };
-        let map = header_map(&headers).unwrap();
-        assert_eq!(map.len(), 3);
-        assert_eq!(map["content-encoding"], "gzip");
-        assert_eq!(map["x-amz-acl"], "public-read");
-        let bad = Headers {
-            cache_control: Some("a\nb".into()),
-            ..headers
+        assert_eq!(
+            header_pairs(&headers),
+            [
+                ("content-type", "text/css"),
+                ("cache-control", "public,  max-age=60"),
+                ("content-encoding", "gzip"),
+                ("x-amz-acl", "public-read"),
+            ]
+        );
+        let stored = Stored {
+            content_type: Some("text/css".into()),
+            content_encoding: Some("gzip".into()),
+            cache_control: Some("public,  max-age=60".into()),
+            ..Stored::default()
         };
-        assert!(header_map(&bad).is_err());
+        assert!(stored.has_headers(&headers));
+        let other = Stored {
+            content_language: Some("en".into()),
+            ..stored
+        };
+        assert!(!other.has_headers(&headers));
     }
 }

@@ -22,7 +22,7 @@ use anyhow::{anyhow, bail, Result};
 
 use crate::bucket::{Bucket, Cas, Expect, Fetched};
 use crate::error::Incomplete;
-use crate::state::{Busy, State, RENEW_EVERY};
+use crate::state::{Busy, State, MAX_STATE_BYTES, RENEW_EVERY};
 
 /// Where the state object is kept: read whole, and written on a condition.
 pub(crate) trait StateStore: Sync {
@@ -40,7 +40,7 @@ pub(crate) struct StateObject<'a> {
 
 impl StateStore for StateObject<'_> {
     fn read(&self) -> impl Future<Output = Result<Option<Fetched>>> + Send {
-        self.bucket.get(self.key)
+        self.bucket.get(self.key, MAX_STATE_BYTES)
     }
 
     fn write(&self, body: &[u8], expect: &Expect) -> impl Future<Output = Result<Cas>> + Send {
@@ -264,6 +264,7 @@ mod tests {
             rolled_back_from: None,
             rules: Shaping::of(&Rules::new("")),
             redirects: Default::default(),
+            links: Default::default(),
         }
     }
 

@@ -162,10 +162,11 @@ impl Error {
     }
 }
 
-/// The whole chain in one line: `publish incomplete, ...: upload a.css: HTTP 500 ...`.
+/// The whole chain in one line: `publish incomplete, ...: upload a.css: HTTP 500 ...`,
+/// the user info of any URL in it (a password) replaced by `***`.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:#}", self.inner)
+        f.write_str(&crate::redact::urls(&format!("{:#}", self.inner)))
     }
 }
 
@@ -173,7 +174,7 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
             .field("kind", &self.kind)
-            .field("message", &format!("{:#}", self.inner))
+            .field("message", &self.to_string())
             .finish()
     }
 }

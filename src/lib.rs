@@ -41,8 +41,11 @@ mod claim;
 pub mod cloudfront;
 pub mod config;
 mod error;
+mod header;
 pub mod plan;
+mod planner;
 mod publish;
+mod redact;
 mod redirect;
 mod report;
 mod retry;
@@ -62,9 +65,9 @@ pub use crate::cancel::{Cancel, Stopped};
 pub use crate::config::{Flags, Settings, SettingsBuilder};
 pub use crate::error::{Error, ErrorKind};
 pub use crate::plan::Skipped;
-pub use crate::report::{human_bytes, Done, Progress, Report, StatusReport};
+pub use crate::report::{human_bytes, Done, Progress, Report, StatusReport, Unlocked};
 pub use crate::shape::{HeaderRecord, Shaping};
-pub use crate::state::{Claim, State};
+pub use crate::state::{Claim, Event, Hold, State};
 pub use crate::verify::{Drift, VerifyReport};
 
 pub use crate::tree::Revnum;
@@ -129,7 +132,8 @@ impl Publisher {
         };
         // Another publish holds the bucket: wait for it, then publish what
         // is newest. A burst of commits so ends in few publishes, none refused.
-        let deadline = Instant::now() + wait;
+        // A wait too long to count ends never, not in a panic.
+        let deadline = Instant::now().checked_add(wait);
         let mut pause = Duration::from_millis(500);
         loop {
             let err = match self.publish_once() {
@@ -147,11 +151,12 @@ impl Publisher {
                     Vec::new(),
                 ));
             }
-            if !err.is_busy() || Instant::now() >= deadline {
+            if !err.is_busy() || deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 return Err(err);
             }
             tracing::warn!("{err}; waiting");
-            let until = (Instant::now() + pause).min(deadline);
+            let next = Instant::now() + pause;
+            let until = deadline.map_or(next, |deadline| next.min(deadline));
             while Instant::now() < until {
                 if let Some(stopped) = self.cancel.stopped() {
                     return Err(Error::stopped(stopped, false));
@@ -193,7 +198,7 @@ impl Publisher {
             from,
             to,
             actions,
-            planned.plan.skipped,
+            planned.plan.skipped().to_vec(),
         );
         report.dry_run = settings.dry_run;
         report.full = settings.full;
@@ -240,20 +245,18 @@ impl Publisher {
             target: session.target,
             published: session.state,
             working_copy: session.tree.revision,
-            pending_uploads: plan.uploads.len()
-                + planned
-                    .streamed
-                    .as_ref()
-                    .map_or(0, |streamed| streamed.objects),
-            pending_redirects: plan.redirects.len(),
-            pending_rewrites: plan.rewrites.len(),
+            pending_uploads: plan.uploads().len() + planned.streamed.unwrap_or(0),
+            pending_redirects: plan.redirects().len(),
+            pending_rewrites: plan.rewrites().len(),
             pending_deletes: plan.delete_count(),
             walked: planned.walked,
         })
     }
 
     /// Compares the bucket with the tree at the published revision, without
-    /// downloading: every key, and every object's content by MD5.
+    /// downloading: every key; every file's object by its MD5 and its
+    /// headers, and every redirect by where it leads (a HEAD each, but for
+    /// what the listing shows is wrong already).
     pub fn verify(&self) -> Result<VerifyReport, Error> {
         let settings = &self.settings;
         let (session, drift) = self.opened(|session| {
@@ -269,18 +272,39 @@ impl Publisher {
                     tree.how_to_reach(published)
                 );
             }
-            let rules = plan::Rules {
-                inherited: session.source.inherited()?,
-                ..settings.rules.clone()
+            let rules = session.rules(settings)?;
+            let cx = planner::Context {
+                rules,
+                state: session.state.as_ref(),
+                revision: tree.revision,
+                full: false,
+                max_delete: usize::MAX,
             };
-            let mut expected = plan::plan(&session.source.everything()?, &rules)?.uploads;
-            for (old, new) in session.state.iter().flat_map(|state| &state.redirects) {
-                expected.push(plan::moved_redirect(old, new, &rules)?);
+            // What a survey of the tree writes is what the bucket must hold.
+            let everything = session.source.everything()?;
+            let mut survey = planner::Survey::new(&cx, None, true);
+            for file in &everything.uploads {
+                survey.see(file)?;
             }
-            let ignored =
-                |key: &str| key == session.state_key || settings.rules.is_excluded_key(key);
+            let planned = survey.finish(&planner::Files::new(&everything.uploads), Vec::new())?;
+            let expected: Vec<plan::Upload> = (planned.plan.uploads().iter())
+                .chain(planned.plan.redirects())
+                .cloned()
+                .collect();
             session.runtime.block_on(async {
-                let listed = session.bucket.list(&settings.rules.prefix).await?;
+                let listed = session.bucket.list(&rules.prefix).await?;
+                let foreign = planner::foreign_prefixes(
+                    listed.iter().map(|listed| listed.key.as_str()),
+                    &rules.prefix,
+                );
+                let ignored = |key: &str| {
+                    key.strip_prefix(&rules.prefix)
+                        .is_some_and(plan::is_reserved)
+                        || rules.is_excluded_key(key)
+                        || foreign
+                            .iter()
+                            .any(|prefix| key.starts_with(prefix.as_str()))
+                };
                 verify::compare(&session.bucket, expected, listed, ignored).await
             })
         })?;
@@ -289,6 +313,58 @@ impl Publisher {
             target: session.target,
             drift,
         })
+    }
+
+    /// Releases the claim of a publish that is gone (`svn2s3 unlock`): one
+    /// that lapsed, or that svn2s3 never writes; a claim that may still be
+    /// held, only when `force`. The claim stays in the state, lapsed, so
+    /// that the next publish repairs what its publish may have written;
+    /// the state's history says who released it.
+    pub fn unlock(&self, force: bool) -> Result<Unlocked, Error> {
+        let unlocked = || {
+            let settings = &self.settings;
+            let target = settings.target();
+            let key = State::key(settings.prefix());
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let bucket = bucket::Bucket::connect(&settings.address(), 1)?;
+            runtime.block_on(async {
+                let Some(found) = bucket.get(&key, state::MAX_STATE_BYTES).await? else {
+                    return anyhow::Ok(Unlocked {
+                        target,
+                        released: None,
+                    });
+                };
+                let state = State::parse(&found.body, &key)?;
+                let Some(claim) = state.publishing.clone() else {
+                    return Ok(Unlocked {
+                        target,
+                        released: None,
+                    });
+                };
+                if claim.hold() == state::Hold::Held && !force {
+                    anyhow::bail!(
+                        "the claim on {target} may still be held: {}, its lease until {}; if \
+                         that publish is gone, `svn2s3 unlock --force` releases it",
+                        claim.describe(),
+                        claim.until
+                    );
+                }
+                let unlocked = state.unlocked(force).to_yaml();
+                let expect = bucket::Expect::ETag(found.etag);
+                match bucket.put_if(&key, unlocked.as_bytes(), &expect).await? {
+                    bucket::Cas::Written(_) => Ok(Unlocked {
+                        target,
+                        released: Some(claim),
+                    }),
+                    bucket::Cas::Conflict => anyhow::bail!(
+                        "the state of {target} changed while it was unlocked; run again"
+                    ),
+                }
+            })
+        };
+        unlocked().map_err(|err| self.classify(err))
     }
 
     /// Opens a session and does `then` with it: all before the first write.

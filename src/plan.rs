@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
+use crate::header::{self, Name};
+use crate::tree::STATE_FOLDER;
+
 /// S3 refuses keys longer than this many bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1024;
 
@@ -214,7 +217,6 @@ impl Encoding {
         }
     }
 }
-
 /// A file of the tree to publish.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct File {
@@ -251,6 +253,8 @@ pub(crate) struct Changeset {
     /// have (a folder above them changed its own): their objects' headers
     /// are written again.
     pub reshaped: Vec<File>,
+    /// The files of `uploads` that did not exist at the start of the range.
+    pub added: BTreeSet<String>,
 }
 
 impl Changeset {
@@ -273,6 +277,9 @@ impl Changeset {
         self.deletes.sort();
         self.skipped
             .extend(other.skipped.into_iter().filter(|skip| new(&skip.path)));
+        // What this one names, it says best: its range starts earlier.
+        self.added
+            .extend(other.added.into_iter().filter(|path| new(path)));
         let named: BTreeSet<String> = self
             .reshaped
             .iter()
@@ -334,6 +341,15 @@ pub(crate) enum Content {
 }
 
 impl Upload {
+    /// The empty object at `key` that redirects to `location`.
+    pub fn redirect(key: String, location: String, headers: Headers) -> Upload {
+        Upload {
+            key,
+            content: Content::Redirect { location },
+            headers,
+        }
+    }
+
     /// The file the object's bytes come from; `None` for a redirect.
     pub fn local(&self) -> Option<&Path> {
         match &self.content {
@@ -359,27 +375,65 @@ impl Upload {
     }
 }
 
-/// The requests of one publish, in the order they must run.
+/// One object of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Listed {
+    pub key: String,
+    /// Without quotes; `None` where the server's listings carry none.
+    pub etag: Option<String>,
+    pub size: u64,
+}
+
+/// The requests of one publish, in the order they must run. It is changed
+/// only through its methods, which keep what the executor relies on:
+/// every list is in key order, a key is written once at most, a key that
+/// is written is never deleted, a file's key never holds a redirect, and
+/// the deletes that must come before an upload are in [`Plan::clear`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Plan {
-    /// Deletes that must finish before any upload: each key is a folder of an
-    /// uploaded key, or has an uploaded key as its folder.
-    pub clear: Vec<String>,
-    /// Files (and symbolic links or files that are redirects) written.
-    pub uploads: Vec<Upload>,
-    /// Objects whose bytes are right and whose headers are not: each is
-    /// copied onto itself with the headers replaced, nothing uploaded.
-    pub rewrites: Vec<Upload>,
-    /// Redirects left where files moved away; they run with the deletes,
-    /// after every upload, so that none points at an object not there yet.
-    pub redirects: Vec<Upload>,
-    /// Deletes that run after every upload, so a live page never links to an
-    /// object that is already gone.
-    pub deletes: Vec<String>,
-    pub skipped: Vec<Skipped>,
+    clear: Vec<String>,
+    uploads: Vec<Upload>,
+    rewrites: Vec<Upload>,
+    redirects: Vec<Upload>,
+    deletes: Vec<String>,
+    skipped: Vec<Skipped>,
 }
 
 impl Plan {
+    /// Deletes that must finish before any upload: each key is a folder of an
+    /// uploaded key, or has an uploaded key as its folder.
+    pub fn clear(&self) -> &[String] {
+        &self.clear
+    }
+
+    /// Files (and symbolic links or files that are redirects) written.
+    pub fn uploads(&self) -> &[Upload] {
+        &self.uploads
+    }
+
+    /// Objects whose bytes are right and whose headers are not: each is
+    /// copied onto itself with the headers replaced, nothing uploaded.
+    pub fn rewrites(&self) -> &[Upload] {
+        &self.rewrites
+    }
+
+    /// Redirects left where files moved away; they run with the deletes,
+    /// after every upload, so that none points at an object not there yet.
+    pub fn redirects(&self) -> &[Upload] {
+        &self.redirects
+    }
+
+    /// Deletes that run after every upload, so a live page never links to an
+    /// object that is already gone.
+    pub fn deletes(&self) -> &[String] {
+        &self.deletes
+    }
+
+    /// What the plan deliberately leaves out, and why.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
     pub fn delete_count(&self) -> usize {
         self.clear.len() + self.deletes.len()
     }
@@ -403,12 +457,47 @@ impl Plan {
             .collect()
     }
 
-    /// Writes a redirect at `key` in place of deleting it.
+    /// Writes `uploads`, each in place of anything else planned at its key:
+    /// a file's object is never a redirect, nor deleted.
+    pub fn upload(&mut self, uploads: impl IntoIterator<Item = Upload>) {
+        let mut added = BTreeMap::new();
+        for upload in uploads {
+            added.insert(upload.key.clone(), upload);
+        }
+        if added.is_empty() {
+            return;
+        }
+        self.uploads.retain(|up| !added.contains_key(&up.key));
+        self.rewrites.retain(|up| !added.contains_key(&up.key));
+        self.redirects.retain(|up| !added.contains_key(&up.key));
+        self.uploads.extend(added.into_values());
+        self.uploads.sort_by(|a, b| a.key.cmp(&b.key));
+        self.delete_also([]);
+    }
+
+    /// Replaces the headers of objects whose bytes stay, unless their key
+    /// is written otherwise.
+    pub fn rewrite(&mut self, rewrites: impl IntoIterator<Item = Upload>) {
+        let written: BTreeSet<String> =
+            self.written_keys().into_iter().map(str::to_owned).collect();
+        self.rewrites
+            .extend(rewrites.into_iter().filter(|up| !written.contains(&up.key)));
+        self.rewrites.sort_by(|a, b| a.key.cmp(&b.key));
+        self.rewrites.dedup_by(|a, b| a.key == b.key);
+        self.delete_also([]);
+    }
+
+    /// Writes a redirect at `key` in place of deleting it. A key the plan
+    /// uploads keeps its file: a redirect never takes a file's place.
     pub fn redirect(&mut self, upload: Upload) {
-        self.deletes.retain(|key| *key != upload.key);
+        if self.uploads.iter().any(|up| up.key == upload.key) {
+            return;
+        }
+        self.rewrites.retain(|planned| planned.key != upload.key);
         self.redirects.retain(|planned| planned.key != upload.key);
         self.redirects.push(upload);
         self.redirects.sort_by(|a, b| a.key.cmp(&b.key));
+        self.delete_also([]);
     }
 
     /// Adds keys to delete, and puts every delete in its phase. A key that is
@@ -425,9 +514,20 @@ impl Plan {
         let uploaded: BTreeSet<&str> = self.uploads.iter().map(|u| u.key.as_str()).collect();
         (self.clear, self.deletes) = gone.into_iter().partition(|k| blocks_upload(k, &uploaded));
     }
+
+    /// Keeps `key` out of every delete: it is not the publish's to delete.
+    pub fn keep(&mut self, keep: impl Fn(&str) -> bool) {
+        self.clear.retain(|key| !keep(key));
+        self.deletes.retain(|key| !keep(key));
+    }
+
+    /// Notes what is not published, and why.
+    pub fn skip(&mut self, skipped: impl IntoIterator<Item = Skipped>) {
+        self.skipped.extend(skipped);
+    }
 }
 
-/// Why a change cannot be published.
+/// Why a change cannot be published as asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum PlanError {
     #[error("key {key:?} is {bytes} bytes long; S3 allows at most {MAX_KEY_BYTES}")]
@@ -442,8 +542,34 @@ pub(crate) enum PlanError {
     BadRedirect {
         path: String,
         value: String,
-        why: &'static str,
+        why: String,
     },
+    #[error("{path}: {given_by} {value:?} {why}")]
+    BadHeader {
+        path: String,
+        /// The property or the setting the value comes from.
+        given_by: String,
+        value: String,
+        why: String,
+    },
+    #[error(
+        "{path}: svn2s3 keeps its state in {STATE_FOLDER}/ folders, where no file of the tree \
+         is written; leave it out of the publish with `exclude: [\"{pattern}\"]`"
+    )]
+    Reserved { path: String, pattern: String },
+    #[error(
+        "{path} would be written to {key}, under {prefix}, where another publish keeps its \
+         state ({prefix}{STATE_FOLDER}/); publish one of them under another prefix"
+    )]
+    Foreign {
+        path: String,
+        key: String,
+        prefix: String,
+    },
+    #[error(
+        "refusing to delete {count} objects, more than --max-delete {most}; raise it if that is intended"
+    )]
+    TooManyDeletes { count: usize, most: usize },
 }
 
 /// What one file of the tree becomes in the bucket.
@@ -453,41 +579,79 @@ pub(crate) enum Objects {
     Excluded,
     /// Nothing, and the report says why.
     Skipped(&'static str),
-    /// The file and its twins, or a redirect.
+    /// The file and its twins.
     Written(Vec<Upload>),
+    /// A redirect, written once its target is known to be published (see
+    /// [`crate::planner`]).
+    Redirect(Box<Link>),
 }
 
 impl Objects {
-    /// The objects written, none when excluded or skipped.
+    /// The objects written, none when excluded, skipped or a redirect.
     pub fn uploads(&self) -> &[Upload] {
         match self {
             Objects::Written(uploads) => uploads,
-            Objects::Excluded | Objects::Skipped(_) => &[],
+            Objects::Excluded | Objects::Skipped(_) | Objects::Redirect(_) => &[],
         }
     }
 }
 
+/// A file of the tree whose object is a redirect: a symbolic link, or a
+/// file with `svn2s3:redirect`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Link {
+    /// The file's path.
+    pub path: String,
+    pub key: String,
+    pub headers: Headers,
+    pub target: Target,
+    /// Where it leads, as written: for messages.
+    pub written: String,
+    pub by: By,
+}
+
+/// Where a redirect leads, as its file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A path of the tree, from its root; `folder` when it was written
+    /// with a trailing `/`.
+    Path { path: String, folder: bool },
+    /// An `http(s)://` URL, outside the tree.
+    Url(String),
+}
+
+/// What makes a file a redirect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum By {
+    /// `svn2s3:redirect`: a redirect that cannot be written is refused.
+    Property,
+    /// A symbolic link: one that cannot be written is skipped, and said so.
+    Symlink,
+}
+
 /// The objects `file` becomes under `rules`: itself and its twins, or a
 /// redirect (a file with `svn2s3:redirect`, or a symbolic link inside the
-/// tree), or nothing.
+/// tree), or nothing. Every header value is checked here, and every key.
 pub(crate) fn objects(file: &File, rules: &Rules) -> Result<Objects, PlanError> {
     if rules.exclude.is_match(&file.path) {
         return Ok(Objects::Excluded);
     }
-    let headers = headers_for(file, rules);
     let key = key(rules, &file.path)?;
-    let location = match redirect_of(file, rules)? {
+    let redirect = match redirect_of(file, rules)? {
         Redirect::Not => None,
-        Redirect::To(location) => Some(location),
+        Redirect::To(target, written, by) => Some((target, written, by)),
         Redirect::Skip(why) => return Ok(Objects::Skipped(why)),
     };
-    if let Some(location) = location {
-        let content = Content::Redirect { location };
-        return Ok(Objects::Written(vec![Upload {
+    let headers = headers_for(file, rules)?;
+    if let Some((target, written, by)) = redirect {
+        return Ok(Objects::Redirect(Box::new(Link {
+            path: file.path.clone(),
             key,
-            content,
             headers,
-        }]));
+            target,
+            written,
+            by,
+        })));
     }
     let mut uploads = Vec::new();
     for encoding in rules.twins(&file.path) {
@@ -514,24 +678,21 @@ pub(crate) fn objects(file: &File, rules: &Rules) -> Result<Objects, PlanError> 
     Ok(Objects::Written(uploads))
 }
 
-/// The redirect left at the key of `path`, a file that moved to `target`.
-pub(crate) fn moved_redirect(path: &str, target: &str, rules: &Rules) -> Result<Upload, PlanError> {
+/// The headers of the redirect left at the key of `path`, a file that
+/// moved away: the rules', as for a file with no properties.
+pub(crate) fn moved_headers(path: &str, rules: &Rules) -> Result<Headers, PlanError> {
     let file = File {
         path: path.to_owned(),
         ..File::default()
     };
-    Ok(Upload {
-        key: key(rules, path)?,
-        content: Content::Redirect {
-            location: location(&rules.prefix, target),
-        },
-        headers: headers_for(&file, rules),
-    })
+    headers_for(&file, rules)
 }
 
-/// The keys a file at `path` may have had under `rules`: itself and every twin.
+/// The keys a file at `path` may have had under `rules`: itself and every
+/// twin. None for a path svn2s3 never writes (excluded, or in a state
+/// folder), whose keys are never its to delete.
 pub(crate) fn keys_of(path: &str, rules: &Rules) -> Result<Vec<String>, PlanError> {
-    if rules.exclude.is_match(path) {
+    if rules.exclude.is_match(path) || is_reserved(path) {
         return Ok(Vec::new());
     }
     let mut keys = vec![key(rules, path)?];
@@ -541,38 +702,8 @@ pub(crate) fn keys_of(path: &str, rules: &Rules) -> Result<Vec<String>, PlanErro
     Ok(keys)
 }
 
-/// Turns a changeset into the requests that publish it.
-pub(crate) fn plan(changes: &Changeset, rules: &Rules) -> Result<Plan, PlanError> {
-    let mut uploads = Vec::new();
-    let mut skipped = changes.skipped.clone();
-    for file in &changes.uploads {
-        match objects(file, rules)? {
-            Objects::Written(objects) => uploads.extend(objects),
-            Objects::Skipped(reason) => skipped.push(Skipped {
-                path: file.path.clone(),
-                reason,
-            }),
-            Objects::Excluded => {}
-        }
-    }
-    uploads.sort_by(|a, b| a.key.cmp(&b.key));
-    check_twins(&uploads, &changes.uploads)?;
-
-    let mut gone = BTreeSet::new();
-    for path in &changes.deletes {
-        gone.extend(keys_of(path, rules)?);
-    }
-    let mut plan = Plan {
-        uploads,
-        skipped,
-        ..Plan::default()
-    };
-    plan.delete_also(gone);
-    Ok(plan)
-}
-
 /// Refuses a twin whose key is also a file's.
-fn check_twins(uploads: &[Upload], files: &[File]) -> Result<(), PlanError> {
+pub(crate) fn check_twins(uploads: &[Upload], files: &[File]) -> Result<(), PlanError> {
     let plain: BTreeSet<&str> = uploads
         .iter()
         .filter(|u| u.encoding().is_none())
@@ -618,7 +749,7 @@ impl TwinCheck {
         }
     }
 
-    /// Refuses a twin whose path is a file's, as [`plan`] does.
+    /// Refuses a twin whose path is a file's, as [`check_twins`] does.
     pub fn check(&self, rules: &Rules) -> Result<(), PlanError> {
         match self
             .twinlike
@@ -638,12 +769,13 @@ impl TwinCheck {
 /// Whether a file's object is a redirect.
 enum Redirect {
     Not,
-    To(String),
+    /// Where it leads, and that as written.
+    To(Target, String, By),
     Skip(&'static str),
 }
 
 /// The redirect `file` publishes as, from its `svn2s3:redirect` property,
-/// else from where its symbolic link points.
+/// else from where its symbolic link points: where it leads, as written.
 fn redirect_of(file: &File, rules: &Rules) -> Result<Redirect, PlanError> {
     let property = file
         .props
@@ -652,30 +784,35 @@ fn redirect_of(file: &File, rules: &Rules) -> Result<Redirect, PlanError> {
         .map(|value| value.trim())
         .filter(|value| !value.is_empty());
     if let Some(value) = property {
-        let bad = |why| PlanError::BadRedirect {
+        let bad = |why: &str| PlanError::BadRedirect {
             path: file.path.clone(),
             value: value.to_owned(),
-            why,
+            why: why.to_owned(),
         };
-        let location = if value.starts_with("https://") || value.starts_with("http://") {
-            if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                return Err(bad("is not a URL: it holds spaces"));
+        if value.chars().any(char::is_control) {
+            return Err(bad("holds control characters"));
+        }
+        let target = if value.starts_with("https://") || value.starts_with("http://") {
+            if value.chars().any(|c| c.is_whitespace() || !c.is_ascii()) {
+                return Err(bad(
+                    "is not a URL: it holds spaces or characters outside ASCII",
+                ));
             }
-            value.to_owned()
+            Target::Url(value.to_owned())
         } else {
             let path = match value.strip_prefix('/') {
                 Some(from_root) => resolve("", from_root),
                 None => resolve(folder_of(&file.path), value),
             };
-            let path = path.ok_or_else(|| bad("leads outside the published folder"))?;
-            location(&rules.prefix, &path)
+            let (path, folder) = path.ok_or_else(|| bad("leads outside the published folder"))?;
+            Target::Path { path, folder }
         };
-        if location.len() > MAX_LOCATION_BYTES {
+        if location_of(&target, &rules.prefix).len() > MAX_LOCATION_BYTES {
             return Err(bad("is longer than the 2 KB S3 allows"));
         }
-        return Ok(Redirect::To(location));
+        return Ok(Redirect::To(target, value.to_owned(), By::Property));
     }
-    let Some(target) = &file.link else {
+    let Some(link) = &file.link else {
         return Ok(Redirect::Not);
     };
     if !rules.redirects {
@@ -683,8 +820,14 @@ fn redirect_of(file: &File, rules: &Rules) -> Result<Redirect, PlanError> {
             "a symbolic link (svn:special), published as a redirect only with `redirects: true`",
         ));
     }
-    match resolve(folder_of(&file.path), target).filter(|_| !target.starts_with('/')) {
-        Some(path) => Ok(Redirect::To(location(&rules.prefix, &path))),
+    match resolve(folder_of(&file.path), link).filter(|_| !link.starts_with('/')) {
+        Some((path, folder)) => {
+            let target = Target::Path { path, folder };
+            if location_of(&target, &rules.prefix).len() > MAX_LOCATION_BYTES {
+                return Ok(Redirect::Skip("a symbolic link longer than S3 allows"));
+            }
+            Ok(Redirect::To(target, link.clone(), By::Symlink))
+        }
         None => Ok(Redirect::Skip(
             "a symbolic link to outside the published folder",
         )),
@@ -695,14 +838,14 @@ fn redirect_of(file: &File, rules: &Rules) -> Result<Redirect, PlanError> {
 const MAX_LOCATION_BYTES: usize = 2048;
 
 /// The folder of a `/`-separated path, "" at the root.
-fn folder_of(path: &str) -> &str {
+pub(crate) fn folder_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(folder, _)| folder)
 }
 
 /// `relative` (which may hold `.` and `..`) from the folder `base`, as a
-/// path from the published folder's root; `None` when it climbs out. A
-/// trailing `/` (a folder) is kept.
-fn resolve(base: &str, relative: &str) -> Option<String> {
+/// path from the published folder's root, and whether it was written as a
+/// folder (with a trailing `/`); `None` when it climbs out.
+fn resolve(base: &str, relative: &str) -> Option<(String, bool)> {
     let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
     for part in relative.split('/') {
         match part {
@@ -713,16 +856,21 @@ fn resolve(base: &str, relative: &str) -> Option<String> {
             name => parts.push(name),
         }
     }
-    let mut path = parts.join("/");
-    if relative.ends_with('/') && !path.is_empty() {
-        path.push('/');
+    let folder = relative.ends_with('/') || relative.ends_with("/.") || relative == ".";
+    Some((parts.join("/"), folder || parts.is_empty()))
+}
+
+/// Where a redirect to `target` sends a browser, the keys under `prefix`.
+pub(crate) fn location_of(target: &Target, prefix: &str) -> String {
+    match target {
+        Target::Url(url) => url.clone(),
+        Target::Path { path, folder } => location(prefix, path, *folder),
     }
-    Some(path)
 }
 
 /// The redirect location of the key of `path` under `prefix`: `/` then the
-/// key, percent-encoded but for its slashes.
-pub(crate) fn location(prefix: &str, path: &str) -> String {
+/// key, percent-encoded but for its slashes; a folder ends in `/`.
+pub(crate) fn location(prefix: &str, path: &str, folder: bool) -> String {
     let mut location = String::from("/");
     for byte in format!("{prefix}{path}").bytes() {
         match byte {
@@ -731,6 +879,9 @@ pub(crate) fn location(prefix: &str, path: &str) -> String {
             }
             _ => location.push_str(&format!("%{byte:02X}")),
         }
+    }
+    if folder && !location.ends_with('/') {
+        location.push('/');
     }
     location
 }
@@ -749,8 +900,27 @@ fn blocks_upload(key: &str, uploaded: &BTreeSet<&str>) -> bool {
     under || above
 }
 
+/// Whether `path` is, or is inside, a folder named as svn2s3's state
+/// folders are: no file of the tree is written there, at any depth, so
+/// that no file of a tree looks like (or replaces) a publish's state.
+pub(crate) fn is_reserved(path: &str) -> bool {
+    path.split('/').any(|part| part == STATE_FOLDER)
+}
+
 /// The object key of a path: the prefix, then the path.
 pub(crate) fn key(rules: &Rules, path: &str) -> Result<String, PlanError> {
+    if is_reserved(path) {
+        let parts: Vec<&str> = path.split('/').collect();
+        let at = parts.iter().position(|part| *part == STATE_FOLDER);
+        let pattern = match at {
+            Some(at) if at + 1 < parts.len() => format!("{}/**", parts[..=at].join("/")),
+            _ => path.to_owned(),
+        };
+        return Err(PlanError::Reserved {
+            path: path.to_owned(),
+            pattern,
+        });
+    }
     let key = format!("{}{}", rules.prefix, path);
     if key.len() > MAX_KEY_BYTES {
         return Err(PlanError::KeyTooLong {
@@ -765,41 +935,77 @@ pub(crate) fn key(rules: &Rules, path: &str) -> Result<String, PlanError> {
 /// marker, not a choice, so the extension says more.
 const SVN_BINARY: &str = "application/octet-stream";
 
-fn headers_for(file: &File, rules: &Rules) -> Headers {
-    let content_type = file
-        .mime_type
-        .clone()
-        .filter(|mime| mime != SVN_BINARY)
-        .or_else(|| {
-            mime_guess::from_path(&file.path)
-                .first_raw()
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| "application/octet-stream".to_owned());
+/// The headers of `file`'s object, every value checked (see [`header`]):
+/// its svn properties (its own, a folder's, or one from above the
+/// published folder) over the first header rule that matches it.
+fn headers_for(file: &File, rules: &Rules) -> Result<Headers, PlanError> {
+    let checked = |name: Name, source: &dyn Fn() -> String, value: String| match header::value(
+        name, &value,
+    ) {
+        Ok(sent) => Ok(sent.into_owned()),
+        Err(why) => Err(PlanError::BadHeader {
+            path: file.path.clone(),
+            given_by: source(),
+            value,
+            why,
+        }),
+    };
+    let content_type = match file.mime_type.as_deref().map(str::trim) {
+        Some(mime) if mime != SVN_BINARY && !mime.is_empty() => checked(
+            Name::ContentType,
+            &|| "svn:mime-type".to_owned(),
+            mime.to_owned(),
+        )?,
+        _ => mime_guess::from_path(&file.path)
+            .first_raw()
+            .unwrap_or("application/octet-stream")
+            .to_owned(),
+    };
     let rule = rules
         .headers
         .iter()
         .find(|rule| rule.pattern.is_match(&file.path));
-    // A property (the file's, a folder's, or one from above the published
-    // folder) beats the rule; an empty one takes the header away.
-    let header = |name: &str, from_rule: Option<&Option<String>>| -> Option<String> {
-        match file.props.get(name).or_else(|| rules.inherited.get(name)) {
-            Some(value) => Some(value.trim().to_owned()).filter(|value| !value.is_empty()),
-            None => from_rule.cloned().flatten(),
-        }
+    // A property beats the rule; an empty one takes the header away.
+    let header = |name: Name, property: &'static str, from_rule: Option<&Option<String>>| {
+        let (value, source): (Option<String>, Box<dyn Fn() -> String>) = match file
+            .props
+            .get(property)
+            .or_else(|| rules.inherited.get(property))
+        {
+            Some(value) => (
+                Some(value.trim().to_owned()).filter(|value| !value.is_empty()),
+                Box::new(move || property.to_owned()),
+            ),
+            None => (
+                from_rule.cloned().flatten(),
+                Box::new(|| "the header rule".to_owned()),
+            ),
+        };
+        value
+            .map(|value| checked(name, &*source, value))
+            .transpose()
     };
-    Headers {
+    Ok(Headers {
         content_type,
         content_encoding: None,
-        cache_control: header(props::CACHE_CONTROL, rule.map(|r| &r.cache_control)),
+        cache_control: header(
+            Name::CacheControl,
+            props::CACHE_CONTROL,
+            rule.map(|r| &r.cache_control),
+        )?,
         content_disposition: header(
+            Name::ContentDisposition,
             props::CONTENT_DISPOSITION,
             rule.map(|r| &r.content_disposition),
-        ),
-        content_language: header(props::CONTENT_LANGUAGE, rule.map(|r| &r.content_language)),
-        expires: header(props::EXPIRES, None),
+        )?,
+        content_language: header(
+            Name::ContentLanguage,
+            props::CONTENT_LANGUAGE,
+            rule.map(|r| &r.content_language),
+        )?,
+        expires: header(Name::Expires, props::EXPIRES, None)?,
         acl: rules.acl.clone(),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -836,38 +1042,6 @@ mod tests {
         assert_eq!(since_published.deletes, ["gone.txt", "old.png", "z.txt"]);
     }
 
-    fn keys(plan: &Plan) -> Vec<&str> {
-        plan.uploads.iter().map(|u| u.key.as_str()).collect()
-    }
-
-    fn gzip(patterns: &[&str]) -> Rules {
-        Rules {
-            gzip: Some(Globs::new(patterns).unwrap()),
-            ..Rules::new("")
-        }
-    }
-
-    #[test]
-    fn keys_are_the_prefix_then_the_path() {
-        let plan = plan(
-            &changes(&["css/site.css", "a b+c%d#e?f&g.txt"], &["old.png"]),
-            &Rules::new("static/"),
-        )
-        .unwrap();
-        assert_eq!(
-            keys(&plan),
-            ["static/a b+c%d#e?f&g.txt", "static/css/site.css"]
-        );
-        assert_eq!(plan.deletes, ["static/old.png"]);
-        assert!(plan.clear.is_empty());
-    }
-
-    #[test]
-    fn an_empty_prefix_publishes_to_the_bucket_root() {
-        let plan = plan(&changes(&["index.html"], &[]), &Rules::new("")).unwrap();
-        assert_eq!(keys(&plan), ["index.html"]);
-    }
-
     fn twin_path(path: &str) -> String {
         Encoding::Gzip.twin_path(path)
     }
@@ -880,82 +1054,6 @@ mod tests {
         assert_eq!(twin_path("v1.2/LICENSE"), "v1.2/LICENSE.gz");
         assert_eq!(twin_path(".htaccess"), ".htaccess.gz");
         assert_eq!(twin_path("conf/.env.js"), "conf/.env.gz.js");
-    }
-
-    #[test]
-    fn matching_files_get_a_gzip_twin_with_the_same_headers() {
-        let plan = plan(
-            &changes(&["css/site.css", "img/a.png"], &[]),
-            &gzip(&["*.css"]),
-        )
-        .unwrap();
-        assert_eq!(
-            keys(&plan),
-            ["css/site.css", "css/site.gz.css", "img/a.png"]
-        );
-        let (plain, twin) = (&plan.uploads[0], &plan.uploads[1]);
-        assert_eq!(
-            (twin.encoding(), plain.encoding()),
-            (Some(Encoding::Gzip), None)
-        );
-        assert_eq!(twin.local(), plain.local());
-        assert_eq!(twin.headers.content_encoding, Some("gzip"));
-        assert_eq!(plain.headers.content_encoding, None);
-        assert_eq!(twin.headers.content_type, "text/css");
-        assert_eq!(twin.headers.content_type, plain.headers.content_type);
-    }
-
-    #[test]
-    fn deleting_a_file_deletes_its_twin() {
-        let plan = plan(&changes(&[], &["js/app.js", "img/a.png"]), &gzip(&["*.js"])).unwrap();
-        assert_eq!(plan.deletes, ["img/a.png", "js/app.gz.js", "js/app.js"]);
-    }
-
-    #[test]
-    fn brotli_twins_go_beside_gzip_twins_and_with_their_file() {
-        let rules = Rules {
-            brotli: Some(Globs::new(&["*.css", "*.js"]).unwrap()),
-            ..gzip(&["*.css"])
-        };
-        let planned = plan(
-            &changes(&["css/site.css", "js/app.js"], &["old.css"]),
-            &rules,
-        )
-        .unwrap();
-        assert_eq!(
-            keys(&planned),
-            [
-                "css/site.br.css",
-                "css/site.css",
-                "css/site.gz.css",
-                "js/app.br.js",
-                "js/app.js"
-            ]
-        );
-        let brotli = &planned.uploads[0];
-        assert_eq!(brotli.encoding(), Some(Encoding::Brotli));
-        assert_eq!(brotli.headers.content_encoding, Some("br"));
-        assert_eq!(brotli.headers.content_type, "text/css");
-        assert_eq!(planned.deletes, ["old.br.css", "old.css", "old.gz.css"]);
-
-        let err = plan(&changes(&["a.css", "a.br.css"], &[]), &rules).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "the br twin of a.css would be \"a.br.css\", which is also a file of the tree"
-        );
-    }
-
-    #[test]
-    fn a_twin_that_is_also_a_file_of_the_tree_is_an_error() {
-        let err = plan(
-            &changes(&["site.css", "site.gz.css"], &[]),
-            &gzip(&["*.css"]),
-        )
-        .unwrap_err();
-        assert!(
-            matches!(err, PlanError::TwinCollides { ref key, .. } if key == "site.gz.css"),
-            "{err}"
-        );
     }
 
     #[test]
@@ -976,159 +1074,198 @@ mod tests {
         );
     }
 
-    #[test]
-    fn content_type_comes_from_svn_mime_type_then_the_extension() {
-        let mut typed = file("data.bin");
-        typed.mime_type = Some("image/x-custom".into());
-        let changes = Changeset {
-            uploads: vec![typed, file("a.svg"), file("noext"), file("b.weird-ext")],
-            ..Default::default()
-        };
-        let plan = plan(&changes, &Rules::new("")).unwrap();
-        let types: Vec<_> = plan
-            .uploads
+    fn uploads(paths: &[&str]) -> Vec<Upload> {
+        let rules = Rules::new("");
+        let objects = paths
             .iter()
-            .map(|u| (u.key.as_str(), u.headers.content_type.as_str()))
-            .collect();
-        assert_eq!(
-            types,
-            [
-                ("a.svg", "image/svg+xml"),
-                ("b.weird-ext", "application/octet-stream"),
-                ("data.bin", "image/x-custom"),
-                ("noext", "application/octet-stream"),
-            ]
-        );
-    }
-
-    #[test]
-    fn svn_generic_binary_type_gives_way_to_the_extension() {
-        let mut video = file("clip.mp4");
-        video.mime_type = Some("application/octet-stream".into());
-        let mut unknown = file("blob.weird-ext");
-        unknown.mime_type = Some("application/octet-stream".into());
-        let changes = Changeset {
-            uploads: vec![video, unknown],
-            ..Default::default()
-        };
-        let plan = plan(&changes, &Rules::new("")).unwrap();
-        assert_eq!(
-            plan.uploads[0].headers.content_type,
-            "application/octet-stream"
-        );
-        assert_eq!(plan.uploads[1].headers.content_type, "video/mp4");
-    }
-
-    #[test]
-    fn the_first_matching_header_rule_wins() {
-        let rules = Rules {
-            headers: vec![
-                HeaderRule {
-                    pattern: Globs::new(&["*.css"]).unwrap(),
-                    cache_control: Some("max-age=1".into()),
-                    content_disposition: None,
-                    content_language: None,
-                },
-                HeaderRule {
-                    pattern: Globs::new(&["*"]).unwrap(),
-                    cache_control: Some("no-cache".into()),
-                    content_disposition: Some("inline".into()),
-                    content_language: None,
-                },
-            ],
-            acl: Some("public-read".into()),
-            ..Rules::new("")
-        };
-        let plan = plan(&changes(&["a/site.css", "b.html"], &[]), &rules).unwrap();
-        assert_eq!(
-            plan.uploads[0].headers.cache_control.as_deref(),
-            Some("max-age=1")
-        );
-        assert_eq!(plan.uploads[0].headers.content_disposition, None);
-        assert_eq!(
-            plan.uploads[1].headers.cache_control.as_deref(),
-            Some("no-cache")
-        );
-        assert_eq!(
-            plan.uploads[1].headers.content_disposition.as_deref(),
-            Some("inline")
-        );
-        assert!(plan
-            .uploads
-            .iter()
-            .all(|u| u.headers.acl.as_deref() == Some("public-read")));
-    }
-
-    #[test]
-    fn excluded_paths_are_neither_uploaded_nor_deleted() {
-        let rules = Rules {
-            exclude: Globs::new(&["*.psd", "drafts/**"]).unwrap(),
-            ..Rules::new("")
-        };
-        let plan = plan(
-            &changes(
-                &["art/x.psd", "drafts/a/b.html", "ok.html"],
-                &["drafts/old.txt", "y.psd", "gone.txt"],
-            ),
-            &rules,
-        )
-        .unwrap();
-        assert_eq!(keys(&plan), ["ok.html"]);
-        assert_eq!(plan.deletes, ["gone.txt"]);
-    }
-
-    #[test]
-    fn a_file_replaced_in_the_same_change_is_not_deleted() {
-        let plan = plan(&changes(&["a.txt"], &["a.txt", "b.txt"]), &Rules::new("")).unwrap();
-        assert_eq!(keys(&plan), ["a.txt"]);
-        assert_eq!(plan.deletes, ["b.txt"]);
-    }
-
-    #[test]
-    fn a_file_replaced_by_a_folder_is_deleted_before_the_uploads() {
-        let plan = plan(
-            &changes(&["top/z", "other"], &["top", "unrelated"]),
-            &Rules::new("p/"),
-        )
-        .unwrap();
-        assert_eq!(plan.clear, ["p/top"]);
-        assert_eq!(plan.deletes, ["p/unrelated"]);
-    }
-
-    #[test]
-    fn a_folder_replaced_by_a_file_is_deleted_before_the_uploads() {
-        let plan = plan(
-            &changes(&["top"], &["top/z", "top/y/x", "topper"]),
-            &Rules::new(""),
-        )
-        .unwrap();
-        assert_eq!(plan.clear, ["top/y/x", "top/z"]);
-        assert_eq!(plan.deletes, ["topper"]);
-        assert_eq!(plan.delete_count(), 3);
+            .map(|path| objects(&file(path), &rules).unwrap());
+        objects
+            .flat_map(|objects| objects.uploads().to_vec())
+            .collect()
     }
 
     #[test]
     fn stale_keys_join_the_deletes_in_their_phase() {
-        let mut plan = plan(&changes(&["a/b", "c"], &["d"]), &Rules::new("")).unwrap();
+        let mut plan = Plan::default();
+        plan.upload(uploads(&["a/b", "c"]));
+        plan.delete_also(["d".to_string()]);
         plan.delete_also(["a".to_string(), "c".to_string(), "e".to_string()]);
-        assert_eq!(plan.clear, ["a"]);
-        assert_eq!(plan.deletes, ["d", "e"]);
+        assert_eq!(plan.clear(), ["a"]);
+        assert_eq!(plan.deletes(), ["d", "e"]);
     }
 
     #[test]
-    fn a_key_over_1024_bytes_is_an_error() {
-        let long = "é".repeat(512); // 1,024 bytes
-        assert!(plan(&changes(&[&long], &[]), &Rules::new("")).is_ok());
-        let err = plan(&changes(&[&long], &[]), &Rules::new("p/")).unwrap_err();
+    fn a_files_key_never_holds_a_redirect_nor_is_deleted() {
+        let mut plan = Plan::default();
+        let redirect = |key: &str| {
+            Upload::redirect(key.into(), "/b".into(), uploads(&["x"])[0].headers.clone())
+        };
+        plan.redirect(redirect("a"));
+        plan.delete_also(["a".to_string(), "z".to_string()]);
+        assert_eq!(plan.deletes(), ["z"], "a redirected key is not deleted");
+        // The file at `a` takes the redirect's place, and its own upload stays.
+        plan.upload(uploads(&["a"]));
+        assert!(plan.redirects().is_empty());
+        plan.redirect(redirect("a"));
         assert!(
-            matches!(err, PlanError::KeyTooLong { bytes: 1026, .. }),
-            "{err}"
+            plan.redirects().is_empty(),
+            "a redirect never takes a file's key"
+        );
+        assert_eq!(plan.uploads()[0].local(), Some(Path::new("/wc/a")));
+        plan.rewrite(uploads(&["a", "b"]));
+        assert_eq!(plan.rewrites().len(), 1, "an uploaded key is not rewritten");
+        assert_eq!(plan.written_keys(), BTreeSet::from(["a", "b"]));
+    }
+
+    #[test]
+    fn no_file_is_written_in_a_state_folder_at_any_depth() {
+        let rules = Rules::new("p/");
+        for (path, pattern) in [
+            (".svn2s3/state.yaml", ".svn2s3/**"),
+            ("docs/.svn2s3/state.yaml", "docs/.svn2s3/**"),
+            (".svn2s3", ".svn2s3"),
+        ] {
+            let err = objects(&file(path), &rules).unwrap_err();
+            assert_eq!(
+                err,
+                PlanError::Reserved {
+                    path: path.into(),
+                    pattern: pattern.into()
+                }
+            );
+            assert!(
+                err.to_string()
+                    .contains(&format!("`exclude: [\"{pattern}\"]`")),
+                "{err}"
+            );
+            assert_eq!(keys_of(path, &rules), Ok(Vec::new()), "never deleted");
+        }
+        // Names that only look alike are files like any other.
+        for path in [".svn2s3x/a", "a.svn2s3", "x/.svn2s3.yaml"] {
+            assert!(
+                matches!(objects(&file(path), &rules), Ok(Objects::Written(_))),
+                "{path}"
+            );
+        }
+        let excluded = Rules {
+            exclude: Globs::new(&[".svn2s3/**"]).unwrap(),
+            ..Rules::new("")
+        };
+        assert_eq!(
+            objects(&file(".svn2s3/state.yaml"), &excluded),
+            Ok(Objects::Excluded)
         );
     }
 
+    fn with_props(path: &str, props: &[(&str, &str)]) -> File {
+        File {
+            props: props
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..file(path)
+        }
+    }
+
     #[test]
-    fn an_empty_changeset_plans_nothing() {
-        let plan = plan(&Changeset::default(), &gzip(&["*"])).unwrap();
-        assert!(plan.is_empty());
+    fn header_values_are_checked_naming_the_file_and_the_property() {
+        let rules = Rules::new("");
+        let err = objects(
+            &with_props("a.css", &[(props::CACHE_CONTROL, "max-age=1\r\nX: y")]),
+            &rules,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "a.css: svn2s3:cache-control \"max-age=1\\r\\nX: y\" holds the control character \\u{d}, which HTTP cannot carry"
+        );
+        let typed = File {
+            mime_type: Some("text/html; charset=\u{e9}".into()),
+            ..file("b.html")
+        };
+        let err = objects(&typed, &rules).unwrap_err().to_string();
+        assert!(err.starts_with("b.html: svn:mime-type "), "{err}");
+        let expires = with_props(
+            "c.txt",
+            &[(props::EXPIRES, "Thu,\t01 Jan 2026 00:00:00 GMT")],
+        );
+        let Objects::Written(written) = objects(&expires, &rules).unwrap() else {
+            panic!("a file")
+        };
+        assert_eq!(
+            written[0].headers.expires.as_deref(),
+            Some("Thu, 01 Jan 2026 00:00:00 GMT")
+        );
+        let named = with_props(
+            "d.pdf",
+            &[(
+                props::CONTENT_DISPOSITION,
+                "attachment; filename=\"menü.pdf\"",
+            )],
+        );
+        let Objects::Written(written) = objects(&named, &rules).unwrap() else {
+            panic!("a file")
+        };
+        assert_eq!(
+            written[0].headers.content_disposition.as_deref(),
+            Some("attachment; filename=\"men_.pdf\"; filename*=UTF-8''men%C3%BC.pdf")
+        );
+        // A property holding a control character is refused even where it
+        // makes the file a redirect, and a redirect's headers are checked too.
+        let redirect = with_props("e.html", &[(props::REDIRECT, "/a\nb.html")]);
+        let err = objects(&redirect, &rules).unwrap_err().to_string();
+        assert!(err.contains("holds control characters"), "{err}");
+        let redirect = with_props(
+            "e.html",
+            &[
+                (props::REDIRECT, "/a.html"),
+                (props::CONTENT_LANGUAGE, "d\u{e9}"),
+            ],
+        );
+        assert!(objects(&redirect, &rules).is_err());
+    }
+
+    #[test]
+    fn redirects_are_read_as_written_from_the_files_folder() {
+        let rules = Rules {
+            redirects: true,
+            ..Rules::new("p/")
+        };
+        let target = |file: File| match objects(&file, &rules).unwrap() {
+            Objects::Redirect(link) => (link.target, link.by),
+            other => panic!("{other:?}"),
+        };
+        let path = |path: &str, folder| Target::Path {
+            path: path.into(),
+            folder,
+        };
+        assert_eq!(
+            target(with_props("a/b.html", &[(props::REDIRECT, "../c d.html")])),
+            (path("c d.html", false), By::Property)
+        );
+        assert_eq!(
+            target(with_props("a/b.html", &[(props::REDIRECT, "/img/")])),
+            (path("img", true), By::Property)
+        );
+        assert_eq!(
+            target(with_props(
+                "a/b.html",
+                &[(props::REDIRECT, "https://x.org/?a=1")]
+            )),
+            (Target::Url("https://x.org/?a=1".into()), By::Property)
+        );
+        let link = File {
+            link: Some("../../index.html".into()),
+            ..file("a/b/c.html")
+        };
+        assert_eq!(target(link), (path("index.html", false), By::Symlink));
+        let err = objects(
+            &with_props("a.html", &[(props::REDIRECT, "https://x.org/a b")]),
+            &rules,
+        );
+        assert!(err.unwrap_err().to_string().contains("is not a URL"));
+        assert_eq!(location("p/", "a b/ü", false), "/p/a%20b/%C3%BC");
+        assert_eq!(location("p/", "img", true), "/p/img/");
     }
 }

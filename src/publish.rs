@@ -9,20 +9,20 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Result};
 use tokio::task::JoinSet;
 
-use crate::bucket::{Adoption, Bucket, Listed, DELETE_BATCH};
-use crate::plan::{Plan, Upload};
+use crate::bucket::{Adoption, Bucket, DELETE_BATCH};
+use crate::plan::{Listed, Plan, Upload};
 use crate::report::{Done, Progress, Tally};
 
 /// What [`execute`] would do, in the same order, without a request.
 pub fn dry_run(plan: &Plan) -> Vec<Done> {
     let delete = |key: &String| Done::Delete { key: key.clone() };
-    plan.clear
+    plan.clear()
         .iter()
         .map(delete)
-        .chain(plan.uploads.iter().map(Done::planned))
-        .chain(plan.rewrites.iter().map(Done::rewritten))
-        .chain(plan.redirects.iter().map(Done::planned))
-        .chain(plan.deletes.iter().map(delete))
+        .chain(plan.uploads().iter().map(Done::planned))
+        .chain(plan.rewrites().iter().map(Done::rewritten))
+        .chain(plan.redirects().iter().map(Done::planned))
+        .chain(plan.deletes().iter().map(delete))
         .collect()
 }
 
@@ -31,7 +31,7 @@ pub fn dry_run(plan: &Plan) -> Vec<Done> {
 pub fn started(plan: &Plan) -> Progress<'static> {
     let requests = plan.write_count() + plan.delete_count();
     let bytes = plan
-        .uploads
+        .uploads()
         .iter()
         .filter_map(|upload| std::fs::metadata(upload.local()?).ok())
         .map(|meta| meta.len())
@@ -61,18 +61,18 @@ pub async fn execute(
             .map(|batch| Job::Delete(batch.to_vec()))
             .collect::<Vec<_>>()
     };
-    run.phase(deletes(&plan.clear)).await?;
+    run.phase(deletes(plan.clear())).await?;
     let uploads = plan
-        .uploads
+        .uploads()
         .iter()
         .map(|upload| match present.get(&upload.key) {
             Some(listed) => Job::Adopt(upload.clone(), listed.clone()),
             None => Job::Upload(upload.clone()),
         });
-    let rewrites = plan.rewrites.iter().cloned().map(Job::Rewrite);
+    let rewrites = plan.rewrites().iter().cloned().map(Job::Rewrite);
     run.phase(uploads.chain(rewrites).collect()).await?;
-    let redirects = plan.redirects.iter().cloned().map(Job::Upload);
-    run.phase(redirects.chain(deletes(&plan.deletes)).collect())
+    let redirects = plan.redirects().iter().cloned().map(Job::Upload);
+    run.phase(redirects.chain(deletes(plan.deletes())).collect())
         .await?;
     Ok(run.done)
 }
@@ -152,16 +152,16 @@ pub async fn stream(
 /// [`execute`] so that it holds whatever happened inside it.
 pub fn check_complete(plan: &Plan, done: &[Done]) -> Result<()> {
     let mut owed: BTreeMap<(&str, &str), i64> = BTreeMap::new();
-    let writes = plan
-        .uploads
-        .iter()
-        .chain(&plan.redirects)
-        .map(|upload| match upload.location() {
-            Some(_) => ("redirect", upload.key.as_str()),
-            None => ("upload", upload.key.as_str()),
-        });
-    let rewrites = plan.rewrites.iter().map(|up| ("rewrite", up.key.as_str()));
-    let deletes = plan.clear.iter().chain(&plan.deletes);
+    let writes =
+        plan.uploads()
+            .iter()
+            .chain(plan.redirects())
+            .map(|upload| match upload.location() {
+                Some(_) => ("redirect", upload.key.as_str()),
+                None => ("upload", upload.key.as_str()),
+            });
+    let rewrites = (plan.rewrites().iter()).map(|up| ("rewrite", up.key.as_str()));
+    let deletes = plan.clear().iter().chain(plan.deletes());
     let deletes = deletes.map(|key| ("delete", key.as_str()));
     for request in writes.chain(rewrites).chain(deletes) {
         *owed.entry(request).or_default() += 1;
@@ -336,14 +336,13 @@ mod tests {
             },
             ..upload("old-b")
         };
-        Plan {
-            clear: vec!["top".into()],
-            uploads: vec![upload("top/a"), upload("b")],
-            rewrites: vec![upload("d")],
-            redirects: vec![redirect],
-            deletes: vec!["c".into()],
-            skipped: Vec::new(),
-        }
+        let mut plan = Plan::default();
+        plan.upload([upload("top/a"), upload("b")]);
+        plan.rewrite([upload("d")]);
+        plan.redirect(redirect);
+        plan.delete_also(["top".into(), "c".into()]);
+        assert_eq!(plan.clear(), ["top"]);
+        plan
     }
 
     #[test]

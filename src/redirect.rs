@@ -3,13 +3,13 @@
 //! an empty object at the old key that S3's website endpoint answers with
 //! `301 Moved Permanently` to the new one.
 //!
-//! The state object keeps every redirect left so far, old path to new path,
-//! so that later publishes keep them true: after A moved to B and B to C,
-//! both A and B point at C; a redirect whose target is deleted goes too,
-//! and a file added at a redirect's path replaces it. Everything here is
-//! pure: the log is read once per range by [`crate::source`].
+//! This module reads the log of a range for where the files that are gone
+//! went; what becomes of the redirects (kept true as their targets move,
+//! taken away when they lead nowhere, replaced by files) is the planner's
+//! (see [`crate::planner`]). Everything here is pure: the log is read once
+//! per range by [`crate::source`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::tree::Revnum;
 
@@ -46,6 +46,13 @@ struct Line {
     died: Option<Revnum>,
 }
 
+/// Where a name came from: the path a copy made (the name itself, or a
+/// folder above it), and in which revision.
+struct Birth<'a> {
+    revision: Revnum,
+    copied_to: &'a str,
+}
+
 impl History {
     /// Records that `revision` copied `from@from_rev` to `to`.
     pub fn copied(&mut self, revision: Revnum, from: &str, from_rev: Revnum, to: &str) {
@@ -77,7 +84,11 @@ impl History {
     /// Follows the file at `path` through every copy of every name it had,
     /// to the names it still has at the end of the range.
     fn destination(&self, path: &str) -> Option<String> {
-        let mut lines = vec![self.line(path, 0)];
+        let start = Birth {
+            revision: 0,
+            copied_to: path,
+        };
+        let mut lines = vec![self.line(path, start)];
         let mut next = 0;
         while let Some(line) = lines.get(next) {
             next += 1;
@@ -91,7 +102,11 @@ impl History {
                 })
                 .filter_map(|copy| {
                     let rest = below(&line.name, &copy.from)?;
-                    Some(self.line(&format!("{}{rest}", copy.to), copy.revision))
+                    let birth = Birth {
+                        revision: copy.revision,
+                        copied_to: &copy.to,
+                    };
+                    Some(self.line(&format!("{}{rest}", copy.to), birth))
                 })
                 .collect();
             lines.extend(copied);
@@ -107,18 +122,26 @@ impl History {
             .map(|line| line.name)
     }
 
-    /// The file named `name` from `born`, until the first delete of it or of
-    /// a folder above it after that.
-    fn line(&self, name: &str, born: Revnum) -> Line {
+    /// The file named `name` from its `birth`, until the first delete of it
+    /// or of a folder above it after that. A delete in the revision of the
+    /// copy itself comes after it when it is inside what the copy made (a
+    /// file deleted from a folder just copied), and before it otherwise (a
+    /// path replaced by the copy).
+    fn line(&self, name: &str, birth: Birth) -> Line {
         let died = self
             .deletes
             .iter()
-            .filter(|(revision, deleted)| *revision > born && below(name, deleted).is_some())
+            .filter(|(revision, deleted)| {
+                let after = *revision > birth.revision
+                    || (*revision == birth.revision
+                        && below(deleted, birth.copied_to).is_some_and(|rest| !rest.is_empty()));
+                after && below(name, deleted).is_some()
+            })
             .map(|(revision, _)| *revision)
             .min();
         Line {
             name: name.to_owned(),
-            born,
+            born: birth.revision,
             died,
         }
     }
@@ -129,47 +152,6 @@ impl History {
 fn below<'a>(path: &'a str, folder: &str) -> Option<&'a str> {
     let rest = path.strip_prefix(folder)?;
     (rest.is_empty() || rest.starts_with('/')).then_some(rest)
-}
-
-/// What a publish does to the redirects: the table it leaves in the state,
-/// the redirects it writes (old path, target) and those it deletes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Update {
-    pub table: Table,
-    pub write: Table,
-    pub delete: BTreeSet<String>,
-}
-
-/// The redirects after a change that deleted the files `deleted` and
-/// published the files `published`, where `moved` are the deleted files
-/// that moved (old path to new) and should now redirect. A redirect whose
-/// target moved follows it; one whose target is deleted goes; a file
-/// published at a redirect's path replaces it.
-pub(crate) fn update(
-    table: &Table,
-    moved: &BTreeMap<String, String>,
-    deleted: &BTreeSet<String>,
-    published: &BTreeSet<&str>,
-) -> Update {
-    let mut update = Update::default();
-    for (from, to) in table {
-        if published.contains(from.as_str()) {
-            continue;
-        }
-        if let Some(onward) = moved.get(to) {
-            update.table.insert(from.clone(), onward.clone());
-            update.write.insert(from.clone(), onward.clone());
-        } else if deleted.contains(to) {
-            update.delete.insert(from.clone());
-        } else {
-            update.table.insert(from.clone(), to.clone());
-        }
-    }
-    for (from, to) in moved {
-        update.table.insert(from.clone(), to.clone());
-        update.write.insert(from.clone(), to.clone());
-    }
-    update
 }
 
 #[cfg(test)]
@@ -254,6 +236,38 @@ mod tests {
     }
 
     #[test]
+    fn a_file_deleted_from_a_folder_copy_in_the_same_revision_did_not_go_there() {
+        // svn cp js/a js/b; svn rm js/b/x/f.js; svn mv js/a/x/f.js js/c/f.js
+        let mut history = History::default();
+        history.copied(5, "js/a", 4, "js/b");
+        history.deleted(5, "js/b/x/f.js");
+        history.copied(5, "js/a/x/f.js", 4, "js/c/f.js");
+        history.deleted(5, "js/a/x/f.js");
+        assert_eq!(
+            moves(&history, &["js/a/x/f.js"]),
+            pairs(&[("js/a/x/f.js", "js/c/f.js")])
+        );
+        // Without the move, the copy's own name is where it went.
+        let mut copied = History::default();
+        copied.copied(5, "js/a", 4, "js/b");
+        copied.deleted(6, "js/a");
+        assert_eq!(
+            moves(&copied, &["js/a/x/f.js"]),
+            pairs(&[("js/a/x/f.js", "js/b/x/f.js")])
+        );
+    }
+
+    #[test]
+    fn a_path_replaced_by_a_copy_in_one_revision_is_the_copy() {
+        // svn rm b; svn cp a b; svn rm a: b (replaced) is where a went.
+        let mut history = History::default();
+        history.deleted(5, "b");
+        history.copied(5, "a", 4, "b");
+        history.deleted(5, "a");
+        assert_eq!(moves(&history, &["a"]), pairs(&[("a", "b")]));
+    }
+
+    #[test]
     fn of_several_names_still_there_the_first_given_wins() {
         let mut history = History::default();
         history.copied(5, "a", 4, "b");
@@ -268,52 +282,5 @@ mod tests {
         one_revision.copied(5, "a", 4, "m");
         one_revision.deleted(5, "a");
         assert_eq!(moves(&one_revision, &["a"]), pairs(&[("a", "m")]));
-    }
-
-    fn table(list: &[(&str, &str)]) -> Table {
-        pairs(list).into_iter().collect()
-    }
-
-    fn set(list: &[&str]) -> BTreeSet<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn redirects_follow_their_target_when_it_moves_again() {
-        let update = update(
-            &table(&[("a", "b")]),
-            &table(&[("b", "c")]),
-            &set(&["b"]),
-            &BTreeSet::from(["c"]),
-        );
-        assert_eq!(update.table, table(&[("a", "c"), ("b", "c")]));
-        assert_eq!(update.write, table(&[("a", "c"), ("b", "c")]));
-        assert!(update.delete.is_empty());
-    }
-
-    #[test]
-    fn a_redirect_to_a_deleted_file_is_deleted() {
-        let update = update(
-            &table(&[("a", "b"), ("x", "y")]),
-            &Table::new(),
-            &set(&["b"]),
-            &BTreeSet::new(),
-        );
-        assert_eq!(update.table, table(&[("x", "y")]));
-        assert!(update.write.is_empty());
-        assert_eq!(update.delete, set(&["a"]));
-    }
-
-    #[test]
-    fn a_file_published_at_a_redirect_replaces_it() {
-        let update = update(
-            &table(&[("a", "b")]),
-            &table(&[("b", "a")]),
-            &set(&["b"]),
-            &BTreeSet::from(["a"]),
-        );
-        assert_eq!(update.table, table(&[("b", "a")]));
-        assert_eq!(update.write, table(&[("b", "a")]));
-        assert!(update.delete.is_empty());
     }
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::cloudfront::Invalidation;
 use crate::plan::{Skipped, Upload};
-use crate::state::State;
+use crate::state::{Claim, State};
 use crate::tree::Revnum;
 
 /// One request of a publish that was made (or, in a dry run, would be).
@@ -466,6 +466,30 @@ impl fmt::Display for StatusReport {
             )?;
         }
         Ok(())
+    }
+}
+
+/// The outcome of `svn2s3 unlock`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unlocked {
+    /// Where: `s3://bucket/prefix`.
+    pub target: String,
+    /// The claim released; `None` when the state held none.
+    pub released: Option<Claim>,
+}
+
+impl fmt::Display for Unlocked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.released {
+            Some(claim) => write!(
+                f,
+                "released the claim on {} of {}; the next publish repairs what that one may \
+                 have written",
+                self.target,
+                claim.describe()
+            ),
+            None => write!(f, "{} holds no claim: nothing to unlock", self.target),
+        }
     }
 }
 

@@ -1,86 +1,29 @@
 //! One publish, status or verify: the tree opened and checked, the state
-//! read, the plan made, and, for a publish, the plan run under the claim and
-//! the state written last. Everything before [`Session::write`] writes
-//! nothing.
+//! read, what the planner needs found out and the plan made, and, for a
+//! publish, the plan run under the claim and the state written last.
+//! Everything before [`Session::write`] writes nothing. No decision of what
+//! to publish is made here: that is [`crate::planner`]'s.
 
-use std::collections::{BTreeSet, HashMap};
+use std::cell::OnceCell;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
 
-use crate::bucket::{Bucket, Expect, Listed};
+use crate::bucket::{Bucket, Expect};
 use crate::cancel::Cancel;
 use crate::claim::{self, StateObject};
 use crate::cloudfront::{self, Invalidation};
 use crate::config::Settings;
 use crate::error::Incomplete;
-use crate::plan::Upload;
-use crate::plan::{self, Changeset, Plan, Rules, Skipped};
+use crate::plan::{self, Rules, Upload};
+use crate::planner::{self, Changes, Files, Planned, Survey};
 use crate::publish;
-use crate::redirect::{self, Table};
 use crate::report::{Done, Progress, Report, Tally};
-use crate::shape::{self, Shaping};
 use crate::source::Source;
-use crate::state::{Published, State};
+use crate::state::{State, MAX_STATE_BYTES};
 use crate::tree::Revnum;
 use crate::tree::Tree;
-
-/// The requests of a publish, and what the bucket holds after them.
-pub(crate) struct Planned {
-    pub plan: Plan,
-    /// What the state records once the plan is done.
-    pub published: Published,
-    /// When the rules changed since the last publish, which, in a few
-    /// words: the whole tree was walked to apply them.
-    pub walked: Option<String>,
-    /// The objects a first publish or `--full` found under keys it uploads
-    /// to: each is uploaded only if it does not hold its file already.
-    pub present: HashMap<String, Listed>,
-    /// A first publish or `--full` of a working copy: its files are not in
-    /// `plan` but come from a second walk, as they are published.
-    pub streamed: Option<Streamed>,
-}
-
-/// The files of a streamed publish, as the walk that checked them found them.
-pub(crate) struct Streamed {
-    /// The rules their objects are made by.
-    pub rules: Rules,
-    /// How many objects they make at most (files and twins).
-    pub objects: usize,
-}
-
-impl Planned {
-    /// The objects the plan writes: uploads, rewrites and redirects.
-    pub fn write_count(&self) -> usize {
-        self.plan.write_count()
-            + self
-                .streamed
-                .as_ref()
-                .map_or(0, |streamed| streamed.objects)
-    }
-
-    /// Whether the plan makes no request.
-    pub fn is_empty(&self) -> bool {
-        self.plan.is_empty()
-            && self
-                .streamed
-                .as_ref()
-                .map_or(true, |streamed| streamed.objects == 0)
-    }
-
-    /// Whether the state must be written even if no object is: the rules,
-    /// the redirects or the revision differ from what `state` records.
-    pub fn moves_state(&self, state: Option<&State>) -> bool {
-        let Some(state) = state else { return true };
-        let published = &self.published;
-        state.revision != Some(published.revision)
-            || state.rolled_back_from != published.rolled_back_from
-            || state.rules.as_ref() != Some(&published.rules)
-            || state.redirects != published.redirects
-            || state.publishing.is_some()
-    }
-}
 
 /// What every command knows before its first write: the tree, the bucket and
 /// what it holds, every check passed.
@@ -96,6 +39,8 @@ pub(crate) struct Session {
     /// The state object as read, for the first conditional write.
     read: Expect,
     cancel: Cancel,
+    /// The rules of this publish, once read.
+    rules: OnceCell<Rules>,
 }
 
 impl Session {
@@ -112,7 +57,7 @@ impl Session {
             Bucket::connect(&settings.address(), settings.workers.get()).map(|bucket| {
                 let bucket = Arc::new(bucket);
                 let (reader, key) = (Arc::clone(&bucket), state_key.clone());
-                let reading = runtime.spawn(async move { reader.get(&key).await });
+                let reading = runtime.spawn(async move { reader.get(&key, MAX_STATE_BYTES).await });
                 (bucket, reading)
             });
         let exclude = settings.rules.exclude.clone();
@@ -151,6 +96,7 @@ impl Session {
             state,
             read,
             cancel: cancel.clone(),
+            rules: OnceCell::new(),
         })
     }
 
@@ -159,299 +105,78 @@ impl Session {
         self.state.as_ref().and_then(|state| state.revision)
     }
 
-    /// The requests of a publish, refused when it would delete too much,
-    /// and what the bucket holds once they are made.
-    pub fn plan(&self, settings: &Settings) -> Result<Planned> {
+    /// The rules of this publish: the settings', and the svn2s3 properties
+    /// the published folder inherits from above it.
+    pub fn rules(&self, settings: &Settings) -> Result<&Rules> {
+        if let Some(rules) = self.rules.get() {
+            return Ok(rules);
+        }
         let rules = Rules {
             inherited: self.source.inherited()?,
             ..settings.rules.clone()
         };
-        let from = self.published().filter(|_| !settings.full);
-        if from.is_none() && self.source.streams() {
-            return self.plan_streamed(settings, rules);
-        }
-        let mut changes = match from {
-            Some(revision) => self.source.changes_since(revision)?,
-            None => self.source.everything()?,
-        };
-        // A publish that was cut off may have written some files of its
-        // revisions: whatever differs there from this one is published again.
-        if !settings.full {
-            let unfinished = self.state.as_ref().map_or_else(Vec::new, State::unfinished);
-            for revision in unfinished
-                .into_iter()
-                .filter(|&rev| rev != self.tree.revision)
-            {
-                changes.merge(self.source.changes_since(revision)?);
-            }
-        }
-        let mut plan = plan::plan(&changes, &rules)?;
-        // Below a folder whose svn2s3 properties changed, every file is
-        // published again, as a file whose own properties changed is.
-        let reshaped = Changeset {
-            uploads: std::mem::take(&mut changes.reshaped),
-            ..Changeset::default()
-        };
-        let again = plan::plan(&reshaped, &rules)?;
-        plan.uploads.extend(again.uploads);
-        plan.uploads.sort_by(|a, b| a.key.cmp(&b.key));
-        plan.skipped.extend(again.skipped);
-        changes.uploads.extend(reshaped.uploads);
-
-        let shaping = Shaping::of(&rules);
-        let before = self.state.as_ref().and_then(|state| state.rules.as_ref());
-        let old_rules = match before {
-            Some(before) if from.is_some() && before.digest != shaping.digest => {
-                let old = before.rules(&rules.prefix).with_context(|| {
-                    format!(
-                        "the rules recorded in {} no longer read; publish with --full",
-                        self.state_key
-                    )
-                })?;
-                self.apply_rules(&mut plan, &changes, &old, &rules)?;
-                Some((old, shaping.changes_from(before)))
-            }
-            _ => None,
-        };
-
-        let old = old_rules.as_ref().map(|(old, _)| old);
-        let table = self.redirects(&mut plan, &changes, from, &rules, old)?;
-        // A first publish or `--full` lists the prefix: what it holds
-        // already need not be sent again (a bucket `aws s3 sync` filled, a
-        // publish cut off), and with `--full` what the tree lacks goes.
-        let mut present = HashMap::new();
-        if from.is_none() {
-            let listed = self
-                .runtime
-                .block_on(self.bucket.list(&settings.rules.prefix))?;
-            let uploads: std::collections::HashSet<&str> =
-                plan.uploads.iter().map(|up| up.key.as_str()).collect();
-            let mut stale = Vec::new();
-            for listed in listed {
-                if uploads.contains(listed.key.as_str()) {
-                    present.insert(listed.key.clone(), listed);
-                } else {
-                    stale.push(listed.key);
-                }
-            }
-            self.strays(&mut plan, stale, settings);
-        }
-        check_deletes(&plan, settings)?;
-        Ok(Planned {
-            plan,
-            published: self.publishes(shaping, table),
-            walked: old_rules.map(|(_, why)| why),
-            present,
-            streamed: None,
-        })
+        Ok(self.rules.get_or_init(|| rules))
     }
 
-    /// The plan of a first publish or `--full` of a working copy, which
-    /// keeps no file: one walk checks the whole tree now, refusing what
-    /// [`Session::plan`] would refuse and counting the objects, and a
-    /// second gives the files as they are published ([`Session::write`]).
-    /// Memory holds the listing of the prefix, not the tree.
-    fn plan_streamed(&self, settings: &Settings, rules: Rules) -> Result<Planned> {
-        let listed = self.runtime.block_on(self.bucket.list(&rules.prefix))?;
-        let mut listing: HashMap<String, Listed> = listed
-            .into_iter()
-            .map(|listed| (listed.key.clone(), listed))
-            .collect();
-        let mut present = HashMap::new();
-        // The redirects the state holds stay where their targets are still files.
-        let table = self
-            .state
-            .as_ref()
-            .map(|state| state.redirects.clone())
-            .unwrap_or_default();
-        let named: BTreeSet<&str> = table
-            .keys()
-            .chain(table.values())
-            .map(String::as_str)
-            .collect();
-        let mut files_named = BTreeSet::new();
-        let mut twins = plan::TwinCheck::default();
-        let (mut objects, mut bad_key) = (0, None);
-        let (_, skipped) = self.source.survey(|path| {
-            match plan::keys_of(path, &rules) {
-                Ok(keys) => {
-                    objects += keys.len();
-                    for key in keys {
-                        if let Some(listed) = listing.remove(&key) {
-                            present.insert(key, listed);
-                        }
-                    }
-                }
-                Err(err) => {
-                    bad_key.get_or_insert(err);
-                }
-            }
-            if named.contains(path) {
-                files_named.insert(path.to_owned());
-            }
-            twins.see(path, &rules);
-        })?;
-        if let Some(err) = bad_key {
-            return Err(err.into());
-        }
-        twins.check(&rules)?;
-
-        let mut plan = Plan {
-            skipped,
-            ..Plan::default()
-        };
-        let published: BTreeSet<&str> = files_named.iter().map(String::as_str).collect();
-        let deleted: BTreeSet<String> = table
-            .values()
-            .filter(|to| !published.contains(to.as_str()))
-            .cloned()
-            .collect();
-        let update = redirect::update(&table, &Default::default(), &deleted, &published);
-        for (path, target) in &update.table {
-            plan.redirect(plan::moved_redirect(path, target, &rules)?);
-        }
-        let mut gone = Vec::new();
-        for path in &update.delete {
-            gone.push(plan::key(&rules, path)?);
-        }
-        // What a publish cut off may have written of files gone since.
-        let unfinished = self.state.as_ref().map_or_else(Vec::new, State::unfinished);
-        for revision in unfinished
-            .into_iter()
-            .filter(|&rev| rev != self.tree.revision)
-        {
-            for path in self.source.changes_since(revision)?.deletes {
-                gone.extend(plan::keys_of(&path, &rules)?);
-            }
-        }
-        plan.delete_also(gone);
-        self.strays(&mut plan, listing.into_keys().collect(), settings);
-        check_deletes(&plan, settings)?;
-        Ok(Planned {
-            plan,
-            published: self.publishes(Shaping::of(&rules), update.table),
-            walked: None,
-            present,
-            streamed: Some(Streamed { rules, objects }),
-        })
-    }
-
-    /// The listed keys under the prefix that the tree does not have (the
-    /// state's and excluded ones aside): `--full` deletes them; a first
-    /// publish leaves them, as `aws s3 sync` without `--delete` does, and
-    /// says how many.
-    fn strays(&self, plan: &mut Plan, listed: Vec<String>, settings: &Settings) {
-        let rules = &settings.rules;
-        let stale: Vec<String> = listed
-            .into_iter()
-            .filter(|key| *key != self.state_key && !rules.is_excluded_key(key))
-            .collect();
-        if settings.full {
-            plan.delete_also(stale);
-        } else if !stale.is_empty() {
-            tracing::warn!(
-                "{} holds {} the tree does not have, left alone (--full deletes them)",
-                self.target,
-                crate::report::counted(stale.len(), "object")
-            );
-        }
-    }
-
-    /// What the bucket holds once a plan of this tree, shaped by `rules`
-    /// and leaving `redirects`, is done.
-    fn publishes(&self, rules: Shaping, redirects: Table) -> Published {
-        Published {
+    /// What the planner needs to know, found out, and the plan it makes.
+    pub fn plan(&self, settings: &Settings) -> Result<Planned> {
+        let cx = planner::Context {
+            rules: self.rules(settings)?,
+            state: self.state.as_ref(),
             revision: self.tree.revision,
-            rolled_back_from: self.published().filter(|&rev| rev > self.tree.revision),
-            rules,
-            redirects,
+            full: settings.full,
+            max_delete: settings.max_delete,
+        };
+        let needs = planner::needs(&cx)?;
+        let planned = match needs.from {
+            Some(from) => {
+                let mut changes = self.source.changes_since(from)?;
+                // A publish that was cut off may have written some files of
+                // its revisions: whatever differs there is published again.
+                for revision in needs.unfinished {
+                    changes.merge(self.source.changes_since(revision)?);
+                }
+                let history = needs.history.map(|from| self.source.history(from));
+                let whole = needs.whole.then(|| self.source.everything());
+                let changes = Changes {
+                    changes,
+                    history: history.transpose()?,
+                    whole: whole.transpose()?.map(|whole| whole.uploads),
+                };
+                planner::incremental(&cx, changes, &self.source)?
+            }
+            None => self.survey(&cx, &needs.unfinished)?,
+        };
+        for note in &planned.notes {
+            tracing::warn!("{} {note}", self.target);
         }
+        Ok(planned)
     }
 
-    /// Adds to `plan` what bringing the tree's objects from the `old` rules
-    /// to `new` ones takes: one walk of the tree. The files `changes`
-    /// deleted lose the keys the old rules gave them too.
-    fn apply_rules(
-        &self,
-        plan: &mut Plan,
-        changes: &Changeset,
-        old: &Rules,
-        new: &Rules,
-    ) -> Result<()> {
-        let tree = self.source.everything()?;
-        let reshape = shape::reshape(&tree.uploads, &changes.published_paths(), old, new)?;
-        plan.uploads.extend(reshape.uploads);
-        plan.uploads.sort_by(|a, b| a.key.cmp(&b.key));
-        plan.rewrites.extend(reshape.rewrites);
-        plan.skipped.extend(reshape.skipped);
-        let mut gone: Vec<String> = reshape.deletes.into_iter().collect();
-        // Keys of paths the new rules exclude are left alone, gone or not.
-        for path in changes.deletes.iter().filter(|p| !new.exclude.is_match(p)) {
-            gone.extend(plan::keys_of(path, old)?);
+    /// The plan of a first publish or `--full`: a survey of the whole tree
+    /// against the listing of the prefix. A working copy is walked twice,
+    /// once now to check every file and once as it is published
+    /// ([`Session::write`]), so that memory holds the listing, not the tree.
+    fn survey(&self, cx: &planner::Context, unfinished: &[Revnum]) -> Result<Planned> {
+        let listing = self.runtime.block_on(self.bucket.list(&cx.rules.prefix))?;
+        // What a publish cut off may have written of files gone since.
+        let mut gone = Vec::new();
+        for &revision in unfinished {
+            gone.extend(self.source.changes_since(revision)?.deletes);
         }
-        plan.delete_also(gone);
-        Ok(())
-    }
-
-    /// Adds the redirects of the change to `plan`, and returns the table of
-    /// redirects the bucket holds after it. Moves come from one log request
-    /// over the range published from `from`. Without `from` (a first
-    /// publish, `--full`), `changes` holds the whole tree, which the table is
-    /// checked against, and every redirect is written again. Redirects the
-    /// `old` rules gave other headers are written again too.
-    fn redirects(
-        &self,
-        plan: &mut Plan,
-        changes: &Changeset,
-        from: Option<Revnum>,
-        rules: &Rules,
-        old: Option<&Rules>,
-    ) -> Result<Table> {
-        let table = self
-            .state
-            .as_ref()
-            .map(|state| state.redirects.clone())
-            .unwrap_or_default();
-        let published = changes.published_paths();
-        let deleted: std::collections::BTreeSet<String> = if from.is_none() {
-            table
-                .values()
-                .filter(|to| !published.contains(to.as_str()))
-                .cloned()
-                .collect()
-        } else {
-            changes.deletes.iter().cloned().collect()
-        };
-        let forward = from.filter(|&from| from < self.tree.revision);
-        let mut moved = match forward {
-            Some(from) if rules.redirects => {
-                let gone = deleted.iter().map(String::as_str);
-                let gone = gone.filter(|path| !rules.exclude.is_match(path));
-                self.source.history(from)?.moves(gone)
-            }
-            _ => Default::default(),
-        };
-        // The new name must be published, and the old key free to hold a redirect.
-        let clear: std::collections::BTreeSet<&String> = plan.clear.iter().collect();
-        moved.retain(|old, new| {
-            published.contains(new.as_str())
-                && !rules.exclude.is_match(new)
-                && plan::key(rules, old).is_ok_and(|key| !clear.contains(&key))
-        });
-        let update = redirect::update(&table, &moved, &deleted, &published);
-        for (path, target) in &update.table {
-            let redirect = plan::moved_redirect(path, target, rules)?;
-            let reshaped = match old {
-                Some(old) => plan::moved_redirect(path, target, old)?.headers != redirect.headers,
-                None => from.is_none(),
-            };
-            if reshaped || update.write.contains_key(path) {
-                plan.redirect(redirect);
-            }
+        if self.source.streams() {
+            let mut survey = Survey::new(cx, Some(listing), false);
+            let skipped = self.source.survey(|file| Ok(survey.see(&file)?))?;
+            survey.skip(skipped);
+            return survey.finish(&self.source, gone);
         }
-        let gone = update.delete.iter().map(|path| plan::key(rules, path));
-        plan.delete_also(gone.collect::<Result<Vec<_>, _>>()?);
-        Ok(update.table)
+        let everything = self.source.everything()?;
+        let mut survey = Survey::new(cx, Some(listing), true);
+        for file in &everything.uploads {
+            survey.see(file)?;
+        }
+        survey.skip(everything.skipped);
+        survey.finish(&Files::new(&everything.uploads), gone)
     }
 
     /// Claims the bucket in the state object, runs the plan while renewing
@@ -505,13 +230,12 @@ impl Session {
                 };
                 runtime.block_on(claimer.run(planned, run))
             });
-            let walked = self.walk_objects(planned, |upload| {
+            let walked = self.walk_objects(|upload| {
                 let sent = queue.blocking_send(publish::Streamed::Object(Box::new(upload)));
                 gone = sent.is_err();
                 sent.map_err(|_| anyhow::anyhow!("the requests stopped"))
             });
-            if let Ok((objects, _)) = &walked {
-                let objects = *objects;
+            if let Ok(objects) = walked {
                 queue.blocking_send(publish::Streamed::End { objects }).ok();
             }
             drop(queue);
@@ -524,7 +248,7 @@ impl Session {
             // The requests stopped first: theirs is the error that matters.
             (Err(_), published) if gone => published,
             (Err(err), _) => Err(err.context(Incomplete)),
-            (Ok((_, skipped)), published) => published.map(|tally| Tally { skipped, ..tally }),
+            (Ok(_), published) => published,
         }
     }
 
@@ -532,11 +256,10 @@ impl Session {
     pub fn dry_run(&self, planned: &Planned) -> Result<Tally> {
         let mut tally = Tally::default();
         if planned.streamed.is_some() {
-            let (_, skipped) = self.walk_objects(planned, |upload| {
+            self.walk_objects(|upload| {
                 tally.add(Done::planned(&upload));
                 Ok(())
             })?;
-            tally.skipped = skipped;
         }
         publish::dry_run(&planned.plan)
             .into_iter()
@@ -545,32 +268,24 @@ impl Session {
     }
 
     /// The objects of every file of a streamed plan, from a second walk of
-    /// the working copy, each given to `each`; how many there were, and the
-    /// files not published (symbolic links, as [`plan::plan`] skips them).
-    fn walk_objects(
-        &self,
-        planned: &Planned,
-        mut each: impl FnMut(Upload) -> Result<()>,
-    ) -> Result<(usize, Vec<Skipped>)> {
-        let rules = &planned.streamed.as_ref().expect("a streamed plan").rules;
-        let (mut objects, mut skipped) = (0, Vec::new());
+    /// the working copy, each given to `each`; how many there were. The
+    /// survey planned the rest: redirects, and what is skipped.
+    fn walk_objects(&self, mut each: impl FnMut(Upload) -> Result<()>) -> Result<usize> {
+        let rules = self
+            .rules
+            .get()
+            .context("a streamed publish is planned first")?;
+        let mut objects = 0;
         self.source.each_file(|file| {
-            match plan::objects(&file, rules)? {
-                plan::Objects::Written(uploads) => {
-                    for upload in uploads {
-                        objects += 1;
-                        each(upload)?;
-                    }
+            if let plan::Objects::Written(uploads) = plan::objects(&file, rules)? {
+                for upload in uploads {
+                    objects += 1;
+                    each(upload)?;
                 }
-                plan::Objects::Skipped(reason) => skipped.push(Skipped {
-                    path: file.path,
-                    reason,
-                }),
-                plan::Objects::Excluded => {}
             }
             Ok(())
         })?;
-        Ok((objects, skipped))
+        Ok(objects)
     }
 
     /// What claiming the bucket takes, apart from the tree (which stays on
@@ -612,7 +327,11 @@ impl Claimer<'_> {
         let claimed = State::claim(self.state, self.tree);
         let mut held =
             claim::claim(&self.store, self.state, self.read, claimed, self.target).await?;
+        // Work that is done wins over a stop asked for as it ended (by a
+        // progress callback on the last request, say): every request was
+        // made, so the state moves.
         let outcome = tokio::select! {
+            biased;
             done = work => done,
             lost = held.keep() => Err(lost),
             stopped = self.cancel.wait() => Err(anyhow::anyhow!("{stopped}")),
@@ -633,18 +352,6 @@ impl Claimer<'_> {
 
 /// How many objects a streamed publish's walk may be ahead of its requests.
 const STREAM_QUEUE: usize = 256;
-
-/// Refuses a plan that deletes more than `--max-delete` objects.
-fn check_deletes(plan: &Plan, settings: &Settings) -> Result<()> {
-    if plan.delete_count() > settings.max_delete {
-        bail!(
-            "refusing to delete {} objects, more than --max-delete {}; raise it if that is intended",
-            plan.delete_count(),
-            settings.max_delete
-        );
-    }
-    Ok(())
-}
 
 /// After a publish that changed something: writes the paths it changed to
 /// `invalidation_paths`, and has each CloudFront distribution invalidate

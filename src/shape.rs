@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::plan::{
-    self, File, Globs, HeaderRule, Objects, PlanError, Props, Rules, Skipped, Upload,
+    self, File, Globs, HeaderRule, Link, Objects, PlanError, Props, Rules, Skipped, Upload,
 };
 
 /// The settings that shaped the objects of a publish, as the state keeps them.
@@ -169,6 +169,9 @@ pub(crate) struct Reshape {
     pub deletes: BTreeSet<String>,
     /// Files the new rules exclude, whose objects are left in the bucket.
     pub skipped: Vec<Skipped>,
+    /// Files whose object is a redirect under the new rules: written once
+    /// the planner knows where each leads now.
+    pub links: Vec<Link>,
 }
 
 /// Brings the objects of `tree` (every file at this revision) from `old`
@@ -192,7 +195,16 @@ pub(crate) fn reshape(
             }
             continue;
         }
-        let kept: BTreeSet<&str> = after.uploads().iter().map(|u| u.key.as_str()).collect();
+        let link = match &after {
+            Objects::Redirect(link) => Some(link),
+            _ => None,
+        };
+        let kept: BTreeSet<&str> = after
+            .uploads()
+            .iter()
+            .map(|u| u.key.as_str())
+            .chain(link.map(|link| link.key.as_str()))
+            .collect();
         reshape.deletes.extend(
             before
                 .uploads()
@@ -201,6 +213,10 @@ pub(crate) fn reshape(
                 .map(|u| u.key.clone()),
         );
         if published.contains(file.path.as_str()) {
+            continue;
+        }
+        if let Some(link) = link {
+            reshape.links.push(Link::clone(link));
             continue;
         }
         let was: BTreeMap<&str, &Upload> = before

@@ -14,6 +14,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use tempfile::TempDir;
 
 use crate::plan::{self, Changeset, File, Globs, Skipped};
+use crate::planner::{Lookup, Node};
 use crate::redirect::History;
 use crate::svn::{
     ChangeKind, Client, Depth, Info, LocalState, LogAction, NodeKind, Props, Status, SvnError,
@@ -156,7 +157,10 @@ impl Source {
     pub fn tree(&self) -> Tree {
         let (name, read_from) = match &self.origin {
             Origin::WorkingCopy { root } => (root.display().to_string(), ReadFrom::WorkingCopy),
-            Origin::Url { .. } => (self.info.url.clone(), ReadFrom::Url),
+            Origin::Url { .. } => (
+                crate::redact::urls(&self.info.url).into_owned(),
+                ReadFrom::Url,
+            ),
         };
         Tree {
             uuid: self.info.uuid.clone(),
@@ -302,6 +306,7 @@ impl Source {
             })?;
 
         let mut found = Found::default();
+        let mut added = BTreeSet::new();
         let mut deleted_files = Vec::new();
         let mut deleted_dirs = BTreeSet::new();
         // Folders whose svn2s3 properties changed: the files below them are
@@ -313,12 +318,17 @@ impl Source {
                     deleted_dirs.insert(change.path);
                 }
                 (ChangeKind::Deleted, _) => deleted_files.push(change.path),
-                (_, NodeKind::File) if !self.exclude.is_match(&change.path) => match &self.origin {
-                    Origin::WorkingCopy { root } => {
-                        self.collect(&local(root, &change.path), Depth::Empty, &mut found)?
+                (kind, NodeKind::File) if !self.exclude.is_match(&change.path) => {
+                    match &self.origin {
+                        Origin::WorkingCopy { root } => {
+                            self.collect(&local(root, &change.path), Depth::Empty, &mut found)?
+                        }
+                        Origin::Url { .. } => self.fetch(&change.path, &mut found)?,
                     }
-                    Origin::Url { .. } => self.fetch(&change.path, &mut found)?,
-                },
+                    if kind == ChangeKind::Added {
+                        added.insert(change.path);
+                    }
+                }
                 (ChangeKind::Added, NodeKind::Dir) => {
                     self.note_externals(&change.path, &mut found)?
                 }
@@ -360,6 +370,7 @@ impl Source {
             .collect();
         let mut changes = found.into_changeset(self.revision, deleted_files)?;
         changes.reshaped = reshaped;
+        changes.added = added;
         Ok(changes)
     }
 
@@ -558,31 +569,32 @@ impl Source {
     }
 
     /// Checks the whole working copy as [`Source::everything`] does and
-    /// refuses what it would refuse, keeping no file: `each` sees the path
-    /// of every file to publish. Returns how many there are, and what is
-    /// skipped. O(tree) in time, not in memory.
-    pub fn survey(&self, mut each: impl FnMut(&str)) -> Result<(usize, Vec<Skipped>)> {
-        let mut found = Found::default();
-        let mut files = 0;
-        let root = self.root().to_path_buf();
-        self.check(&root, Depth::Infinity, &mut found, |path, _| {
-            files += 1;
-            each(path);
-        })?;
-        found.refuse_unfit(self.revision)?;
-        Ok((files, found.skipped))
+    /// refuses what it would refuse, keeping no file: `each` sees every
+    /// file to publish, with its properties, and may refuse it too. Returns
+    /// what is skipped. O(tree) in time, not in memory.
+    pub fn survey(&self, each: impl FnMut(File) -> Result<()>) -> Result<Vec<Skipped>> {
+        self.walk(true, each)
     }
 
-    /// Every file of the working copy, one at a time, folder by folder
-    /// (one status and one property list of each folder): the second walk
-    /// of a streamed publish, after [`Source::survey`]. A file no longer
-    /// fit to publish (changed since the survey) ends it with an error;
-    /// so does an error of `each`.
-    pub fn each_file(&self, mut each: impl FnMut(File) -> Result<()>) -> Result<()> {
+    /// Every file of the working copy, one at a time: the second walk of a
+    /// streamed publish, after [`Source::survey`]. A file no longer fit to
+    /// publish (changed since the survey) ends it with an error; so does
+    /// an error of `each`.
+    pub fn each_file(&self, each: impl FnMut(File) -> Result<()>) -> Result<()> {
+        self.walk(false, each).map(drop)
+    }
+
+    /// Walks the working copy folder by folder (one status and one
+    /// property list of each), and gives each file to publish to `each`.
+    /// A `survey` names every path unfit to publish at the end, those
+    /// `--set-depth exclude` left out included, and returns what it
+    /// skipped; a second walk stops at the first folder that changed.
+    fn walk(&self, survey: bool, mut each: impl FnMut(File) -> Result<()>) -> Result<Vec<Skipped>> {
         let root = self.root().to_path_buf();
+        let mut found = Found::default();
         let mut folders = vec![root.clone()];
         while let Some(folder) = folders.pop() {
-            let mut found = Found::default();
+            let mut unfit = Vec::new();
             let mut clean = Vec::new();
             let mut below = Vec::new();
             self.client
@@ -602,14 +614,23 @@ impl Source {
                         {
                             below.push(status.path)
                         }
-                        Verdict::Pass | Verdict::Skip(_) => {}
-                        Verdict::Refuse(why) => found.unfit.push((path, why)),
+                        Verdict::Pass => {}
+                        Verdict::Skip(reason) => found.skipped.push(Skipped { path, reason }),
+                        Verdict::Refuse(why) => unfit.push((path, why)),
                     }
                 })
                 .with_context(|| format!("reading {}", folder.display()))?;
-            found
-                .refuse_unfit(self.revision)
-                .context("the working copy changed while it was published")?;
+            if survey {
+                found.unfit.append(&mut unfit);
+            } else {
+                let changed = Found {
+                    unfit,
+                    ..Found::default()
+                };
+                changed
+                    .refuse_unfit(self.revision)
+                    .context("the working copy changed while it was published")?;
+            }
             // Depth first, in name order.
             below.sort();
             folders.extend(below.into_iter().rev());
@@ -632,7 +653,20 @@ impl Source {
                 each(self.file(relative(&root, &file), file, &own)?)?;
             }
         }
-        Ok(())
+        if survey {
+            // A status walk passes over excluded nodes in silence.
+            let excluded = self
+                .client
+                .excluded(&root)
+                .with_context(|| format!("checking {}", root.display()))?;
+            for path in excluded.iter().map(|path| relative(&root, path)) {
+                if !self.exclude.is_match(&path) {
+                    found.unfit.push((path, Unfit::Excluded));
+                }
+            }
+            found.refuse_unfit(self.revision)?;
+        }
+        Ok(found.skipped)
     }
 
     /// Walks `target` of the working copy to `depth` and checks every
@@ -750,6 +784,55 @@ impl Source {
     fn relative_url(&self, url: &str) -> String {
         let below = url.strip_prefix(&self.info.url).unwrap_or(url);
         url_decode(below.trim_start_matches('/'))
+    }
+}
+
+/// What the repository holds at a path of the tree, at the revision
+/// published: one `svn info`, and for a file its properties (and, for a
+/// symbolic link, its text). The planner asks this only of the few paths
+/// a redirect leads through that the change does not name.
+impl Lookup for Source {
+    fn node(&self, path: &str) -> Result<Node> {
+        if path.is_empty() {
+            return Ok(Node::Folder);
+        }
+        let url = self.client.url_join(&self.info.url, path)?;
+        let target = Target::Url(&url, Some(self.revision));
+        let asking = || format!("looking up {path}@{}", self.revision);
+        let info = match self.client.info(target) {
+            Ok(info) => info,
+            Err(err) if err.is_not_found() => return Ok(Node::Absent),
+            Err(err) => return Err(hint_credentials(err, &self.info.url).context(asking())),
+        };
+        if info.kind != NodeKind::File {
+            return Ok(match info.kind {
+                NodeKind::Dir => Node::Folder,
+                _ => Node::Absent,
+            });
+        }
+        let mut own = Props::new();
+        self.client
+            .proplist(target, Depth::Empty, |_, list| own = list)
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(asking)?;
+        if !own.contains_key(SPECIAL) {
+            return Ok(Node::File(self.file(
+                path.to_owned(),
+                PathBuf::new(),
+                &own,
+            )?));
+        }
+        // A symbolic link: where it points is its text, `link TARGET`.
+        let text = tempfile::NamedTempFile::new()?;
+        self.client
+            .cat(&url, self.revision, text.path())
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(asking)?;
+        Ok(Node::File(self.file(
+            path.to_owned(),
+            text.path().to_owned(),
+            &own,
+        )?))
     }
 }
 
@@ -902,7 +985,7 @@ impl Found {
             uploads: self.files,
             deletes: deletes.into_iter().collect(),
             skipped: self.skipped,
-            reshaped: Vec::new(),
+            ..Changeset::default()
         })
     }
 

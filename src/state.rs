@@ -17,8 +17,22 @@ use crate::shape::Shaping;
 use crate::tree::Revnum;
 use crate::tree::Tree;
 
-/// The state object's key below the prefix.
+/// The state object's key below the prefix, in the state folder
+/// ([`crate::tree::STATE_FOLDER`]).
 pub const STATE_KEY: &str = ".svn2s3/state.yaml";
+
+/// The largest state object svn2s3 reads: a state keeps a revision, its
+/// rules and its redirects, and a bigger object is not svn2s3's (reading
+/// one of 58 MB took 742 MiB).
+pub const MAX_STATE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// How far ahead of this host's clock another host's clock may run: a
+/// claim whose lease ends later than [`LEASE`] and this from now was not
+/// written by svn2s3.
+const CLOCK_SKEW: Duration = Duration::from_secs(3600);
+
+/// How many hand-made changes the state remembers.
+const HISTORY_KEPT: usize = 20;
 
 /// How long a claim holds without being renewed. A publish renews its claim
 /// every [`RENEW_EVERY`], so a claim that has lapsed belongs to a publish that
@@ -54,9 +68,45 @@ pub struct State {
     /// relative to the published folder.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub redirects: BTreeMap<String, String>,
+    /// The files published as redirects to a path of the tree (symbolic
+    /// links, files with `svn2s3:redirect`): each file's path, and the
+    /// paths its redirect went through, its target last (a folder ends in
+    /// `/`). A publish that changes one of those paths writes the redirect
+    /// again, or takes it away.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub links: BTreeMap<String, Vec<String>>,
     /// A publish under way, or one that was cut off before it finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing: Option<Claim>,
+    /// What was done to the state by hand (`svn2s3 unlock`), oldest first:
+    /// the last twenty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<Event>,
+}
+
+/// Something done to the state by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// When, RFC 3339, UTC.
+    pub at: String,
+    /// Where: `host, process pid`.
+    pub by: String,
+    /// What, in a few words.
+    pub what: String,
+}
+
+/// Whether a claim keeps other publishes out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hold {
+    /// Its publish may still be writing: its lease runs and, if it ran on
+    /// this host, its process lives.
+    Held,
+    /// Its publish is gone, or stopped: the next publish takes over.
+    Lapsed,
+    /// svn2s3 never writes such a claim (a lease that ends years ahead,
+    /// or no time at all): why, in a few words.
+    Malformed(String),
 }
 
 /// Another publish holds the bucket, or claimed it at the same moment: a
@@ -82,6 +132,7 @@ pub(crate) struct Published {
     pub rolled_back_from: Option<Revnum>,
     pub rules: Shaping,
     pub redirects: BTreeMap<String, String>,
+    pub links: BTreeMap<String, Vec<String>>,
 }
 
 /// A publish that is writing to the bucket, or was until it was cut off.
@@ -122,7 +173,9 @@ impl State {
             version: String::new(),
             rules: None,
             redirects: BTreeMap::new(),
+            links: BTreeMap::new(),
             publishing: None,
+            history: Vec::new(),
         });
         State {
             uuid: tree.uuid.clone(),
@@ -167,9 +220,32 @@ impl State {
             published_at: Some(timestamp(OffsetDateTime::now_utc())),
             rules: Some(published.rules),
             redirects: published.redirects,
+            links: published.links,
             publishing: None,
             ..self.clone()
         }
+    }
+
+    /// This state with its claim released by hand (`svn2s3 unlock`), and
+    /// that noted in its history. The claim stays, lapsed, so that the next
+    /// publish repairs the revisions it names.
+    pub(crate) fn unlocked(&self, forced: bool) -> State {
+        let mut state = self.released();
+        if let Some(claim) = &self.publishing {
+            let now = OffsetDateTime::now_utc();
+            state.history.push(Event {
+                at: timestamp(now),
+                by: format!("{}, process {}", hostname(), std::process::id()),
+                what: format!(
+                    "unlocked{} the claim of {}",
+                    if forced { " with --force" } else { "" },
+                    claim.describe()
+                ),
+            });
+            let over = state.history.len().saturating_sub(HISTORY_KEPT);
+            state.history.drain(..over);
+        }
+        state
     }
 
     /// Whether `other` holds the claim of the same publish as this one,
@@ -195,9 +271,27 @@ impl State {
         format!("{prefix}{STATE_KEY}")
     }
 
+    /// The state in `bytes`, read from `key`. A state this svn2s3 cannot
+    /// read, written by a newer one, says which.
     pub(crate) fn parse(bytes: &[u8], key: &str) -> Result<State> {
-        serde_yaml::from_slice(bytes)
-            .with_context(|| format!("the state object {key} is not svn2s3's"))
+        let err = match serde_yaml::from_slice(bytes) {
+            Ok(state) => return Ok(state),
+            Err(err) => err,
+        };
+        #[derive(Deserialize)]
+        struct Versioned {
+            version: String,
+        }
+        let ours = env!("CARGO_PKG_VERSION");
+        if let Ok(Versioned { version }) = serde_yaml::from_slice(bytes) {
+            if is_newer(&version, ours) {
+                bail!(
+                    "the state object {key} was written by svn2s3 {version}, newer than this \
+                     one ({ours}), and this one cannot read it: upgrade svn2s3 to {version} or later"
+                );
+            }
+        }
+        Err(err).with_context(|| format!("the state object {key} is not svn2s3's"))
     }
 
     pub(crate) fn to_yaml(&self) -> String {
@@ -253,17 +347,26 @@ impl State {
         Ok(())
     }
 
-    /// Refuses to write while another publish holds the bucket.
+    /// Refuses to write while another publish holds the bucket, or while
+    /// a claim svn2s3 never writes sits in the state.
     pub(crate) fn check_unclaimed(&self, target: &str) -> Result<()> {
-        if let Some(claim) = self.publishing.as_ref().filter(|claim| claim.is_held()) {
-            let to = claim.revisions.last().copied().unwrap_or_default();
-            bail!(Busy(format!(
-                "another publish (r{to}, process {} on {}, started {}) is writing to {target}; \
-                 run again when it is done, or with --wait. If it is gone, its claim lapses at {}",
-                claim.pid, claim.host, claim.started_at, claim.until
-            )));
+        let Some(claim) = &self.publishing else {
+            return Ok(());
+        };
+        match claim.hold() {
+            Hold::Lapsed => Ok(()),
+            Hold::Held => bail!(Busy(format!(
+                "another publish ({}) is writing to {target}; run again when it is done, or \
+                 with --wait. If it is gone, its claim lapses at {}, or `svn2s3 unlock --force` \
+                 releases it now",
+                claim.describe(),
+                claim.until
+            ))),
+            Hold::Malformed(why) => bail!(
+                "the claim on {target} is malformed ({why}): svn2s3 never writes such a claim; \
+                 if no publish is running, `svn2s3 unlock` releases it"
+            ),
         }
-        Ok(())
     }
 }
 
@@ -271,10 +374,51 @@ impl Claim {
     /// Whether the publish that made this claim may still be writing: its
     /// lease runs, and, if it ran on this host, its process is alive.
     pub fn is_held(&self) -> bool {
-        let lapsed = OffsetDateTime::parse(&self.until, &Rfc3339)
-            .map_or(true, |until| until <= OffsetDateTime::now_utc());
-        let gone = self.host == hostname() && process_is_gone(self.pid);
-        !lapsed && !gone
+        self.hold() == Hold::Held
+    }
+
+    /// Whether the claim keeps other publishes out, and, for a claim that
+    /// svn2s3 never writes, why it is malformed.
+    pub fn hold(&self) -> Hold {
+        let Ok(until) = OffsetDateTime::parse(&self.until, &Rfc3339) else {
+            return Hold::Malformed(format!(
+                "its lease ends at {:?}, which is no time",
+                self.until
+            ));
+        };
+        let now = OffsetDateTime::now_utc();
+        if until > now + LEASE + CLOCK_SKEW {
+            return Hold::Malformed(format!(
+                "its lease ends {}, further ahead than svn2s3 ever writes",
+                self.until
+            ));
+        }
+        if until <= now || (self.host == hostname() && process_is_gone(self.pid)) {
+            Hold::Lapsed
+        } else {
+            Hold::Held
+        }
+    }
+
+    /// `r7, process 4242 on ci-2, started 2026-11-24T06:00:00Z`.
+    pub fn describe(&self) -> String {
+        let to = self.revisions.last().copied().unwrap_or_default();
+        format!(
+            "r{to}, process {} on {}, started {}",
+            self.pid, self.host, self.started_at
+        )
+    }
+}
+
+/// Whether the version `theirs` (`1.2.3`) is newer than `ours`.
+fn is_newer(theirs: &str, ours: &str) -> bool {
+    let parts = |version: &str| -> Option<Vec<u64>> {
+        let core = version.split(['-', '+']).next()?;
+        core.split('.').map(|part| part.parse().ok()).collect()
+    };
+    match (parts(theirs), parts(ours)) {
+        (Some(theirs), Some(ours)) => theirs > ours,
+        _ => false,
     }
 }
 
@@ -335,7 +479,9 @@ mod tests {
             version: "0.1.0".into(),
             rules: None,
             redirects: BTreeMap::from([("old.html".into(), "new.html".into())]),
+            links: BTreeMap::from([("l.css".into(), vec!["css/a.css".into()])]),
             publishing: Some(claim("ci-2".into(), 4242, OffsetDateTime::UNIX_EPOCH)),
+            history: Vec::new(),
         };
         let yaml = state.to_yaml();
         assert!(yaml.contains("\nrevision: 42\n"), "{yaml}");
@@ -349,6 +495,7 @@ mod tests {
             rolled_back_from: Some(42),
             rules: Shaping::of(&crate::plan::Rules::new("")),
             redirects: BTreeMap::new(),
+            links: BTreeMap::new(),
         });
         let yaml = finished.to_yaml();
         assert!(!yaml.contains("publishing"), "{yaml}");
@@ -373,8 +520,85 @@ mod tests {
         // Process ids stop below 2^22 on Linux.
         assert!(!claim(here, u32::MAX, soon).is_held(), "a dead process's");
         assert!(claim("elsewhere".into(), u32::MAX, soon).is_held());
-        let mut garbled = claim("elsewhere".into(), me, soon);
+    }
+
+    #[test]
+    fn a_claim_svn2s3_never_writes_is_malformed_and_refused_with_how_to_clear_it() {
+        let mut garbled = claim("elsewhere".into(), 1, OffsetDateTime::now_utc());
         garbled.until = "tomorrow".into();
-        assert!(!garbled.is_held());
+        assert!(matches!(garbled.hold(), Hold::Malformed(why) if why.contains("no time")));
+        let far = claim(
+            "elsewhere".into(),
+            1,
+            OffsetDateTime::now_utc() + Duration::from_secs(86_400),
+        );
+        assert!(matches!(far.hold(), Hold::Malformed(ref why) if why.contains("further ahead")));
+        // A host whose clock runs half an hour ahead is not malformed.
+        let ahead = claim(
+            "elsewhere".into(),
+            1,
+            OffsetDateTime::now_utc() + LEASE + Duration::from_secs(1800),
+        );
+        assert_eq!(ahead.hold(), Hold::Held);
+
+        let state = State {
+            publishing: Some(far),
+            ..State::claim(None, &tree())
+        };
+        let err = state.check_unclaimed("s3://b/p/").unwrap_err().to_string();
+        assert!(
+            err.starts_with("the claim on s3://b/p/ is malformed (its lease ends "),
+            "{err}"
+        );
+        assert!(err.ends_with("`svn2s3 unlock` releases it"), "{err}");
+
+        let unlocked = state.unlocked(false);
+        assert_eq!(unlocked.publishing.as_ref().unwrap().hold(), Hold::Lapsed);
+        assert_eq!(unlocked.publishing.as_ref().unwrap().revisions, [7]);
+        assert_eq!(unlocked.history.len(), 1);
+        assert!(unlocked.history[0]
+            .what
+            .starts_with("unlocked the claim of r7, process 1 on elsewhere"));
+        unlocked.check_unclaimed("s3://b/p/").unwrap();
+        let mut again = unlocked.clone();
+        for _ in 0..30 {
+            again.publishing = state.publishing.clone();
+            again = again.unlocked(true);
+        }
+        assert_eq!(again.history.len(), HISTORY_KEPT);
+        assert!(again.history[0].what.starts_with("unlocked with --force"));
+    }
+
+    fn tree() -> Tree {
+        Tree {
+            uuid: "u".into(),
+            path: "trunk".into(),
+            revision: 7,
+            name: "/wc".into(),
+            read_from: crate::tree::ReadFrom::WorkingCopy,
+        }
+    }
+
+    #[test]
+    fn a_state_a_newer_svn2s3_wrote_says_to_upgrade() {
+        let newer = "uuid: u\npath: trunk\nrevision: 3\nversion: 99.1.0\nfuture: yes\n";
+        let err = format!(
+            "{:#}",
+            State::parse(newer.as_bytes(), "p/.svn2s3/state.yaml").unwrap_err()
+        );
+        assert!(
+            err.contains("written by svn2s3 99.1.0, newer than this one")
+                && err.ends_with("upgrade svn2s3 to 99.1.0 or later"),
+            "{err}"
+        );
+        // An older or the same version that is not read is not svn2s3's.
+        let older = "uuid: u\npath: trunk\nversion: 0.0.1\nfuture: yes\n";
+        let err = format!("{:#}", State::parse(older.as_bytes(), "k").unwrap_err());
+        assert!(
+            err.starts_with("the state object k is not svn2s3's"),
+            "{err}"
+        );
+        assert!(is_newer("0.10.0", "0.9.3") && !is_newer("0.2.0", "0.2.0"));
+        assert!(!is_newer("garbage", "0.2.0") && is_newer("1.0.0-rc1", "0.2.0"));
     }
 }

@@ -61,6 +61,18 @@ impl SvnError {
         self.has(ffi::SVN_ERR_WC_PATH_NOT_FOUND) || self.has(ffi::SVN_ERR_UNVERSIONED_RESOURCE)
     }
 
+    /// True when the repository has no node at the URL given to the call,
+    /// at the revision asked for.
+    pub fn is_not_found(&self) -> bool {
+        [
+            ffi::SVN_ERR_RA_ILLEGAL_URL,
+            ffi::SVN_ERR_FS_NOT_FOUND,
+            ffi::SVN_ERR_ENTRY_NOT_FOUND,
+        ]
+        .into_iter()
+        .any(|code| self.has(code))
+    }
+
     /// True when the repository wanted credentials that were not cached, or
     /// turned the cached ones down.
     pub fn is_unauthorized(&self) -> bool {

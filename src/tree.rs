@@ -35,3 +35,8 @@ impl Tree {
         }
     }
 }
+
+/// The folder, under a publish's prefix, where svn2s3 keeps that publish's
+/// state: `<prefix>.svn2s3/state.yaml`. No file of a tree is written to a
+/// folder of this name, at any depth.
+pub const STATE_FOLDER: &str = ".svn2s3";

@@ -1,6 +1,12 @@
-//! `svn2s3 verify`: is the bucket the tree? Keys from one listing; content by
-//! MD5, from the listing's ETag where that is the file's MD5, else from the
-//! object's `svn2s3-md5` metadata (one HEAD each). Nothing is downloaded.
+//! `svn2s3 verify`: is the bucket the tree at the published revision? What
+//! the bucket must hold is what a survey of the tree writes (see
+//! [`crate::planner`]): every file's object, every redirect that leads
+//! somewhere published. Keys come from one listing; a file's object is
+//! compared by its size and MD5 (the listing's ETag where that is the MD5,
+//! else the `svn2s3-md5` metadata) and by every header; a redirect by where
+//! it leads and its headers. A file's key holding a redirect, or a redirect
+//! leading elsewhere, differs. One HEAD per object, but for those the
+//! listing shows are wrong already. Nothing is downloaded.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -9,8 +15,8 @@ use anyhow::Result;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 
-use crate::bucket::{md5_of_file, Bucket, Listed, Stored};
-use crate::plan::Upload;
+use crate::bucket::{is_md5, md5_of_file, Bucket, Stored};
+use crate::plan::{Listed, Upload};
 use crate::tree::Revnum;
 
 /// Where the bucket and the tree part ways.
@@ -22,8 +28,11 @@ pub struct Drift {
     pub missing: Vec<String>,
     /// Keys the bucket has and the tree does not.
     pub extra: Vec<String>,
-    /// Keys whose content is not the file's.
+    /// Keys whose object is not what the tree gives them.
     pub differ: Vec<String>,
+    /// Why each key of `differ` differs, in a few words.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub reasons: BTreeMap<String, &'static str>,
 }
 
 impl Drift {
@@ -54,7 +63,10 @@ impl fmt::Display for VerifyReport {
             ("differs", &drift.differ),
         ] {
             for key in keys {
-                writeln!(f, "{label:<8}{key}")?;
+                match drift.reasons.get(key) {
+                    Some(why) => writeln!(f, "{label:<8}{key} ({why})")?,
+                    None => writeln!(f, "{label:<8}{key}")?,
+                }
             }
         }
         if drift.is_empty() {
@@ -79,8 +91,7 @@ impl fmt::Display for VerifyReport {
     }
 }
 
-/// Compares what the bucket lists with what the tree expects (`expected`):
-/// a file's object by its MD5, a redirect by where it points (one HEAD).
+/// Compares what the bucket lists with what the tree expects (`expected`).
 /// Listed keys for which `ignored` holds are neither extra nor checked.
 pub(crate) async fn compare(
     bucket: &Bucket,
@@ -96,7 +107,7 @@ pub(crate) async fn compare(
     let mut present = Vec::new();
     for object in listed {
         match expected.remove(&object.key) {
-            Some(upload) => present.push((upload, object.etag)),
+            Some(upload) => present.push((upload, object)),
             None if ignored(&object.key) => {}
             None => drift.extra.push(object.key),
         }
@@ -104,36 +115,66 @@ pub(crate) async fn compare(
     drift.missing = expected.into_keys().collect();
     drift.checked = present.len();
 
-    let verdicts: Vec<(String, bool)> = stream::iter(present)
-        .map(|(upload, etag)| async move {
-            let Some(local) = upload.local() else {
-                let stored = bucket.stored(&upload.key).await?;
-                let agrees = stored.redirect.as_deref() == upload.location();
-                return anyhow::Ok((upload.key, agrees));
-            };
-            let md5 = md5_of_file(local).await?;
-            // A plain single-part object's ETag is its MD5: no HEAD needed.
-            let agrees = if upload.encoding().is_none() && etag.as_deref() == Some(md5.as_str()) {
-                true
-            } else {
-                agrees(
-                    &md5,
-                    upload.encoding().is_some(),
-                    &bucket.stored(&upload.key).await?,
-                )
-            };
-            anyhow::Ok((upload.key, agrees))
+    let verdicts: Vec<(String, Option<&'static str>)> = stream::iter(present)
+        .map(|(upload, listed)| async move {
+            let why = differs(bucket, &upload, &listed).await?;
+            anyhow::Ok((upload.key, why))
         })
         .buffer_unordered(bucket.max_in_flight())
         .try_collect()
         .await?;
-    drift.differ = verdicts
-        .into_iter()
-        .filter(|(_, same)| !same)
-        .map(|(key, _)| key)
-        .collect();
+    for (key, why) in verdicts {
+        if let Some(why) = why {
+            drift.differ.push(key.clone());
+            drift.reasons.insert(key, why);
+        }
+    }
     drift.differ.sort();
     Ok(drift)
+}
+
+/// Why the object `listed` is not what `upload` writes; `None` when it is.
+async fn differs(
+    bucket: &Bucket,
+    upload: &Upload,
+    listed: &Listed,
+) -> Result<Option<&'static str>> {
+    let Some(local) = upload.local() else {
+        // A redirect: an empty object that leads where the tree says.
+        if listed.size != 0 {
+            return Ok(Some("an object with content where a redirect belongs"));
+        }
+        let stored = bucket.stored(&upload.key).await?;
+        return Ok(match stored.redirect.as_deref() {
+            None => Some("not a redirect"),
+            Some(location) if Some(location) != upload.location() => {
+                Some("a redirect that leads elsewhere")
+            }
+            Some(_) if !stored.has_headers(&upload.headers) => Some("other headers"),
+            Some(_) => None,
+        });
+    };
+    let twin = upload.encoding().is_some();
+    let size = tokio::fs::metadata(local).await?.len();
+    if !twin && listed.size != size {
+        return Ok(Some("other content"));
+    }
+    let md5 = md5_of_file(local).await?;
+    // A plain single-part object's ETag is its MD5: the listing tells.
+    let etag = listed.etag.as_deref();
+    if !twin && etag.is_some_and(|etag| is_md5(etag) && etag != md5) {
+        return Ok(Some("other content"));
+    }
+    let stored = bucket.stored(&upload.key).await?;
+    Ok(if stored.redirect.is_some() {
+        Some("a redirect where the file belongs")
+    } else if !agrees(&md5, twin, &stored) {
+        Some("other content")
+    } else if !stored.has_headers(&upload.headers) {
+        Some("other headers")
+    } else {
+        None
+    })
 }
 
 /// Whether an object holds the file whose MD5 is `file_md5` (gzipped, for a twin).
@@ -157,7 +198,7 @@ mod tests {
         Stored {
             md5: md5.map(str::to_owned),
             etag: etag.map(str::to_owned),
-            redirect: None,
+            ..Stored::default()
         }
     }
 
@@ -186,11 +227,14 @@ mod tests {
                 missing: vec!["a".into()],
                 extra: vec!["b".into()],
                 differ: vec!["c".into()],
+                reasons: BTreeMap::from([("c".into(), "a redirect where the file belongs")]),
             },
         };
         let text = report.to_string();
         assert!(
-            text.starts_with("missing a\nextra   b\ndiffers c\n"),
+            text.starts_with(
+                "missing a\nextra   b\ndiffers c (a redirect where the file belongs)\n"
+            ),
             "{text}"
         );
         assert!(
@@ -199,6 +243,7 @@ mod tests {
         );
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["missing"][0], "a");
+        assert_eq!(json["reasons"]["c"], "a redirect where the file belongs");
         assert_eq!(json["revision"], 7);
     }
 }

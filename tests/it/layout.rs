@@ -78,13 +78,40 @@ fn the_librarys_modules_depend_on_each_other_one_way() {
         panic!("the modules form a cycle: {}", cycle.join(" -> "));
     }
     // The vocabulary at the bottom names no other module.
-    for leaf in ["tree", "cancel", "budget", "xml", "plan"] {
+    for leaf in ["tree", "cancel", "budget", "xml", "header", "redact"] {
         assert!(
             graph[leaf].is_empty(),
             "{leaf} depends on {:?}",
             graph[leaf]
         );
     }
+    // The objects of a plan are made of that vocabulary alone.
+    let vocabulary = BTreeSet::from(["header".to_owned(), "tree".to_owned()]);
+    assert!(
+        graph["plan"].is_subset(&vocabulary),
+        "plan depends on {:?}",
+        graph["plan"]
+    );
+    // The planner decides without I/O: it names no module that reads a
+    // file, calls libsvn or sends a request.
+    let io = [
+        "bucket",
+        "source",
+        "svn",
+        "session",
+        "publish",
+        "claim",
+        "cloudfront",
+        "sigv4",
+        "retry",
+        "budget",
+        "verify",
+    ];
+    let named: Vec<&str> = io
+        .into_iter()
+        .filter(|module| graph["planner"].contains(*module))
+        .collect();
+    assert!(named.is_empty(), "the planner depends on {named:?}");
     for (module, named) in &graph {
         eprintln!(
             "{module} -> {}",

@@ -683,11 +683,13 @@ struct Logged {
     deleted: Vec<String>,
 }
 
-/// A name the file had: from which revision, until which.
+/// A name the file had: from which revision, until which, and the path the
+/// copy that gave it made (itself, or a folder above it).
 struct Name {
     path: String,
     born: u64,
     died: Option<u64>,
+    copied_to: String,
 }
 
 /// Where the file at `path` went: following it forward through `log`,
@@ -709,6 +711,7 @@ fn follow(path: &str, log: &[Logged], after: &BTreeSet<String>) -> Option<String
         path: path.to_owned(),
         born: 0,
         died: None,
+        copied_to: path.to_owned(),
     }];
     for logged in log {
         let mut born = Vec::new();
@@ -721,12 +724,23 @@ fn follow(path: &str, log: &[Logged], after: &BTreeSet<String>) -> Option<String
                         path: format!("{to}{}", &name.path[from.len()..]),
                         born: logged.revision,
                         died: None,
+                        copied_to: to.clone(),
                     });
                 }
             }
         }
         for name in names.iter_mut().filter(|name| name.died.is_none()) {
             if logged.deleted.iter().any(|gone| is_under(&name.path, gone)) {
+                name.died = Some(logged.revision);
+            }
+        }
+        // A path deleted inside what a copy of this revision made was
+        // deleted after the copy: svn cp d e; svn rm e/f.
+        for name in born.iter_mut() {
+            let inside = |gone: &&String| {
+                gone.starts_with(&format!("{}/", name.copied_to)) && is_under(&name.path, gone)
+            };
+            if logged.deleted.iter().any(|gone| inside(&gone)) {
                 name.died = Some(logged.revision);
             }
         }

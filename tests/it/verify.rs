@@ -55,12 +55,13 @@ fn verify_finds_a_deleted_an_added_and_an_overwritten_key_and_full_repairs_them(
             run.stdout
         );
         assert!(
-            run.stdout.contains("differs index.html\n"),
+            run.stdout.contains("differs index.html (other content)\n"),
             "{}",
             run.stdout
         );
         assert!(
-            run.stdout.contains("differs video/clip.mp4\n"),
+            run.stdout
+                .contains("differs video/clip.mp4 (other content)\n"),
             "{}",
             run.stdout
         );

@@ -31,6 +31,8 @@ pub enum Command {
     Status(Common),
     /// Compare the bucket with the tree at the published revision (exit 1 when they differ)
     Verify(Common),
+    /// Release the claim of a publish that is gone, so that the next one need not wait for it
+    Unlock(UnlockArgs),
     /// Print a post-commit hook that publishes each commit in the background (its comments say how)
     HookScript,
     /// Print the shell completion script for SHELL
@@ -112,8 +114,8 @@ pub struct PublishArgs {
     /// Publish a revision older than the bucket's (a working copy updated back, or --revision)
     #[arg(long)]
     pub rollback: bool,
-    /// While another publish holds the bucket, wait for it (up to SECONDS, default 300), then publish
-    #[arg(long, value_name = "SECONDS", require_equals = true)]
+    /// While another publish holds the bucket, wait for it (up to SECONDS, default 300, at most a day), then publish
+    #[arg(long, value_name = "SECONDS", require_equals = true, value_parser = clap::value_parser!(u64).range(..=MAX_WAIT))]
     pub wait: Option<Option<u64>>,
     /// Refuse to publish when more than N objects would be deleted [default: 256]
     #[arg(long, value_name = "N")]
@@ -126,11 +128,24 @@ pub struct PublishArgs {
     pub invalidation_paths: Option<PathBuf>,
 }
 
+/// The longest `--wait`, in seconds: a day.
+const MAX_WAIT: u64 = 86_400;
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Release the claim even if its publish may still be running
+    #[arg(long)]
+    pub force: bool,
+}
+
 impl Command {
     /// The options of a command that opens a tree and a bucket.
     pub fn common(&self) -> Option<&Common> {
         match self {
             Command::Publish(args) => Some(&args.common),
+            Command::Unlock(args) => Some(&args.common),
             Command::Status(common) | Command::Verify(common) => Some(common),
             Command::HookScript | Command::Completions { .. } | Command::Man { .. } => None,
         }

@@ -120,6 +120,16 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             Ok(report) => Outcome::of(Some(&report), Ok(u8::from(!report.drift.is_empty()))),
             Err(err) => Outcome::failed(err),
         }),
+        Command::Unlock(args) => {
+            each_target(
+                &args.common,
+                args.common.flags(),
+                |publisher| match publisher.unlock(args.force) {
+                    Ok(report) => Outcome::of(Some(&report), Ok(0)),
+                    Err(err) => Outcome::failed(err),
+                },
+            )
+        }
         Command::HookScript => write_out(HOOK_SCRIPT.as_bytes()),
         Command::Completions { shell } => {
             let mut script = Vec::new();

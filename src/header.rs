@@ -1,0 +1,244 @@
+//! Header values as HTTP and S3 take them. Every value an object is given
+//! (an svn property, a header rule of the settings, `svn:mime-type`) passes
+//! through [`value`] before the first request, so that a value a store
+//! cannot carry is refused up front, naming where it came from, and never
+//! fails a publish half-way.
+//!
+//! What is refused and what is changed:
+//! - control characters (CR, LF, NUL, DEL...): HTTP cannot carry them, and a
+//!   CR/LF would end the header;
+//! - characters outside ASCII: HTTP header values are ASCII, and S3 refuses
+//!   others; a `Content-Disposition` file name is the exception, written as
+//!   RFC 8187 says (`filename*=UTF-8''caf%C3%A9.pdf`, with an ASCII
+//!   `filename=` beside it for old browsers);
+//! - a tab is written as a space: the two mean the same between the parts
+//!   of a value, and signers disagree on tabs (SigV4 collapses sequential
+//!   spaces in the value it signs; some servers collapse tabs too);
+//! - values longer than [`MAX_VALUE_BYTES`]: S3 takes at most 8 KB of
+//!   headers in a request, and a publish sends up to six of these.
+//!
+//! Sequential spaces are kept as given; the request signer (aws-sigv4)
+//! signs the canonical form SigV4 specifies, which collapses them.
+
+use std::borrow::Cow;
+
+/// The longest header value svn2s3 sends: six of them, a redirect's
+/// location (at most 2 KB) and the request's own headers stay under S3's
+/// 8 KB.
+pub const MAX_VALUE_BYTES: usize = 800;
+
+/// The headers an object takes from settings and properties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Name {
+    ContentType,
+    CacheControl,
+    ContentDisposition,
+    ContentLanguage,
+    Expires,
+}
+
+/// `text` as the value of the header `name`, ready to send; or why it
+/// cannot be one, in a few words.
+pub fn value(name: Name, text: &str) -> Result<Cow<'_, str>, String> {
+    if let Some(bad) = text.chars().find(|&c| c.is_control() && c != '\t') {
+        return Err(format!(
+            "holds the control character {}, which HTTP cannot carry",
+            bad.escape_unicode()
+        ));
+    }
+    let text = match text.contains('\t') {
+        true => Cow::Owned(text.replace('\t', " ")),
+        false => Cow::Borrowed(text),
+    };
+    let text = match (text.is_ascii(), name) {
+        (true, _) => text,
+        (false, Name::ContentDisposition) => Cow::Owned(disposition(&text)?),
+        (false, _) => {
+            let bad = text.chars().find(|c| !c.is_ascii()).unwrap_or_default();
+            return Err(format!(
+                "holds {bad:?}; HTTP header values are ASCII (only a Content-Disposition \
+                 file name may be otherwise, written as RFC 8187 says)"
+            ));
+        }
+    };
+    if text.len() > MAX_VALUE_BYTES {
+        return Err(format!(
+            "is {} bytes long; svn2s3 sends header values of at most {MAX_VALUE_BYTES}",
+            text.len()
+        ));
+    }
+    Ok(text)
+}
+
+/// A `Content-Disposition` whose `filename` holds characters outside
+/// ASCII, as RFC 6266 and RFC 8187 write it: the name percent-encoded in
+/// `filename*=UTF-8''...`, and an ASCII `filename=` beside it for clients
+/// that read only that one. Anything else outside ASCII cannot be written.
+fn disposition(text: &str) -> Result<String, String> {
+    let mut parts = Vec::new();
+    for (i, part) in split_parameters(text).into_iter().enumerate() {
+        let part = part.trim();
+        if part.is_ascii() {
+            parts.push(part.to_owned());
+            continue;
+        }
+        let filename = part
+            .split_once('=')
+            .filter(|(name, _)| i > 0 && name.trim().eq_ignore_ascii_case("filename"));
+        let Some((_, value)) = filename else {
+            return Err(format!(
+                "holds {part:?}; only the filename of a Content-Disposition may hold \
+                 characters outside ASCII"
+            ));
+        };
+        let value = value.trim();
+        let name = match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            Some(quoted) => quoted.replace("\\\"", "\"").replace("\\\\", "\\"),
+            None => value.to_owned(),
+        };
+        let fallback: String = name
+            .chars()
+            .map(|c| match c {
+                '"' | '\\' => '_',
+                c if c.is_ascii() => c,
+                _ => '_',
+            })
+            .collect();
+        parts.push(format!("filename=\"{fallback}\""));
+        parts.push(format!("filename*=UTF-8''{}", rfc8187(&name)));
+    }
+    Ok(parts.join("; "))
+}
+
+/// The parameters of a header value, split at the semicolons that are not
+/// inside a quoted string.
+fn split_parameters(text: &str) -> Vec<&str> {
+    let (mut parts, mut start, mut quoted, mut escaped) = (Vec::new(), 0, false, false);
+    for (at, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ';' if !quoted => {
+                parts.push(&text[start..at]);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// `text` as RFC 8187's `value-chars`: attr-chars as they are, every other
+/// byte of its UTF-8 as `%XX`.
+fn rfc8187(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => out.push(byte as char),
+            b'!' | b'#' | b'$' | b'&' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(name: Name, text: &str) -> String {
+        value(name, text).unwrap().into_owned()
+    }
+
+    fn refused(name: Name, text: &str) -> String {
+        value(name, text).unwrap_err()
+    }
+
+    #[test]
+    fn plain_values_pass_unchanged_spaces_and_all() {
+        assert_eq!(
+            ok(Name::CacheControl, "public,  max-age=60"),
+            "public,  max-age=60"
+        );
+        assert_eq!(
+            ok(Name::ContentType, "text/html; charset=utf-8"),
+            "text/html; charset=utf-8"
+        );
+        assert!(matches!(value(Name::Expires, "0"), Ok(Cow::Borrowed("0"))));
+    }
+
+    #[test]
+    fn a_tab_is_sent_as_a_space() {
+        assert_eq!(
+            ok(Name::CacheControl, "public,\tmax-age=60"),
+            "public, max-age=60"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused_whatever_the_header() {
+        for text in [
+            "a\r\nX-Evil: 1",
+            "a\nb",
+            "a\rb",
+            "a\0b",
+            "a\u{7f}b",
+            "a\u{85}b",
+        ] {
+            for name in [
+                Name::ContentType,
+                Name::CacheControl,
+                Name::ContentDisposition,
+            ] {
+                let why = refused(name, text);
+                assert!(why.contains("control character"), "{text:?}: {why}");
+            }
+        }
+        assert_eq!(
+            refused(Name::CacheControl, "a\nb"),
+            "holds the control character \\u{a}, which HTTP cannot carry"
+        );
+    }
+
+    #[test]
+    fn characters_outside_ascii_are_refused_but_in_a_file_name() {
+        let why = refused(Name::CacheControl, "max-age=60, café");
+        assert!(
+            why.starts_with("holds 'é'; HTTP header values are ASCII"),
+            "{why}"
+        );
+        assert!(refused(Name::ContentLanguage, "français").contains("ASCII"));
+        assert_eq!(
+            ok(
+                Name::ContentDisposition,
+                "attachment; filename=\"café menu.pdf\""
+            ),
+            "attachment; filename=\"caf_ menu.pdf\"; filename*=UTF-8''caf%C3%A9%20menu.pdf"
+        );
+        assert_eq!(
+            ok(Name::ContentDisposition, "inline;filename=日本.txt"),
+            "inline; filename=\"__.txt\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.txt"
+        );
+        let why = refused(Name::ContentDisposition, "attachmént; filename=a.pdf");
+        assert!(why.contains("only the filename"), "{why}");
+    }
+
+    #[test]
+    fn semicolons_inside_a_quoted_name_do_not_split_it() {
+        assert_eq!(
+            split_parameters("attachment; filename=\"a;b.pdf\"; size=3"),
+            ["attachment", " filename=\"a;b.pdf\"", " size=3"]
+        );
+    }
+
+    #[test]
+    fn values_longer_than_s3_takes_are_refused() {
+        let long = "a".repeat(MAX_VALUE_BYTES + 1);
+        assert!(refused(Name::CacheControl, &long).contains("bytes long"));
+        assert!(value(Name::CacheControl, &long[1..]).is_ok());
+    }
+}
