@@ -17,8 +17,9 @@ use serde::Deserialize;
 use crate::bucket::Address;
 pub use crate::bucket::Addressing;
 use crate::error::Error;
+use crate::header::{self, Name};
 use crate::plan::{Globs, HeaderRule, Rules};
-use crate::tree::Revnum;
+use crate::tree::{Revnum, STATE_FOLDER};
 
 /// The config file looked for in the working copy when `--config` is not given.
 pub const CONFIG_FILE: &str = "svn2s3.yaml";
@@ -127,6 +128,7 @@ impl Settings {
         env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
     ) -> Result<Vec<(String, Settings)>, Error> {
         let mut builder = Settings::loader(flags, env)?;
+        builder.check_target_names().map_err(Error::config)?;
         let mut names: Vec<String> = Vec::new();
         for name in &flags.targets {
             let more = match name.as_str() {
@@ -144,19 +146,31 @@ impl Settings {
             );
         }
         let mut targets: Vec<(String, Settings)> = Vec::new();
-        for name in names {
+        for name in &names {
             let settings = builder
-                .target(&name)
+                .target(name)
                 .build()
                 .map_err(|err| Error::config(anyhow!("--target {name}: {err}")))?;
-            let place = |settings: &Settings| (settings.endpoint.clone(), settings.target());
-            if let Some((other, _)) = targets.iter().find(|(_, s)| place(s) == place(&settings)) {
-                return Err(Error::config(anyhow!(
-                    "targets {other} and {name} both publish to {}; each needs a bucket or prefix of its own",
-                    settings.target()
-                )));
+            targets.push((name.clone(), settings));
+        }
+        // No target may publish where another does, nor inside it: one's
+        // `--full` would delete the other's objects. The targets not named
+        // are checked too, those that build.
+        let others = builder
+            .target_names()
+            .into_iter()
+            .filter(|name| !names.contains(name));
+        let others: Vec<(String, Settings)> = others
+            .filter_map(|name| Some((name.clone(), builder.target(&name).build().ok()?)))
+            .collect();
+        for (at, (name, settings)) in targets.iter().enumerate() {
+            let before = targets[..at].iter().chain(&others);
+            if let Some(why) = before
+                .filter_map(|(other, s)| overlap(other, s, name, settings))
+                .next()
+            {
+                return Err(Error::config(why));
             }
-            targets.push((name, settings));
         }
         Ok(targets)
     }
@@ -444,9 +458,23 @@ impl SettingsBuilder {
         file.target_names().into_iter().map(str::to_owned).collect()
     }
 
+    /// Refuses a target named `all`, which `--target all` could not choose.
+    fn check_target_names(&self) -> Result<()> {
+        if self.target_names().iter().any(|name| name == "all") {
+            let whose = (self.file.origin.as_ref())
+                .map_or("the settings".into(), |path| path.display().to_string());
+            bail!(
+                "{whose}: targets.all: `all` is reserved (`--target all` names every target); \
+                 rename the target"
+            );
+        }
+        Ok(())
+    }
+
     /// The settings, every value checked.
     pub fn build(&self) -> Result<Settings, Error> {
         let build = || {
+            self.check_target_names()?;
             let file = match &self.target {
                 Some(name) => self.file.clone().for_target(name)?,
                 None => self.file.clone(),
@@ -590,6 +618,30 @@ fn validated(
         .into_iter()
         .enumerate()
         .map(|(i, rule)| {
+            // Checked as every header value is, here to name the setting.
+            let values = [
+                (Name::CacheControl, "cache_control", &rule.cache_control),
+                (
+                    Name::ContentDisposition,
+                    "content_disposition",
+                    &rule.content_disposition,
+                ),
+                (
+                    Name::ContentLanguage,
+                    "content_language",
+                    &rule.content_language,
+                ),
+            ];
+            for (name, key, value) in values {
+                if let Some(value) = value {
+                    if let Err(why) = header::value(name, value) {
+                        bail!(
+                            "{}: {value:?} {why}",
+                            from_file(&format!("headers[{i}].{key}"))
+                        );
+                    }
+                }
+            }
             Ok(HeaderRule {
                 pattern: Globs::new(&[rule.pattern])
                     .with_context(|| from_file(&format!("headers[{i}].match")))?,
@@ -630,6 +682,34 @@ fn validated(
         cloudfront,
         invalidation_paths: flags.invalidation_paths.clone(),
     })
+}
+
+/// Why the targets `a` and `b` cannot both be published, if they cannot: the
+/// same bucket at the same endpoint, one prefix the other or inside it.
+fn overlap(a: &str, one: &Settings, b: &str, other: &Settings) -> Option<anyhow::Error> {
+    if (&one.endpoint, &one.bucket) != (&other.endpoint, &other.bucket) {
+        return None;
+    }
+    let (p, q) = (one.prefix(), other.prefix());
+    if p == q {
+        return Some(anyhow!(
+            "targets {a} and {b} both publish to {}; each needs a bucket or prefix of its own",
+            one.target()
+        ));
+    }
+    let (outer, inner) = match (q.starts_with(p), p.starts_with(q)) {
+        (true, _) => ((a, one), (b, other)),
+        (_, true) => ((b, other), (a, one)),
+        _ => return None,
+    };
+    Some(anyhow!(
+        "targets {} ({}) and {} ({}) overlap: the second is inside the first, whose --full \
+         would delete its objects; give each a prefix outside the other's",
+        outer.0,
+        outer.1.target(),
+        inner.0,
+        inner.1.target()
+    ))
 }
 
 /// `svn2s3.yaml` as written, or a part of it; absent keys are `None`.
@@ -1008,17 +1088,29 @@ fn check_endpoint(text: &str) -> Result<String> {
 }
 
 /// "" stays ""; anything else loses leading slashes and gains a trailing one,
-/// so `static` and `/static/` both publish under `static/`.
+/// so `static` and `/static/` both publish under `static/`. A prefix whose
+/// keys S3 and its consoles would not show as folders (`a//b`, `.`, `..`),
+/// that holds control characters, or that puts keys in a state folder
+/// (`.svn2s3`) is refused.
 fn normalize_prefix(prefix: &str) -> Result<String> {
     let trimmed = prefix.trim_start_matches('/');
-    if trimmed.split('/').any(|part| part == "." || part == "..") {
+    let parts: Vec<&str> = trimmed.trim_end_matches('/').split('/').collect();
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    if parts.iter().any(|part| part == &"." || part == &"..") {
         bail!("prefix {prefix:?} may not contain . or .. parts");
     }
-    Ok(match trimmed {
-        "" => String::new(),
-        p if p.ends_with('/') => p.to_owned(),
-        p => format!("{p}/"),
-    })
+    if parts.iter().any(|part| part.is_empty()) || trimmed.ends_with("//") {
+        bail!("prefix {prefix:?} has an empty part (//); write each folder once");
+    }
+    if parts.contains(&STATE_FOLDER) {
+        bail!("prefix {prefix:?} is inside a {STATE_FOLDER} folder, where svn2s3 keeps its state");
+    }
+    if prefix.chars().any(char::is_control) {
+        bail!("prefix {prefix:?} holds control characters");
+    }
+    Ok(format!("{}/", parts.join("/")))
 }
 
 fn check_source(source: &Path) -> Result<PathBuf> {
@@ -1455,8 +1547,75 @@ max_delete: 10
     #[test]
     fn prefixes_end_in_one_slash() {
         assert_eq!(normalize_prefix("").unwrap(), "");
+        assert_eq!(normalize_prefix("/").unwrap(), "");
         assert_eq!(normalize_prefix("static").unwrap(), "static/");
         assert_eq!(normalize_prefix("/static/v1/").unwrap(), "static/v1/");
+        assert_eq!(normalize_prefix("//static").unwrap(), "static/");
         assert!(normalize_prefix("a/../b").is_err());
+        let refused = |prefix| format!("{:#}", normalize_prefix(prefix).unwrap_err());
+        assert_eq!(
+            refused("a//b"),
+            "prefix \"a//b\" has an empty part (//); write each folder once"
+        );
+        assert!(refused("a//").contains("empty part"));
+        assert!(refused(".svn2s3").contains("inside a .svn2s3 folder"));
+        assert!(refused("site/.svn2s3/x").contains("inside a .svn2s3 folder"));
+        assert!(refused("a\nb").contains("control characters"));
+        assert_eq!(normalize_prefix("site.svn2s3").unwrap(), "site.svn2s3/");
+    }
+
+    #[test]
+    fn header_rules_are_checked_as_every_header_value() {
+        let yaml = "bucket: b\nheaders:\n  - match: '*'\n    cache_control: \"a\\r\\nb\"\n";
+        let err = message(load(yaml, Flags::default(), &[]));
+        assert!(
+            err.contains(
+                "svn2s3.yaml: headers[0].cache_control: \"a\\r\\nb\" holds the control character"
+            ),
+            "{err}"
+        );
+        let yaml = "bucket: b\nheaders:\n  - match: '*'\n    content_language: français\n";
+        assert!(message(load(yaml, Flags::default(), &[])).contains("headers[0].content_language"));
+        let yaml =
+            "bucket: b\nheaders:\n  - match: '*'\n    cache_control: \"public,  max-age=60\"\n";
+        assert!(load(yaml, Flags::default(), &[]).is_ok());
+    }
+
+    #[test]
+    fn targets_may_not_be_named_all_nor_overlap() {
+        let flags = |targets: &[&str]| Flags {
+            targets: targets.iter().map(|name| name.to_string()).collect(),
+            ..Flags::default()
+        };
+        let load = |yaml: &str, targets: &[&str]| {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join(CONFIG_FILE), yaml).unwrap();
+            let flags = Flags {
+                wc: dir.path().to_path_buf(),
+                ..flags(targets)
+            };
+            Settings::load_targets(&flags, |_| None).map_err(|err| err.to_string())
+        };
+        let err = load("bucket: b\ntargets: {all: {}, x: {prefix: x}}\n", &["x"]).unwrap_err();
+        assert!(err.ends_with("targets.all: `all` is reserved (`--target all` names every target); rename the target"), "{err}");
+        let yaml = "bucket: b\ntargets:\n  outer: {prefix: a}\n  inner: {prefix: a/b}\n  apart: {prefix: ab}\n  other: {prefix: a/b, bucket: c}\n";
+        let overlap = "targets outer (s3://b/a/) and inner (s3://b/a/b/) overlap: the second is inside the first";
+        // Named together or alone, in either order: one is inside the other.
+        for named in [&["all"][..], &["outer"], &["inner"], &["inner", "outer"]] {
+            let err = load(yaml, named).unwrap_err();
+            assert!(err.starts_with(overlap), "{named:?}: {err}");
+        }
+        let apart = load(yaml, &["apart", "other"]).unwrap();
+        assert_eq!(apart.len(), 2);
+        // The root holds every prefix of its bucket.
+        let err = load(
+            "bucket: b\ntargets: {root: {}, site: {prefix: site}}\n",
+            &["site"],
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("targets root (s3://b/) and site (s3://b/site/) overlap"),
+            "{err}"
+        );
     }
 }

@@ -168,7 +168,8 @@ fn unknown_targets_and_two_targets_in_one_place_are_refused_before_any_request()
             repo.wc.join("svn2s3.yaml").display()
         )
     );
-    // Flags go over every target: two of them now publish to one place.
+    // Flags go over every target: now they share a bucket, one at its
+    // root (so every other is inside it), two in one place.
     let endpoint = server.endpoint();
     let run = targets(
         &repo,
@@ -178,9 +179,23 @@ fn unknown_targets_and_two_targets_in_one_place_are_refused_before_any_request()
     assert_eq!(
         run.stderr.trim(),
         format!(
-            "svn2s3: targets broken and production both publish to s3://{BUCKET}/; \
-             each needs a bucket or prefix of its own"
+            "svn2s3: targets broken (s3://{BUCKET}/) and staging (s3://{BUCKET}/staging/) \
+             overlap: the second is inside the first, whose --full would delete its objects; \
+             give each a prefix outside the other's"
         )
+    );
+    let run = targets(
+        &repo,
+        &["publish", "--target", "production", "--endpoint", &endpoint],
+    );
+    run.expect(2);
+    assert!(
+        run.stderr.trim().ends_with(&format!(
+            "targets broken and production both publish to s3://{BUCKET}/; \
+             each needs a bucket or prefix of its own"
+        )),
+        "{}",
+        run.stderr
     );
     assert!(server.listing().is_empty(), "a write after a refusal");
     assert!(other.listing().is_empty(), "a write after a refusal");
