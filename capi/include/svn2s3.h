@@ -80,15 +80,23 @@ int svn2s3_settings_set(svn2s3_settings *settings, const char *key, const char *
 int svn2s3_settings_load(svn2s3_settings *settings, const char *config_file, svn2s3_error **err);
 
 /*
- Publishes what `settings` name, as `svn2s3 publish` does, on the calling
- thread. `progress`, if not NULL, is called on that same thread, one call
- at a time, with `userdata` and an event as JSON:
+ Publishes what `settings` name, as `svn2s3 publish` does; returns when
+ it is done. `progress`, if not NULL, is called one call at a time (from
+ the calling thread, or from a thread the publish starts: a first publish
+ of a working copy reads the tree on one thread while another sends it),
+ with `userdata` and an event as JSON:
  `{"event":"started","requests":12,"bytes":34567}`, then one
  `{"event":"done","action":"upload","key":"css/site.css","bytes":2048,...}`
  (or `"redirect"` with its `location`, `"rewrite"` for headers alone, or
- `{"event":"done","action":"delete","key":"old.png"}`) per request. It
- returns 0 to go on, anything else to cancel: the publish then stops
- between requests and returns 130. It must not unwind or longjmp.
+ `{"event":"done","action":"delete","key":"old.png"}`) per request.
+
+ It returns 0 to go on, anything else to stop. After a nonzero return it
+ is not called again, but once with `{"event":"cancelled"}` when the
+ publish did stop: it stops between requests, releases its claim (the
+ bucket keeps the revision it held) and returns 130. A nonzero return
+ from the `done` event of the last request stops nothing: every request
+ was made, so the publish completes, writes its state and returns 0. The
+ callback must not unwind or longjmp.
 
  `*report` is set to the report when there is one: on success, and on a
  publish that is complete but could not be invalidated (status 1).

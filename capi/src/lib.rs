@@ -13,6 +13,7 @@
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
+use std::sync::{Arc, Mutex};
 
 use svn2s3::{Cancel, Progress, Publisher, Settings, SettingsBuilder};
 
@@ -188,15 +189,23 @@ pub unsafe extern "C" fn svn2s3_settings_load(
     })
 }
 
-/// Publishes what `settings` name, as `svn2s3 publish` does, on the calling
-/// thread. `progress`, if not NULL, is called on that same thread, one call
-/// at a time, with `userdata` and an event as JSON:
+/// Publishes what `settings` name, as `svn2s3 publish` does; returns when
+/// it is done. `progress`, if not NULL, is called one call at a time (from
+/// the calling thread, or from a thread the publish starts: a first publish
+/// of a working copy reads the tree on one thread while another sends it),
+/// with `userdata` and an event as JSON:
 /// `{"event":"started","requests":12,"bytes":34567}`, then one
 /// `{"event":"done","action":"upload","key":"css/site.css","bytes":2048,...}`
 /// (or `"redirect"` with its `location`, `"rewrite"` for headers alone, or
-/// `{"event":"done","action":"delete","key":"old.png"}`) per request. It
-/// returns 0 to go on, anything else to cancel: the publish then stops
-/// between requests and returns 130. It must not unwind or longjmp.
+/// `{"event":"done","action":"delete","key":"old.png"}`) per request.
+///
+/// It returns 0 to go on, anything else to stop. After a nonzero return it
+/// is not called again, but once with `{"event":"cancelled"}` when the
+/// publish did stop: it stops between requests, releases its claim (the
+/// bucket keeps the revision it held) and returns 130. A nonzero return
+/// from the `done` event of the last request stops nothing: every request
+/// was made, so the publish completes, writes its state and returns 0. The
+/// callback must not unwind or longjmp.
 ///
 /// `*report` is set to the report when there is one: on success, and on a
 /// publish that is complete but could not be invalidated (status 1).
@@ -222,11 +231,20 @@ pub unsafe extern "C" fn svn2s3_publish(
             .ok_or_else(|| invalid("settings is NULL".into()))?;
         let cancel = Cancel::new();
         let mut publisher = Publisher::new(settings.builder.build()?).with_cancel(cancel.clone());
+        // Set once the callback asked to stop: it hears nothing more. The
+        // lock also keeps calls one at a time, whatever thread makes them.
+        let stopped = Arc::new(Mutex::new(false));
         if let Some(callback) = progress {
+            let stopped = Arc::clone(&stopped);
             publisher = publisher.on_progress(move |event| {
+                let mut stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
+                if *stopped {
+                    return;
+                }
                 let json = c_text(event_json(event));
                 // SAFETY: the caller's callback, with the caller's data.
                 if unsafe { callback(userdata as *mut c_void, json.as_ptr()) } != 0 {
+                    *stopped = true;
                     cancel.cancel();
                 }
             });
@@ -239,7 +257,16 @@ pub unsafe extern "C" fn svn2s3_publish(
                 unsafe { *report = Box::into_raw(Box::new(made)) };
             }
         };
-        match publisher.publish() {
+        let published = publisher.publish();
+        let asked = *stopped.lock().unwrap_or_else(|p| p.into_inner());
+        if let (Some(callback), true, Err(failure)) = (progress, asked, &published) {
+            if failure.kind() == svn2s3::ErrorKind::Cancelled {
+                let json = c_text(r#"{"event":"cancelled"}"#.to_owned());
+                // SAFETY: as above; its answer changes nothing now.
+                unsafe { callback(userdata as *mut c_void, json.as_ptr()) };
+            }
+        }
+        match published {
             Ok(made) => {
                 give(&made);
                 Ok(())
