@@ -355,6 +355,12 @@ impl Bucket {
             ));
         }
         let stored = self.stored(&upload.key).await?;
+        // A redirect object keeps its redirect through a copy: it is replaced.
+        if stored.redirect.is_some() {
+            return Ok(Adoption::Uploaded(
+                self.put_body(upload, local, *encoding, body).await?,
+            ));
+        }
         let etag = stored.etag.as_deref().filter(|etag| is_md5(etag));
         let stored_md5 = stored.md5.as_ref();
         let file_md5 = match (encoding, stored_md5, &etag) {

@@ -172,6 +172,11 @@ impl Publisher {
         let started = Instant::now();
         let settings = &self.settings;
         let (session, planned) = self.opened(|session| {
+            // Another publish's claim, or one svn2s3 never writes, stops a
+            // publish before it plans; a dry run only looks.
+            if let Some(state) = session.state.as_ref().filter(|_| !settings.dry_run) {
+                state.check_unclaimed(&session.target)?;
+            }
             let planned = session.plan(settings)?;
             session::clear_invalidation_paths(settings)?;
             Ok(planned)

@@ -134,7 +134,7 @@ impl Session {
                 // A publish that was cut off may have written some files of
                 // its revisions: whatever differs there is published again.
                 for revision in needs.unfinished {
-                    changes.merge(self.source.changes_since(revision)?);
+                    changes.merge(self.cut_off(revision)?);
                 }
                 let history = needs.history.map(|from| self.source.history(from));
                 let whole = needs.whole.then(|| self.source.everything());
@@ -153,6 +153,17 @@ impl Session {
         Ok(planned)
     }
 
+    /// What changed since `revision`, which a publish that was cut off may
+    /// have written part of.
+    fn cut_off(&self, revision: Revnum) -> Result<plan::Changeset> {
+        self.source.changes_since(revision).with_context(|| {
+            format!(
+                "the state says a publish of r{revision} was cut off, and what it changed cannot \
+                 be read; `--full` publishes everything again without it"
+            )
+        })
+    }
+
     /// The plan of a first publish or `--full`: a survey of the whole tree
     /// against the listing of the prefix. A working copy is walked twice,
     /// once now to check every file and once as it is published
@@ -162,7 +173,7 @@ impl Session {
         // What a publish cut off may have written of files gone since.
         let mut gone = Vec::new();
         for &revision in unfinished {
-            gone.extend(self.source.changes_since(revision)?.deletes);
+            gone.extend(self.cut_off(revision)?.deletes);
         }
         if self.source.streams() {
             let mut survey = Survey::new(cx, Some(listing), false);

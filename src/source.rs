@@ -822,17 +822,15 @@ impl Lookup for Source {
                 &own,
             )?));
         }
-        // A symbolic link: where it points is its text, `link TARGET`.
-        let text = tempfile::NamedTempFile::new()?;
+        // A symbolic link: where it points is its text, `link TARGET`,
+        // written by svn into a file it makes.
+        let folder = tempfile::Builder::new().prefix("svn2s3-").tempdir()?;
+        let text = folder.path().join("link");
         self.client
-            .cat(&url, self.revision, text.path())
+            .cat(&url, self.revision, &text)
             .map_err(|err| hint_credentials(err, &self.info.url))
             .with_context(asking)?;
-        Ok(Node::File(self.file(
-            path.to_owned(),
-            text.path().to_owned(),
-            &own,
-        )?))
+        Ok(Node::File(self.file(path.to_owned(), text, &own)?))
     }
 }
 

@@ -157,7 +157,12 @@ async fn differs(
     let twin = upload.encoding().is_some();
     let size = tokio::fs::metadata(local).await?.len();
     if !twin && listed.size != size {
-        return Ok(Some("other content"));
+        // An empty object may be a redirect: say so.
+        let redirect = listed.size == 0 && bucket.stored(&upload.key).await?.redirect.is_some();
+        return Ok(Some(match redirect {
+            true => "a redirect where the file belongs",
+            false => "other content",
+        }));
     }
     let md5 = md5_of_file(local).await?;
     // A plain single-part object's ETag is its MD5: the listing tells.

@@ -107,8 +107,35 @@ fn a_c_program_publishes_with_progress_and_cancels_from_its_callback() {
     );
     assert!(run.stderr.contains("(status 130)"), "{}", run.stderr);
     assert_eq!(server.published(), Some(r1));
+    // After the event that asked to stop, none but the one that says so.
+    let events: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("progress "))
+        .collect();
+    assert_eq!(events.len(), 2, "{}", run.stdout);
+    assert!(events[0].contains(r#""event":"started""#), "{}", run.stdout);
+    assert_eq!(events[1], r#"{"event":"cancelled"}"#);
+    // Asked to stop at the first request's end: the same.
+    let run = publish(Some("2"));
+    assert_eq!(run.code, 130, "{}\n{}", run.stdout, run.stderr);
+    let events = run
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("progress "));
+    assert_eq!(events.count(), 3, "{}", run.stdout);
+    assert!(run.stdout.contains(r#"progress {"event":"cancelled"}"#));
     publish(None).expect(0);
     Mirror::default().check(&server, &repo, r2);
+
+    // Asked to stop at the last request's end, when every request is made:
+    // the publish completes, as the header says.
+    repo.write("index.html", "<h1>from C, again</h1>\n");
+    let r3 = repo.commit("r3");
+    let run = publish(Some("2"));
+    run.expect(0);
+    assert!(!run.stdout.contains("cancelled"), "{}", run.stdout);
+    Mirror::default().check(&server, &repo, r3);
 }
 
 #[test]

@@ -182,6 +182,18 @@ impl Repo {
         Repo::checked_out(dir, url)
     }
 
+    /// A repository in a folder named `name`, which may hold `%`, `#` or
+    /// spaces, and a working copy of it.
+    pub fn in_folder(name: &str) -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join(name);
+        fs::create_dir(&folder).unwrap();
+        let repo = folder.join("repo");
+        run(Command::new("svnadmin").arg("create").arg(&repo));
+        let url = format!("file://{}", percent_encode(repo.to_str().unwrap()));
+        Repo::checked_out(dir, url)
+    }
+
     /// Another working copy of the repository, in a folder of its own.
     pub fn checkout(&self, name: &str) -> PathBuf {
         let wc = self.dir.path().join(name);
@@ -624,6 +636,18 @@ impl Server {
             .unwrap();
     }
 
+    /// Writes an empty object that redirects to `location`, behind svn2s3's
+    /// back.
+    pub fn put_redirect(&self, key: &str, location: &str) {
+        let bucket = self.client();
+        let put = bucket
+            .put_object_builder(key, b"")
+            .with_header("x-amz-website-redirect-location", location)
+            .unwrap()
+            .execute();
+        runtime().block_on(put).unwrap();
+    }
+
     /// Deletes an object behind svn2s3's back.
     pub fn delete(&self, key: &str) {
         runtime()
@@ -668,7 +692,9 @@ fn s3s_request(line: &str) -> Option<Request> {
 /// A request in moto's (werkzeug's) log, `... "PUT /media/a%20b?x HTTP/1.1" 200 -`,
 /// named by its method, its path and its query as S3's API names it.
 fn moto_request(line: &str) -> Option<Request> {
-    let (_, rest) = line.split_once("] \"")?;
+    // werkzeug colours the lines of some answers, whatever NO_COLOR says.
+    let plain = strip_colours(line);
+    let (_, rest) = plain.split_once("] \"")?;
     let (method, rest) = rest.split_once(' ')?;
     let (target, _) = rest.split_once(' ')?;
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
@@ -703,6 +729,31 @@ fn moto_request(line: &str) -> Option<Request> {
         op: op.to_owned(),
         key: percent_decode(key),
     })
+}
+
+/// `line` without its ANSI colour sequences (`ESC [ ... m`).
+fn strip_colours(line: &str) -> String {
+    let mut plain = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find('\u{1b}') {
+        plain.push_str(&rest[..at]);
+        rest = &rest[at..];
+        rest = rest.find('m').map_or("", |end| &rest[end + 1..]);
+    }
+    plain.push_str(rest);
+    plain
+}
+
+/// A path as a URL path: every byte but unreserved ones and `/` as %XX.
+pub fn percent_encode(path: &str) -> String {
+    path.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
 }
 
 /// Decodes the %XX escapes of a URL path.

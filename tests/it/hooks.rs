@@ -133,7 +133,7 @@ fn two_publishes_started_at_once_with_wait_both_succeed_and_the_newer_wins() {
 /// `url`, with its settings and environment; the binary it runs is
 /// `program`.
 fn install_hook(url: &str, server: &Server, program: &Path) -> std::path::PathBuf {
-    let hooks = Path::new(url.strip_prefix("file://").unwrap()).join("hooks");
+    let hooks = Path::new(&percent_decode(url.strip_prefix("file://").unwrap())).join("hooks");
     let script = finish(&mut bare_svn2s3(&["hook-script"]))
         .expect(0)
         .stdout
@@ -245,4 +245,25 @@ fn the_hook_script_publishes_each_commit_without_holding_up_the_commit() {
         !log.contains(SECRET_KEY),
         "the log shows the secret:\n{log}"
     );
+}
+
+#[test]
+fn the_hook_script_publishes_a_repository_whose_path_holds_percent_signs_and_spaces() {
+    // `%41` read as a URL escape is `A`: another path, which does not exist.
+    let (repo, server) = (Repo::in_folder("pc%41 #x"), Server::start());
+    let hooks = install_hook(&repo.url, &server, Path::new(env!("CARGO_BIN_EXE_svn2s3")));
+    repo.write("index.html", "home\n");
+    repo.commit("r1");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while server.published() != Some(1) {
+        assert!(
+            Instant::now() < deadline,
+            "nothing published; the log:\n{}",
+            fs::read_to_string(hooks.join("svn2s3.log")).unwrap_or_default()
+        );
+        sleep(Duration::from_millis(50));
+    }
+    Mirror::default().check(&server, &repo, 1);
+    let log = fs::read_to_string(hooks.join("svn2s3.log")).unwrap();
+    assert!(log.contains("/pc%2541%20%23x/repo"), "{log}");
 }

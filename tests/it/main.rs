@@ -12,6 +12,7 @@ mod hooks;
 mod layout;
 mod library;
 mod model;
+mod promise;
 mod proxy;
 mod publish;
 mod refusals;
