@@ -1076,15 +1076,32 @@ fn check_bucket(bucket: &str) -> Result<()> {
     Ok(())
 }
 
+/// The endpoint `text` names, as `scheme://host[:port]`. The value is
+/// never echoed whole, since it may carry a password: an endpoint with a
+/// user or a password is refused (requests are signed with the AWS
+/// credentials, and a user in the URL would reach the Host header).
 fn check_endpoint(text: &str) -> Result<String> {
-    let url = url::Url::parse(text).map_err(|err| anyhow!("{text:?} is not a URL: {err}"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        bail!("{text:?} is not an http:// or https:// URL");
+    let url = url::Url::parse(text).map_err(|err| anyhow!("not a URL ({err})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("not an http:// or https:// URL");
     }
-    if url.path() != "/" || url.query().is_some() {
-        bail!("{text:?}: an endpoint has no path; give the key prefix with --prefix");
+    let Some(host) = url.host_str() else {
+        bail!("names no host");
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        bail!(
+            "carries a user or a password; svn2s3 signs its requests with the AWS credentials \
+             (AWS_ACCESS_KEY_ID, a profile...), never with the endpoint's"
+        );
     }
-    Ok(text.trim_end_matches('/').to_owned())
+    let place = match url.port() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    };
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        bail!("{place} has a path or a query, and an endpoint has none; give the key prefix with --prefix");
+    }
+    Ok(place)
 }
 
 /// "" stays ""; anything else loses leading slashes and gains a trailing one,
@@ -1498,7 +1515,7 @@ max_delete: 10
             Flags::default(),
             &[]
         ))
-        .contains("endpoint: \"not a url\" is not a URL"));
+        .contains("endpoint: not a URL"));
         assert!(message(load(
             "bucket: b\nendpoint: ftp://x\n",
             Flags::default(),
@@ -1562,6 +1579,46 @@ max_delete: 10
         assert!(refused("site/.svn2s3/x").contains("inside a .svn2s3 folder"));
         assert!(refused("a\nb").contains("control characters"));
         assert_eq!(normalize_prefix("site.svn2s3").unwrap(), "site.svn2s3/");
+    }
+
+    #[test]
+    fn endpoints_with_a_user_or_a_password_are_refused_without_echoing_them() {
+        let refused = |endpoint: &str| {
+            let flags = Flags {
+                endpoint: Some(endpoint.into()),
+                ..Flags::default()
+            };
+            message(load("bucket: b\n", flags, &[]))
+        };
+        for endpoint in [
+            "http://u:PASSWORD@127.0.0.1:9",
+            "http:u:PASSWORD@127.0.0.1:9",
+            "http://u:PASS WORD@127.0.0.1:9",
+            "https://PASSWORD@s3.example.com",
+        ] {
+            let err = refused(endpoint);
+            assert!(
+                err.contains("carries a user or a password"),
+                "{endpoint}: {err}"
+            );
+            assert!(!err.contains("PASS"), "{endpoint}: {err}");
+        }
+        for endpoint in ["http://u:PA/SS@127.0.0.1:9", "http://h/sub?x=PASSWORD"] {
+            let err = refused(endpoint);
+            assert!(
+                !err.contains("PASS") && !err.contains("SS@"),
+                "{endpoint}: {err}"
+            );
+        }
+        let ok = |endpoint: &str| {
+            let flags = Flags {
+                endpoint: Some(endpoint.into()),
+                ..Flags::default()
+            };
+            load("bucket: b\n", flags, &[]).unwrap().endpoint.unwrap()
+        };
+        assert_eq!(ok("http://127.0.0.1:9000/"), "http://127.0.0.1:9000");
+        assert_eq!(ok("HTTPS://S3.Example.com"), "https://s3.example.com");
     }
 
     #[test]

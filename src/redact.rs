@@ -19,13 +19,19 @@ pub(crate) fn urls(text: &str) -> Cow<'_, str> {
     while let Some(at) = rest.find("://") {
         let (before, after) = rest.split_at(at + 3);
         out.push_str(before);
-        // The authority ends where the path, query or fragment begins, or
-        // where the text around the URL resumes.
-        let end = after
-            .find(|c: char| {
-                matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace()
-            })
+        // The authority ends where the path, query or fragment begins,
+        // where the text around the URL resumes, or where the next URL's
+        // scheme does; a password may hold spaces, and the last `@` before
+        // that end ends the user info.
+        let stop = after
+            .find(['/', '?', '#', '"', '\'', '<', '>', '`', '\n'])
             .unwrap_or(after.len());
+        let next = after.find("://").map_or(after.len(), |scheme_end| {
+            let scheme = after[..scheme_end]
+                .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || "+-.".contains(c));
+            scheme.len()
+        });
+        let end = stop.min(next);
         let authority = &after[..end];
         match authority.rfind('@') {
             Some(user_end) => {
@@ -60,5 +66,9 @@ mod tests {
         );
         assert!(matches!(urls("no secrets at all"), Cow::Borrowed(_)));
         assert_eq!(urls("mail alice@example.com"), "mail alice@example.com");
+        assert_eq!(
+            urls("at http://u:CFG PASS@127.0.0.1:9: refused"),
+            "at http://***@127.0.0.1:9: refused"
+        );
     }
 }
