@@ -40,6 +40,10 @@ pub enum Name {
 /// `text` as the value of the header `name`, ready to send; or why it
 /// cannot be one, in a few words.
 pub fn value(name: Name, text: &str) -> Result<Cow<'_, str>, String> {
+    // What libsvn could not read as UTF-8 arrives as U+FFFD.
+    if text.contains('\u{fffd}') {
+        return Err("holds bytes that are not UTF-8".to_owned());
+    }
     if let Some(bad) = text.chars().find(|&c| c.is_control() && c != '\t') {
         return Err(format!(
             "holds the control character {}, which HTTP cannot carry",
@@ -67,7 +71,38 @@ pub fn value(name: Name, text: &str) -> Result<Cow<'_, str>, String> {
             text.len()
         ));
     }
+    if name == Name::Expires {
+        check_date(&text)?;
+    }
     Ok(text)
+}
+
+/// Refuses an `Expires` that is not an HTTP date as RFC 9110 writes it
+/// (`Wed, 21 Oct 2026 07:28:00 GMT`), its weekday the date's: stores take
+/// it as a time, and refuse or rewrite anything else.
+fn check_date(text: &str) -> Result<(), String> {
+    use time::macros::format_description;
+    let format = format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let wrong = || "is not an HTTP date, as Wed, 21 Oct 2026 07:28:00 GMT is".to_owned();
+    let parsed = time::PrimitiveDateTime::parse(text, &format).map_err(|_| wrong())?;
+    let weekday = text.get(..3).unwrap_or_default();
+    if !parsed.weekday().to_string().starts_with(weekday) {
+        return Err(format!(
+            "names the wrong weekday: that date is a {}",
+            parsed.weekday()
+        ));
+    }
+    Ok(())
+}
+
+/// `text` for a message: at most 80 characters of it.
+pub fn shown(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((at, _)) => format!("{:?}... ({} bytes)", &text[..at], text.len()),
+        None => format!("{text:?}"),
+    }
 }
 
 /// A `Content-Disposition` whose `filename` holds characters outside
@@ -168,7 +203,10 @@ mod tests {
             ok(Name::ContentType, "text/html; charset=utf-8"),
             "text/html; charset=utf-8"
         );
-        assert!(matches!(value(Name::Expires, "0"), Ok(Cow::Borrowed("0"))));
+        assert!(matches!(
+            value(Name::ContentLanguage, "en"),
+            Ok(Cow::Borrowed("en"))
+        ));
     }
 
     #[test]
@@ -232,6 +270,42 @@ mod tests {
         assert_eq!(
             split_parameters("attachment; filename=\"a;b.pdf\"; size=3"),
             ["attachment", " filename=\"a;b.pdf\"", " size=3"]
+        );
+    }
+
+    #[test]
+    fn expires_is_an_http_date_with_its_weekday() {
+        assert!(value(Name::Expires, "Wed, 21 Oct 2026 07:28:00 GMT").is_ok());
+        assert!(value(Name::Expires, "Wed,\t21 Oct 2026 07:28:00 GMT").is_ok());
+        for text in [
+            "0",
+            "tomorrow",
+            "2026-10-21T07:28:00Z",
+            "Wed, 21 Oct 2026 07:28:00",
+        ] {
+            let why = refused(Name::Expires, text);
+            assert!(why.starts_with("is not an HTTP date"), "{text}: {why}");
+        }
+        let why = refused(Name::Expires, "Thu, 01 Dec 2094 16:00:00 GMT");
+        assert_eq!(why, "names the wrong weekday: that date is a Wednesday");
+    }
+
+    #[test]
+    fn bytes_svn_could_not_read_as_utf8_are_refused() {
+        let why = refused(
+            Name::ContentDisposition,
+            "attachment; filename=\"a\u{fffd}.pdf\"",
+        );
+        assert_eq!(why, "holds bytes that are not UTF-8");
+    }
+
+    #[test]
+    fn long_values_are_shown_cut() {
+        assert_eq!(shown("short"), "\"short\"");
+        let long = "x".repeat(5000);
+        assert_eq!(
+            shown(&long),
+            format!("{:?}... (5000 bytes)", "x".repeat(80))
         );
     }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::cloudfront::Invalidation;
 use crate::plan::{Skipped, Upload};
-use crate::state::{Claim, State};
+use crate::state::{Claim, Hold, State};
 use crate::tree::Revnum;
 
 /// One request of a publish that was made (or, in a dry run, would be).
@@ -426,10 +426,12 @@ impl fmt::Display for StatusReport {
         }
         if let Some(claim) = self.published.as_ref().and_then(|s| s.publishing.as_ref()) {
             let to = claim.revisions.last().copied().unwrap_or_default();
-            let how = if claim.is_held() {
-                "under way"
-            } else {
-                "cut off; the next publish repairs it"
+            let how = match claim.hold() {
+                Hold::Held => "under way".to_owned(),
+                Hold::Lapsed => "cut off; the next publish repairs it".to_owned(),
+                Hold::Malformed(why) => {
+                    format!("a claim svn2s3 never writes ({why}); `svn2s3 unlock` releases it")
+                }
             };
             writeln!(
                 f,

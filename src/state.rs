@@ -271,27 +271,39 @@ impl State {
         format!("{prefix}{STATE_KEY}")
     }
 
-    /// The state in `bytes`, read from `key`. A state this svn2s3 cannot
-    /// read, written by a newer one, says which.
+    /// The state in `bytes`, read from `key`. A state written by a newer
+    /// release (a newer minor or major version, or any newer one that this
+    /// svn2s3 cannot read) is refused, naming that version: what it records
+    /// may mean more than this one knows.
     pub(crate) fn parse(bytes: &[u8], key: &str) -> Result<State> {
-        let err = match serde_yaml::from_slice(bytes) {
-            Ok(state) => return Ok(state),
-            Err(err) => err,
-        };
         #[derive(Deserialize)]
         struct Versioned {
             version: String,
         }
         let ours = env!("CARGO_PKG_VERSION");
-        if let Ok(Versioned { version }) = serde_yaml::from_slice(bytes) {
-            if is_newer(&version, ours) {
-                bail!(
-                    "the state object {key} was written by svn2s3 {version}, newer than this \
-                     one ({ours}), and this one cannot read it: upgrade svn2s3 to {version} or later"
-                );
+        let parsed: Result<State, _> = serde_yaml::from_slice(bytes);
+        let (version, too_new) = match &parsed {
+            Ok(state) => (
+                Some(state.version.clone()),
+                is_newer_release(&state.version, ours),
+            ),
+            Err(_) => {
+                let version = serde_yaml::from_slice::<Versioned>(bytes)
+                    .ok()
+                    .map(|v| v.version);
+                let newer = version
+                    .as_deref()
+                    .is_some_and(|version| is_newer(version, ours));
+                (version, newer)
             }
+        };
+        if let (Some(version), true) = (version, too_new) {
+            bail!(
+                "the state object {key} was written by svn2s3 {version}, newer than this one \
+                 ({ours}); upgrade svn2s3 to {version} or later to publish here"
+            );
         }
-        Err(err).with_context(|| format!("the state object {key} is not svn2s3's"))
+        parsed.with_context(|| format!("the state object {key} is not svn2s3's"))
     }
 
     pub(crate) fn to_yaml(&self) -> String {
@@ -410,6 +422,20 @@ impl Claim {
     }
 }
 
+/// Whether the version `theirs` is of a newer release than `ours`: a newer
+/// major or minor version (`0.3.0` over `0.2.5`); a newer patch is not.
+fn is_newer_release(theirs: &str, ours: &str) -> bool {
+    let release = |version: &str| {
+        let mut parts = version.split('.');
+        format!(
+            "{}.{}.0",
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or("")
+        )
+    };
+    is_newer(&release(theirs), &release(ours))
+}
+
 /// Whether the version `theirs` (`1.2.3`) is newer than `ours`.
 fn is_newer(theirs: &str, ours: &str) -> bool {
     let parts = |version: &str| -> Option<Vec<u64>> {
@@ -476,7 +502,7 @@ mod tests {
             revision: Some(42),
             rolled_back_from: None,
             published_at: Some("2026-11-24T06:00:00Z".into()),
-            version: "0.1.0".into(),
+            version: "0.2.0".into(),
             rules: None,
             redirects: BTreeMap::from([("old.html".into(), "new.html".into())]),
             links: BTreeMap::from([("l.css".into(), vec!["css/a.css".into()])]),
@@ -588,7 +614,7 @@ mod tests {
         );
         assert!(
             err.contains("written by svn2s3 99.1.0, newer than this one")
-                && err.ends_with("upgrade svn2s3 to 99.1.0 or later"),
+                && err.ends_with("upgrade svn2s3 to 99.1.0 or later to publish here"),
             "{err}"
         );
         // An older or the same version that is not read is not svn2s3's.
