@@ -287,7 +287,7 @@ impl Publisher {
             };
             // What a survey of the tree writes is what the bucket must hold.
             let everything = session.source.everything()?;
-            let mut survey = planner::Survey::new(&cx, None, true);
+            let mut survey = planner::Survey::new(&cx, None, true, None);
             for file in &everything.uploads {
                 survey.see(file)?;
             }

@@ -181,6 +181,14 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    /// What a twin's name holds: `.gz` or `.br`.
+    fn mark(self) -> &'static str {
+        match self {
+            Encoding::Gzip => ".gz",
+            Encoding::Brotli => ".br",
+        }
+    }
+
     /// The `Content-Encoding` of its twins.
     pub fn content_encoding(self) -> &'static str {
         match self {
@@ -202,10 +210,7 @@ impl Encoding {
     /// assert_eq!(Encoding::Gzip.twin_path("LICENSE"), "LICENSE.gz");
     /// ```
     pub fn twin_path(self, path: &str) -> String {
-        let mark = match self {
-            Encoding::Gzip => ".gz",
-            Encoding::Brotli => ".br",
-        };
+        let mark = self.mark();
         let name_at = path.rfind('/').map_or(0, |slash| slash + 1);
         match path[name_at..].rfind('.') {
             // A leading dot starts a hidden name, not an extension.
@@ -511,8 +516,22 @@ impl Plan {
             .chain(keys)
             .filter(|k| !written.contains(k))
             .collect();
-        let uploaded: BTreeSet<&str> = self.uploads.iter().map(|u| u.key.as_str()).collect();
+        // A redirect is an object written too: a key it goes beneath goes first.
+        let written = self.uploads.iter().chain(&self.redirects);
+        let uploaded: BTreeSet<&str> = written.map(|u| u.key.as_str()).collect();
         (self.clear, self.deletes) = gone.into_iter().partition(|k| blocks_upload(k, &uploaded));
+    }
+
+    /// Moves the deletes for which `first` holds to the phase before the
+    /// uploads: keys a streamed upload goes beneath (the plan does not hold
+    /// those uploads to tell).
+    pub fn clear_first(&mut self, first: impl Fn(&str) -> bool) {
+        let (now, later) = std::mem::take(&mut self.deletes)
+            .into_iter()
+            .partition(|key| first(key));
+        self.deletes = later;
+        self.clear.extend::<Vec<String>>(now);
+        self.clear.sort();
     }
 
     /// Keeps `key` out of every delete: it is not the publish's to delete.
@@ -532,19 +551,23 @@ impl Plan {
 pub(crate) enum PlanError {
     #[error("key {key:?} is {bytes} bytes long; S3 allows at most {MAX_KEY_BYTES}")]
     KeyTooLong { key: String, bytes: usize },
-    #[error("the {} twin of {path} would be {key:?}, which is also a file of the tree", encoding.content_encoding())]
-    TwinCollides {
+    #[error(
+        "{path} is named as the {} twin of {twin_of} would be, and svn2s3 writes that twin \
+         there; rename it, or leave it out with `exclude:`",
+        encoding.content_encoding()
+    )]
+    TwinNamed {
         path: String,
-        key: String,
+        twin_of: String,
         encoding: Encoding,
     },
-    #[error("{path}: svn2s3:redirect {value:?} {why}")]
+    #[error("{path}: svn2s3:redirect {} {why}", header::shown(value))]
     BadRedirect {
         path: String,
         value: String,
         why: String,
     },
-    #[error("{path}: {given_by} {value:?} {why}")]
+    #[error("{path}: {given_by} {} {why}", header::shown(value))]
     BadHeader {
         path: String,
         /// The property or the setting the value comes from.
@@ -637,6 +660,13 @@ pub(crate) fn objects(file: &File, rules: &Rules) -> Result<Objects, PlanError> 
         return Ok(Objects::Excluded);
     }
     let key = key(rules, &file.path)?;
+    if let Some((source, encoding)) = twin_of(&file.path, rules) {
+        return Err(PlanError::TwinNamed {
+            path: file.path.clone(),
+            twin_of: source,
+            encoding,
+        });
+    }
     let redirect = match redirect_of(file, rules)? {
         Redirect::Not => None,
         Redirect::To(target, written, by) => Some((target, written, by)),
@@ -702,68 +732,33 @@ pub(crate) fn keys_of(path: &str, rules: &Rules) -> Result<Vec<String>, PlanErro
     Ok(keys)
 }
 
-/// Refuses a twin whose key is also a file's.
-pub(crate) fn check_twins(uploads: &[Upload], files: &[File]) -> Result<(), PlanError> {
-    let plain: BTreeSet<&str> = uploads
-        .iter()
-        .filter(|u| u.encoding().is_none())
-        .map(|u| u.key.as_str())
-        .collect();
-    match uploads
-        .iter()
-        .filter_map(|u| Some((u, u.encoding()?)))
-        .find(|(u, _)| plain.contains(u.key.as_str()))
-    {
-        Some((twin, encoding)) => Err(PlanError::TwinCollides {
-            path: files
-                .iter()
-                .find(|f| twin.local() == Some(f.local.as_path()))
-                .map_or_else(String::new, |f| f.path.clone()),
-            key: twin.key.clone(),
-            encoding,
-        }),
-        None => Ok(()),
-    }
-}
-
-/// Finds a twin whose key is also a file's, one path at a time, for a
-/// walk that keeps no file: it keeps only the twins, and the files whose
-/// names could be a twin's (holding `.gz` or `.br`).
-#[derive(Debug, Default)]
-pub(crate) struct TwinCheck {
-    /// Twin path to the file it is made from, and how.
-    twins: BTreeMap<String, (String, Encoding)>,
-    twinlike: BTreeSet<String>,
-}
-
-impl TwinCheck {
-    /// Takes note of the file at `path`.
-    pub fn see(&mut self, path: &str, rules: &Rules) {
-        for encoding in rules.twins(path) {
-            let twin = encoding.twin_path(path);
-            self.twins.insert(twin, (path.to_owned(), encoding));
-        }
-        let name = path.rsplit('/').next().unwrap_or(path);
-        if name.contains(".gz") || name.contains(".br") {
-            self.twinlike.insert(path.to_owned());
+/// The file, and the encoding, of which a file at `path` would be the
+/// twin, when the rules give that file such a twin. A file of the tree may
+/// not be named so (`site.gz.css` where `*.css` files get gzip twins):
+/// whether the file it would be the twin of exists or not, in this change
+/// or another, the keys of the two could not be told apart.
+pub(crate) fn twin_of(path: &str, rules: &Rules) -> Option<(String, Encoding)> {
+    let name_at = path.rfind('/').map_or(0, |slash| slash + 1);
+    let (folder, name) = path.split_at(name_at);
+    for encoding in [Encoding::Gzip, Encoding::Brotli] {
+        let mark = encoding.mark();
+        // The mark goes before the last extension, or after a name without one.
+        let before_extension = name.rfind('.').and_then(|dot| {
+            let (head, extension) = name.split_at(dot);
+            Some(format!("{}{extension}", head.strip_suffix(mark)?))
+        });
+        let appended = name.strip_suffix(mark).map(str::to_owned);
+        for source in before_extension.into_iter().chain(appended) {
+            let source = format!("{folder}{source}");
+            if !source.ends_with('/')
+                && encoding.twin_path(&source) == path
+                && rules.twins(&source).contains(&encoding)
+            {
+                return Some((source, encoding));
+            }
         }
     }
-
-    /// Refuses a twin whose path is a file's, as [`check_twins`] does.
-    pub fn check(&self, rules: &Rules) -> Result<(), PlanError> {
-        match self
-            .twinlike
-            .iter()
-            .find_map(|path| Some((path, self.twins.get(path)?)))
-        {
-            Some((twin, (path, encoding))) => Err(PlanError::TwinCollides {
-                path: path.clone(),
-                key: key(rules, twin)?,
-                encoding: *encoding,
-            }),
-            None => Ok(()),
-        }
-    }
+    None
 }
 
 /// Whether a file's object is a redirect.
@@ -791,6 +786,9 @@ fn redirect_of(file: &File, rules: &Rules) -> Result<Redirect, PlanError> {
         };
         if value.chars().any(char::is_control) {
             return Err(bad("holds control characters"));
+        }
+        if value.contains('\u{fffd}') {
+            return Err(bad("holds bytes that are not UTF-8"));
         }
         let target = if value.starts_with("https://") || value.starts_with("http://") {
             if value.chars().any(|c| c.is_whitespace() || !c.is_ascii()) {
@@ -1057,21 +1055,50 @@ mod tests {
     }
 
     #[test]
-    fn a_walk_that_keeps_no_file_finds_the_same_twin_collisions() {
-        let mut rules = Rules::new("static/");
-        rules.gzip = Some(Globs::new(&["*.css"]).unwrap());
-        let mut check = TwinCheck::default();
-        for path in ["a/site.css", "a/site.br.css", "b/x.css", "b/x.gz.txt"] {
-            check.see(path, &rules);
-        }
-        check.check(&rules).unwrap();
-        check.see("a/site.gz.css", &rules);
-        let err = check.check(&rules).unwrap_err();
-        assert!(
-            matches!(&err, PlanError::TwinCollides { path, key, .. }
-                if path == "a/site.css" && key == "static/a/site.gz.css"),
-            "{err}"
+    fn a_file_named_as_a_twin_would_be_is_refused_when_such_twins_are_made() {
+        let rules = Rules {
+            gzip: Some(Globs::new(&["*.css", "*.js"]).unwrap()),
+            brotli: Some(Globs::new(&["*.css"]).unwrap()),
+            ..Rules::new("static/")
+        };
+        assert_eq!(
+            twin_of("a/site.gz.css", &rules),
+            Some(("a/site.css".into(), Encoding::Gzip))
         );
+        assert_eq!(
+            twin_of("site.br.css", &rules),
+            Some(("site.css".into(), Encoding::Brotli))
+        );
+        assert_eq!(
+            twin_of("app.min.gz.js", &rules),
+            Some(("app.min.js".into(), Encoding::Gzip))
+        );
+        // Twins no rule makes, and names that only look alike, are files.
+        for path in [
+            "app.br.js",
+            "site.gz.html",
+            "app.js.gz",
+            "x.gz",
+            ".gz.css",
+            "a.gzip.css",
+        ] {
+            assert_eq!(twin_of(path, &rules), None, "{path}");
+        }
+        let err = objects(&file("a/site.gz.css"), &rules).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a/site.gz.css is named as the gzip twin of a/site.css would be, and svn2s3 writes \
+             that twin there; rename it, or leave it out with `exclude:`"
+        );
+        let everything = Rules {
+            gzip: Some(Globs::new(&["*"]).unwrap()),
+            ..Rules::new("")
+        };
+        assert_eq!(
+            twin_of("LICENSE.gz", &everything),
+            Some(("LICENSE".into(), Encoding::Gzip))
+        );
+        assert!(objects(&file("site.gz.css"), &Rules::new("")).is_ok());
     }
 
     fn uploads(paths: &[&str]) -> Vec<Upload> {

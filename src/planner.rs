@@ -32,8 +32,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use anyhow::{anyhow, Context as _, Result};
 
 use crate::plan::{
-    self, check_twins, key, keys_of, location, objects, By, File, Link, Listed, Objects, Plan,
-    PlanError, Rules, Skipped, Target, TwinCheck, Upload,
+    self, key, keys_of, location, objects, By, File, Link, Listed, Objects, Plan, PlanError, Rules,
+    Skipped, Target, Upload,
 };
 use crate::redirect::{History, Table};
 use crate::shape::{self, Shaping};
@@ -126,7 +126,8 @@ pub(crate) struct Needs {
     /// changed since each is published again (or, in a survey, what each
     /// deleted is deleted).
     pub unfinished: Vec<Revnum>,
-    /// The log after this revision, for the files that moved.
+    /// The log after this revision, for the files that moved (and, for a
+    /// survey, the files gone since).
     pub history: Option<Revnum>,
     /// Every file of the tree, to apply rules that changed.
     pub whole: bool,
@@ -144,7 +145,10 @@ pub(crate) fn needs(cx: &Context) -> Result<Needs> {
             .filter(|&rev| rev != cx.revision)
             .collect(),
     };
-    let history = from.filter(|&from| from < cx.revision && cx.rules.redirects);
+    // A survey (`--full`) of a tree whose bucket holds an older revision
+    // leaves the range's moves too, as an incremental publish would.
+    let published = cx.published().filter(|_| cx.state.is_some());
+    let history = published.filter(|&from| from < cx.revision && cx.rules.redirects);
     let whole = from.is_some() && cx.old_rules()?.is_some();
     Ok(Needs {
         from,
@@ -209,6 +213,15 @@ impl Overlay<'_> {
     /// if the change says so: no question asked.
     fn changes_to_file(&self, path: &str) -> bool {
         self.files.contains_key(path)
+    }
+
+    /// Whether the change puts a file at `path`, above it or below it,
+    /// where a moved file's redirect cannot be.
+    fn crowds(&self, path: &str) -> bool {
+        let above = path
+            .match_indices('/')
+            .any(|(at, _)| self.files.contains_key(&path[..at]));
+        above || self.changes_to_file(path) || has_under(self.files.keys().copied(), path)
     }
 }
 
@@ -334,8 +347,6 @@ pub(crate) fn incremental(cx: &Context, input: Changes, tree: &dyn Lookup) -> Re
             Objects::Excluded => {}
         }
     }
-    let files: Vec<File> = changed.iter().map(|file| (*file).clone()).collect();
-    check_twins(&uploads, &files)?;
     plan.upload(uploads);
     for path in &changes.deletes {
         gone.extend(keys_of(path, rules)?);
@@ -377,7 +388,6 @@ pub(crate) fn incremental(cx: &Context, input: Changes, tree: &dyn Lookup) -> Re
     };
     let mut redirects = Redirects::incremental(
         cx,
-        &plan,
         &changes,
         history.as_ref(),
         old.as_ref().map(|(old, _)| old),
@@ -420,7 +430,6 @@ impl Redirects {
     /// published at a redirect's path takes its place.
     fn incremental(
         cx: &Context,
-        plan: &Plan,
         changes: &plan::Changeset,
         history: Option<&History>,
         old: Option<&Rules>,
@@ -435,15 +444,10 @@ impl Redirects {
             }
             None => BTreeMap::new(),
         };
-        // A moved file's old path holds a redirect only where nothing else
-        // is: not a file published there again, nor a key that must go
-        // before an upload below it (a file where a folder is now).
-        let clear: BTreeSet<&String> = plan.clear().iter().collect();
-        moved.retain(|old_path, new| {
-            !rules.exclude.is_match(new)
-                && !tree.changes_to_file(old_path)
-                && key(rules, old_path).is_ok_and(|key| !clear.contains(&key))
-        });
+        // A moved file's old path holds a redirect only where no file of
+        // the tree is now: not there, nor above it, nor below it (a file
+        // there now is new in the range, so the change names it).
+        moved.retain(|old_path, new| !rules.exclude.is_match(new) && !tree.crowds(old_path));
 
         let mut table = Table::new();
         let mut changed = BTreeSet::new();
@@ -482,13 +486,34 @@ impl Redirects {
     }
 
     /// The table a survey finds: every redirect whose path is not a file
-    /// of the tree now, each followed again and written.
-    fn survey(cx: &Context, files_at: &BTreeSet<String>) -> Redirects {
-        let table = cx
-            .table()
-            .into_iter()
+    /// of the tree now (`files_at` are), with those the moves since the
+    /// bucket's revision leave, each followed again and written.
+    fn survey(
+        cx: &Context,
+        files_at: &BTreeSet<String>,
+        crowded: &dyn Fn(&str) -> bool,
+        moves: Option<&Moves>,
+    ) -> Redirects {
+        let rules = cx.rules;
+        let moved = match moves {
+            Some(moves) => {
+                let gone = moves.deleted.iter().map(String::as_str);
+                let mut moved = moves
+                    .history
+                    .moves(gone.filter(|path| !rules.exclude.is_match(path)));
+                moved.retain(|old, new| !rules.exclude.is_match(new) && !crowded(old));
+                moved
+            }
+            None => BTreeMap::new(),
+        };
+        let mut table: Table = (cx.table().into_iter())
             .filter(|(from, _)| !files_at.contains(from))
+            .map(|(from, to)| {
+                let onward = moved.get(&to).cloned().unwrap_or(to);
+                (from, onward)
+            })
             .collect();
+        table.extend(moved);
         Redirects {
             table,
             changed: BTreeSet::new(),
@@ -778,6 +803,13 @@ impl Follow<'_> {
     }
 }
 
+/// The files that moved since the revision the bucket holds, for a survey:
+/// the log of the range, and the files gone since.
+pub(crate) struct Moves {
+    pub history: History,
+    pub deleted: Vec<String>,
+}
+
 /// A first publish, `--full` or `verify`: the whole tree, seen one file at
 /// a time, against the listing of the prefix when there is one. Memory
 /// holds the listing and, unless it streams, the objects.
@@ -789,15 +821,19 @@ pub(crate) struct Survey<'a> {
     objects: usize,
     skipped: Vec<Skipped>,
     links: Vec<Link>,
-    twins: TwinCheck,
     /// The listing's objects the tree has not claimed yet.
-    listing: HashMap<String, Listed>,
+    listing: BTreeMap<String, Listed>,
+    /// Listed keys that a file of the tree goes beneath, or above: a file
+    /// that became a folder, or the reverse. They must go first.
+    blocking: BTreeSet<String>,
     /// The listing's objects under keys of the tree's files.
     present: HashMap<String, Listed>,
     /// Keys of links the listing holds.
     listed_links: BTreeSet<String>,
     /// Prefixes under this one where another publish keeps its state.
     foreign: BTreeSet<String>,
+    /// The moves since the revision the bucket holds.
+    moves: Option<Moves>,
     /// What the walk found at the paths the redirects go through: known
     /// before the walk (the state's redirects), or named by a link met on
     /// the way (`late`, which the walk may have passed already).
@@ -808,8 +844,13 @@ pub(crate) struct Survey<'a> {
 impl<'a> Survey<'a> {
     /// A survey against `listing` (none for `verify`), which keeps the
     /// files' objects when `keep`.
-    pub fn new(cx: &'a Context<'a>, listing: Option<Vec<Listed>>, keep: bool) -> Survey<'a> {
-        let listing: HashMap<String, Listed> = listing
+    pub fn new(
+        cx: &'a Context<'a>,
+        listing: Option<Vec<Listed>>,
+        keep: bool,
+        moves: Option<Moves>,
+    ) -> Survey<'a> {
+        let listing: BTreeMap<String, Listed> = listing
             .into_iter()
             .flatten()
             .map(|listed| (listed.key.clone(), listed))
@@ -817,9 +858,27 @@ impl<'a> Survey<'a> {
         let foreign = foreign_prefixes(listing.keys().map(String::as_str), &cx.rules.prefix);
         let table = cx.table();
         let through = cx.links().into_values().flatten();
+        // Where the moved files went, to know whether they are still there.
+        let gone = moves.iter().flat_map(|moves| {
+            let went = moves
+                .history
+                .moves(moves.deleted.iter().map(String::as_str));
+            let above = moves
+                .deleted
+                .iter()
+                .flat_map(|path| path.match_indices('/').map(|(at, _)| path[..at].to_owned()));
+            let above: Vec<String> = above.collect();
+            moves
+                .deleted
+                .iter()
+                .cloned()
+                .chain(went.into_values())
+                .chain(above)
+        });
         let seen = (table.keys().cloned())
             .chain(table.values().cloned())
             .chain(through.map(|path| path.trim_end_matches('/').to_owned()))
+            .chain(gone)
             .map(|path| (path, None))
             .collect();
         Survey {
@@ -829,11 +888,12 @@ impl<'a> Survey<'a> {
             objects: 0,
             skipped: Vec::new(),
             links: Vec::new(),
-            twins: TwinCheck::default(),
             listing,
+            blocking: BTreeSet::new(),
             present: HashMap::new(),
             listed_links: BTreeSet::new(),
             foreign,
+            moves,
             seen,
             late: BTreeSet::new(),
         }
@@ -875,7 +935,6 @@ impl<'a> Survey<'a> {
                 self.links.push(*link);
             }
         }
-        self.twins.see(&file.path, rules);
         self.note(file);
         Ok(())
     }
@@ -897,20 +956,31 @@ impl<'a> Survey<'a> {
         }
     }
 
-    /// Refuses a key under a prefix where another publish keeps its state.
-    fn claim(&self, key: &str, path: &str) -> Result<(), PlanError> {
-        match self
-            .foreign
-            .iter()
+    /// Refuses a key under a prefix where another publish keeps its state,
+    /// and notes the listed keys that cannot stay beside it.
+    fn claim(&mut self, key: &str, path: &str) -> Result<(), PlanError> {
+        let foreign = self.foreign.iter();
+        if let Some(prefix) = foreign
+            .clone()
             .find(|prefix| key.starts_with(prefix.as_str()))
         {
-            Some(prefix) => Err(PlanError::Foreign {
+            return Err(PlanError::Foreign {
                 path: path.to_owned(),
                 key: key.to_owned(),
                 prefix: prefix.clone(),
-            }),
-            None => Ok(()),
+            });
         }
+        for (at, _) in key.match_indices('/') {
+            if self.listing.contains_key(&key[..at]) {
+                self.blocking.insert(key[..at].to_owned());
+            }
+        }
+        let below = format!("{key}/");
+        let under = self.listing.range(below.clone()..);
+        let under = under.take_while(|(listed, _)| listed.starts_with(&below));
+        self.blocking
+            .extend(under.map(|(listed, _)| listed.clone()));
+        Ok(())
     }
 
     /// The plan, once every file was seen: the redirects followed through
@@ -919,7 +989,6 @@ impl<'a> Survey<'a> {
     pub fn finish(self, tree: &dyn Lookup, unfinished: Vec<String>) -> Result<Planned> {
         let cx = self.cx;
         let rules = cx.rules;
-        self.twins.check(rules)?;
         let mut plan = Plan::default();
         plan.upload(self.uploads);
         plan.skip(self.skipped);
@@ -928,7 +997,13 @@ impl<'a> Survey<'a> {
             .filter(|(_, node)| matches!(node, Some(Node::File(_))))
             .map(|(path, _)| path.clone())
             .collect();
-        let mut redirects = Redirects::survey(cx, &files_at);
+        let seen = &self.seen;
+        let crowded = |path: &str| {
+            let file = |path: &str| matches!(seen.get(path), Some(Some(Node::File(_))));
+            let above = path.match_indices('/').any(|(at, _)| file(&path[..at]));
+            above || file(path) || matches!(seen.get(path), Some(Some(Node::Folder)))
+        };
+        let mut redirects = Redirects::survey(cx, &files_at, &crowded, self.moves.as_ref());
         let walked = Walked {
             seen: &self.seen,
             late: &self.late,
@@ -975,7 +1050,9 @@ impl<'a> Survey<'a> {
             ));
         }
         if cx.full {
+            let blocking = self.blocking;
             plan.delete_also(stray);
+            plan.clear_first(|key| blocking.contains(key));
         } else if !stray.is_empty() {
             notes.push(format!(
                 "holds {} the tree does not have, left alone (--full deletes them)",
@@ -1283,21 +1360,28 @@ mod tests {
         let err = plan(&changes(&["a.css", "a.br.css"], &[]), &rules).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "the br twin of a.css would be \"a.br.css\", which is also a file of the tree"
+            "a.br.css is named as the br twin of a.css would be, and svn2s3 writes that twin \
+             there; rename it, or leave it out with `exclude:`"
         );
     }
 
     #[test]
-    fn a_twin_that_is_also_a_file_of_the_tree_is_an_error() {
-        let err = plan(
-            &changes(&["site.css", "site.gz.css"], &[]),
-            &gzip(&["*.css"]),
-        )
-        .unwrap_err();
-        assert!(
-            matches!(err, PlanError::TwinCollides { ref key, .. } if key == "site.gz.css"),
-            "{err}"
-        );
+    fn a_file_named_as_a_twin_is_refused_whether_or_not_its_file_is_in_the_change() {
+        // The file is unchanged, or not there at all: the name alone is refused,
+        // in an incremental publish as in a survey.
+        for change in [&["site.gz.css"][..], &["site.css", "site.gz.css"]] {
+            let err = plan(&changes(change, &[]), &gzip(&["*.css"])).unwrap_err();
+            assert!(
+                matches!(err, PlanError::TwinNamed { ref path, ref twin_of, .. }
+                    if path == "site.gz.css" && twin_of == "site.css"),
+                "{err}"
+            );
+        }
+        let rules = gzip(&["*.css"]);
+        let cx = cx(&rules, None);
+        let mut survey = Survey::new(&cx, None, false, None);
+        survey.see(&file("site.css")).unwrap();
+        assert!(survey.see(&file("site.gz.css")).is_err());
     }
 
     #[test]
@@ -1558,6 +1642,22 @@ mod tests {
         assert_eq!(keys(&planned.plan), ["c"]);
         assert_eq!(redirects(&planned.plan), []);
         assert_eq!(planned.published.redirects, table(&[("a", "c")]));
+        // Nor below a file that is a redirect now.
+        let change = changed(vec![redirecting("d", "/c"), file("e/f")], &["d/f"]);
+        let planned = publish(
+            &rules,
+            &before,
+            change,
+            Some(moved(2, "d/f", "e/f")),
+            &[file("c")],
+        )
+        .unwrap();
+        assert_eq!(redirects(&planned.plan), [("d", "/c")]);
+        assert_eq!(
+            planned.plan.clear(),
+            ["d/f"],
+            "gone before the redirect above it"
+        );
         // A move to an excluded path, or below a folder that is a file now,
         // leaves no redirect.
         let rules = Rules {
@@ -1939,7 +2039,7 @@ mod tests {
             Needs {
                 from: None,
                 unfinished: Vec::new(),
-                history: None,
+                history: Some(1),
                 whole: false
             }
         );
@@ -1986,10 +2086,10 @@ mod tests {
     fn a_survey_refuses_what_an_incremental_publish_refuses_before_any_write() {
         let rules = Rules::new("");
         let cx = cx(&rules, None);
-        let mut survey = Survey::new(&cx, Some(Vec::new()), false);
+        let mut survey = Survey::new(&cx, Some(Vec::new()), false, None);
         survey.see(&file("a.txt")).unwrap();
         let refused = |file: File| {
-            Survey::new(&cx, None, false)
+            Survey::new(&cx, None, false, None)
                 .see(&file)
                 .unwrap_err()
                 .to_string()
@@ -2039,6 +2139,7 @@ mod tests {
                 ".svn2s3/state.yaml",
             ])),
             false,
+            None,
         );
         for file in [
             file("site.css"),
@@ -2073,6 +2174,63 @@ mod tests {
     }
 
     #[test]
+    fn a_full_survey_leaves_the_moves_of_its_range_as_an_incremental_publish_does() {
+        let rules = with_redirects();
+        let before = state(1, &rules, &[("x", "a")], &[]);
+        let cx = Context {
+            full: true,
+            ..cx(&rules, Some(&before))
+        };
+        assert_eq!(needs(&cx).unwrap().history, Some(1));
+        let moves = Moves {
+            history: moved(2, "a", "b"),
+            deleted: vec!["a".into()],
+        };
+        let mut survey = Survey::new(&cx, Some(Vec::new()), false, Some(moves));
+        for file in [file("b"), redirecting("c", "/a")] {
+            survey.see(&file).unwrap();
+        }
+        let planned = survey.finish(&Files::new(&[]), Vec::new()).unwrap();
+        assert_eq!(
+            redirects(&planned.plan),
+            [("a", "/b"), ("c", "/b"), ("x", "/b")]
+        );
+        assert_eq!(
+            planned.published.redirects,
+            table(&[("a", "b"), ("x", "b")])
+        );
+        // A file added again at a moved file's path keeps it.
+        let moves = Moves {
+            history: moved(2, "a", "b"),
+            deleted: vec!["a".into()],
+        };
+        let mut survey = Survey::new(&cx, Some(Vec::new()), false, Some(moves));
+        for file in [file("a"), file("b")] {
+            survey.see(&file).unwrap();
+        }
+        let planned = survey.finish(&Files::new(&[]), Vec::new()).unwrap();
+        assert_eq!(redirects(&planned.plan), [("x", "/a")]);
+        assert_eq!(planned.published.redirects, table(&[("x", "a")]));
+    }
+
+    #[test]
+    fn a_full_survey_deletes_first_the_keys_a_file_goes_beneath_or_above() {
+        let rules = Rules::new("");
+        let cx = Context {
+            full: true,
+            ..cx(&rules, None)
+        };
+        let listing = listed(&["a b.txt", "x/y", "old/f", "keep.txt"]);
+        let mut survey = Survey::new(&cx, Some(listing), false, None);
+        for path in ["a b.txt/inside.txt", "x", "keep.txt"] {
+            survey.see(&file(path)).unwrap();
+        }
+        let planned = survey.finish(&Files::new(&[]), Vec::new()).unwrap();
+        assert_eq!(planned.plan.clear(), ["a b.txt", "x/y"]);
+        assert_eq!(planned.plan.deletes(), ["old/f"]);
+    }
+
+    #[test]
     fn a_survey_leaves_the_prefixes_of_other_publishes_alone() {
         let rules = Rules::new("a/");
         let listing = listed(&[
@@ -2088,7 +2246,7 @@ mod tests {
                 full,
                 ..cx(&rules, None)
             };
-            let mut survey = Survey::new(&cx, Some(listing.clone()), true);
+            let mut survey = Survey::new(&cx, Some(listing.clone()), true, None);
             survey.see(&file("x.txt")).unwrap();
             let err = survey.see(&file("b/z.txt")).unwrap_err().to_string();
             assert_eq!(

@@ -39,18 +39,30 @@ pub fn started(plan: &Plan) -> Progress<'static> {
     Progress::Started { requests, bytes }
 }
 
-/// Every request of `plan`, in its order: what was done, or the first
-/// failure. An upload to a key in `present` (a listing's objects) is made
-/// only if that object does not hold the file already (see
-/// [`Bucket::adopt`]). `progress` hears of each request as it ends.
+/// The phases of a plan an [`execute`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phases {
+    /// Every phase, in order.
+    All,
+    /// The deletes that must come before any upload, alone.
+    Clear,
+    /// Every phase after those.
+    AfterClear,
+}
+
+/// The requests of `plan` in `phases`, in their order: what was done, or
+/// the first failure. An upload to a key in `present` (a listing's
+/// objects) is made only if that object does not hold the file already
+/// (see [`Bucket::adopt`]). `progress` hears of each request as it ends.
 pub async fn execute(
     bucket: &Arc<Bucket>,
     plan: &Plan,
     present: &HashMap<String, Listed>,
     progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+    phases: Phases,
 ) -> Result<Vec<Done>> {
     let requests = plan.write_count() + plan.delete_count();
-    let mut run = Phases {
+    let mut run = Runner {
         bucket,
         workers: bucket.max_in_flight(),
         progress,
@@ -61,7 +73,12 @@ pub async fn execute(
             .map(|batch| Job::Delete(batch.to_vec()))
             .collect::<Vec<_>>()
     };
-    run.phase(deletes(plan.clear())).await?;
+    if phases != Phases::AfterClear {
+        run.phase(deletes(plan.clear())).await?;
+    }
+    if phases == Phases::Clear {
+        return Ok(run.done);
+    }
     let uploads = plan
         .uploads()
         .iter()
@@ -260,15 +277,15 @@ fn joined(ended: Result<Result<Vec<Done>>, tokio::task::JoinError>) -> Result<Ve
     }
 }
 
-/// The phases of one publish, run one after the other.
-struct Phases<'a> {
+/// Runs the phases of one publish, one after the other.
+struct Runner<'a> {
     bucket: &'a Arc<Bucket>,
     workers: usize,
     progress: &'a (dyn Fn(Progress<'_>) + Send + Sync),
     done: Vec<Done>,
 }
 
-impl Phases<'_> {
+impl Runner<'_> {
     /// Runs `jobs` with at most `workers` in flight. After a failure no new
     /// job starts; those in flight finish, and the first failure is returned.
     async fn phase(&mut self, jobs: Vec<Job>) -> Result<()> {

@@ -17,8 +17,8 @@ use crate::cloudfront::{self, Invalidation};
 use crate::config::Settings;
 use crate::error::Incomplete;
 use crate::plan::{self, Rules, Upload};
-use crate::planner::{self, Changes, Files, Planned, Survey};
-use crate::publish;
+use crate::planner::{self, Changes, Files, Moves, Planned, Survey};
+use crate::publish::{self, Phases};
 use crate::report::{Done, Progress, Report, Tally};
 use crate::source::Source;
 use crate::state::{State, MAX_STATE_BYTES};
@@ -145,7 +145,7 @@ impl Session {
                 };
                 planner::incremental(&cx, changes, &self.source)?
             }
-            None => self.survey(&cx, &needs.unfinished)?,
+            None => self.survey(&cx, &needs)?,
         };
         for note in &planned.notes {
             tracing::warn!("{} {note}", self.target);
@@ -168,21 +168,28 @@ impl Session {
     /// against the listing of the prefix. A working copy is walked twice,
     /// once now to check every file and once as it is published
     /// ([`Session::write`]), so that memory holds the listing, not the tree.
-    fn survey(&self, cx: &planner::Context, unfinished: &[Revnum]) -> Result<Planned> {
+    fn survey(&self, cx: &planner::Context, needs: &planner::Needs) -> Result<Planned> {
         let listing = self.runtime.block_on(self.bucket.list(&cx.rules.prefix))?;
         // What a publish cut off may have written of files gone since.
         let mut gone = Vec::new();
-        for &revision in unfinished {
+        for &revision in &needs.unfinished {
             gone.extend(self.cut_off(revision)?.deletes);
         }
+        let moves = |from| -> Result<Moves> {
+            Ok(Moves {
+                history: self.source.history(from)?,
+                deleted: self.source.deleted_since(from)?,
+            })
+        };
+        let moves = needs.history.map(moves).transpose()?;
         if self.source.streams() {
-            let mut survey = Survey::new(cx, Some(listing), false);
+            let mut survey = Survey::new(cx, Some(listing), false, moves);
             let skipped = self.source.survey(|file| Ok(survey.see(&file)?))?;
             survey.skip(skipped);
             return survey.finish(&self.source, gone);
         }
         let everything = self.source.everything()?;
-        let mut survey = Survey::new(cx, Some(listing), true);
+        let mut survey = Survey::new(cx, Some(listing), true, moves);
         for file in &everything.uploads {
             survey.see(file)?;
         }
@@ -206,7 +213,8 @@ impl Session {
         let plan = &planned.plan;
         self.runtime.block_on(self.claimer().run(planned, async {
             progress(publish::started(plan));
-            let done = publish::execute(&self.bucket, plan, &planned.present, progress).await?;
+            let present = &planned.present;
+            let done = publish::execute(&self.bucket, plan, present, progress, Phases::All).await?;
             publish::check_complete(plan, &done)?;
             Ok(done.into_iter().collect())
         }))
@@ -231,12 +239,17 @@ impl Session {
                 let run = async {
                     // The files' sizes are not known before they are read.
                     progress(Progress::Started { requests, bytes: 0 });
+                    let present = &planned.present;
+                    // The keys a file goes beneath go first, then the
+                    // files as the walk gives them, then the rest.
+                    let mut done =
+                        publish::execute(bucket, plan, present, progress, Phases::Clear).await?;
                     let mut tally = Tally::default();
-                    publish::stream(bucket, objects, &planned.present, progress, &mut tally)
-                        .await?;
-                    let after = publish::execute(bucket, plan, &planned.present, progress).await?;
-                    publish::check_complete(plan, &after)?;
-                    after.into_iter().for_each(|done| tally.add(done));
+                    publish::stream(bucket, objects, present, progress, &mut tally).await?;
+                    let after = Phases::AfterClear;
+                    done.extend(publish::execute(bucket, plan, present, progress, after).await?);
+                    publish::check_complete(plan, &done)?;
+                    done.into_iter().for_each(|done| tally.add(done));
                     Ok(tally)
                 };
                 runtime.block_on(claimer.run(planned, run))
@@ -266,15 +279,20 @@ impl Session {
     /// What a dry run of the plan would do, without a request.
     pub fn dry_run(&self, planned: &Planned) -> Result<Tally> {
         let mut tally = Tally::default();
+        let mut planned_requests = publish::dry_run(&planned.plan).into_iter();
         if planned.streamed.is_some() {
+            // In the order the publish makes them: the clear phase first.
+            let clear = planned.plan.clear().len();
+            planned_requests
+                .by_ref()
+                .take(clear)
+                .for_each(|done| tally.add(done));
             self.walk_objects(|upload| {
                 tally.add(Done::planned(&upload));
                 Ok(())
             })?;
         }
-        publish::dry_run(&planned.plan)
-            .into_iter()
-            .for_each(|done| tally.add(done));
+        planned_requests.for_each(|done| tally.add(done));
         Ok(tally)
     }
 

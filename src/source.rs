@@ -29,6 +29,7 @@ const LIST_AT_MOST: usize = 10;
 const EXTERNALS: &str = "svn:externals";
 const SPECIAL: &str = "svn:special";
 const MIME_TYPE: &str = "svn:mime-type";
+const KEYWORDS: &str = "svn:keywords";
 
 /// A tree of one repository at one revision, and where its bytes are read.
 pub(crate) struct Source {
@@ -292,18 +293,7 @@ impl Source {
     /// call, then, for each changed file only, a status and a property look-up
     /// (working copy) or a fetch (URL). O(change).
     pub fn changes_since(&self, from: Revnum) -> Result<Changeset> {
-        let mut changes = Vec::new();
-        self.client
-            .diff_summarize(&self.info.url, from, self.revision, |change| {
-                changes.push(change)
-            })
-            .map_err(|err| hint_credentials(err, &self.info.url))
-            .with_context(|| {
-                format!(
-                    "comparing r{from} with r{} of {}",
-                    self.revision, self.info.url
-                )
-            })?;
+        let changes = self.summarize(from)?;
 
         let mut found = Found::default();
         let mut added = BTreeSet::new();
@@ -346,6 +336,31 @@ impl Source {
         for dir in outermost(&deleted_dirs) {
             self.files_at(from, dir, &mut deleted_files)?;
         }
+        // A file whose keywords (svn:keywords) say when it last changed has
+        // new bytes whenever a revision of the range touched it, even where
+        // the range as a whole did not (a property set, then taken away):
+        // the diff of the range names no such file; its log does. One more
+        // request, for a range of several revisions only, either way.
+        if self.revision.abs_diff(from) > 1 {
+            let named: BTreeSet<String> = (found.files.iter().map(|file| file.path.clone()))
+                .chain(deleted_files.iter().cloned())
+                .chain(found.unfit.iter().map(|(path, _)| path.clone()))
+                .collect();
+            for path in self.touched(from)? {
+                if named.contains(&path)
+                    || self.exclude.is_match(&path)
+                    || !self.has_keywords(&path)?
+                {
+                    continue;
+                }
+                match &self.origin {
+                    Origin::WorkingCopy { root } => {
+                        self.collect(&local(root, &path), Depth::Empty, &mut found)?
+                    }
+                    Origin::Url { .. } => self.fetch(&path, &mut found)?,
+                }
+            }
+        }
         let changed: BTreeSet<String> = found.files.iter().map(|f| f.path.clone()).collect();
         let mut below = Found::default();
         for dir in outermost(&reshaped.into_iter().collect()) {
@@ -372,6 +387,100 @@ impl Source {
         changes.reshaped = reshaped;
         changes.added = added;
         Ok(changes)
+    }
+
+    /// What changed from `from` to this revision, path by path: one
+    /// diff-summarize call.
+    fn summarize(&self, from: Revnum) -> Result<Vec<crate::svn::Change>> {
+        let mut changes = Vec::new();
+        self.client
+            .diff_summarize(&self.info.url, from, self.revision, |change| {
+                changes.push(change)
+            })
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(|| {
+                format!(
+                    "comparing r{from} with r{} of {}",
+                    self.revision, self.info.url
+                )
+            })?;
+        Ok(changes)
+    }
+
+    /// The files there at `from` and gone at this revision, for where they
+    /// went: one diff-summarize call, and one listing of each folder
+    /// deleted. Reads nothing of the files that stayed.
+    pub fn deleted_since(&self, from: Revnum) -> Result<Vec<String>> {
+        let (mut files, mut dirs) = (Vec::new(), BTreeSet::new());
+        for change in self.summarize(from)? {
+            match (change.kind, change.node) {
+                (ChangeKind::Deleted, NodeKind::Dir) => {
+                    dirs.insert(change.path);
+                }
+                (ChangeKind::Deleted, _) => files.push(change.path),
+                _ => {}
+            }
+        }
+        for dir in outermost(&dirs) {
+            self.files_at(from, dir, &mut files)?;
+        }
+        Ok(files)
+    }
+
+    /// The paths inside the published folder that a revision between
+    /// `from` and this one (after the older, up to the newer) added,
+    /// changed or replaced: one log request.
+    fn touched(&self, from: Revnum) -> Result<BTreeSet<String>> {
+        let mut touched = BTreeSet::new();
+        let folder = self.repos_path();
+        let (older, newer) = (from.min(self.revision), from.max(self.revision));
+        self.client
+            .log(&self.info.url, older, newer, |logged| {
+                for change in &logged.paths {
+                    let inside = match folder {
+                        "" => Some(change.path.as_str()),
+                        folder => change
+                            .path
+                            .strip_prefix(folder)
+                            .and_then(|rest| rest.strip_prefix('/')),
+                    };
+                    if let Some(path) = inside.filter(|_| change.action != LogAction::Deleted) {
+                        touched.insert(path.to_owned());
+                    }
+                }
+            })
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(|| format!("reading the log of {} after r{from}", self.info.url))?;
+        Ok(touched)
+    }
+
+    /// Whether the file at `path` has `svn:keywords` at this revision; a
+    /// path that is not there has none.
+    fn has_keywords(&self, path: &str) -> Result<bool> {
+        let (local_path, url);
+        let target = match &self.origin {
+            Origin::WorkingCopy { root } => {
+                local_path = local(root, path);
+                Target::Local(&local_path)
+            }
+            Origin::Url { .. } => {
+                url = self.client.url_join(&self.info.url, path)?;
+                Target::Url(&url, Some(self.revision))
+            }
+        };
+        let mut keywords = false;
+        let listed = self.client.proplist(target, Depth::Empty, |_, props| {
+            keywords |= props.contains_key(KEYWORDS)
+        });
+        match listed {
+            Err(err) if err.is_unversioned() || err.is_not_found() => Ok(false),
+            listed => {
+                listed
+                    .map_err(|err| hint_credentials(err, &self.info.url))
+                    .with_context(|| format!("reading the properties of {path}"))?;
+                Ok(keywords)
+            }
+        }
     }
 
     /// Whether the svn2s3 properties of the folder `dir` differ at `from`
@@ -804,11 +913,22 @@ impl Lookup for Source {
             Err(err) if err.is_not_found() => return Ok(Node::Absent),
             Err(err) => return Err(hint_credentials(err, &self.info.url).context(asking())),
         };
-        if info.kind != NodeKind::File {
-            return Ok(match info.kind {
-                NodeKind::Dir => Node::Folder,
-                _ => Node::Absent,
+        if info.kind == NodeKind::Dir {
+            // A folder is published when a file is: an empty one is not.
+            let mut holds_a_file = false;
+            self.client
+                .list(&url, self.revision, |entry| {
+                    holds_a_file |= entry.kind == NodeKind::File
+                })
+                .map_err(|err| hint_credentials(err, &self.info.url))
+                .with_context(asking)?;
+            return Ok(match holds_a_file {
+                true => Node::Folder,
+                false => Node::Absent,
             });
+        }
+        if info.kind != NodeKind::File {
+            return Ok(Node::Absent);
         }
         let mut own = Props::new();
         self.client
