@@ -6,7 +6,6 @@
 //! A failing seed prints itself; `SVN2S3_SEED=N cargo test --test it faults`
 //! replays it alone.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::Mutex;
@@ -16,7 +15,7 @@ use std::time::Duration;
 use fastrand::Rng;
 
 use crate::harness::*;
-use crate::model::{change, NO_REPLACEMENTS, TWINS};
+use crate::model::{change, Ever, NO_REPLACEMENTS, TWINS};
 use crate::proxy::{Fault, Proxy};
 
 /// Seeded runs of the fault test, spread over this many threads: most of a
@@ -61,13 +60,13 @@ fn with_ten_percent_faults_a_publish_succeeds_or_keeps_the_state_and_a_rerun_con
         }
     });
     let mut rng = Rng::with_seed(0);
-    let mut ever_dirs = BTreeSet::new();
+    let mut ever = Ever::default();
     for step in 0..HISTORY {
         for _ in 0..3 {
             // No file becomes a folder: once an upload under the new folder
             // has landed in a run that then failed, s3s-fs answers the rerun's
             // delete of the old file with a 500 (see DESIGN.md); S3 does not.
-            change(&mut rng, &repo, &mut ever_dirs, NO_REPLACEMENTS);
+            change(&mut rng, &repo, &mut ever, NO_REPLACEMENTS);
         }
         repo.commit(&format!("step {step}"));
     }

@@ -3,7 +3,7 @@
 //! on 127.0.0.1, the svn2s3 binary, and a reading of the bucket compared with
 //! `svn export`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -960,6 +960,12 @@ pub struct Mirror<'a> {
     pub brotli: &'a [&'a str],
     /// Redirect objects the bucket holds besides the tree: key to location.
     pub redirects: BTreeMap<String, String>,
+    /// Files of the export whose objects are redirects (`svn2s3:redirect`),
+    /// which are among `redirects` rather than compared as files.
+    pub not_files: BTreeSet<String>,
+    /// Keys under these (another publish's prefix inside this one) are
+    /// not this publish's.
+    pub ignore: &'a [&'a str],
 }
 
 impl Mirror<'_> {
@@ -969,6 +975,9 @@ impl Mirror<'_> {
     #[track_caller]
     pub fn check(&self, server: &Server, repo: &Repo, rev: u64) {
         let mut objects = server.objects();
+        objects.retain(|key, _| {
+            key.starts_with(self.prefix) && !self.ignore.iter().any(|other| key.starts_with(other))
+        });
         let redirects: BTreeMap<String, String> = objects
             .iter()
             .filter_map(|(key, object)| Some((key.clone(), object.redirect.clone()?)))
@@ -986,6 +995,9 @@ impl Mirror<'_> {
 
         let mut expected = BTreeMap::new();
         for (path, bytes) in repo.export(rev, self.folder) {
+            if self.not_files.contains(&path) {
+                continue;
+            }
             if self.twins.iter().any(|ext| path.ends_with(ext)) {
                 expected.insert(
                     format!(

@@ -7,9 +7,20 @@
 //! also replaced by files, and at random steps part of the working copy is
 //! updated back to an older revision before the publish: it must be refused
 //! exactly when a file of the change is not at the new revision, and publish
-//! exactly otherwise. There, publishes leave redirects where files moved,
-//! which are checked against the log as the svn command line gives it, and
-//! at random steps the bucket is rolled back to an older revision first.
+//! exactly otherwise. There, publishes leave redirects where files moved and
+//! for symbolic links, which are checked against the log as the svn command
+//! line gives it, and at random steps the bucket is rolled back to an older
+//! revision first.
+//!
+//! On both, the changes that once broke the promise are mixed in: a file
+//! moved away and added again, a folder copied with a file dropped from the
+//! copy and the original moved, symbolic links whose targets move and go,
+//! `svn2s3:redirect` properties in chains (and in loops, or to nothing,
+//! which must be refused), `svn2s3:cache-control` values with sequential
+//! spaces, tabs and CR/LF (refused); several commits in one publish; and a
+//! second publish of the tree inside the first one's prefix (`nested/`),
+//! which the first one's `--full` leaves alone. A refusal is predicted from
+//! what the svn command line says, and repaired by a commit.
 //!
 //! A failing seed prints itself; `SVN2S3_SEED=N cargo test --test it model`
 //! replays it alone.
@@ -65,25 +76,46 @@ pub struct Kinds {
     /// folder once was. s3s-fs keeps a deleted key's emptied folders on
     /// disk, where a file cannot then be written; S3 and moto have no folders.
     pub folder_to_file: bool,
+    /// What once broke the promise: moves then re-adds, copies that drop
+    /// what then moves, symbolic links, redirect properties, header values.
+    pub promise: bool,
 }
 
-/// No file becomes a folder, nor the reverse.
+/// No file becomes a folder, nor the reverse; only plain changes.
 pub const NO_REPLACEMENTS: Kinds = Kinds {
     file_to_folder: false,
     folder_to_file: false,
+    promise: false,
 };
 
 /// On s3s-fs: files become folders, never the reverse.
 const ON_S3S_FS: Kinds = Kinds {
     file_to_folder: true,
     folder_to_file: false,
+    promise: true,
 };
+
+/// The names every file and folder of a history had.
+#[derive(Debug, Default)]
+pub struct Ever {
+    pub dirs: BTreeSet<String>,
+}
+
+/// The second publish of the tree, inside the first one's prefix.
+const NESTED: &str = "nested/";
 
 #[test]
 fn random_histories_publish_exactly() {
+    let tally = std::cell::Cell::new(Tally::default());
     replay("model", |seed| {
-        history(seed, Store::S3sFs);
+        let seen = history(seed, Store::S3sFs);
+        tally.set(tally.get().plus(seen));
     });
+    let tally = tally.get();
+    eprintln!("seen: {tally:?}");
+    if std::env::var_os("SVN2S3_SEED").is_none() {
+        assert!(tally.refusals > 0 && tally.nested > 0, "{tally:?}");
+    }
 }
 
 #[test]
@@ -91,30 +123,42 @@ fn random_histories_with_folders_becoming_files_mixed_revisions_redirects_and_ro
     let tally = std::cell::Cell::new(Tally::default());
     replay("model", |seed| {
         let seen = history(seed, Store::Moto);
-        let sum = tally.get();
-        tally.set(Tally {
-            refused: sum.refused + seen.refused,
-            published: sum.published + seen.published,
-            moves: sum.moves + seen.moves,
-            rollbacks: sum.rollbacks + seen.rollbacks,
-        });
+        tally.set(tally.get().plus(seen));
     });
     let tally = tally.get();
     eprintln!("seen: {tally:?}");
     if std::env::var_os("SVN2S3_SEED").is_none() {
         assert!(tally.refused > 0 && tally.published > 0, "{tally:?}");
         assert!(tally.moves > 0 && tally.rollbacks > 0, "{tally:?}");
+        assert!(tally.refusals > 0 && tally.nested > 0, "{tally:?}");
     }
 }
 
 /// How the publishes of mixed working copies ended; how many files moved
-/// and left a redirect, and how many rollbacks were published.
+/// and left a redirect, how many rollbacks were published, how many
+/// publishes were refused for their properties, and how many were made
+/// inside another's prefix.
 #[derive(Debug, Default, Clone, Copy)]
 struct Tally {
     refused: usize,
     published: usize,
     moves: usize,
     rollbacks: usize,
+    refusals: usize,
+    nested: usize,
+}
+
+impl Tally {
+    fn plus(self, other: Tally) -> Tally {
+        Tally {
+            refused: self.refused + other.refused,
+            published: self.published + other.published,
+            moves: self.moves + other.moves,
+            rollbacks: self.rollbacks + other.rollbacks,
+            refusals: self.refusals + other.refusals,
+            nested: self.nested + other.nested,
+        }
+    }
 }
 
 /// Runs `test` for each seed; a failing seed says how to replay it.
@@ -138,71 +182,171 @@ fn history(seed: u64, store: Store) -> Tally {
         Store::Moto => Kinds {
             file_to_folder: true,
             folder_to_file: true,
+            promise: true,
         },
     };
-    // On moto, moves leave redirects, which the oracle tracks.
+    // On moto, moves and symbolic links leave redirects, which the oracle
+    // tracks; on s3s-fs, whose keys cannot be a file and a folder at once,
+    // symbolic links are skipped and only redirect properties are written.
     let redirects = store == Store::Moto;
     let args: &[&str] = if redirects {
         &["--gzip", "--redirects"]
     } else {
         &["--gzip"]
     };
-    let mut oracle = Oracle::default();
-    let mut ever_dirs: BTreeSet<String> = BTreeSet::new();
+    let nested_args = [args, &["--prefix", NESTED]].concat();
+    let mut oracle = Oracle::new(redirects);
+    let mut nested = Oracle::new(redirects);
+    let mut nested_at = None;
+    let mut good = BTreeSet::new();
+    let mut ever = Ever::default();
     for step in 0..STEPS {
         let changes = 1 + rng.usize(..3);
+        // A publish of several commits now and then.
+        let split = rng.usize(..4) == 0;
         let mut did = Vec::new();
         for _ in 0..changes {
-            did.push(change(&mut rng, &repo, &mut ever_dirs, kinds));
+            did.push(change(&mut rng, &repo, &mut ever, kinds));
+            if split {
+                repo.commit(&format!("seed {seed} step {step}, part"));
+            }
         }
-        let rev = repo.commit(&format!("seed {seed} step {step}"));
+        let mut rev = repo.commit(&format!("seed {seed} step {step}"));
         if rev == 0 {
             continue; // no change yet; svn2s3 refuses an empty repository
         }
+        let context = format!("seed {seed}, step {step} (r{rev}): {did:?}");
+        rev = refuse_then_repair(&server, &repo, rev, &oracle, args, &mut mixed, &context);
         let rollback = server
             .published()
-            .filter(|&from| redirects && from > 1 && rng.usize(..5) == 0);
-        if let Some(from) = rollback {
-            let back = 1 + rng.u64(..from - 1);
+            .filter(|_| redirects && rng.usize(..5) == 0);
+        let back = rollback.and_then(|from| {
+            let older: Vec<u64> = good.range(..from).copied().collect();
+            older.get(rng.usize(..older.len().max(1))).copied()
+        });
+        if let (Some(from), Some(back)) = (rollback, back) {
             repo.update(&repo.wc, back);
             let run = publish(&server, &repo, &[args, &["--rollback"]].concat());
-            oracle.roll_back(&repo, back);
+            let at = TreeAt::read(&repo, back);
+            oracle.roll_back(&at);
             mixed.rollbacks += 1;
             let context = format!(
                 "seed {seed}, step {step}: rollback r{from} -> r{back}\n{}",
                 run.stdout
             );
-            check(&server, &repo, back, &oracle, &context);
+            check(&server, &repo, back, &oracle, &at, &context);
             repo.svn(&["update", "-q"]);
         }
         // The publish after a rollback spans several commits; a mixed
         // working copy is tried on a publish of one.
-        let published = server.published().filter(|_| rollback.is_none());
+        let published = server.published().filter(|_| back.is_none());
         if let Some(from) = published.filter(|_| store == Store::Moto && rng.usize(..3) == 0) {
             did.push(mix(&mut rng, &repo, from, rev));
             let context = format!("seed {seed}, step {step} (r{from} -> r{rev}): {did:?}");
             if publish_mixed(&server, &repo, from, rev, &oracle, args, &context) {
                 mixed.published += 1;
-                if redirects {
-                    mixed.moves += oracle.advance(&repo, from, rev);
-                }
+                mixed.moves += oracle.advance(&repo, from, rev);
+                good.insert(rev);
             } else {
                 mixed.refused += 1;
             }
             repo.svn(&["update", "-q"]);
         }
         let from = server.published();
-        let run = publish(&server, &repo, args);
-        if let (Some(from), true) = (from, redirects) {
+        let full = from.is_some() && rng.usize(..6) == 0;
+        let wc = repo.wc.to_str().unwrap();
+        let run = finish(&mut svn2s3(
+            &server,
+            &[&["publish", wc], args, &["--full"][..full as usize]].concat(),
+        ));
+        assert_eq!(
+            run.code,
+            0,
+            "seed {seed}, step {step} (r{rev}): {did:?}\nexpected redirects {:?}\nthe state:\n{}\n{}{}",
+            oracle.table,
+            server.state().unwrap_or_default(),
+            run.stdout,
+            run.stderr
+        );
+        let at = TreeAt::read(&repo, rev);
+        if let Some(from) = from {
             mixed.moves += oracle.advance(&repo, from, rev);
         }
+        good.insert(rev);
         let context = format!(
-            "seed {seed}, step {step} (r{rev}): {did:?}\nexpected redirects {:?}\n{}",
-            oracle.table, run.stdout
+            "seed {seed}, step {step} (r{rev}{}): {did:?}\nexpected redirects {:?}\n{}{}",
+            if full { ", --full" } else { "" },
+            oracle.table,
+            run.stdout,
+            run.stderr
         );
-        check(&server, &repo, rev, &oracle, &context);
+        check(&server, &repo, rev, &oracle, &at, &context);
+        // The second publish, inside the first one's prefix: now and then,
+        // and left alone by the first one's --full.
+        if rng.usize(..3) == 0 || (full && nested_at.is_some()) {
+            let run = publish(&server, &repo, &nested_args);
+            if let Some(from) = nested_at {
+                nested.advance(&repo, from, rev);
+            }
+            nested_at = Some(rev);
+            mixed.nested += 1;
+            let context = format!("{context}\nnested: {}", run.stdout);
+            check_nested(&server, &repo, rev, &nested, &at, &context);
+        } else if let Some(at_rev) = nested_at.filter(|_| full) {
+            let at = TreeAt::read(&repo, at_rev);
+            check_nested(&server, &repo, at_rev, &nested, &at, &context);
+        }
     }
     mixed
+}
+
+/// Publishes `rev` when the oracle says its properties make it impossible
+/// (a header value HTTP cannot carry, a redirect property that leads
+/// nowhere or loops): it must be refused before any write, naming such a
+/// file, with the bucket left as it was. Then a commit takes those
+/// properties away; returns the revision that holds what is published.
+fn refuse_then_repair(
+    server: &Server,
+    repo: &Repo,
+    mut rev: u64,
+    oracle: &Oracle,
+    args: &[&str],
+    tally: &mut Tally,
+    context: &str,
+) -> u64 {
+    loop {
+        let at = TreeAt::read(repo, rev);
+        // The redirects this publish leaves are those a redirect may go through.
+        let mut ahead = oracle.clone();
+        if let Some(from) = server.published() {
+            ahead.advance(repo, from, rev);
+        }
+        let bad = ahead.refused(&at);
+        if bad.is_empty() {
+            return rev;
+        }
+        let before = server.published();
+        let (listing, state) = (server.listing(), server.state());
+        let run = finish(&mut svn2s3(
+            server,
+            &[&["publish", repo.wc.to_str().unwrap()], args].concat(),
+        ));
+        let said = format!("{context}: refused {bad:?}\n{}{}", run.stdout, run.stderr);
+        assert_eq!(run.code, 2, "{said}");
+        assert!(
+            bad.keys()
+                .any(|path| run.stderr.contains(&format!("svn2s3: {path}: "))),
+            "{said}"
+        );
+        assert_eq!(server.listing(), listing, "{said}");
+        assert_eq!(server.state(), state, "{said}");
+        assert_eq!(server.published(), before, "{said}");
+        tally.refusals += 1;
+        for (path, property) in bad {
+            repo.svn(&["propdel", "-q", property, "--", &path]);
+        }
+        rev = repo.commit("repair what was refused");
+    }
 }
 
 /// Publishes a working copy that `mix` left at mixed revisions, which must
@@ -235,9 +379,12 @@ fn publish_mixed(
     for path in unfit.iter().take(10) {
         assert!(run.stderr.contains(path.as_str()), "{path} unnamed: {said}");
     }
+    let at = TreeAt::read(repo, from);
     let before = Mirror {
         twins: TWINS,
-        redirects: oracle.expected(),
+        redirects: oracle.expected(&at, ""),
+        not_files: at.not_files(),
+        ignore: &[NESTED],
         ..Mirror::default()
     };
     before.check(server, repo, from);
@@ -316,19 +463,15 @@ fn summarize(repo: &Repo, from: u64, to: u64) -> Vec<(String, String, String)> {
 /// Makes one random change in the working copy, with svn; says what it did.
 /// `ever_dirs` collects every folder's name, which a file does not take
 /// unless `kinds.folder_to_file`.
-pub fn change(
-    rng: &mut Rng,
-    repo: &Repo,
-    ever_dirs: &mut BTreeSet<String>,
-    kinds: Kinds,
-) -> String {
+pub fn change(rng: &mut Rng, repo: &Repo, ever: &mut Ever, kinds: Kinds) -> String {
     // What earlier changes of this step wrote is scheduled first, so that svn
     // can delete, copy and move it like anything else.
     repo.svn(&["add", "-q", "--force", "."]);
     let (files, dirs) = tree(&repo.wc);
     for dir in &dirs {
-        ever_dirs.insert(dir.clone());
+        ever.dirs.insert(dir.clone());
     }
+    let ever_dirs = &ever.dirs;
     let pick = |rng: &mut Rng, from: &BTreeSet<String>| match from.len() {
         0 => None,
         n => from.iter().nth(rng.usize(..n)).cloned(),
@@ -358,7 +501,16 @@ pub fn change(
         kinds.folder_to_file.then_some(Replace::FolderByFile),
     ];
     let replacements: Vec<Replace> = replacements.into_iter().flatten().collect();
-    let arm = rng.usize(..11 + replacements.len());
+    let promise = if kinds.promise { PROMISE.len() } else { 0 };
+    let arm = rng.usize(..11 + replacements.len() + promise);
+    if let Some(kind) = arm.checked_sub(11 + replacements.len()) {
+        let at = Picked {
+            files: &files,
+            dirs: &dirs,
+            fresh: &fresh,
+        };
+        return promise_change(rng, repo, PROMISE[kind], &at);
+    }
     match arm {
         // Add a file, sometimes in a new folder.
         0..=2 => {
@@ -377,6 +529,7 @@ pub fn change(
             format!("add {path}")
         }
         3 | 4 => match pick(rng, &files) {
+            Some(path) if is_link(repo, &path) => "nothing".into(),
             Some(path) => {
                 let bytes = if has_eol_style(repo, &path) {
                     text(rng)
@@ -423,6 +576,7 @@ pub fn change(
             format!("{verb} {from} {to}")
         }
         8 => match pick(rng, &files) {
+            Some(path) if is_link(repo, &path) => "nothing".into(),
             Some(path) if rng.bool() => {
                 // svn keeps binary types off files whose line endings it manages.
                 let mime = if has_eol_style(repo, &path) {
@@ -483,6 +637,147 @@ enum Replace {
     FolderByFile,
 }
 
+/// The changes that once broke the promise.
+#[derive(Debug, Clone, Copy)]
+enum Promise {
+    /// `svn mv f g`, then a new `f` added, in one commit.
+    MoveReAdd,
+    /// `svn cp d e; svn rm e/x/f; svn mv d/x/f g`.
+    CopyDropMove,
+    /// A symbolic link to a file, a folder or nothing.
+    Symlink,
+    /// `svn2s3:redirect` to a file (maybe itself a redirect), or nothing.
+    RedirectProperty,
+    /// `svn2s3:cache-control` with sequential spaces, a tab or CR/LF.
+    HeaderValue,
+}
+
+const PROMISE: [Promise; 5] = [
+    Promise::MoveReAdd,
+    Promise::CopyDropMove,
+    Promise::Symlink,
+    Promise::RedirectProperty,
+    Promise::HeaderValue,
+];
+
+/// What a change may pick from: the files and folders of the working copy,
+/// and a fresh name in a folder (`fresh(rng, folder, extension)`).
+struct Picked<'a> {
+    files: &'a BTreeSet<String>,
+    dirs: &'a BTreeSet<String>,
+    fresh: &'a dyn Fn(&mut Rng, &str, &str) -> Option<String>,
+}
+
+/// Makes one change of `kind`; says what it did.
+fn promise_change(rng: &mut Rng, repo: &Repo, kind: Promise, at: &Picked) -> String {
+    let pick = |rng: &mut Rng, from: &BTreeSet<String>| match from.len() {
+        0 => None,
+        n => from.iter().nth(rng.usize(..n)).cloned(),
+    };
+    let folder = |path: &str| {
+        path.rsplit_once('/')
+            .map_or("", |(folder, _)| folder)
+            .to_owned()
+    };
+    let extension = |path: &str| {
+        Path::new(path)
+            .extension()
+            .map_or(String::new(), |e| format!(".{}", e.to_str().unwrap()))
+    };
+    let nothing = || "nothing".to_owned();
+    match kind {
+        Promise::MoveReAdd => {
+            let Some(from) = pick(rng, at.files) else {
+                return nothing();
+            };
+            let Some(to) = (at.fresh)(rng, &folder(&from), &extension(&from)) else {
+                return nothing();
+            };
+            repo.svn(&["mv", "-q", "--", &from, &to]);
+            repo.write(&from, content(rng));
+            repo.svn(&["add", "-q", "--", &from]);
+            format!("mv {from} {to}, and {from} added again")
+        }
+        Promise::CopyDropMove => {
+            let inside: BTreeSet<String> = at
+                .files
+                .iter()
+                .filter(|file| file.contains('/'))
+                .cloned()
+                .collect();
+            let Some(file) = pick(rng, &inside) else {
+                return nothing();
+            };
+            let copied = folder(&file);
+            let Some(copy) = (at.fresh)(rng, &folder(&copied), "") else {
+                return nothing();
+            };
+            let Some(to) = (at.fresh)(rng, "", &extension(&file)) else {
+                return nothing();
+            };
+            let rest = &file[copied.len()..];
+            repo.svn(&["cp", "-q", "--", &copied, &copy]);
+            repo.svn(&["rm", "-q", "--force", "--", &format!("{copy}{rest}")]);
+            repo.svn(&["mv", "-q", "--", &file, &to]);
+            format!("cp {copied} {copy}, rm {copy}{rest}, mv {file} {to}")
+        }
+        Promise::Symlink => {
+            let dir = match pick(rng, at.dirs) {
+                Some(dir) if rng.bool() => dir,
+                _ => String::new(),
+            };
+            let ext = [".css", ".html", ""][rng.usize(..3)];
+            let Some(link) = (at.fresh)(rng, &dir, ext) else {
+                return nothing();
+            };
+            let targets: BTreeSet<String> = at.files.union(at.dirs).cloned().collect();
+            let target = match pick(rng, &targets) {
+                Some(target) if rng.usize(..4) != 0 => target,
+                _ => "nothing.js".to_owned(),
+            };
+            let up = "../".repeat(dir.split('/').filter(|part| !part.is_empty()).count());
+            std::os::unix::fs::symlink(format!("{up}{target}"), repo.wc.join(&link)).unwrap();
+            format!("ln -s {up}{target} {link}")
+        }
+        Promise::RedirectProperty => {
+            let Some(file) = pick(rng, at.files) else {
+                return nothing();
+            };
+            let target = match pick(rng, at.files) {
+                Some(target) if rng.usize(..5) != 0 => target,
+                _ => "nothing.html".to_owned(),
+            };
+            let value = format!("/{target}");
+            repo.svn(&["propset", "-q", "svn2s3:redirect", &value, "--", &file]);
+            format!("{file} redirects to {value}")
+        }
+        Promise::HeaderValue => {
+            let Some(file) = pick(rng, at.files) else {
+                return nothing();
+            };
+            let value = [
+                "public,  max-age=60",
+                "public,\tmax-age=60",
+                "max-age=60\r\nX-Evil: yes",
+                "no-cache",
+            ][rng.usize(..4)];
+            let text = repo.wc.join("../value");
+            fs::write(&text, value).unwrap();
+            let text = text.to_str().unwrap();
+            repo.svn(&[
+                "propset",
+                "-q",
+                "svn2s3:cache-control",
+                "-F",
+                text,
+                "--",
+                &file,
+            ]);
+            format!("{file} cache-control {value:?}")
+        }
+    }
+}
+
 fn content(rng: &mut Rng) -> Vec<u8> {
     match rng.usize(..4) {
         0 => Vec::new(),
@@ -505,7 +800,8 @@ fn has_eol_style(repo: &Repo, path: &str) -> bool {
     out.status.success() && !out.stdout.trim_ascii().is_empty()
 }
 
-/// The files and folders of the working copy, relative, `/`-separated.
+/// The files and folders of the working copy, relative, `/`-separated; a
+/// symbolic link is a file, wherever it points.
 fn tree(wc: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
     let (mut files, mut dirs) = (BTreeSet::new(), BTreeSet::new());
     let mut stack = vec![wc.to_path_buf()];
@@ -516,7 +812,7 @@ fn tree(wc: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
                 continue;
             }
             let relative = path.strip_prefix(wc).unwrap().to_str().unwrap().to_owned();
-            if path.is_dir() {
+            if fs::symlink_metadata(&path).unwrap().is_dir() {
                 stack.push(path);
                 dirs.insert(relative);
             } else {
@@ -527,19 +823,26 @@ fn tree(wc: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
     (files, dirs)
 }
 
+/// Whether `path` of the working copy is a symbolic link.
+fn is_link(repo: &Repo, path: &str) -> bool {
+    fs::symlink_metadata(repo.wc.join(path)).is_ok_and(|meta| meta.file_type().is_symlink())
+}
+
 /// The bucket is `svn export` of `rev` and the redirects the oracle
-/// expects, and every object's type is right.
-fn check(server: &Server, repo: &Repo, rev: u64, oracle: &Oracle, context: &str) {
+/// expects, and every object's type and Cache-Control is right.
+fn check(server: &Server, repo: &Repo, rev: u64, oracle: &Oracle, at: &TreeAt, context: &str) {
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         Mirror {
             twins: TWINS,
-            redirects: oracle.expected(),
+            redirects: oracle.expected(at, ""),
+            not_files: at.not_files(),
+            ignore: &[NESTED],
             ..Mirror::default()
         }
         .check(server, repo, rev);
         let types = mime_types(repo);
         for (key, object) in server.objects() {
-            if key == STATE {
+            if key == STATE || key.starts_with(NESTED) {
                 continue;
             }
             let twin = object.content_encoding.is_some();
@@ -560,10 +863,44 @@ fn check(server: &Server, repo: &Repo, rev: u64, oracle: &Oracle, context: &str)
                 TWINS.iter().any(|ext| key.ends_with(&format!(".gz{ext}"))),
                 "{key}"
             );
+            let cache_control = at
+                .cache_control
+                .get(&path)
+                .map(|value| value.replace('\t', " "));
+            assert_eq!(
+                object.cache_control, cache_control,
+                "Cache-Control of {key}"
+            );
         }
     }));
     if let Err(panic) = result {
         eprintln!("{context}");
+        panic::resume_unwind(panic);
+    }
+}
+
+/// The second publish, under [`NESTED`], is `svn export` of `rev` and its
+/// own redirects.
+fn check_nested(
+    server: &Server,
+    repo: &Repo,
+    rev: u64,
+    oracle: &Oracle,
+    at: &TreeAt,
+    context: &str,
+) {
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        Mirror {
+            prefix: NESTED,
+            twins: TWINS,
+            redirects: oracle.expected(at, NESTED),
+            not_files: at.not_files(),
+            ..Mirror::default()
+        }
+        .check(server, repo, rev);
+    }));
+    if let Err(panic) = result {
+        eprintln!("{context}\n(the publish under {NESTED}, at r{rev})");
         panic::resume_unwind(panic);
     }
 }
@@ -614,28 +951,81 @@ fn unescape(xml: &str) -> String {
 }
 
 /// The redirects the bucket must hold, worked out from what the svn
-/// command line says (`svn log -v`, `svn list`) by following each file
-/// forward through the revisions, rather than as svn2s3 does.
-#[derive(Debug, Default)]
+/// command line says (`svn log -v`, `svn list`, `svn propget`, `svn cat`)
+/// by following each file forward through the revisions, rather than as
+/// svn2s3 does.
+#[derive(Debug, Default, Clone)]
 struct Oracle {
+    /// Whether moves leave redirects and symbolic links publish as
+    /// redirects (`--redirects`).
+    redirects: bool,
     /// Old path to the path it redirects to.
     table: BTreeMap<String, String>,
 }
 
 impl Oracle {
-    /// Key to location, as the bucket holds them.
-    fn expected(&self) -> BTreeMap<String, String> {
-        self.table
+    fn new(redirects: bool) -> Oracle {
+        Oracle {
+            redirects,
+            table: BTreeMap::new(),
+        }
+    }
+
+    /// Key (under `prefix`) to location, as the bucket holds them for the
+    /// tree `at`: where files moved away, symbolic links and files with
+    /// `svn2s3:redirect`, each to the end of its chain.
+    fn expected(&self, at: &TreeAt, prefix: &str) -> BTreeMap<String, String> {
+        let mut expected = BTreeMap::new();
+        let mut add = |path: &str, end: Option<(String, bool)>| {
+            if let Some((target, folder)) = end {
+                let slash = if folder { "/" } else { "" };
+                let location = format!("{}{slash}", location(&format!("{prefix}{target}")));
+                expected.insert(format!("{prefix}{path}"), location);
+            }
+        };
+        for (from, to) in &self.table {
+            add(from, at.end(&self.table, from, to, true, self.redirects));
+        }
+        for path in at
+            .files
             .iter()
-            .map(|(from, to)| (from.clone(), location(to)))
-            .collect()
+            .filter(|path| at.is_redirect(path, self.redirects))
+        {
+            add(path, at.end(&self.table, path, path, false, self.redirects));
+        }
+        expected
+    }
+
+    /// The files whose properties make a publish of `at` impossible, and
+    /// the property to take away from each: a header value HTTP cannot
+    /// carry, a redirect property that leads nowhere or loops.
+    fn refused(&self, at: &TreeAt) -> BTreeMap<String, &'static str> {
+        let mut refused = BTreeMap::new();
+        for (path, value) in &at.cache_control {
+            // A symbolic link that is skipped is published with no headers.
+            let skipped = at.links.contains_key(path)
+                && !self.redirects
+                && !at.redirect_props.contains_key(path);
+            if value.chars().any(|c| c.is_control() && c != '\t') && !skipped {
+                refused.insert(path.clone(), "svn2s3:cache-control");
+            }
+        }
+        for path in at.redirect_props.keys() {
+            if at
+                .end(&self.table, path, path, false, self.redirects)
+                .is_none()
+            {
+                refused.entry(path.clone()).or_insert("svn2s3:redirect");
+            }
+        }
+        refused
     }
 
     /// After a publish from `from` to `to`: files that moved leave
     /// redirects, redirects follow their targets or go with them, and a
     /// file at a redirect's path replaces it. Says how many files moved.
     fn advance(&mut self, repo: &Repo, from: u64, to: u64) -> usize {
-        if from == to {
+        if from == to || !self.redirects {
             return 0;
         }
         let (before, after) = (files_at(repo, from), files_at(repo, to));
@@ -661,17 +1051,183 @@ impl Oracle {
         }
         let moves = moved.len();
         table.extend(moved);
-        self.table = table;
+        // A redirect that leads nowhere published goes.
+        let at = TreeAt::read(repo, to);
+        let kept: BTreeMap<String, String> = (table.iter())
+            .filter(|(from, to)| at.end(&table, from, to, true, self.redirects).is_some())
+            .map(|(from, to)| (from.clone(), to.clone()))
+            .collect();
+        self.table = kept;
         moves
     }
 
-    /// After a rollback to `to`: no new redirects; those at a path `to`
-    /// has, or to a path it has not, go.
-    fn roll_back(&mut self, repo: &Repo, to: u64) {
-        let files = files_at(repo, to);
-        self.table
-            .retain(|from, target| !files.contains(from) && files.contains(target));
+    /// After a rollback to the tree `at`: no new redirects; those at a
+    /// path `at` has, or that lead nowhere there, go.
+    fn roll_back(&mut self, at: &TreeAt) {
+        let table = self.table.clone();
+        self.table.retain(|from, target| {
+            !at.files.contains(from) && at.end(&table, from, target, true, self.redirects).is_some()
+        });
     }
+}
+
+/// The tree at a revision, as the svn command line gives it.
+#[derive(Debug, Default)]
+struct TreeAt {
+    /// Every file, symbolic links and redirect files too.
+    files: BTreeSet<String>,
+    /// Symbolic links and where they point, as written.
+    links: BTreeMap<String, String>,
+    /// `svn2s3:redirect` of each file that has one.
+    redirect_props: BTreeMap<String, String>,
+    /// `svn2s3:cache-control` of each file that has one.
+    cache_control: BTreeMap<String, String>,
+}
+
+impl TreeAt {
+    fn read(repo: &Repo, rev: u64) -> TreeAt {
+        let links = properties(repo, rev, "svn:special")
+            .into_keys()
+            .map(|path| {
+                let url = format!("{}/{}@{rev}", repo.url, percent_encode(&path));
+                let text = repo.svn(&["cat", &url]);
+                let target = text.strip_prefix("link ").unwrap().to_owned();
+                (path, target)
+            })
+            .collect();
+        TreeAt {
+            files: files_at(repo, rev),
+            links,
+            redirect_props: properties(repo, rev, "svn2s3:redirect"),
+            cache_control: properties(repo, rev, "svn2s3:cache-control"),
+        }
+    }
+
+    /// The files published as redirects rather than as their bytes.
+    fn not_files(&self) -> BTreeSet<String> {
+        self.redirect_props.keys().cloned().collect()
+    }
+
+    /// Whether the file at `path` publishes as a redirect.
+    fn is_redirect(&self, path: &str, links: bool) -> bool {
+        self.redirect_props.contains_key(path) || (links && self.links.contains_key(path))
+    }
+
+    fn is_folder(&self, path: &str) -> bool {
+        let below = format!("{path}/");
+        path.is_empty() || self.files.iter().any(|file| file.starts_with(&below))
+    }
+
+    /// Where a redirect of `from` ends, starting at `to` (`to == from` for a
+    /// file that is a redirect itself): a published file's or folder's
+    /// path, and whether it is a folder; `None` when it leads nowhere or
+    /// loops. Where a file moved, a folder is not where it went. Symbolic
+    /// links lead on only with `links`.
+    fn end(
+        &self,
+        table: &BTreeMap<String, String>,
+        from: &str,
+        to: &str,
+        moved: bool,
+        links: bool,
+    ) -> Option<(String, bool)> {
+        let mut seen = BTreeSet::new();
+        let (mut at, mut a_move) = (to.to_owned(), moved);
+        if to == from {
+            seen.insert(from.to_owned());
+            at = self.next(from, links)?;
+            a_move = false;
+        } else {
+            seen.insert(from.to_owned());
+        }
+        loop {
+            if !seen.insert(at.clone()) {
+                return None;
+            }
+            if self.files.contains(&at) {
+                if self.is_redirect(&at, links) {
+                    at = self.next(&at, links)?;
+                    a_move = false;
+                    continue;
+                }
+                if self.links.contains_key(&at) {
+                    return None; // a symbolic link, skipped
+                }
+                let value = self.cache_control.get(&at);
+                if value.is_some_and(|value| value.chars().any(|c| c.is_control() && c != '\t')) {
+                    return None; // a file that cannot be published
+                }
+                return Some((at, false));
+            }
+            if self.is_folder(&at) {
+                return (!a_move).then_some((at, true));
+            }
+            at = table.get(&at)?.clone();
+            a_move = true;
+        }
+    }
+
+    /// Where the redirect file at `path` leads, as a path of the tree.
+    fn next(&self, path: &str, links: bool) -> Option<String> {
+        if let Some(value) = self.redirect_props.get(path) {
+            return Some(value.strip_prefix('/').unwrap_or(value).to_owned());
+        }
+        let text = self.links.get(path).filter(|_| links)?;
+        let mut parts: Vec<&str> = path.split('/').collect();
+        parts.pop();
+        for part in text.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                name => parts.push(name),
+            }
+        }
+        Some(parts.join("/"))
+    }
+}
+
+/// Every path of the repository at `rev` with the property `name`, and its
+/// value, from `svn propget --xml -R`.
+fn properties(repo: &Repo, rev: u64, name: &str) -> BTreeMap<String, String> {
+    use base64::Engine;
+    let xml = repo.svn(&[
+        "propget",
+        "--xml",
+        "-R",
+        "-r",
+        &rev.to_string(),
+        name,
+        &repo.url,
+    ]);
+    let mut found = BTreeMap::new();
+    for target in xml.split("<target").skip(1) {
+        let attr = |text: &str, name: &str| -> Option<String> {
+            let (_, rest) = text.split_once(&format!("{name}=\""))?;
+            Some(unescape(rest.split_once('"')?.0))
+        };
+        let url = attr(target, "path").unwrap();
+        let path = percent_decode(url.strip_prefix(&repo.url).unwrap().trim_start_matches('/'));
+        let (tag, rest) = target
+            .split_once("<property")
+            .unwrap()
+            .1
+            .split_once('>')
+            .unwrap();
+        let text = unescape(rest.split_once("</property>").unwrap().0);
+        let value = match attr(tag, "encoding").as_deref() {
+            Some("base64") => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(text.split_whitespace().collect::<String>())
+                    .unwrap();
+                String::from_utf8(bytes).unwrap()
+            }
+            _ => text,
+        };
+        found.insert(path, value);
+    }
+    found
 }
 
 /// One revision of `svn log -v`: paths copied (to, from, from's revision)

@@ -612,3 +612,31 @@ fn verify_tells_a_redirect_at_a_files_key_and_changed_headers() {
     verify(&server, &repo, &["--redirects"]).expect(0);
     mirror(&[("old.html", "/new.html")]).check(&server, &repo, r2);
 }
+
+#[test]
+fn a_keyword_file_touched_in_a_range_that_ends_where_it_began_is_published_again() {
+    let (repo, server) = (Repo::new(), Server::start());
+    repo.write("notes.txt", "$Revision$\n");
+    repo.write("other.txt", "other\n");
+    repo.svn(&["add", "-q", "--force", "."]);
+    repo.svn(&["propset", "-q", "svn:keywords", "Revision", "notes.txt"]);
+    repo.commit("r1");
+    publish(&server, &repo, &[]);
+    // A property set, then taken away: the range's diff names nothing,
+    // but the file's last-changed revision, and so its bytes, moved.
+    repo.svn(&[
+        "propset",
+        "-q",
+        "svn2s3:cache-control",
+        "no-cache",
+        "notes.txt",
+    ]);
+    repo.commit("r2");
+    repo.svn(&["propdel", "-q", "svn2s3:cache-control", "notes.txt"]);
+    repo.write("other.txt", "other, again\n");
+    let r3 = repo.commit("r3");
+    let run = publish(&server, &repo, &[]);
+    assert!(run.stdout.contains("2 uploaded"), "{}", run.stdout);
+    Mirror::default().check(&server, &repo, r3);
+    verify(&server, &repo, &[]).expect(0);
+}
