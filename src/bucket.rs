@@ -1076,6 +1076,47 @@ impl Stored {
 }
 
 /// The MD5 of a file, as lowercase hex, read off the async threads.
+/// The MD5 of a file, and the ETag S3 gives the object svn2s3 uploads from
+/// it: the same MD5 for a single PUT, else the multipart ETag (the MD5 of
+/// the parts' MD5s, `-`, the number of parts) for the parts svn2s3 sends.
+/// One reading of the file, off the async threads.
+pub async fn etag_of_file(path: &Path) -> Result<(String, String)> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || -> Result<(String, String)> {
+        use std::io::Read;
+        let reading = || format!("reading {}", path.display());
+        let mut file = std::fs::File::open(&path).with_context(reading)?;
+        let size = file.metadata().with_context(reading)?.len();
+        let part_size = PART_SIZE.max(size.div_ceil(MAX_PARTS));
+        let (mut whole, mut parts) = (md5::Context::new(), Vec::new());
+        let mut buf = vec![0; CHUNK as usize];
+        let mut offset = 0;
+        while offset < size {
+            let mut part = md5::Context::new();
+            let mut left = part_size.min(size - offset);
+            while left > 0 {
+                let want = left.min(CHUNK) as usize;
+                let got = file.read(&mut buf[..want]).with_context(reading)?;
+                if got == 0 {
+                    bail!("{} changed while it was read", path.display());
+                }
+                whole.consume(&buf[..got]);
+                part.consume(&buf[..got]);
+                left -= got as u64;
+                offset += got as u64;
+            }
+            parts.push(part.finalize().0);
+        }
+        let md5 = format!("{:x}", whole.finalize());
+        let etag = match size < PART_SIZE {
+            true => md5.clone(),
+            false => format!("{:x}-{}", md5::compute(parts.concat()), parts.len()),
+        };
+        Ok((md5, etag))
+    })
+    .await?
+}
+
 pub async fn md5_of_file(path: &Path) -> Result<String> {
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || -> Result<String> {

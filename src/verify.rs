@@ -15,7 +15,7 @@ use anyhow::Result;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 
-use crate::bucket::{is_md5, md5_of_file, Bucket, Stored};
+use crate::bucket::{etag_of_file, is_md5, Bucket, Stored};
 use crate::plan::{Listed, Upload};
 use crate::tree::Revnum;
 
@@ -164,16 +164,16 @@ async fn differs(
             false => "other content",
         }));
     }
-    let md5 = md5_of_file(local).await?;
-    // A plain single-part object's ETag is its MD5: the listing tells.
-    let etag = listed.etag.as_deref();
-    if !twin && etag.is_some_and(|etag| is_md5(etag) && etag != md5) {
+    let (md5, etag) = etag_of_file(local).await?;
+    // The ETag of a plain object, where the listing has it, tells most.
+    let listed = listed.etag.as_deref().filter(|_| !twin);
+    if listed.and_then(|listed| etag_says(listed, &md5, &etag)) == Some(false) {
         return Ok(Some("other content"));
     }
     let stored = bucket.stored(&upload.key).await?;
     Ok(if stored.redirect.is_some() {
         Some("a redirect where the file belongs")
-    } else if !agrees(&md5, twin, &stored) {
+    } else if !agrees(&md5, &etag, twin, &stored) {
         Some("other content")
     } else if !stored.has_headers(&upload.headers) {
         Some("other headers")
@@ -182,13 +182,33 @@ async fn differs(
     })
 }
 
-/// Whether an object holds the file whose MD5 is `file_md5` (gzipped, for a twin).
-fn agrees(file_md5: &str, twin: bool, stored: &Stored) -> bool {
-    match (&stored.md5, &stored.etag) {
-        (Some(md5), _) => md5 == file_md5,
-        // Written by another tool: a single-part ETag is the body's MD5, which
-        // for a twin is the MD5 of the gzip, not of the file.
-        (None, Some(etag)) => !twin && etag == file_md5,
+/// What an object's ETag says of whether it holds the file whose MD5 is
+/// `md5`, `etag` being the multipart ETag svn2s3's parts give it (or the
+/// MD5, for a file sent in one PUT): a single-part ETag is the bytes' MD5;
+/// a multipart one of as many parts as svn2s3 sends is svn2s3's; one of
+/// another number of parts (another tool's) cannot tell.
+fn etag_says(stored: &str, md5: &str, etag: &str) -> Option<bool> {
+    if is_md5(stored) {
+        return Some(stored == md5);
+    }
+    let parts = |etag: &str| etag.split_once('-').map(|(_, count)| count.to_owned());
+    match (parts(stored), parts(etag)) {
+        (Some(stored_parts), Some(parts)) if stored_parts == parts => Some(stored == etag),
+        _ => None,
+    }
+}
+
+/// Whether an object holds the file whose MD5 is `md5` (gzipped, for a
+/// twin, which only the `svn2s3-md5` metadata can tell), `etag` being the
+/// ETag svn2s3's upload of it gets: its ETag must not say otherwise, and
+/// its metadata, where it has one, must name the file.
+fn agrees(md5: &str, etag: &str, twin: bool, stored: &Stored) -> bool {
+    let says = stored.etag.as_deref().filter(|_| !twin);
+    let says = says.and_then(|stored| etag_says(stored, md5, etag));
+    match (&stored.md5, says) {
+        (_, Some(false)) => false,
+        (Some(metadata), _) => metadata == md5,
+        (None, Some(true)) => true,
         (None, None) => false,
     }
 }
@@ -208,18 +228,55 @@ mod tests {
     }
 
     #[test]
-    fn the_md5_metadata_decides_when_present() {
-        assert!(agrees(MD5, false, &stored(Some(MD5), Some("abc-3"))));
-        assert!(agrees(MD5, true, &stored(Some(MD5), Some("gzip-md5"))));
-        assert!(!agrees(MD5, false, &stored(Some("0000"), Some(MD5))));
+    fn an_etag_that_says_other_bytes_wins_over_the_metadata() {
+        let multipart = "f00d0000000000000000000000000000-3";
+        // svn2s3's own upload, in one PUT or in parts.
+        assert!(agrees(MD5, MD5, false, &stored(Some(MD5), Some(MD5))));
+        assert!(agrees(
+            MD5,
+            multipart,
+            false,
+            &stored(Some(MD5), Some(multipart))
+        ));
+        // Other bytes under svn2s3's metadata: one PUT, or as many parts.
+        assert!(!agrees(
+            MD5,
+            MD5,
+            false,
+            &stored(Some(MD5), Some("0000000000000000000000000000beef"))
+        ));
+        let forged = "beef0000000000000000000000000000-3";
+        assert!(!agrees(
+            MD5,
+            multipart,
+            false,
+            &stored(Some(MD5), Some(forged))
+        ));
+        // Another tool's parts: only the metadata can tell.
+        let other = "beef0000000000000000000000000000-5";
+        assert!(agrees(
+            MD5,
+            multipart,
+            false,
+            &stored(Some(MD5), Some(other))
+        ));
+        assert!(!agrees(
+            MD5,
+            multipart,
+            false,
+            &stored(Some("0000"), Some(other))
+        ));
+        // A twin: only the metadata.
+        assert!(agrees(MD5, MD5, true, &stored(Some(MD5), Some("gzip-md5"))));
+        assert!(!agrees(MD5, MD5, true, &stored(Some("0000"), Some(MD5))));
     }
 
     #[test]
-    fn without_metadata_only_a_plain_objects_etag_can_tell() {
-        assert!(agrees(MD5, false, &stored(None, Some(MD5))));
-        assert!(!agrees(MD5, true, &stored(None, Some(MD5))));
-        assert!(!agrees(MD5, false, &stored(None, Some("abc-2"))));
-        assert!(!agrees(MD5, false, &stored(None, None)));
+    fn without_metadata_only_an_etag_can_tell() {
+        assert!(agrees(MD5, MD5, false, &stored(None, Some(MD5))));
+        assert!(!agrees(MD5, MD5, true, &stored(None, Some(MD5))));
+        assert!(!agrees(MD5, MD5, false, &stored(None, Some("abc-2"))));
+        assert!(!agrees(MD5, MD5, false, &stored(None, None)));
     }
 
     #[test]

@@ -636,6 +636,18 @@ impl Server {
             .unwrap();
     }
 
+    /// Writes an object with svn2s3's MD5 metadata saying `md5`, behind
+    /// svn2s3's back: a forgery.
+    pub fn put_claiming(&self, key: &str, body: &[u8], md5: &str) {
+        let bucket = self.client();
+        let put = bucket
+            .put_object_builder(key, body)
+            .with_header("x-amz-meta-svn2s3-md5", md5)
+            .unwrap()
+            .execute();
+        runtime().block_on(put).unwrap();
+    }
+
     /// Writes an empty object that redirects to `location`, behind svn2s3's
     /// back.
     pub fn put_redirect(&self, key: &str, location: &str) {

@@ -614,6 +614,28 @@ fn verify_tells_a_redirect_at_a_files_key_and_changed_headers() {
 }
 
 #[test]
+fn verify_is_not_fooled_by_other_bytes_under_svn2s3s_metadata() {
+    let (repo, server) = (Repo::new(), Server::moto());
+    let big: Vec<u8> = (0..9u32 << 20).map(|i| (i % 239) as u8).collect();
+    repo.write("big.bin", &big);
+    repo.commit("r1");
+    publish(&server, &repo, &[]);
+    verify(&server, &repo, &[]).expect(0);
+    // The same size, other bytes, and the metadata of the file's MD5.
+    let mut other = big.clone();
+    other[5] ^= 1;
+    let md5 = format!("{:x}", md5::compute(&big));
+    server.put_claiming("big.bin", &other, &md5);
+    let run = verify(&server, &repo, &[]);
+    run.expect(1);
+    assert!(
+        run.stdout.contains("differs big.bin (other content)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn a_keyword_file_touched_in_a_range_that_ends_where_it_began_is_published_again() {
     let (repo, server) = (Repo::new(), Server::start());
     repo.write("notes.txt", "$Revision$\n");
