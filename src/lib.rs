@@ -193,6 +193,13 @@ impl Publisher {
         } else if planned.is_empty() && !planned.moves_state(session.state.as_ref()) {
             Default::default()
         } else {
+            // A first publish, or --full, tells the publishes whose prefix
+            // holds this one to leave it alone.
+            if from.is_none() || settings.full {
+                session
+                    .register_inside(settings)
+                    .map_err(|err| self.classify(err))?;
+            }
             session
                 .write(&planned, &*self.progress)
                 .map_err(|err| self.classify(err))?
@@ -302,13 +309,13 @@ impl Publisher {
                     listed.iter().map(|listed| listed.key.as_str()),
                     &rules.prefix,
                 );
+                let nested = session.state.iter().flat_map(|state| &state.nested);
+                let fenced: Vec<&String> = foreign.iter().chain(nested).collect();
                 let ignored = |key: &str| {
                     key.strip_prefix(&rules.prefix)
                         .is_some_and(plan::is_reserved)
                         || rules.is_excluded_key(key)
-                        || foreign
-                            .iter()
-                            .any(|prefix| key.starts_with(prefix.as_str()))
+                        || fenced.iter().any(|prefix| key.starts_with(prefix.as_str()))
                 };
                 verify::compare(&session.bucket, expected, listed, ignored).await
             })

@@ -98,14 +98,29 @@ impl Context<'_> {
     }
 
     /// What the bucket records once the plan is done.
-    fn published_state(&self, redirects: Table, links: BTreeMap<String, Vec<String>>) -> Published {
+    fn published_state(
+        &self,
+        redirects: Table,
+        links: BTreeMap<String, Vec<String>>,
+        nested: BTreeSet<String>,
+    ) -> Published {
         Published {
             revision: self.revision,
             rolled_back_from: self.published().filter(|&rev| rev > self.revision),
             rules: Shaping::of(self.rules),
             redirects,
             links,
+            nested,
         }
+    }
+
+    /// The prefixes inside this one where other publishes keep their state,
+    /// as the state records them.
+    fn nested(&self) -> BTreeSet<String> {
+        let prefix = &self.rules.prefix;
+        let nested = self.state.iter().flat_map(|state| &state.nested);
+        let inside = nested.filter(|other| other.starts_with(prefix.as_str()) && *other != prefix);
+        inside.cloned().collect()
     }
 
     /// Whether `key` is in this publish's state folder: never written by a
@@ -395,15 +410,17 @@ pub(crate) fn incremental(cx: &Context, input: Changes, tree: &dyn Lookup) -> Re
     );
     redirects.write(cx, &mut plan, links, &tree, Some(&changes))?;
     let (table, links) = (redirects.kept, redirects.links);
+    let nested = cx.nested();
+    let notes = fence(cx, &mut plan, &nested)?;
     keep_state_folder(cx, &mut plan);
     check_deletes(&plan, cx.max_delete)?;
     Ok(Planned {
         plan,
-        published: cx.published_state(table, links),
+        published: cx.published_state(table, links, nested),
         walked: old.map(|(_, why)| why),
         present: HashMap::new(),
         streamed: None,
-        notes: Vec::new(),
+        notes,
     })
 }
 
@@ -832,6 +849,8 @@ pub(crate) struct Survey<'a> {
     listed_links: BTreeSet<String>,
     /// Prefixes under this one where another publish keeps its state.
     foreign: BTreeSet<String>,
+    /// Whether there is a listing.
+    listed: bool,
     /// The moves since the revision the bucket holds.
     moves: Option<Moves>,
     /// What the walk found at the paths the redirects go through: known
@@ -850,6 +869,7 @@ impl<'a> Survey<'a> {
         keep: bool,
         moves: Option<Moves>,
     ) -> Survey<'a> {
+        let listed = listing.is_some();
         let listing: BTreeMap<String, Listed> = listing
             .into_iter()
             .flatten()
@@ -893,6 +913,7 @@ impl<'a> Survey<'a> {
             present: HashMap::new(),
             listed_links: BTreeSet::new(),
             foreign,
+            listed,
             moves,
             seen,
             late: BTreeSet::new(),
@@ -1067,9 +1088,15 @@ impl<'a> Survey<'a> {
         });
         keep_state_folder(cx, &mut plan);
         check_deletes(&plan, cx.max_delete)?;
+        // The listing shows every publish inside this one: what it shows
+        // is what the state records. Without a listing, the record stays.
+        let nested = match self.listed {
+            true => foreign,
+            false => cx.nested(),
+        };
         Ok(Planned {
             plan,
-            published: cx.published_state(redirects.kept, redirects.links),
+            published: cx.published_state(redirects.kept, redirects.links, nested),
             walked: None,
             present: self.present,
             streamed: (!self.keep).then_some(self.objects),
@@ -1107,6 +1134,50 @@ pub(crate) fn foreign_prefixes<'k>(
         .filter(|other| *other != prefix && other.starts_with(prefix) && other.ends_with('/'))
         .map(str::to_owned)
         .collect()
+}
+
+/// Keeps the plan out of the prefixes `nested` inside this one, where other
+/// publishes keep their state: a key it would write there is refused; the
+/// keys it would delete there are left, and said so.
+fn fence(
+    cx: &Context,
+    plan: &mut Plan,
+    nested: &BTreeSet<String>,
+) -> Result<Vec<String>, PlanError> {
+    let inside = |key: &str| {
+        nested
+            .iter()
+            .find(|prefix| key.starts_with(prefix.as_str()))
+    };
+    if let Some((key, prefix)) = plan
+        .written_keys()
+        .into_iter()
+        .find_map(|key| Some((key, inside(key)?)))
+    {
+        return Err(PlanError::Foreign {
+            path: key.strip_prefix(&cx.rules.prefix).unwrap_or(key).to_owned(),
+            key: key.to_owned(),
+            prefix: prefix.clone(),
+        });
+    }
+    let mut left: BTreeMap<&String, usize> = BTreeMap::new();
+    for key in plan.clear().iter().chain(plan.deletes()) {
+        if let Some(prefix) = inside(key) {
+            *left.entry(prefix).or_default() += 1;
+        }
+    }
+    let notes = left
+        .into_iter()
+        .map(|(prefix, count)| {
+            format!(
+                "holds another publish's state at {prefix}{STATE_KEY}: {} under {prefix} \
+                 left alone",
+                crate::report::counted(count, "delete")
+            )
+        })
+        .collect();
+    plan.keep(|key| inside(key).is_some());
+    Ok(notes)
 }
 
 /// Keeps every key of this publish's state folder out of the deletes.
@@ -1196,6 +1267,7 @@ mod tests {
                     )
                 })
                 .collect(),
+            nested: BTreeSet::new(),
             publishing: None,
             history: Vec::new(),
         }
@@ -2211,6 +2283,42 @@ mod tests {
         let planned = survey.finish(&Files::new(&[]), Vec::new()).unwrap();
         assert_eq!(redirects(&planned.plan), [("x", "/a")]);
         assert_eq!(planned.published.redirects, table(&[("x", "a")]));
+    }
+
+    #[test]
+    fn an_incremental_publish_never_writes_nor_deletes_inside_another_publish() {
+        let rules = Rules::new("a/");
+        let mut before = state(1, &rules, &[], &[]);
+        before.nested = BTreeSet::from(["a/b/".to_string(), "elsewhere/".to_string()]);
+        let err = error(publish(
+            &rules,
+            &before,
+            changes(&["b/x.txt", "c.txt"], &[]),
+            None,
+            &[],
+        ));
+        assert_eq!(
+            err,
+            "b/x.txt would be written to a/b/x.txt, under a/b/, where another publish keeps its \
+             state (a/b/.svn2s3/); publish one of them under another prefix"
+        );
+        let planned = publish(
+            &rules,
+            &before,
+            changes(&["c.txt"], &["b/y.txt", "d.txt"]),
+            None,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(planned.plan.deletes(), ["a/d.txt"]);
+        assert_eq!(
+            planned.notes,
+            ["holds another publish's state at a/b/.svn2s3/state.yaml: 1 delete under a/b/ left alone"]
+        );
+        assert_eq!(
+            planned.published.nested,
+            BTreeSet::from(["a/b/".to_string()])
+        );
     }
 
     #[test]

@@ -153,6 +153,49 @@ impl Session {
         Ok(planned)
     }
 
+    /// Adds this publish's prefix to the `nested:` of every publish whose
+    /// prefix holds it (read from the state objects of the prefixes above
+    /// this one, one each), so that their publishes never write or delete
+    /// here, before this one writes anything. Made by a first publish and
+    /// `--full`; refused (waitable) while such a publish is under way.
+    pub fn register_inside(&self, settings: &Settings) -> Result<()> {
+        let prefix = &settings.rules.prefix;
+        let above = std::iter::once("")
+            .chain(prefix.match_indices('/').map(|(at, _)| &prefix[..=at]))
+            .filter(|outer| outer != prefix);
+        for outer in above {
+            let key = State::key(outer);
+            let target = format!("s3://{}/{outer}", settings.bucket);
+            let registered = self.runtime.block_on(async {
+                let Some(found) = self.bucket.get(&key, MAX_STATE_BYTES).await? else {
+                    return anyhow::Ok(true);
+                };
+                let mut state = match State::parse(&found.body, &key) {
+                    Ok(state) => state,
+                    Err(err) => {
+                        tracing::warn!("{target} holds this prefix, but {err:#}; it cannot be told to leave {prefix} alone");
+                        return Ok(true);
+                    }
+                };
+                if !state.nested.insert(prefix.clone()) {
+                    return Ok(true);
+                }
+                state.check_unclaimed(&target)?;
+                let body = state.to_yaml();
+                let written = self.bucket.put_if(&key, body.as_bytes(), &Expect::ETag(found.etag)).await?;
+                Ok(written != crate::bucket::Cas::Conflict)
+            })?;
+            if !registered {
+                bail!(crate::state::Busy(format!(
+                    "another publish to {target}, which holds this prefix, began at the same moment; \
+                     run again when it is done, or with --wait"
+                )));
+            }
+            tracing::info!("{target} holds {prefix}: told to leave it alone");
+        }
+        Ok(())
+    }
+
     /// What changed since `revision`, which a publish that was cut off may
     /// have written part of.
     fn cut_off(&self, revision: Revnum) -> Result<plan::Changeset> {

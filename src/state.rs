@@ -5,7 +5,7 @@
 //! before it (see [`crate::bucket::Expect`]), so two publishes of one prefix
 //! never write at once, and the revision never moves backwards.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -75,6 +75,12 @@ pub struct State {
     /// again, or takes it away.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub links: BTreeMap<String, Vec<String>>,
+    /// The prefixes inside this one where other publishes keep their state
+    /// (keys from the bucket's root, each ending in `/`): nothing is
+    /// written or deleted there. A survey records those its listing shows;
+    /// a publish inside adds itself.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub nested: BTreeSet<String>,
     /// A publish under way, or one that was cut off before it finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing: Option<Claim>,
@@ -133,6 +139,7 @@ pub(crate) struct Published {
     pub rules: Shaping,
     pub redirects: BTreeMap<String, String>,
     pub links: BTreeMap<String, Vec<String>>,
+    pub nested: BTreeSet<String>,
 }
 
 /// A publish that is writing to the bucket, or was until it was cut off.
@@ -174,6 +181,7 @@ impl State {
             rules: None,
             redirects: BTreeMap::new(),
             links: BTreeMap::new(),
+            nested: BTreeSet::new(),
             publishing: None,
             history: Vec::new(),
         });
@@ -221,6 +229,7 @@ impl State {
             rules: Some(published.rules),
             redirects: published.redirects,
             links: published.links,
+            nested: published.nested,
             publishing: None,
             ..self.clone()
         }
@@ -506,6 +515,7 @@ mod tests {
             rules: None,
             redirects: BTreeMap::from([("old.html".into(), "new.html".into())]),
             links: BTreeMap::from([("l.css".into(), vec!["css/a.css".into()])]),
+            nested: BTreeSet::from(["trunk/media files/previews/x/".into()]),
             publishing: Some(claim("ci-2".into(), 4242, OffsetDateTime::UNIX_EPOCH)),
             history: Vec::new(),
         };
@@ -522,6 +532,7 @@ mod tests {
             rules: Shaping::of(&crate::plan::Rules::new("")),
             redirects: BTreeMap::new(),
             links: BTreeMap::new(),
+            nested: BTreeSet::new(),
         });
         let yaml = finished.to_yaml();
         assert!(!yaml.contains("publishing"), "{yaml}");

@@ -371,17 +371,36 @@ fn a_publish_never_touches_the_prefix_of_another_publish_inside_its_own() {
     assert_eq!(after, inner, "the inner publish was touched");
     verify(&server, &repo, &["--prefix", "outer"]).expect(0);
 
-    // A tree file that would land there is refused.
+    // The inner publish told the outer one, in its state.
+    let outer_state = "outer/.svn2s3/state.yaml".to_string();
+    let state = server.get(std::slice::from_ref(&outer_state));
+    let state = String::from_utf8_lossy(&state[&outer_state].body).into_owned();
+    assert!(state.contains("\nnested:\n- outer/inner/\n"), "{state}");
+
+    // A tree file that would land there is refused, by an incremental
+    // publish as by --full.
     repo.write("inner/z.txt", "z\n");
     repo.commit("a folder named as the inner prefix");
+    let named = "inner/z.txt would be written to outer/inner/z.txt, under outer/inner/, where \
+                 another publish keeps its state";
+    for full in [&[][..], &["--full"]] {
+        let args = [&["publish", wc(&repo), "--prefix", "outer"], full].concat();
+        refused(&server, &mut svn2s3(&server, &args), named);
+    }
+
+    // The other way round: the inner publish first, then the outer one,
+    // whose first publish finds it in its listing.
+    let other = Server::moto();
+    repo.svn(&["rm", "-q", "inner"]);
+    repo.commit("no such folder");
+    publish(&other, &repo, &["--prefix", "outer/inner"]);
+    publish(&other, &repo, &["--prefix", "outer"]);
+    repo.write("inner/z.txt", "z\n");
+    repo.commit("the folder again");
     refused(
-        &server,
-        &mut svn2s3(
-            &server,
-            &["publish", wc(&repo), "--prefix", "outer", "--full"],
-        ),
-        "inner/z.txt would be written to outer/inner/z.txt, under outer/inner/, where another \
-         publish keeps its state",
+        &other,
+        &mut svn2s3(&other, &["publish", wc(&repo), "--prefix", "outer"]),
+        named,
     );
 }
 
