@@ -1664,6 +1664,14 @@ max_delete: 10
         }
         let apart = load(yaml, &["apart", "other"]).unwrap();
         assert_eq!(apart.len(), 2);
+        let err = load(
+            "bucket: b\ntargets: {a: {prefix: x}, b: {prefix: /x/}}\n",
+            &["b"],
+        );
+        assert_eq!(
+            err.unwrap_err(),
+            "targets a and b both publish to s3://b/x/; each needs a bucket or prefix of its own"
+        );
         // The root holds every prefix of its bucket.
         let err = load(
             "bucket: b\ntargets: {root: {}, site: {prefix: site}}\n",

@@ -238,6 +238,19 @@ pub(crate) struct File {
     pub link: Option<String>,
 }
 
+#[cfg(test)]
+impl File {
+    /// The file at `path` of a tree whose working copy is `/wc`, with no
+    /// properties: for tests.
+    pub(crate) fn at(path: &str) -> File {
+        File {
+            path: path.to_owned(),
+            local: PathBuf::from("/wc").join(path),
+            ..File::default()
+        }
+    }
+}
+
 /// Something in the change that is deliberately not published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
@@ -1011,11 +1024,7 @@ mod tests {
     use super::*;
 
     fn file(path: &str) -> File {
-        File {
-            path: path.to_owned(),
-            local: PathBuf::from("/wc").join(path),
-            ..File::default()
-        }
+        File::at(path)
     }
 
     fn changes(uploads: &[&str], deletes: &[&str]) -> Changeset {

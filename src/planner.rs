@@ -1195,17 +1195,11 @@ fn check_deletes(plan: &Plan, most: usize) -> Result<(), PlanError> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
     use crate::plan::{props, Changeset, Encoding, Globs, HeaderRule};
 
     fn file(path: &str) -> File {
-        File {
-            path: path.to_owned(),
-            local: PathBuf::from("/wc").join(path),
-            ..File::default()
-        }
+        File::at(path)
     }
 
     fn symlink(path: &str, to: &str) -> File {

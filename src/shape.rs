@@ -239,17 +239,11 @@ pub(crate) fn reshape(
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
     use crate::plan::Encoding;
 
     fn file(path: &str) -> File {
-        File {
-            path: path.to_owned(),
-            local: PathBuf::from("/wc").join(path),
-            ..File::default()
-        }
+        File::at(path)
     }
 
     fn rule(pattern: &str, cache_control: &str) -> HeaderRule {

@@ -349,7 +349,7 @@ impl Source {
             for path in self.touched(from)? {
                 if named.contains(&path)
                     || self.exclude.is_match(&path)
-                    || !self.has_keywords(&path)?
+                    || !self.has_property(&path, KEYWORDS)?
                 {
                     continue;
                 }
@@ -454,9 +454,10 @@ impl Source {
         Ok(touched)
     }
 
-    /// Whether the file at `path` has `svn:keywords` at this revision; a
-    /// path that is not there has none.
-    fn has_keywords(&self, path: &str) -> Result<bool> {
+    /// Whether the node at `path` has the property `name` at this revision
+    /// (in a working copy, as the working copy has it); a path that is not
+    /// there has none. One property list of that node.
+    fn has_property(&self, path: &str, name: &str) -> Result<bool> {
         let (local_path, url);
         let target = match &self.origin {
             Origin::WorkingCopy { root } => {
@@ -468,9 +469,9 @@ impl Source {
                 Target::Url(&url, Some(self.revision))
             }
         };
-        let mut keywords = false;
+        let mut has = false;
         let listed = self.client.proplist(target, Depth::Empty, |_, props| {
-            keywords |= props.contains_key(KEYWORDS)
+            has |= props.contains_key(name)
         });
         match listed {
             Err(err) if err.is_unversioned() || err.is_not_found() => Ok(false),
@@ -478,7 +479,7 @@ impl Source {
                 listed
                     .map_err(|err| hint_credentials(err, &self.info.url))
                     .with_context(|| format!("reading the properties of {path}"))?;
-                Ok(keywords)
+                Ok(has)
             }
         }
     }
@@ -564,28 +565,10 @@ impl Source {
     }
 
     /// Reports a folder that defines externals, which are not published.
+    /// A folder the working copy lacks is not reported: the files below it
+    /// are refused.
     fn note_externals(&self, dir: &str, found: &mut Found) -> Result<()> {
-        let (path, url);
-        let target = match &self.origin {
-            Origin::WorkingCopy { root } => {
-                path = local(root, dir);
-                Target::Local(&path)
-            }
-            Origin::Url { .. } => {
-                url = self.client.url_join(&self.info.url, dir)?;
-                Target::Url(&url, Some(self.revision))
-            }
-        };
-        let mut defines = false;
-        let listed = self.client.proplist(target, Depth::Empty, |_, props| {
-            defines |= props.contains_key(EXTERNALS);
-        });
-        match listed {
-            // A folder the working copy lacks: the files below it are refused.
-            Err(err) if err.is_unversioned() => {}
-            listed => listed.with_context(|| format!("reading the properties of {dir}"))?,
-        }
-        if defines {
+        if self.has_property(dir, EXTERNALS)? {
             found.skipped.push(Skipped {
                 path: dir.to_owned(),
                 reason: "defines svn:externals, which are not published",

@@ -242,7 +242,10 @@ fn a_twin_that_collides_with_a_file_stops_the_publish() {
     let run = run_svn2s3(&server, &["publish", repo.wc.to_str().unwrap(), "--gzip"]);
     run.expect(2);
     assert!(
-        run.stderr.contains("also a file of the tree"),
+        run.stderr.contains(
+            "site.gz.css is named as the gzip twin of site.css would be, and svn2s3 writes that \
+             twin there"
+        ),
         "{}",
         run.stderr
     );

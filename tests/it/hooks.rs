@@ -159,6 +159,20 @@ fn install_hook(url: &str, server: &Server, program: &Path) -> std::path::PathBu
     hooks
 }
 
+/// Waits up to two minutes for the hook's publish of `rev`, showing its log
+/// if none comes.
+fn wait_published(server: &Server, rev: u64, hooks: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while server.published() != Some(rev) {
+        assert!(
+            Instant::now() < deadline,
+            "nothing published; the log:\n{}",
+            fs::read_to_string(hooks.join("svn2s3.log")).unwrap_or_default()
+        );
+        sleep(Duration::from_millis(50));
+    }
+}
+
 /// Lets through the hook's svn2s3, which waits to read a line from the
 /// FIFO `gate`; fails if nothing comes to read it.
 fn open_gate(gate: &Path) {
@@ -229,15 +243,7 @@ fn the_hook_script_publishes_each_commit_without_holding_up_the_commit() {
 
     // Open the gate; the publish goes on in the background.
     open_gate(&gate);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while server.published() != Some(1) {
-        assert!(
-            Instant::now() < deadline,
-            "nothing published; the log:\n{}",
-            fs::read_to_string(hooks.join("svn2s3.log")).unwrap_or_default()
-        );
-        sleep(Duration::from_millis(50));
-    }
+    wait_published(&server, 1, &hooks);
     Mirror::default().check(&server, &repo, 1);
     let log = fs::read_to_string(hooks.join("svn2s3.log")).unwrap();
     assert!(log.contains("r1: publishing file://"), "{log}");
@@ -254,15 +260,7 @@ fn the_hook_script_publishes_a_repository_whose_path_holds_percent_signs_and_spa
     let hooks = install_hook(&repo.url, &server, Path::new(env!("CARGO_BIN_EXE_svn2s3")));
     repo.write("index.html", "home\n");
     repo.commit("r1");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while server.published() != Some(1) {
-        assert!(
-            Instant::now() < deadline,
-            "nothing published; the log:\n{}",
-            fs::read_to_string(hooks.join("svn2s3.log")).unwrap_or_default()
-        );
-        sleep(Duration::from_millis(50));
-    }
+    wait_published(&server, 1, &hooks);
     Mirror::default().check(&server, &repo, 1);
     let log = fs::read_to_string(hooks.join("svn2s3.log")).unwrap();
     assert!(log.contains("/pc%2541%20%23x/repo"), "{log}");

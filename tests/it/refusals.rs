@@ -75,11 +75,11 @@ fn bad_flags_and_settings_are_named() {
         ),
         (
             &["--bucket", BUCKET, "--endpoint", "not a url"],
-            "\"not a url\" is not a URL",
+            "--endpoint: not a URL",
         ),
         (
             &["--bucket", BUCKET, "--endpoint", "ftp://127.0.0.1"],
-            "is not an http:// or https:// URL",
+            "--endpoint: not an http:// or https:// URL",
         ),
         (
             &[
