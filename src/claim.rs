@@ -265,6 +265,7 @@ mod tests {
             rules: Shaping::of(&Rules::new("")),
             redirects: Default::default(),
             links: Default::default(),
+            unresolved: Default::default(),
             nested: Default::default(),
         }
     }

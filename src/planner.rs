@@ -78,6 +78,14 @@ impl Context<'_> {
             .unwrap_or_default()
     }
 
+    /// The symbolic links skipped for leading nowhere, and the paths each
+    /// went through.
+    fn unresolved(&self) -> BTreeMap<String, Vec<String>> {
+        self.state
+            .map(|state| state.unresolved.clone())
+            .unwrap_or_default()
+    }
+
     /// The rules the bucket's objects were made by, and in a few words how
     /// they differ, when they differ from this publish's.
     fn old_rules(&self) -> Result<Option<(Rules, String)>> {
@@ -98,18 +106,14 @@ impl Context<'_> {
     }
 
     /// What the bucket records once the plan is done.
-    fn published_state(
-        &self,
-        redirects: Table,
-        links: BTreeMap<String, Vec<String>>,
-        nested: BTreeSet<String>,
-    ) -> Published {
+    fn published_state(&self, redirects: Redirects, nested: BTreeSet<String>) -> Published {
         Published {
             revision: self.revision,
             rolled_back_from: self.published().filter(|&rev| rev > self.revision),
             rules: Shaping::of(self.rules),
-            redirects,
-            links,
+            redirects: redirects.kept,
+            links: redirects.links,
+            unresolved: redirects.unresolved,
             nested,
         }
     }
@@ -305,6 +309,8 @@ impl Planned {
             || state.rules.as_ref() != Some(&published.rules)
             || state.redirects != published.redirects
             || state.links != published.links
+            || state.unresolved != published.unresolved
+            || state.nested != published.nested
             || state.publishing.is_some()
     }
 }
@@ -409,14 +415,13 @@ pub(crate) fn incremental(cx: &Context, input: Changes, tree: &dyn Lookup) -> Re
         &tree,
     );
     redirects.write(cx, &mut plan, links, &tree, Some(&changes))?;
-    let (table, links) = (redirects.kept, redirects.links);
     let nested = cx.nested();
     let notes = fence(cx, &mut plan, &nested)?;
     keep_state_folder(cx, &mut plan);
     check_deletes(&plan, cx.max_delete)?;
     Ok(Planned {
         plan,
-        published: cx.published_state(table, links, nested),
+        published: cx.published_state(redirects, nested),
         walked: old.map(|(_, why)| why),
         present: HashMap::new(),
         streamed: None,
@@ -439,6 +444,9 @@ struct Redirects {
     kept: Table,
     /// The files published as redirects, and the paths each goes through.
     links: BTreeMap<String, Vec<String>>,
+    /// The symbolic links skipped for leading nowhere, and the paths each
+    /// went through.
+    unresolved: BTreeMap<String, Vec<String>>,
 }
 
 impl Redirects {
@@ -499,6 +507,7 @@ impl Redirects {
             all: old.is_some(),
             kept: Table::new(),
             links: cx.links(),
+            unresolved: cx.unresolved(),
         }
     }
 
@@ -538,6 +547,7 @@ impl Redirects {
             all: true,
             kept: Table::new(),
             links: BTreeMap::new(),
+            unresolved: BTreeMap::new(),
         }
     }
 
@@ -602,7 +612,7 @@ impl Redirects {
                     }
                     self.kept.insert(from.clone(), to.clone());
                 }
-                End::Nothing(_) | End::Loop(_) => {
+                End::Nowhere { .. } => {
                     if cx
                         .state
                         .is_some_and(|state| state.redirects.contains_key(from))
@@ -627,17 +637,22 @@ impl Redirects {
         };
         let named: BTreeSet<String> = links.iter().map(|link| link.path.clone()).collect();
         // A survey saw every link of the tree: those recorded that it did
-        // not see are links no more.
-        let recorded = before.iter().filter(|_| changes.is_some());
+        // not see are links no more. A symbolic link skipped for leading
+        // nowhere is recorded too, so that it is written once it leads
+        // somewhere.
+        let skipped = cx.unresolved();
+        let recorded = before.iter().chain(&skipped).filter(|_| changes.is_some());
         for (path, through) in recorded {
             if in_change.contains(path.as_str()) || named.contains(path) {
                 self.links.remove(path);
+                self.unresolved.remove(path);
                 continue;
             }
             if !through.iter().any(|step| self.touches(step)) {
                 continue;
             }
             self.links.remove(path);
+            self.unresolved.remove(path);
             if let Node::File(file) = tree.node(path)? {
                 if let Objects::Redirect(link) = objects(&file, rules)? {
                     links.push(*link);
@@ -660,7 +675,11 @@ impl Redirects {
                         self.links.insert(link.path, through);
                     }
                 }
-                End::Nothing(why) | End::Loop(why) => match link.by {
+                End::Nowhere {
+                    why,
+                    looped,
+                    through,
+                } => match link.by {
                     By::Property => {
                         return Err(PlanError::BadRedirect {
                             path: link.path,
@@ -679,12 +698,13 @@ impl Redirects {
                             gone.push(link.key);
                         }
                         plan.skip([Skipped {
-                            path: link.path,
-                            reason: match why.contains("loop") || why.contains("itself") {
+                            path: link.path.clone(),
+                            reason: match looped {
                                 true => "a symbolic link in a loop of redirects",
                                 false => "a symbolic link to nothing published",
                             },
                         }]);
+                        self.unresolved.insert(link.path, through);
                     }
                 },
             }
@@ -713,10 +733,13 @@ enum End {
         location: String,
         through: Vec<String>,
     },
-    /// Nowhere published: why.
-    Nothing(String),
-    /// In a loop: the loop.
-    Loop(String),
+    /// Nowhere published, or into a loop: why, and the paths it went
+    /// through (the one that is missing last).
+    Nowhere {
+        why: String,
+        looped: bool,
+        through: Vec<String>,
+    },
 }
 
 /// Follows redirects through the tree and the table of moves.
@@ -750,25 +773,39 @@ impl Follow<'_> {
                 let mut steps: Vec<&str> = vec![from];
                 steps.extend(through.iter().map(|step| step.trim_end_matches('/')));
                 steps.push(&path);
-                return Ok(End::Loop(match steps.len() {
+                let why = match steps.len() {
                     2 if steps[0] == steps[1] => "redirects to itself".to_owned(),
                     _ => format!("is in a loop of redirects: {}", steps.join(" -> ")),
-                }));
+                };
+                return Ok(End::Nowhere {
+                    why,
+                    looped: true,
+                    through,
+                });
             }
             through.push(path.clone());
+            let nowhere = |why: String, through: Vec<String>| {
+                Ok(End::Nowhere {
+                    why,
+                    looped: false,
+                    through,
+                })
+            };
             if plan::is_reserved(&path) {
-                return Ok(End::Nothing(format!(
-                    "leads into {STATE_FOLDER}/, which is never published"
-                )));
+                return nowhere(
+                    format!("leads into {STATE_FOLDER}/, which is never published"),
+                    through,
+                );
             }
             if !path.is_empty() && rules.exclude.is_match(&path) {
-                return Ok(End::Nothing(format!("leads to {path}, which is excluded")));
+                return nowhere(format!("leads to {path}, which is excluded"), through);
             }
             match self.tree.node(&path)? {
                 Node::Folder if a_move => {
-                    return Ok(End::Nothing(format!(
-                        "leads to {path}, where a moved file was, and a folder is now"
-                    )))
+                    return nowhere(
+                        format!("leads to {path}, where a moved file was, and a folder is now"),
+                        through,
+                    )
                 }
                 Node::Folder => {
                     let location = location(&rules.prefix, &path, true);
@@ -779,9 +816,7 @@ impl Follow<'_> {
                 }
                 Node::File(file) => match objects(&file, rules) {
                     Ok(Objects::Written(_)) if folder => {
-                        return Ok(End::Nothing(format!(
-                            "leads to {path}/, but {path} is a file"
-                        )))
+                        return nowhere(format!("leads to {path}/, but {path} is a file"), through)
                     }
                     Ok(Objects::Written(_)) => {
                         let location = location(&rules.prefix, &path, false);
@@ -792,9 +827,7 @@ impl Follow<'_> {
                         a_move = false;
                     }
                     Ok(Objects::Skipped(_) | Objects::Excluded) | Err(_) => {
-                        return Ok(End::Nothing(format!(
-                            "leads to {path}, which is not published"
-                        )))
+                        return nowhere(format!("leads to {path}, which is not published"), through)
                     }
                 },
                 Node::Absent => match self.table.get(&path) {
@@ -806,13 +839,16 @@ impl Follow<'_> {
                         a_move = true;
                     }
                     None => {
-                        return Ok(End::Nothing(format!(
-                            "leads to {}, which is not in the tree",
-                            match path.as_str() {
-                                "" => "/",
-                                path => path,
-                            }
-                        )))
+                        return nowhere(
+                            format!(
+                                "leads to {}, which is not in the tree",
+                                match path.as_str() {
+                                    "" => "/",
+                                    path => path,
+                                }
+                            ),
+                            through,
+                        )
                     }
                 },
             }
@@ -1096,7 +1132,7 @@ impl<'a> Survey<'a> {
         };
         Ok(Planned {
             plan,
-            published: cx.published_state(redirects.kept, redirects.links, nested),
+            published: cx.published_state(redirects, nested),
             walked: None,
             present: self.present,
             streamed: (!self.keep).then_some(self.objects),
@@ -1261,6 +1297,7 @@ mod tests {
                     )
                 })
                 .collect(),
+            unresolved: BTreeMap::new(),
             nested: BTreeSet::new(),
             publishing: None,
             history: Vec::new(),
@@ -1815,6 +1852,51 @@ mod tests {
         let planned = publish(&twins, &before, change, None, &[file("a.js")]).unwrap();
         assert_eq!(redirects(&planned.plan), [("s.css", "/a.js")]);
         assert_eq!(planned.plan.deletes(), ["s.gz.css"]);
+    }
+
+    #[test]
+    fn a_symlink_to_nothing_is_written_once_its_target_is_there() {
+        let rules = with_redirects();
+        let before = state(1, &rules, &[], &[]);
+        let mut change = changed(
+            vec![symlink("soon", "later.html"), symlink("dlink", "d")],
+            &[],
+        );
+        change.added = ["soon".to_string(), "dlink".to_string()].into();
+        let planned = publish(&rules, &before, change, None, &[]).unwrap();
+        assert_eq!(planned.plan.skipped().len(), 2);
+        let unresolved: Vec<(&str, &[String])> = (planned.published.unresolved.iter())
+            .map(|(path, through)| (path.as_str(), through.as_slice()))
+            .collect();
+        assert_eq!(
+            unresolved,
+            [
+                ("dlink", &["d".to_string()][..]),
+                ("soon", &["later.html".to_string()][..])
+            ]
+        );
+        // The targets come, in a later change that names neither link.
+        let mut after = state(2, &rules, &[], &[]);
+        after.unresolved = planned.published.unresolved.clone();
+        let rest = [symlink("soon", "later.html"), symlink("dlink", "d")];
+        let planned = publish(
+            &rules,
+            &after,
+            changes(&["later.html", "d/f.html"], &[]),
+            None,
+            &rest,
+        )
+        .unwrap();
+        assert_eq!(
+            redirects(&planned.plan),
+            [("dlink", "/d/"), ("soon", "/later.html")]
+        );
+        assert!(planned.published.unresolved.is_empty());
+        assert_eq!(planned.published.links.len(), 2);
+        // A change that touches nothing on their way leaves them skipped.
+        let planned = publish(&rules, &after, changes(&["other.html"], &[]), None, &rest).unwrap();
+        assert_eq!(redirects(&planned.plan), []);
+        assert_eq!(planned.published.unresolved, after.unresolved);
     }
 
     #[test]

@@ -75,6 +75,11 @@ pub struct State {
     /// again, or takes it away.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub links: BTreeMap<String, Vec<String>>,
+    /// The symbolic links skipped for leading nowhere published (or into a
+    /// loop), and the paths each went through: a publish that changes one
+    /// of those paths follows the link again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unresolved: BTreeMap<String, Vec<String>>,
     /// The prefixes inside this one where other publishes keep their state
     /// (keys from the bucket's root, each ending in `/`): nothing is
     /// written or deleted there. A survey records those its listing shows;
@@ -139,6 +144,7 @@ pub(crate) struct Published {
     pub rules: Shaping,
     pub redirects: BTreeMap<String, String>,
     pub links: BTreeMap<String, Vec<String>>,
+    pub unresolved: BTreeMap<String, Vec<String>>,
     pub nested: BTreeSet<String>,
 }
 
@@ -181,6 +187,7 @@ impl State {
             rules: None,
             redirects: BTreeMap::new(),
             links: BTreeMap::new(),
+            unresolved: BTreeMap::new(),
             nested: BTreeSet::new(),
             publishing: None,
             history: Vec::new(),
@@ -229,6 +236,7 @@ impl State {
             rules: Some(published.rules),
             redirects: published.redirects,
             links: published.links,
+            unresolved: published.unresolved,
             nested: published.nested,
             publishing: None,
             ..self.clone()
@@ -515,6 +523,7 @@ mod tests {
             rules: None,
             redirects: BTreeMap::from([("old.html".into(), "new.html".into())]),
             links: BTreeMap::from([("l.css".into(), vec!["css/a.css".into()])]),
+            unresolved: BTreeMap::new(),
             nested: BTreeSet::from(["trunk/media files/previews/x/".into()]),
             publishing: Some(claim("ci-2".into(), 4242, OffsetDateTime::UNIX_EPOCH)),
             history: Vec::new(),
@@ -532,6 +541,7 @@ mod tests {
             rules: Shaping::of(&crate::plan::Rules::new("")),
             redirects: BTreeMap::new(),
             links: BTreeMap::new(),
+            unresolved: BTreeMap::new(),
             nested: BTreeSet::new(),
         });
         let yaml = finished.to_yaml();

@@ -224,10 +224,33 @@ fn history(seed: u64, store: Store) -> Tally {
             let older: Vec<u64> = good.range(..from).copied().collect();
             older.get(rng.usize(..older.len().max(1))).copied()
         });
-        if let (Some(from), Some(back)) = (rollback, back) {
+        let at_back = back.map(|back| TreeAt::read(&repo, back));
+        // A rollback is refused where a redirect property of the older tree
+        // led through a move the bucket no longer records.
+        let refused_back = at_back.as_ref().is_some_and(|at| {
+            let mut ahead = oracle.clone();
+            ahead.roll_back(at);
+            !ahead.refused(at).is_empty()
+        });
+        if let (Some(_), Some(back), true) = (rollback, back, refused_back) {
+            repo.update(&repo.wc, back);
+            let wc = repo.wc.to_str().unwrap();
+            let run = finish(&mut svn2s3(
+                &server,
+                &[&["publish", wc, "--rollback"], args].concat(),
+            ));
+            assert_eq!(
+                run.code, 2,
+                "seed {seed}, step {step}: rollback to r{back}\n{}",
+                run.stderr
+            );
+            mixed.refusals += 1;
+            repo.svn(&["update", "-q"]);
+        }
+        let back = back.filter(|_| !refused_back);
+        if let (Some(from), Some(back), Some(at)) = (rollback, back, at_back) {
             repo.update(&repo.wc, back);
             let run = publish(&server, &repo, &[args, &["--rollback"]].concat());
-            let at = TreeAt::read(&repo, back);
             oracle.roll_back(&at);
             mixed.rollbacks += 1;
             let context = format!(
@@ -236,6 +259,9 @@ fn history(seed: u64, store: Store) -> Tally {
             );
             check(&server, &repo, back, &oracle, &at, &context);
             repo.svn(&["update", "-q"]);
+            // From the older revision, a redirect property may lead through
+            // a move the bucket never saw published.
+            rev = refuse_then_repair(&server, &repo, rev, &oracle, args, &mut mixed, &context);
         }
         // The publish after a rollback spans several commits; a mixed
         // working copy is tried on a publish of one.
@@ -262,7 +288,8 @@ fn history(seed: u64, store: Store) -> Tally {
         assert_eq!(
             run.code,
             0,
-            "seed {seed}, step {step} (r{rev}): {did:?}\nexpected redirects {:?}\nthe state:\n{}\n{}{}",
+            "seed {seed}, step {step} (r{rev}{}): {did:?}\nexpected redirects {:?}\nthe state:\n{}\n{}{}",
+            if full { ", --full" } else { "" },
             oracle.table,
             server.state().unwrap_or_default(),
             run.stdout,
@@ -283,11 +310,24 @@ fn history(seed: u64, store: Store) -> Tally {
         check(&server, &repo, rev, &oracle, &at, &context);
         // The second publish, inside the first one's prefix: now and then,
         // and left alone by the first one's --full.
-        if rng.usize(..3) == 0 || (full && nested_at.is_some()) {
+        let mut ahead = nested.clone();
+        if let Some(from) = nested_at {
+            ahead.advance(&repo, from, rev);
+        }
+        // The second publish's own redirects may not hold what the first's
+        // redirect properties lead through: then it is refused.
+        let nested_refused = !ahead.refused(&at).is_empty();
+        let nested_now = rng.usize(..3) == 0 || (full && nested_at.is_some());
+        if nested_now && nested_refused {
+            let run = finish(&mut svn2s3(
+                &server,
+                &[&["publish", wc], &nested_args[..]].concat(),
+            ));
+            assert_eq!(run.code, 2, "{context}\nnested, refused: {}", run.stderr);
+            mixed.refusals += 1;
+        } else if nested_now {
             let run = publish(&server, &repo, &nested_args);
-            if let Some(from) = nested_at {
-                nested.advance(&repo, from, rev);
-            }
+            nested = ahead;
             nested_at = Some(rev);
             mixed.nested += 1;
             let context = format!("{context}\nnested: {}", run.stdout);
@@ -422,8 +462,24 @@ fn mix(rng: &mut Rng, repo: &Repo, from: u64, to: u64) -> String {
 /// not hold as a file at `to`: what a publish must refuse, asked of the svn
 /// command line.
 fn unfit(repo: &Repo, from: u64, to: u64) -> Vec<String> {
-    summarize(repo, from, to)
+    let changed = summarize(repo, from, to);
+    let named: BTreeSet<String> = changed.iter().map(|(path, _, _)| path.clone()).collect();
+    // A file with svn:keywords that a revision of the range touched is
+    // read too, when the range spans several: its keywords may say so.
+    let (keywords, touched) = match to > from + 1 {
+        true => (
+            properties(repo, to, "svn:keywords"),
+            touched(repo, from, to),
+        ),
+        false => (BTreeMap::new(), BTreeSet::new()),
+    };
+    let touched = touched
         .into_iter()
+        .filter(|path| !named.contains(path) && keywords.contains_key(path))
+        .map(|path| (path, "file".to_owned(), "touched".to_owned()));
+    changed
+        .into_iter()
+        .chain(touched)
         .filter(|(_, kind, item)| kind == "file" && item != "deleted")
         .map(|(path, _, _)| path)
         .filter(|path| {
@@ -436,6 +492,22 @@ fn unfit(repo: &Repo, from: u64, to: u64) -> Vec<String> {
             !(info.status.success()
                 && xml.contains("kind=\"file\"")
                 && xml.contains(&format!("revision=\"{to}\"")))
+        })
+        .collect()
+}
+
+/// The paths a revision after `from` up to `to` added, changed or replaced,
+/// from `svn log -v`.
+fn touched(repo: &Repo, from: u64, to: u64) -> BTreeSet<String> {
+    let range = format!("{}:{to}", from + 1);
+    let xml = repo.svn(&["log", "-v", "--xml", "-r", &range, &repo.url]);
+    xml.split("<path")
+        .skip(1)
+        .filter(|path| !path.starts_with('s'))
+        .filter_map(|path| {
+            let (tag, rest) = path.split_once('>')?;
+            let name = unescape(rest.split_once("</path>")?.0);
+            (!tag.contains("action=\"D\"")).then(|| name.trim_start_matches('/').to_owned())
         })
         .collect()
 }
