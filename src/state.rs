@@ -314,13 +314,20 @@ impl State {
                 (version, newer)
             }
         };
-        if let (Some(version), true) = (version, too_new) {
+        if let (Some(version), true) = (&version, too_new) {
             bail!(
                 "the state object {key} was written by svn2s3 {version}, newer than this one \
                  ({ours}); upgrade svn2s3 to {version} or later to publish here"
             );
         }
-        parsed.with_context(|| format!("the state object {key} is not svn2s3's"))
+        let state = parsed.with_context(|| format!("the state object {key} is not svn2s3's"))?;
+        if version_parts(&state.version).is_none() {
+            bail!(
+                "the state object {key} says version {:?}, which no svn2s3 writes",
+                state.version
+            );
+        }
+        Ok(state)
     }
 
     pub(crate) fn to_yaml(&self) -> String {
@@ -442,27 +449,30 @@ impl Claim {
 /// Whether the version `theirs` is of a newer release than `ours`: a newer
 /// major or minor version (`0.3.0` over `0.2.5`); a newer patch is not.
 fn is_newer_release(theirs: &str, ours: &str) -> bool {
-    let release = |version: &str| {
-        let mut parts = version.split('.');
-        format!(
-            "{}.{}.0",
-            parts.next().unwrap_or(""),
-            parts.next().unwrap_or("")
-        )
-    };
-    is_newer(&release(theirs), &release(ours))
+    match (version_parts(theirs), version_parts(ours)) {
+        (Some(theirs), Some(ours)) => theirs[..2] > ours[..2],
+        _ => false,
+    }
 }
 
 /// Whether the version `theirs` (`1.2.3`) is newer than `ours`.
 fn is_newer(theirs: &str, ours: &str) -> bool {
-    let parts = |version: &str| -> Option<Vec<u64>> {
-        let core = version.split(['-', '+']).next()?;
-        core.split('.').map(|part| part.parse().ok()).collect()
-    };
-    match (parts(theirs), parts(ours)) {
+    match (version_parts(theirs), version_parts(ours)) {
         (Some(theirs), Some(ours)) => theirs > ours,
         _ => false,
     }
+}
+
+/// The numbers of a version as svn2s3 writes it (`1.2.3`, perhaps with
+/// `-pre` or `+build` after), or `None` for anything else.
+fn version_parts(version: &str) -> Option<[u64; 3]> {
+    let core = version.split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|part| {
+        let digits = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        digits.then(|| part.parse().ok()).flatten()
+    });
+    let numbers = [parts.next()??, parts.next()??, parts.next()??];
+    parts.next().is_none().then_some(numbers)
 }
 
 fn timestamp(at: OffsetDateTime) -> String {
@@ -647,5 +657,29 @@ mod tests {
         );
         assert!(is_newer("0.10.0", "0.9.3") && !is_newer("0.2.0", "0.2.0"));
         assert!(!is_newer("garbage", "0.2.0") && is_newer("1.0.0-rc1", "0.2.0"));
+    }
+
+    #[test]
+    fn a_state_whose_version_is_no_version_is_refused() {
+        for version in [
+            "\"\"",
+            "\"1\"",
+            "v1.0.0",
+            "1.0",
+            "1.0.0.0",
+            "1.x.0",
+            "\"1.0.\\r\"",
+        ] {
+            let yaml = format!("uuid: u\npath: trunk\nrevision: 3\nversion: {version}\n");
+            let err = format!("{:#}", State::parse(yaml.as_bytes(), "k").unwrap_err());
+            assert!(
+                err.starts_with("the state object k says version ")
+                    && err.ends_with(", which no svn2s3 writes")
+                    && !err.contains('\r'),
+                "{version}: {err}"
+            );
+        }
+        let yaml = "uuid: u\npath: trunk\nrevision: 3\nversion: 0.1.7-dev+g1\n";
+        assert!(State::parse(yaml.as_bytes(), "k").is_ok());
     }
 }
