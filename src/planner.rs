@@ -586,8 +586,19 @@ impl Redirects {
         let before = cx.links();
         let mut gone = Vec::new();
 
-        // Redirects from moves.
+        // Redirects from moves. None is kept at the key of a twin the rules
+        // now give (a file named `a.gz.css` that moved before `*.css` got
+        // gzip twins): that key is the twin's.
         for (from, to) in &self.table {
+            if plan::twin_of(from, rules).is_some() {
+                if cx
+                    .state
+                    .is_some_and(|state| state.redirects.contains_key(from))
+                {
+                    gone.push(key(rules, from)?);
+                }
+                continue;
+            }
             let through = before.get(to).into_iter().flatten().map(String::as_str);
             let must = self.changed.contains(from)
                 || self.touches(to)
@@ -1684,6 +1695,41 @@ mod tests {
         assert_eq!(redirects(&planned.plan), []);
         assert!(planned.published.redirects.is_empty());
         assert!(planned.plan.deletes().is_empty());
+    }
+
+    #[test]
+    fn no_redirect_is_kept_at_the_key_of_a_twin() {
+        // old.gz.css moved to new.css before *.css got gzip twins: its key
+        // is now the twin of old.css, whether or not old.css is there yet.
+        let rules = Rules {
+            redirects: true,
+            ..gzip(&["*.css"])
+        };
+        let before = state(1, &rules, &[("old.gz.css", "new.css")], &[]);
+        let planned = publish(
+            &rules,
+            &before,
+            changes(&["other.txt"], &[]),
+            None,
+            &[file("new.css")],
+        )
+        .unwrap();
+        assert_eq!(redirects(&planned.plan), []);
+        assert_eq!(planned.plan.deletes(), ["old.gz.css"]);
+        assert!(planned.published.redirects.is_empty());
+        // Once old.css is added, its twin is written there, and not deleted.
+        let planned = publish(
+            &rules,
+            &before,
+            changes(&["old.css"], &[]),
+            None,
+            &[file("new.css")],
+        )
+        .unwrap();
+        assert_eq!(keys(&planned.plan), ["old.css", "old.gz.css"]);
+        assert_eq!(redirects(&planned.plan), []);
+        assert!(planned.plan.deletes().is_empty());
+        assert!(planned.published.redirects.is_empty());
     }
 
     #[test]
