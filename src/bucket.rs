@@ -186,44 +186,7 @@ impl Bucket {
     /// The object's bytes and ETag, or `None` when there is no such key. An
     /// object bigger than `most` bytes is refused, not read.
     pub async fn get(&self, key: &str, most: u64) -> Result<Option<Fetched>> {
-        enum Read {
-            Absent,
-            Whole(Fetched),
-            TooBig(u64),
-        }
-        let read = self
-            .retried("read", key, || async {
-                let sent = self
-                    .send("GET", key, "", &[], Payload::Signed(b""), Vec::new())
-                    .await;
-                let mut answer = match sent {
-                    Ok(answer) => answer,
-                    Err(S3Error::HttpFailWithBody(404, body))
-                        if error_code(&body).as_deref() == Some("NoSuchKey") =>
-                    {
-                        return Ok(Read::Absent)
-                    }
-                    Err(err) => return Err(err),
-                };
-                if let Some(size) = answer.content_length().filter(|&size| size > most) {
-                    return Ok(Read::TooBig(size));
-                }
-                let etag = answer
-                    .headers()
-                    .get("etag")
-                    .and_then(|etag| etag.to_str().ok())
-                    .map_or_else(String::new, unquoted);
-                let mut body = Vec::new();
-                while let Some(chunk) = answer.chunk().await? {
-                    body.extend_from_slice(&chunk);
-                    if body.len() as u64 > most {
-                        return Ok(Read::TooBig(body.len() as u64));
-                    }
-                }
-                Ok(Read::Whole(Fetched { body, etag }))
-            })
-            .await?;
-        match read {
+        match self.read(key, most).await? {
             Read::Absent => Ok(None),
             Read::Whole(fetched) => Ok(Some(fetched)),
             Read::TooBig(size) => bail!(
@@ -232,6 +195,72 @@ impl Bucket {
                 crate::report::human_bytes(most)
             ),
         }
+    }
+
+    /// Whether the object `key` holds a twin, compressed with `encoding`,
+    /// of the file of `size` bytes and MD5 `md5`: it is read (up to a
+    /// little more than the file) and decompressed.
+    pub(crate) async fn decodes_to(
+        &self,
+        key: &str,
+        encoding: Encoding,
+        size: u64,
+        md5: &str,
+    ) -> Result<bool> {
+        let most = size + size / 8 + 64 * 1024;
+        let Read::Whole(fetched) = self.read(key, most).await? else {
+            return Ok(false);
+        };
+        let mut decoded = md5::Context::new();
+        let body = fetched.body.as_slice();
+        // At most one byte more than the file: enough to tell it is longer.
+        let read = match encoding {
+            Encoding::Gzip => std::io::copy(
+                &mut std::io::Read::take(flate2::read::GzDecoder::new(body), size + 1),
+                &mut decoded,
+            ),
+            Encoding::Brotli => std::io::copy(
+                &mut std::io::Read::take(brotli::Decompressor::new(body, 64 * 1024), size + 1),
+                &mut decoded,
+            ),
+        };
+        Ok(read.is_ok_and(|read| read == size) && format!("{:x}", decoded.finalize()) == md5)
+    }
+
+    /// The object's bytes, unless there is no such key or it is bigger
+    /// than `most` bytes.
+    async fn read(&self, key: &str, most: u64) -> Result<Read> {
+        self.retried("read", key, || async {
+            let sent = self
+                .send("GET", key, "", &[], Payload::Signed(b""), Vec::new())
+                .await;
+            let mut answer = match sent {
+                Ok(answer) => answer,
+                Err(S3Error::HttpFailWithBody(404, body))
+                    if error_code(&body).as_deref() == Some("NoSuchKey") =>
+                {
+                    return Ok(Read::Absent)
+                }
+                Err(err) => return Err(err),
+            };
+            if let Some(size) = answer.content_length().filter(|&size| size > most) {
+                return Ok(Read::TooBig(size));
+            }
+            let etag = answer
+                .headers()
+                .get("etag")
+                .and_then(|etag| etag.to_str().ok())
+                .map_or_else(String::new, unquoted);
+            let mut body = Vec::new();
+            while let Some(chunk) = answer.chunk().await? {
+                body.extend_from_slice(&chunk);
+                if body.len() as u64 > most {
+                    return Ok(Read::TooBig(body.len() as u64));
+                }
+            }
+            Ok(Read::Whole(Fetched { body, etag }))
+        })
+        .await
     }
 
     /// Writes a small object from memory if `expect` holds: a compare-and-swap
@@ -331,9 +360,9 @@ impl Bucket {
     }
 
     /// Writes `upload` unless the object under its key, `present` in a
-    /// listing, holds what it would write already: the same size, and an
-    /// ETag equal to the MD5 of the bytes (for a multipart object, whose
-    /// ETag is no MD5, an [`MD5_META`] equal to the file's). Then one HEAD
+    /// listing, holds what it would write already: the same size, an ETag
+    /// that does not say other bytes and an [`MD5_META`] that names the
+    /// file (see [`Fingerprint::held_by`]). One HEAD tells that and
     /// compares its headers, replaced without sending the bytes where they
     /// differ. A bucket filled by `aws s3 sync` so costs a listing and a
     /// reading of the files, not an upload of each.
@@ -342,59 +371,34 @@ impl Bucket {
             return Ok(Adoption::Uploaded(self.put(upload).await?));
         };
         let body = Body::open(local, *encoding).await?;
+        let sent = Fingerprint::of_body(&body, local, *encoding).await?;
         // The listing tells most objects that differ without a HEAD.
-        let listed = present.etag.as_deref().filter(|etag| is_md5(etag));
-        let differs = match listed {
-            _ if present.size != body.size => true,
-            Some(etag) => body.hex_md5().await? != etag,
-            None => false,
+        let listed_says = present
+            .etag
+            .as_deref()
+            .and_then(|etag| sent.etag_says(etag));
+        let differs = present.size != body.size || listed_says == Some(false);
+        let stored = match differs {
+            true => None,
+            false => Some(self.stored(&upload.key).await?),
         };
-        if differs {
-            return Ok(Adoption::Uploaded(
-                self.put_body(upload, local, *encoding, body).await?,
-            ));
-        }
-        let stored = self.stored(&upload.key).await?;
         // A redirect object keeps its redirect through a copy: it is replaced.
-        if stored.redirect.is_some() {
+        let Some(stored) =
+            stored.filter(|stored| stored.redirect.is_none() && sent.held_by(stored))
+        else {
             return Ok(Adoption::Uploaded(
                 self.put_body(upload, local, *encoding, body).await?,
             ));
-        }
-        let etag = stored.etag.as_deref().filter(|etag| is_md5(etag));
-        let stored_md5 = stored.md5.as_ref();
-        let file_md5 = match (encoding, stored_md5, &etag) {
-            (None, None, Some(_)) => None,
-            _ => Some(md5_of_file(local).await?),
         };
-        // The bytes, from the ETag where it is their MD5, else from the
-        // metadata (a multipart upload's); and the metadata must name the
-        // file, where it is there, and for a twin, which `verify` can check
-        // only against it.
-        let same_bytes = match &etag {
-            Some(etag) => {
-                let md5 = match (encoding, &file_md5) {
-                    (None, Some(md5)) => md5.clone(),
-                    _ => body.hex_md5().await?,
-                };
-                md5 == *etag
-            }
-            None => stored_md5.is_some() && stored_md5 == file_md5.as_ref(),
-        };
-        if !same_bytes {
-            return Ok(Adoption::Uploaded(
-                self.put_body(upload, local, *encoding, body).await?,
-            ));
-        }
         drop(body);
-        let metadata_right = match stored_md5 {
-            Some(stored) => Some(stored) == file_md5.as_ref(),
+        // The bytes are the file's; the metadata must name it too, for a
+        // twin (which `verify` tells from it), and where it is there.
+        let metadata_right = match &stored.md5 {
+            Some(md5) => *md5 == sent.md5,
             None => encoding.is_none(),
         };
         // An ACL does not show in a HEAD: an upload that sets one never holds.
-        let holds = upload.headers.acl.is_none()
-            && stored.redirect.is_none()
-            && stored.has_headers(&upload.headers);
+        let holds = upload.headers.acl.is_none() && stored.has_headers(&upload.headers);
         if metadata_right && holds {
             return Ok(Adoption::InPlace);
         }
@@ -993,6 +997,14 @@ fn named_keys(keys: &[String]) -> String {
 }
 
 /// An object read whole.
+/// What a GET found.
+enum Read {
+    Absent,
+    Whole(Fetched),
+    /// At least this many bytes, more than were wanted.
+    TooBig(u64),
+}
+
 pub struct Fetched {
     pub body: Vec<u8>,
     /// Without quotes; empty where the store sent none.
@@ -1075,48 +1087,69 @@ impl Stored {
     }
 }
 
-/// The MD5 of a file, as lowercase hex, read off the async threads.
-/// The MD5 of a file, and the ETag S3 gives the object svn2s3 uploads from
-/// it: the same MD5 for a single PUT, else the multipart ETag (the MD5 of
-/// the parts' MD5s, `-`, the number of parts) for the parts svn2s3 sends.
-/// One reading of the file, off the async threads.
-pub async fn etag_of_file(path: &Path) -> Result<(String, String)> {
-    let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || -> Result<(String, String)> {
-        use std::io::Read;
-        let reading = || format!("reading {}", path.display());
-        let mut file = std::fs::File::open(&path).with_context(reading)?;
-        let size = file.metadata().with_context(reading)?.len();
-        let part_size = PART_SIZE.max(size.div_ceil(MAX_PARTS));
-        let (mut whole, mut parts) = (md5::Context::new(), Vec::new());
-        let mut buf = vec![0; CHUNK as usize];
-        let mut offset = 0;
-        while offset < size {
-            let mut part = md5::Context::new();
-            let mut left = part_size.min(size - offset);
-            while left > 0 {
-                let want = left.min(CHUNK) as usize;
-                let got = file.read(&mut buf[..want]).with_context(reading)?;
-                if got == 0 {
-                    bail!("{} changed while it was read", path.display());
-                }
-                whole.consume(&buf[..got]);
-                part.consume(&buf[..got]);
-                left -= got as u64;
-                offset += got as u64;
-            }
-            parts.push(part.finalize().0);
-        }
-        let md5 = format!("{:x}", whole.finalize());
-        let etag = match size < PART_SIZE {
-            true => md5.clone(),
-            false => format!("{:x}-{}", md5::compute(parts.concat()), parts.len()),
-        };
-        Ok((md5, etag))
-    })
-    .await?
+/// What svn2s3 sends for a file, to tell whether an object holds it: the
+/// file's MD5 (which the `svn2s3-md5` metadata names), and the MD5 and the
+/// ETag of the bytes sent (the file's, or its twin's compressed bytes),
+/// the ETag being the MD5 for one PUT, the MD5 of the parts' MD5s and
+/// their number for a multipart upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fingerprint {
+    pub md5: String,
+    pub sent_md5: String,
+    pub sent_etag: String,
 }
 
+impl Fingerprint {
+    pub(crate) async fn of(local: &Path, encoding: Option<Encoding>) -> Result<Fingerprint> {
+        let body = Body::open(local, encoding).await?;
+        Self::of_body(&body, local, encoding).await
+    }
+
+    async fn of_body(body: &Body, local: &Path, encoding: Option<Encoding>) -> Result<Fingerprint> {
+        let (sent_md5, sent_etag) = body.etag().await?;
+        let md5 = match encoding {
+            None => sent_md5.clone(),
+            Some(_) => md5_of_file(local).await?,
+        };
+        Ok(Fingerprint {
+            md5,
+            sent_md5,
+            sent_etag,
+        })
+    }
+
+    /// What an object's ETag says of whether it holds these bytes: a
+    /// single-part ETag is the bytes' MD5; a multipart one of as many parts
+    /// as svn2s3 sends is svn2s3's; one of another number of parts (another
+    /// tool's) cannot tell.
+    pub(crate) fn etag_says(&self, stored: &str) -> Option<bool> {
+        if is_md5(stored) {
+            return Some(stored == self.sent_md5);
+        }
+        let parts = |etag: &str| etag.split_once('-').map(|(_, count)| count.to_owned());
+        match (parts(stored), parts(&self.sent_etag)) {
+            (Some(stored_parts), Some(parts)) if stored_parts == parts => {
+                Some(stored == self.sent_etag)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the object `stored` holds these bytes: its ETag must not say
+    /// otherwise, and its metadata, where it has one, must name the file;
+    /// without metadata, only an ETag that says so can tell.
+    pub(crate) fn held_by(&self, stored: &Stored) -> bool {
+        let says = stored.etag.as_deref().and_then(|etag| self.etag_says(etag));
+        match (&stored.md5, says) {
+            (_, Some(false)) => false,
+            (Some(metadata), _) => *metadata == self.md5,
+            (None, Some(true)) => true,
+            (None, None) => false,
+        }
+    }
+}
+
+/// The MD5 of a file, as lowercase hex, read off the async threads.
 pub async fn md5_of_file(path: &Path) -> Result<String> {
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || -> Result<String> {
@@ -1176,9 +1209,39 @@ impl Body {
         Ok(BASE64.encode(self.digest(offset, len).await?.0))
     }
 
-    /// The MD5 of every byte, as lowercase hex, as an ETag gives it.
-    async fn hex_md5(&self) -> Result<String> {
-        Ok(format!("{:x}", self.digest(0, self.size).await?))
+    /// The MD5 of every byte and the ETag S3 gives them as svn2s3 uploads
+    /// them: the same MD5 for a single PUT, else the multipart ETag for
+    /// the parts [`Bucket::put_parts`] sends. One reading, off the async
+    /// threads.
+    async fn etag(&self) -> Result<(String, String)> {
+        let (file, size) = (Arc::clone(&self.file), self.size);
+        let digests = tokio::task::spawn_blocking(move || {
+            let part_size = PART_SIZE.max(size.div_ceil(MAX_PARTS));
+            let (mut whole, mut parts) = (md5::Context::new(), Vec::new());
+            let mut chunk = vec![0; CHUNK.min(size) as usize];
+            let mut offset = 0;
+            while offset < size {
+                let mut part = md5::Context::new();
+                let end = size.min(offset + part_size);
+                while offset < end {
+                    let read = &mut chunk[..CHUNK.min(end - offset) as usize];
+                    file.read_exact_at(read, offset)?;
+                    whole.consume(&*read);
+                    part.consume(&*read);
+                    offset += read.len() as u64;
+                }
+                parts.push(part.finalize().0);
+            }
+            Ok::<_, std::io::Error>((whole.finalize(), parts))
+        })
+        .await?;
+        let (whole, parts) = digests.map_err(|err| self.reading(err))?;
+        let md5 = format!("{whole:x}");
+        let etag = match size < PART_SIZE {
+            true => md5.clone(),
+            false => format!("{:x}-{}", md5::compute(parts.concat()), parts.len()),
+        };
+        Ok((md5, etag))
     }
 
     /// The MD5 of `len` bytes from `offset`.
@@ -1316,6 +1379,59 @@ fn unquoted(etag: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MD5: &str = "d41d8cd98f00b204e9800998ecf8427e";
+
+    fn stored(md5: Option<&str>, etag: Option<&str>) -> Stored {
+        Stored {
+            md5: md5.map(str::to_owned),
+            etag: etag.map(str::to_owned),
+            ..Stored::default()
+        }
+    }
+
+    /// What svn2s3 sends for a file whose MD5 is [`MD5`]: the file in one
+    /// PUT, in 3 parts, or a twin.
+    fn sent(sent_md5: &str, sent_etag: &str) -> Fingerprint {
+        Fingerprint {
+            md5: MD5.into(),
+            sent_md5: sent_md5.into(),
+            sent_etag: sent_etag.into(),
+        }
+    }
+
+    #[test]
+    fn an_etag_that_says_other_bytes_wins_over_the_metadata() {
+        let multipart = "f00d0000000000000000000000000000-3";
+        let whole = sent(MD5, MD5);
+        let parts = sent(MD5, multipart);
+        // svn2s3's own upload, in one PUT or in parts.
+        assert!(whole.held_by(&stored(Some(MD5), Some(MD5))));
+        assert!(parts.held_by(&stored(Some(MD5), Some(multipart))));
+        // Other bytes under svn2s3's metadata: one PUT, or as many parts.
+        let other = "0000000000000000000000000000beef";
+        assert!(!whole.held_by(&stored(Some(MD5), Some(other))));
+        let forged = "beef0000000000000000000000000000-3";
+        assert!(!parts.held_by(&stored(Some(MD5), Some(forged))));
+        // Another tool's parts: only the metadata can tell.
+        let foreign = "beef0000000000000000000000000000-5";
+        assert!(parts.held_by(&stored(Some(MD5), Some(foreign))));
+        assert!(!parts.held_by(&stored(Some("0000"), Some(foreign))));
+        // A twin: its compressed bytes' ETag, and the file's metadata.
+        let gzipped = "9e107d9d372bb6826bd81d3542a419d6";
+        let twin = sent(gzipped, gzipped);
+        assert!(twin.held_by(&stored(Some(MD5), Some(gzipped))));
+        assert!(!twin.held_by(&stored(Some(MD5), Some(MD5))));
+        assert!(!twin.held_by(&stored(Some("0000"), Some(gzipped))));
+    }
+
+    #[test]
+    fn without_metadata_only_an_etag_can_tell() {
+        let whole = sent(MD5, MD5);
+        assert!(whole.held_by(&stored(None, Some(MD5))));
+        assert!(!whole.held_by(&stored(None, Some("abc-2"))));
+        assert!(!whole.held_by(&stored(None, None)));
+    }
 
     #[test]
     fn aws_buckets_are_addressed_as_aws_cli_does() {

@@ -6,7 +6,9 @@
 //! else the `svn2s3-md5` metadata) and by every header; a redirect by where
 //! it leads and its headers. A file's key holding a redirect, or a redirect
 //! leading elsewhere, differs. One HEAD per object, but for those the
-//! listing shows are wrong already. Nothing is downloaded.
+//! listing shows are wrong already. Nothing is downloaded, but a twin whose
+//! bytes are not svn2s3's compression of its file, under metadata that
+//! names the file: it is decompressed and compared.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -15,7 +17,7 @@ use anyhow::Result;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 
-use crate::bucket::{etag_of_file, is_md5, Bucket, Stored};
+use crate::bucket::{Bucket, Fingerprint};
 use crate::plan::{Listed, Upload};
 use crate::tree::Revnum;
 
@@ -154,9 +156,9 @@ async fn differs(
             Some(_) => None,
         });
     };
-    let twin = upload.encoding().is_some();
+    let encoding = upload.encoding();
     let size = tokio::fs::metadata(local).await?.len();
-    if !twin && listed.size != size {
+    if encoding.is_none() && listed.size != size {
         // An empty object may be a redirect: say so.
         let redirect = listed.size == 0 && bucket.stored(&upload.key).await?.redirect.is_some();
         return Ok(Some(match redirect {
@@ -164,16 +166,26 @@ async fn differs(
             false => "other content",
         }));
     }
-    let (md5, etag) = etag_of_file(local).await?;
+    let sent = Fingerprint::of(local, encoding).await?;
     // The ETag of a plain object, where the listing has it, tells most.
-    let listed = listed.etag.as_deref().filter(|_| !twin);
-    if listed.and_then(|listed| etag_says(listed, &md5, &etag)) == Some(false) {
+    let listed = listed.etag.as_deref().filter(|_| encoding.is_none());
+    if listed.and_then(|etag| sent.etag_says(etag)) == Some(false) {
         return Ok(Some("other content"));
     }
     let stored = bucket.stored(&upload.key).await?;
+    let held = match encoding {
+        // A twin another compressor wrote holds other bytes that may
+        // decompress to the file's: then they are read.
+        Some(encoding) if !sent.held_by(&stored) && stored.md5.as_ref() == Some(&sent.md5) => {
+            bucket
+                .decodes_to(&upload.key, encoding, size, &sent.md5)
+                .await?
+        }
+        _ => sent.held_by(&stored),
+    };
     Ok(if stored.redirect.is_some() {
         Some("a redirect where the file belongs")
-    } else if !agrees(&md5, &etag, twin, &stored) {
+    } else if !held {
         Some("other content")
     } else if !stored.has_headers(&upload.headers) {
         Some("other headers")
@@ -182,102 +194,9 @@ async fn differs(
     })
 }
 
-/// What an object's ETag says of whether it holds the file whose MD5 is
-/// `md5`, `etag` being the multipart ETag svn2s3's parts give it (or the
-/// MD5, for a file sent in one PUT): a single-part ETag is the bytes' MD5;
-/// a multipart one of as many parts as svn2s3 sends is svn2s3's; one of
-/// another number of parts (another tool's) cannot tell.
-fn etag_says(stored: &str, md5: &str, etag: &str) -> Option<bool> {
-    if is_md5(stored) {
-        return Some(stored == md5);
-    }
-    let parts = |etag: &str| etag.split_once('-').map(|(_, count)| count.to_owned());
-    match (parts(stored), parts(etag)) {
-        (Some(stored_parts), Some(parts)) if stored_parts == parts => Some(stored == etag),
-        _ => None,
-    }
-}
-
-/// Whether an object holds the file whose MD5 is `md5` (gzipped, for a
-/// twin, which only the `svn2s3-md5` metadata can tell), `etag` being the
-/// ETag svn2s3's upload of it gets: its ETag must not say otherwise, and
-/// its metadata, where it has one, must name the file.
-fn agrees(md5: &str, etag: &str, twin: bool, stored: &Stored) -> bool {
-    let says = stored.etag.as_deref().filter(|_| !twin);
-    let says = says.and_then(|stored| etag_says(stored, md5, etag));
-    match (&stored.md5, says) {
-        (_, Some(false)) => false,
-        (Some(metadata), _) => metadata == md5,
-        (None, Some(true)) => true,
-        (None, None) => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const MD5: &str = "d41d8cd98f00b204e9800998ecf8427e";
-
-    fn stored(md5: Option<&str>, etag: Option<&str>) -> Stored {
-        Stored {
-            md5: md5.map(str::to_owned),
-            etag: etag.map(str::to_owned),
-            ..Stored::default()
-        }
-    }
-
-    #[test]
-    fn an_etag_that_says_other_bytes_wins_over_the_metadata() {
-        let multipart = "f00d0000000000000000000000000000-3";
-        // svn2s3's own upload, in one PUT or in parts.
-        assert!(agrees(MD5, MD5, false, &stored(Some(MD5), Some(MD5))));
-        assert!(agrees(
-            MD5,
-            multipart,
-            false,
-            &stored(Some(MD5), Some(multipart))
-        ));
-        // Other bytes under svn2s3's metadata: one PUT, or as many parts.
-        assert!(!agrees(
-            MD5,
-            MD5,
-            false,
-            &stored(Some(MD5), Some("0000000000000000000000000000beef"))
-        ));
-        let forged = "beef0000000000000000000000000000-3";
-        assert!(!agrees(
-            MD5,
-            multipart,
-            false,
-            &stored(Some(MD5), Some(forged))
-        ));
-        // Another tool's parts: only the metadata can tell.
-        let other = "beef0000000000000000000000000000-5";
-        assert!(agrees(
-            MD5,
-            multipart,
-            false,
-            &stored(Some(MD5), Some(other))
-        ));
-        assert!(!agrees(
-            MD5,
-            multipart,
-            false,
-            &stored(Some("0000"), Some(other))
-        ));
-        // A twin: only the metadata.
-        assert!(agrees(MD5, MD5, true, &stored(Some(MD5), Some("gzip-md5"))));
-        assert!(!agrees(MD5, MD5, true, &stored(Some("0000"), Some(MD5))));
-    }
-
-    #[test]
-    fn without_metadata_only_an_etag_can_tell() {
-        assert!(agrees(MD5, MD5, false, &stored(None, Some(MD5))));
-        assert!(!agrees(MD5, MD5, true, &stored(None, Some(MD5))));
-        assert!(!agrees(MD5, MD5, false, &stored(None, Some("abc-2"))));
-        assert!(!agrees(MD5, MD5, false, &stored(None, None)));
-    }
 
     #[test]
     fn the_report_lists_each_kind_of_drift() {

@@ -636,16 +636,36 @@ impl Server {
             .unwrap();
     }
 
-    /// Writes an object with svn2s3's MD5 metadata saying `md5`, behind
-    /// svn2s3's back: a forgery.
-    pub fn put_claiming(&self, key: &str, body: &[u8], md5: &str) {
+    /// Writes an object with svn2s3's MD5 metadata saying `md5` and these
+    /// `headers`, behind svn2s3's back: a forgery, or another tool's twin.
+    pub fn put_claiming(&self, key: &str, body: &[u8], md5: &str, headers: &[(&str, &str)]) {
         let bucket = self.client();
-        let put = bucket
+        let mut put = bucket
             .put_object_builder(key, body)
             .with_header("x-amz-meta-svn2s3-md5", md5)
-            .unwrap()
-            .execute();
-        runtime().block_on(put).unwrap();
+            .unwrap();
+        // The builder sends a Content-Type of its own unless told one.
+        for (name, value) in headers {
+            put = match name.to_ascii_lowercase().as_str() {
+                "content-type" => put.with_content_type(value),
+                "content-encoding" => put.with_content_encoding(value).unwrap(),
+                _ => put.with_header(name, value).unwrap(),
+            };
+        }
+        runtime().block_on(put.execute()).unwrap();
+    }
+
+    /// Writes an object in 8 MiB parts, with svn2s3's MD5 metadata saying
+    /// `md5`, behind svn2s3's back: a forgery of svn2s3's part count.
+    /// Returns the ETag it got.
+    pub fn put_parts_claiming(&self, key: &str, body: &[u8], md5: &str) -> String {
+        let mut bucket = self.client();
+        bucket.add_header("x-amz-meta-svn2s3-md5", md5);
+        runtime()
+            .block_on(bucket.put_object_stream(&mut &body[..], key))
+            .unwrap();
+        let head = runtime().block_on(bucket.head_object(key)).unwrap().0;
+        head.e_tag.unwrap().trim_matches('"').to_owned()
     }
 
     /// Writes an empty object that redirects to `location`, behind svn2s3's

@@ -647,11 +647,63 @@ fn verify_is_not_fooled_by_other_bytes_under_svn2s3s_metadata() {
     let mut other = big.clone();
     other[5] ^= 1;
     let md5 = format!("{:x}", md5::compute(&big));
-    server.put_claiming("big.bin", &other, &md5);
+    server.put_claiming("big.bin", &other, &md5, &[]);
     let run = verify(&server, &repo, &[]);
     run.expect(1);
     assert!(
         run.stdout.contains("differs big.bin (other content)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn other_parts_under_svn2s3s_metadata_are_replaced_and_another_tools_twin_is_read() {
+    let (repo, server) = (Repo::new(), Server::moto());
+    let big: Vec<u8> = (0..9u32 << 20).map(|i| (i % 239) as u8).collect();
+    let css = "body { color: red }\n".repeat(50);
+    repo.write("big.bin", &big);
+    repo.write("site.css", &css);
+    let r1 = repo.commit("r1");
+    publish(&server, &repo, &["--gzip"]);
+    let mirror = Mirror {
+        twins: &[".css"],
+        ..Mirror::default()
+    };
+    // Other bytes in as many parts as svn2s3 sends, under the metadata of
+    // the file's MD5: --full replaces them rather than taking them as
+    // the file's.
+    let mut other = big.clone();
+    other[5] ^= 1;
+    let md5 = format!("{:x}", md5::compute(&big));
+    let etag = server.put_parts_claiming("big.bin", &other, &md5);
+    assert!(etag.ends_with("-2"), "{etag}");
+    verify(&server, &repo, &["--gzip"]).expect(1);
+    let run = publish(&server, &repo, &["--gzip", "--full", "-v"]);
+    assert!(run.stdout.contains("1 uploaded"), "{}", run.stdout);
+    mirror.check(&server, &repo, r1);
+    // The twin, as another gzip writes it: the same file, other bytes.
+    let css_md5 = format!("{:x}", md5::compute(&css));
+    let mut fast = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut fast, css.as_bytes()).unwrap();
+    let fast = fast.finish().unwrap();
+    let ours = &server.objects()["site.gz.css"];
+    assert_ne!(fast, ours.body);
+    let headers = [
+        ("Content-Type", ours.content_type.as_deref().unwrap()),
+        ("Content-Encoding", ours.content_encoding.as_deref().unwrap()),
+    ];
+    server.put_claiming("site.gz.css", &fast, &css_md5, &headers);
+    verify(&server, &repo, &["--gzip"]).expect(0);
+    // Another file's twin under the metadata of this one: other content.
+    let mut forged = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut forged, b"body { color: blue }\n").unwrap();
+    let forged = forged.finish().unwrap();
+    server.put_claiming("site.gz.css", &forged, &css_md5, &headers);
+    let run = verify(&server, &repo, &["--gzip"]);
+    run.expect(1);
+    assert!(
+        run.stdout.contains("differs site.gz.css (other content)"),
         "{}",
         run.stdout
     );
