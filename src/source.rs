@@ -340,7 +340,9 @@ impl Source {
         // new bytes whenever a revision of the range touched it, even where
         // the range as a whole did not (a property set, then taken away):
         // the diff of the range names no such file; its log does. One more
-        // request, for a range of several revisions only, either way.
+        // request, for a range of several revisions only, either way. The
+        // repository says which have keywords: a working copy may hold an
+        // older revision of the file, without them, that must be refused.
         if self.revision.abs_diff(from) > 1 {
             let named: BTreeSet<String> = (found.files.iter().map(|file| file.path.clone()))
                 .chain(deleted_files.iter().cloned())
@@ -349,7 +351,7 @@ impl Source {
             for path in self.touched(from)? {
                 if named.contains(&path)
                     || self.exclude.is_match(&path)
-                    || !self.has_property(&path, KEYWORDS)?
+                    || !self.has_property_at_revision(&path, KEYWORDS)?
                 {
                     continue;
                 }
@@ -458,17 +460,22 @@ impl Source {
     /// (in a working copy, as the working copy has it); a path that is not
     /// there has none. One property list of that node.
     fn has_property(&self, path: &str, name: &str) -> Result<bool> {
-        let (local_path, url);
-        let target = match &self.origin {
+        match &self.origin {
             Origin::WorkingCopy { root } => {
-                local_path = local(root, path);
-                Target::Local(&local_path)
+                self.node_has(Target::Local(&local(root, path)), path, name)
             }
-            Origin::Url { .. } => {
-                url = self.client.url_join(&self.info.url, path)?;
-                Target::Url(&url, Some(self.revision))
-            }
-        };
+            Origin::Url { .. } => self.has_property_at_revision(path, name),
+        }
+    }
+
+    /// Whether the node at `path` has the property `name` at this revision
+    /// as the repository has it, whatever revision a working copy holds.
+    fn has_property_at_revision(&self, path: &str, name: &str) -> Result<bool> {
+        let url = self.client.url_join(&self.info.url, path)?;
+        self.node_has(Target::Url(&url, Some(self.revision)), path, name)
+    }
+
+    fn node_has(&self, target: Target, path: &str, name: &str) -> Result<bool> {
         let mut has = false;
         let listed = self.client.proplist(target, Depth::Empty, |_, props| {
             has |= props.contains_key(name)

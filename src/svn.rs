@@ -62,12 +62,14 @@ impl SvnError {
     }
 
     /// True when the repository has no node at the URL given to the call,
-    /// at the revision asked for.
+    /// at the revision asked for (a property list says it knows no such
+    /// node's kind).
     pub fn is_not_found(&self) -> bool {
         [
             ffi::SVN_ERR_RA_ILLEGAL_URL,
             ffi::SVN_ERR_FS_NOT_FOUND,
             ffi::SVN_ERR_ENTRY_NOT_FOUND,
+            ffi::SVN_ERR_NODE_UNKNOWN_KIND,
         ]
         .into_iter()
         .any(|code| self.has(code))

@@ -736,3 +736,43 @@ fn a_keyword_file_touched_in_a_range_that_ends_where_it_began_is_published_again
     Mirror::default().check(&server, &repo, r3);
     verify(&server, &repo, &[]).expect(0);
 }
+
+#[test]
+fn a_keyword_file_touched_in_a_range_is_refused_where_the_working_copy_holds_it_older() {
+    let (repo, server) = (Repo::new(), Server::start());
+    repo.write("notes.txt", "$Revision$\n");
+    repo.commit("r1");
+    repo.svn(&["propset", "-q", "svn:keywords", "Revision", "notes.txt"]);
+    repo.commit("r2");
+    publish(&server, &repo, &[]);
+    repo.svn(&[
+        "propset",
+        "-q",
+        "svn2s3:cache-control",
+        "no-cache",
+        "notes.txt",
+    ]);
+    // A file the range touched that is gone at its end has no keywords.
+    repo.write("d/gone.txt", "gone\n");
+    repo.commit("r3");
+    repo.svn(&["propdel", "-q", "svn2s3:cache-control", "notes.txt"]);
+    repo.svn(&["rm", "-q", "d"]);
+    let r4 = repo.commit("r4");
+    // r1's notes.txt has no keywords: the working copy must not say so
+    // of r4's.
+    repo.update(&repo.wc.join("notes.txt"), 1);
+    let run = finish(&mut svn2s3(
+        &server,
+        &["publish", repo.wc.to_str().unwrap()],
+    ));
+    run.expect(2);
+    assert!(
+        run.stderr.contains("1 path to publish is not") && run.stderr.contains("notes.txt (at r1)"),
+        "{}",
+        run.stderr
+    );
+    repo.svn(&["update", "-q"]);
+    publish(&server, &repo, &[]);
+    Mirror::default().check(&server, &repo, r4);
+    assert_eq!(server.objects()["notes.txt"].body, b"$Revision: 4 $\n");
+}
