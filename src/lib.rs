@@ -309,8 +309,9 @@ impl Publisher {
                     listed.iter().map(|listed| listed.key.as_str()),
                     &rules.prefix,
                 );
-                let nested = session.state.iter().flat_map(|state| &state.nested);
-                let fenced: Vec<&String> = foreign.iter().chain(nested).collect();
+                // Other publishes' prefixes, as the listing shows their
+                // states, as a survey fences them: one the state names
+                // whose state is gone is this publish's again.
                 let ignored = |key: &str| {
                     key.strip_prefix(&rules.prefix)
                         .is_some_and(plan::is_reserved)

@@ -170,19 +170,21 @@ impl Session {
                 let Some(found) = self.bucket.get(&key, MAX_STATE_BYTES).await? else {
                     return anyhow::Ok(true);
                 };
-                let mut state = match State::parse(&found.body, &key) {
-                    Ok(state) => state,
-                    Err(err) => {
-                        tracing::warn!("{target} holds this prefix, but {err:#}; it cannot be told to leave {prefix} alone");
-                        return Ok(true);
-                    }
-                };
+                // A state this svn2s3 cannot read (a newer one's, or
+                // another tool's) is not told, and its publishes would
+                // delete this one's objects: refused.
+                let mut state = State::parse(&found.body, &key).with_context(|| {
+                    format!("{target} holds {prefix}, and cannot be told to leave it alone")
+                })?;
                 if !state.nested.insert(prefix.clone()) {
                     return Ok(true);
                 }
                 state.check_unclaimed(&target)?;
                 let body = state.to_yaml();
-                let written = self.bucket.put_if(&key, body.as_bytes(), &Expect::ETag(found.etag)).await?;
+                let written = self
+                    .bucket
+                    .put_if(&key, body.as_bytes(), &Expect::ETag(found.etag))
+                    .await?;
                 Ok(written != crate::bucket::Cas::Conflict)
             })?;
             if !registered {

@@ -402,6 +402,18 @@ fn a_publish_never_touches_the_prefix_of_another_publish_inside_its_own() {
         &mut svn2s3(&other, &["publish", wc(&repo), "--prefix", "outer"]),
         named,
     );
+
+    // An outer state this svn2s3 cannot read cannot be told: the inner
+    // publish is refused rather than left to that publish's deletes.
+    let third = Server::moto();
+    third.put("outer/.svn2s3/state.yaml", b"uuid: [not, svn2s3's]\n");
+    refused(
+        &third,
+        &mut svn2s3(&third, &["publish", wc(&repo), "--prefix", "outer/inner"]),
+        "s3://media/outer/ holds outer/inner/, and cannot be told to leave it alone: \
+         the state object outer/.svn2s3/state.yaml is not svn2s3's",
+    );
+    assert_eq!(third.listing().len(), 1);
 }
 
 #[test]
