@@ -135,6 +135,8 @@ impl Publisher {
         // A wait too long to count ends never, not in a panic.
         let deadline = Instant::now().checked_add(wait);
         let mut pause = Duration::from_millis(500);
+        // Each claim waited for is said once, not at every look.
+        let mut said = String::new();
         loop {
             let err = match self.publish_once() {
                 Err(err) => err,
@@ -154,7 +156,11 @@ impl Publisher {
             if !err.is_busy() || deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 return Err(err);
             }
-            tracing::warn!("{err}; waiting");
+            let now = err.to_string();
+            if now != said {
+                tracing::warn!("{now}; waiting");
+                said = now;
+            }
             let next = Instant::now() + pause;
             let until = deadline.map_or(next, |deadline| next.min(deadline));
             while Instant::now() < until {
