@@ -803,10 +803,28 @@ fn redirect_of(file: &File, rules: &Rules) -> Result<Redirect, PlanError> {
         if value.contains('\u{fffd}') {
             return Err(bad("holds bytes that are not UTF-8"));
         }
-        let target = if value.starts_with("https://") || value.starts_with("http://") {
+        let url = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"));
+        let target = if let Some(rest) = url {
             if value.chars().any(|c| c.is_whitespace() || !c.is_ascii()) {
                 return Err(bad(
                     "is not a URL: it holds spaces or characters outside ASCII",
+                ));
+            }
+            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            if host.contains('@') {
+                return Err(bad(
+                    "holds a user name or password, which the redirect would show to everyone",
+                ));
+            }
+            let fit = |c: char| c.is_ascii_alphanumeric() || "._-:[]".contains(c);
+            if host.is_empty() {
+                return Err(bad("is not a URL: it names no host"));
+            }
+            if !host.chars().all(fit) {
+                return Err(bad(
+                    "is not a URL: its host holds characters no host name has",
                 ));
             }
             Target::Url(value.to_owned())
@@ -1301,6 +1319,23 @@ mod tests {
             &rules,
         );
         assert!(err.unwrap_err().to_string().contains("is not a URL"));
+        for (value, why) in [
+            ("https://", "is not a URL: it names no host"),
+            ("http:///a.html", "is not a URL: it names no host"),
+            (
+                "https://x!y.org/",
+                "its host holds characters no host name has",
+            ),
+            ("https://u:secret@x.org/", "holds a user name or password"),
+        ] {
+            let err = objects(&with_props("a.html", &[(props::REDIRECT, value)]), &rules);
+            let err = err.unwrap_err().to_string();
+            assert!(err.contains(why), "{value}: {err}");
+        }
+        for value in ["https://x.org", "http://[::1]:8080/a", "https://x.org#top"] {
+            let ok = objects(&with_props("a.html", &[(props::REDIRECT, value)]), &rules);
+            assert!(ok.is_ok(), "{value}");
+        }
         assert_eq!(location("p/", "a b/ü", false), "/p/a%20b/%C3%BC");
         assert_eq!(location("p/", "img", true), "/p/img/");
     }
