@@ -322,7 +322,9 @@ impl Publisher {
                     key.strip_prefix(&rules.prefix)
                         .is_some_and(plan::is_reserved)
                         || rules.is_excluded_key(key)
-                        || fenced.iter().any(|prefix| key.starts_with(prefix.as_str()))
+                        || foreign
+                            .iter()
+                            .any(|prefix| key.starts_with(prefix.as_str()))
                 };
                 verify::compare(&session.bucket, expected, listed, ignored).await
             })
@@ -353,6 +355,7 @@ impl Publisher {
                     return anyhow::Ok(Unlocked {
                         target,
                         released: None,
+                        lapsed: false,
                     });
                 };
                 let state = State::parse(&found.body, &key)?;
@@ -360,8 +363,17 @@ impl Publisher {
                     return Ok(Unlocked {
                         target,
                         released: None,
+                        lapsed: false,
                     });
                 };
+                // A lease that has ended keeps no publish out: nothing to write.
+                if claim.lease_ended() {
+                    return Ok(Unlocked {
+                        target,
+                        released: Some(claim),
+                        lapsed: true,
+                    });
+                }
                 if claim.hold() == state::Hold::Held && !force {
                     anyhow::bail!(
                         "the claim on {target} may still be held: {}, its lease until {}; if \
@@ -376,6 +388,7 @@ impl Publisher {
                     bucket::Cas::Written(_) => Ok(Unlocked {
                         target,
                         released: Some(claim),
+                        lapsed: false,
                     }),
                     bucket::Cas::Conflict => anyhow::bail!(
                         "the state of {target} changed while it was unlocked; run again"

@@ -478,11 +478,20 @@ pub struct Unlocked {
     pub target: String,
     /// The claim released; `None` when the state held none.
     pub released: Option<Claim>,
+    /// Whether that claim's lease had ended already, and nothing was written.
+    pub lapsed: bool,
 }
 
 impl fmt::Display for Unlocked {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.released {
+            Some(claim) if self.lapsed => write!(
+                f,
+                "the claim on {} of {} has lapsed already: nothing to unlock; the next \
+                 publish repairs what that one may have written",
+                self.target,
+                claim.describe()
+            ),
             Some(claim) => write!(
                 f,
                 "released the claim on {} of {}; the next publish repairs what that one may \

@@ -505,7 +505,10 @@ pub(crate) async fn invalidate(
         };
         let (id, paths, error) = match made.await {
             Ok((id, paths)) => (id, paths, None),
-            Err(err) => (None, Vec::new(), Some(format!("{err:#}"))),
+            Err(err) => {
+                let error = crate::redact::urls(&format!("{err:#}")).into_owned();
+                (None, Vec::new(), Some(error))
+            }
         };
         Invalidation {
             distribution: distribution.clone(),

@@ -436,12 +436,24 @@ impl Claim {
         }
     }
 
-    /// `r7, process 4242 on ci-2, started 2026-11-24T06:00:00Z`.
+    /// Whether its lease has ended, for every host: a claim whose process
+    /// is gone has lapsed only for the host it ran on.
+    pub(crate) fn lease_ended(&self) -> bool {
+        OffsetDateTime::parse(&self.until, &Rfc3339)
+            .is_ok_and(|until| until <= OffsetDateTime::now_utc())
+    }
+
+    /// `r7, process 4242 on ci-2, started 2026-11-24T06:00:00Z`; the host
+    /// and the time as the state says them, with any control character
+    /// escaped.
     pub fn describe(&self) -> String {
         let to = self.revisions.last().copied().unwrap_or_default();
+        let shown = |text: &str| text.escape_default().to_string();
         format!(
             "r{to}, process {} on {}, started {}",
-            self.pid, self.host, self.started_at
+            self.pid,
+            shown(&self.host),
+            shown(&self.started_at)
         )
     }
 }
@@ -657,6 +669,18 @@ mod tests {
         );
         assert!(is_newer("0.10.0", "0.9.3") && !is_newer("0.2.0", "0.2.0"));
         assert!(!is_newer("garbage", "0.2.0") && is_newer("1.0.0-rc1", "0.2.0"));
+    }
+
+    #[test]
+    fn a_claim_is_described_with_its_control_characters_escaped() {
+        let mut planted = claim("ci\x1b[2J\nfake".into(), 7, OffsetDateTime::UNIX_EPOCH);
+        planted.started_at = "today\r".into();
+        let said = planted.describe();
+        assert!(!said.chars().any(char::is_control), "{said}");
+        assert!(
+            said.contains("on ci\\u{1b}[2J\\nfake, started today\\r"),
+            "{said}"
+        );
     }
 
     #[test]

@@ -592,6 +592,19 @@ fn a_claim_svn2s3_never_writes_is_refused_and_unlock_releases_claims() {
         .state()
         .unwrap()
         .contains("what: unlocked with --force the claim of r3"));
+    // Once its lease has ended, there is nothing to release, nor to note.
+    let state = server.state();
+    let said = unlock(&[]);
+    said.expect(0);
+    assert!(
+        said.stdout.starts_with(
+            "the claim on s3://media/ of r3, process 1 on elsewhere, started 2026-01-01T00:00:00Z \
+             has lapsed already: nothing to unlock"
+        ),
+        "{}",
+        said.stdout
+    );
+    assert_eq!(server.state(), state);
 }
 
 #[test]
@@ -703,7 +716,10 @@ fn other_parts_under_svn2s3s_metadata_are_replaced_and_another_tools_twin_is_rea
     assert_ne!(fast, ours.body);
     let headers = [
         ("Content-Type", ours.content_type.as_deref().unwrap()),
-        ("Content-Encoding", ours.content_encoding.as_deref().unwrap()),
+        (
+            "Content-Encoding",
+            ours.content_encoding.as_deref().unwrap(),
+        ),
     ];
     server.put_claiming("site.gz.css", &fast, &css_md5, &headers);
     verify(&server, &repo, &["--gzip"]).expect(0);
