@@ -202,10 +202,11 @@ pub unsafe extern "C" fn svn2s3_settings_load(
 /// It returns 0 to go on, anything else to stop. After a nonzero return it
 /// is not called again, but once with `{"event":"cancelled"}` when the
 /// publish did stop: it stops between requests, releases its claim (the
-/// bucket keeps the revision it held) and returns 130. A nonzero return
-/// from the `done` event of the last request stops nothing: every request
-/// was made, so the publish completes, writes its state and returns 0. The
-/// callback must not unwind or longjmp.
+/// bucket keeps the revision it held) and returns 130. A stop that comes
+/// when every request was made (from the `done` event of the last one, or
+/// of one that finished while the last ones were in flight) stops nothing:
+/// the publish completes, writes its state and returns 0. The callback
+/// must not unwind or longjmp.
 ///
 /// `*report` is set to the report when there is one: on success, and on a
 /// publish that is complete but could not be invalidated (status 1).
