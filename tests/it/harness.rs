@@ -981,6 +981,39 @@ pub fn publish(server: &Server, repo: &Repo, args: &[&str]) -> Run {
     run
 }
 
+/// `svn2s3 verify WC ARGS` with the repository's HOME, to the end.
+pub fn verify(server: &Server, repo: &Repo, args: &[&str]) -> Run {
+    let wc = repo.wc.to_str().unwrap();
+    finish(repo.with_home(&mut svn2s3(server, &[&["verify", wc], args].concat())))
+}
+
+/// Redirect objects, key to location.
+pub fn redirects(list: &[(&str, &str)]) -> BTreeMap<String, String> {
+    list.iter()
+        .map(|(key, to)| (key.to_string(), to.to_string()))
+        .collect()
+}
+
+/// An RFC 3339 time `seconds` from now, as claims give it.
+pub fn from_now(seconds: u64) -> String {
+    let out = run(Command::new("date")
+        .arg("-u")
+        .arg(format!("--date=+{seconds} seconds"))
+        .arg("+%Y-%m-%dT%H:%M:%SZ"));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Writes into the state the claim of a publish of `rev` on another
+/// machine, `started` at one time and lasting `until` another.
+pub fn plant_claim(server: &Server, rev: u64, started: &str, until: &str) {
+    let state = server.state().expect("a state to claim");
+    assert!(!state.contains("publishing:"), "{state}");
+    let claim = format!(
+        "publishing:\n  revisions:\n  - {rev}\n  host: elsewhere\n  pid: 1\n  started_at: {started}\n  until: {until}\n"
+    );
+    server.put(STATE, format!("{state}{claim}").as_bytes());
+}
+
 /// What the bucket must hold for a publish of `folder` at `rev`.
 #[derive(Default)]
 pub struct Mirror<'a> {
@@ -998,6 +1031,9 @@ pub struct Mirror<'a> {
     /// Keys under these (another publish's prefix inside this one) are
     /// not this publish's.
     pub ignore: &'a [&'a str],
+    /// Whether keys outside the prefix are another publish's (one whose
+    /// prefix holds this one), and not compared; otherwise any is extra.
+    pub inside_another: bool,
 }
 
 impl Mirror<'_> {
@@ -1008,7 +1044,8 @@ impl Mirror<'_> {
     pub fn check(&self, server: &Server, repo: &Repo, rev: u64) {
         let mut objects = server.objects();
         objects.retain(|key, _| {
-            key.starts_with(self.prefix) && !self.ignore.iter().any(|other| key.starts_with(other))
+            (key.starts_with(self.prefix) || !self.inside_another)
+                && !self.ignore.iter().any(|other| key.starts_with(other))
         });
         let redirects: BTreeMap<String, String> = objects
             .iter()
@@ -1085,7 +1122,8 @@ fn assert_same(expected: &BTreeMap<String, Vec<u8>>, actual: &BTreeMap<String, V
 }
 
 /// A canonical gzip of `bytes`, so that two gzips of the same bytes compare equal.
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+/// `bytes` gzipped, at the fast level (svn2s3 writes the best).
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     encoder.write_all(bytes).unwrap();

@@ -16,24 +16,12 @@ fn base(repo: &Repo) -> u64 {
     repo.commit("base")
 }
 
-/// Redirect objects, key to location.
-fn redirects(list: &[(&str, &str)]) -> BTreeMap<String, String> {
-    list.iter()
-        .map(|(key, to)| (key.to_string(), to.to_string()))
-        .collect()
-}
-
 fn check(server: &Server, repo: &Repo, rev: u64, moved: &[(&str, &str)]) {
     Mirror {
         redirects: redirects(moved),
         ..Mirror::default()
     }
     .check(server, repo, rev);
-}
-
-fn verify(server: &Server, repo: &Repo, args: &[&str]) -> Run {
-    let wc = repo.wc.to_str().unwrap();
-    finish(&mut svn2s3(server, &[&["verify", wc], args].concat()))
 }
 
 #[test]

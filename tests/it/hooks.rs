@@ -11,26 +11,10 @@ use std::time::{Duration, Instant};
 use crate::harness::*;
 use crate::proxy::{Answer, Proxy};
 
-/// An RFC 3339 time `seconds` from now, as claims give it.
-fn from_now(seconds: u64) -> String {
-    let out = run(Command::new("date")
-        .arg("-u")
-        .arg(format!("--date=+{seconds} seconds"))
-        .arg("+%Y-%m-%dT%H:%M:%SZ"));
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
 /// Writes into the state the claim of a publish of `rev` on another
 /// machine, live for `seconds`.
-fn plant_claim(server: &Server, rev: u64, seconds: u64) {
-    let state = server.state().expect("a state to claim");
-    assert!(!state.contains("publishing:"), "{state}");
-    let claim = format!(
-        "publishing:\n  revisions:\n  - {rev}\n  host: elsewhere\n  pid: 1\n  started_at: {}\n  until: {}\n",
-        from_now(0),
-        from_now(seconds)
-    );
-    server.put(STATE, format!("{state}{claim}").as_bytes());
+fn plant_live_claim(server: &Server, rev: u64, seconds: u64) {
+    plant_claim(server, rev, &from_now(0), &from_now(seconds));
 }
 
 fn two_revisions() -> Repo {
@@ -58,7 +42,7 @@ fn with_wait_a_publish_waits_out_another_publishs_claim_then_publishes() {
     let wc = repo.wc.to_str().unwrap();
     publish_r1(&server, &repo);
     // A publish elsewhere holds the bucket for a few seconds more.
-    plant_claim(&server, 2, 4);
+    plant_live_claim(&server, 2, 4);
 
     let run = finish(&mut svn2s3(&server, &["publish", wc, "--wait=120"]));
     run.expect(0);
@@ -75,7 +59,7 @@ fn a_wait_that_runs_out_is_refused_and_leaves_the_claim() {
     let server = Server::start();
     let wc = repo.wc.to_str().unwrap();
     publish_r1(&server, &repo);
-    plant_claim(&server, 2, 3600);
+    plant_live_claim(&server, 2, 3600);
     let claimed = server.state();
 
     let run = finish(&mut svn2s3(&server, &["publish", wc, "--wait=1"]));

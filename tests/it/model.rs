@@ -235,15 +235,9 @@ fn history(seed: u64, store: Store) -> Tally {
         if let (Some(_), Some(back), true) = (rollback, back, refused_back) {
             repo.update(&repo.wc, back);
             let wc = repo.wc.to_str().unwrap();
-            let run = finish(&mut svn2s3(
-                &server,
-                &[&["publish", wc, "--rollback"], args].concat(),
-            ));
-            assert_eq!(
-                run.code, 2,
-                "seed {seed}, step {step}: rollback to r{back}\n{}",
-                run.stderr
-            );
+            let rollback = [&["publish", wc, "--rollback"], args].concat();
+            let said = format!("seed {seed}, step {step}: rollback to r{back}");
+            refused_untouched(&server, &rollback, &said);
             mixed.refusals += 1;
             repo.svn(&["update", "-q"]);
         }
@@ -281,10 +275,10 @@ fn history(seed: u64, store: Store) -> Tally {
         let from = server.published();
         let full = from.is_some() && rng.usize(..6) == 0;
         let wc = repo.wc.to_str().unwrap();
-        let run = finish(&mut svn2s3(
+        let run = run_svn2s3(
             &server,
             &[&["publish", wc], args, &["--full"][..full as usize]].concat(),
-        ));
+        );
         assert_eq!(
             run.code,
             0,
@@ -319,11 +313,8 @@ fn history(seed: u64, store: Store) -> Tally {
         let nested_refused = !ahead.refused(&at).is_empty();
         let nested_now = rng.usize(..3) == 0 || (full && nested_at.is_some());
         if nested_now && nested_refused {
-            let run = finish(&mut svn2s3(
-                &server,
-                &[&["publish", wc], &nested_args[..]].concat(),
-            ));
-            assert_eq!(run.code, 2, "{context}\nnested, refused: {}", run.stderr);
+            let publish = [&["publish", wc], &nested_args[..]].concat();
+            refused_untouched(&server, &publish, &format!("{context}\nnested, refused"));
             mixed.refusals += 1;
         } else if nested_now {
             let run = publish(&server, &repo, &nested_args);
@@ -365,28 +356,33 @@ fn refuse_then_repair(
         if bad.is_empty() {
             return rev;
         }
-        let before = server.published();
-        let (listing, state) = (server.listing(), server.state());
-        let run = finish(&mut svn2s3(
-            server,
-            &[&["publish", repo.wc.to_str().unwrap()], args].concat(),
-        ));
-        let said = format!("{context}: refused {bad:?}\n{}{}", run.stdout, run.stderr);
-        assert_eq!(run.code, 2, "{said}");
+        let publish = [&["publish", repo.wc.to_str().unwrap()], args].concat();
+        let said = format!("{context}: refused {bad:?}");
+        let run = refused_untouched(server, &publish, &said);
         assert!(
             bad.keys()
                 .any(|path| run.stderr.contains(&format!("svn2s3: {path}: "))),
-            "{said}"
+            "{said}\n{}",
+            run.stderr
         );
-        assert_eq!(server.listing(), listing, "{said}");
-        assert_eq!(server.state(), state, "{said}");
-        assert_eq!(server.published(), before, "{said}");
         tally.refusals += 1;
         for (path, property) in bad {
             repo.svn(&["propdel", "-q", property, "--", &path]);
         }
         rev = repo.commit("repair what was refused");
     }
+}
+
+/// Runs svn2s3 with `args`, which must be refused before any write: exit
+/// 2, with the bucket and its state as they were.
+fn refused_untouched(server: &Server, args: &[&str], context: &str) -> Run {
+    let (listing, state) = (server.listing(), server.state());
+    let run = run_svn2s3(server, args);
+    let said = format!("{context}\n{}{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 2, "{said}");
+    assert_eq!(server.listing(), listing, "{said}");
+    assert_eq!(server.state(), state, "{said}");
+    run
 }
 
 /// Publishes a working copy that `mix` left at mixed revisions, which must
@@ -404,7 +400,7 @@ fn publish_mixed(
 ) -> bool {
     let unfit = unfit(repo, from, rev);
     let wc = repo.wc.to_str().unwrap();
-    let run = finish(&mut svn2s3(server, &[&["publish", wc], args].concat()));
+    let run = run_svn2s3(server, &[&["publish", wc], args].concat());
     let said = format!("{context}: unfit {unfit:?}\n{}{}", run.stdout, run.stderr);
     if unfit.is_empty() {
         assert_eq!(run.code, 0, "{said}");
@@ -499,16 +495,9 @@ fn unfit(repo: &Repo, from: u64, to: u64) -> Vec<String> {
 /// The paths a revision after `from` up to `to` added, changed or replaced,
 /// from `svn log -v`.
 fn touched(repo: &Repo, from: u64, to: u64) -> BTreeSet<String> {
-    let range = format!("{}:{to}", from + 1);
-    let xml = repo.svn(&["log", "-v", "--xml", "-r", &range, &repo.url]);
-    xml.split("<path")
-        .skip(1)
-        .filter(|path| !path.starts_with('s'))
-        .filter_map(|path| {
-            let (tag, rest) = path.split_once('>')?;
-            let name = unescape(rest.split_once("</path>")?.0);
-            (!tag.contains("action=\"D\"")).then(|| name.trim_start_matches('/').to_owned())
-        })
+    log(repo, from, to)
+        .into_iter()
+        .flat_map(|logged| logged.touched)
         .collect()
 }
 
@@ -967,6 +956,7 @@ fn check_nested(
             twins: TWINS,
             redirects: oracle.expected(at, NESTED),
             not_files: at.not_files(),
+            inside_another: true,
             ..Mirror::default()
         }
         .check(server, repo, rev);
@@ -1309,6 +1299,8 @@ struct Logged {
     revision: u64,
     copies: Vec<(String, String, u64)>,
     deleted: Vec<String>,
+    /// The paths added, changed or replaced.
+    touched: Vec<String>,
 }
 
 /// A name the file had: from which revision, until which, and the path the
@@ -1409,6 +1401,9 @@ fn log(repo: &Repo, from: u64, to: u64) -> Vec<Logged> {
                 let action = attr(tag, "action").unwrap();
                 if action == "D" || action == "R" {
                     logged.deleted.push(name.clone());
+                }
+                if action != "D" {
+                    logged.touched.push(name.clone());
                 }
                 if let (Some(from), Some(rev)) =
                     (attr(tag, "copyfrom-path"), attr(tag, "copyfrom-rev"))

@@ -9,12 +9,6 @@ use std::os::unix::fs::symlink;
 
 use crate::harness::*;
 
-fn redirects(list: &[(&str, &str)]) -> BTreeMap<String, String> {
-    list.iter()
-        .map(|(key, to)| (key.to_string(), to.to_string()))
-        .collect()
-}
-
 fn mirror(list: &[(&str, &str)]) -> Mirror<'static> {
     Mirror {
         redirects: redirects(list),
@@ -24,10 +18,6 @@ fn mirror(list: &[(&str, &str)]) -> Mirror<'static> {
 
 fn wc(repo: &Repo) -> &str {
     repo.wc.to_str().unwrap()
-}
-
-fn verify(server: &Server, repo: &Repo, args: &[&str]) -> Run {
-    finish(&mut svn2s3(server, &[&["verify", wc(repo)], args].concat()))
 }
 
 #[test]
@@ -61,12 +51,20 @@ fn a_committed_file_under_svn2s3_never_replaces_the_state_object() {
     refused(&fresh, &mut svn2s3(&fresh, &["publish", wc(&repo)]), named);
     repo.write("docs/.svn2s3/state.yaml", hostile);
     repo.commit("another, deeper");
-    let err = finish(&mut svn2s3(&server, &["publish", wc(&repo), "--full"]));
-    err.expect(2);
-    assert!(
-        err.stderr.contains("svn2s3 keeps its state"),
-        "{}",
-        err.stderr
+    // With the top one excluded, the deeper one alone is refused.
+    let top = repo.wc.join("../top.yaml");
+    std::fs::write(&top, "exclude: [\".svn2s3/**\"]\n").unwrap();
+    let top = [
+        "publish",
+        wc(&repo),
+        "--full",
+        "--config",
+        top.to_str().unwrap(),
+    ];
+    refused(
+        &server,
+        &mut svn2s3(&server, &top),
+        "docs/.svn2s3/state.yaml: svn2s3 keeps its state",
     );
 
     // Excluded, the rest is published, and the state is svn2s3's own.
@@ -350,10 +348,10 @@ fn a_publish_never_touches_the_prefix_of_another_publish_inside_its_own() {
         .collect();
     assert_eq!(inner.len(), 3, "{inner:?}");
 
-    let run = finish(&mut svn2s3(
+    let run = run_svn2s3(
         &server,
         &["publish", wc(&repo), "--prefix", "outer", "--full"],
-    ));
+    );
     run.expect(0);
     assert!(
         run.stderr.contains(
@@ -509,16 +507,8 @@ fn passwords_in_endpoint_and_repository_urls_are_never_shown() {
     );
 }
 
-/// The state object with a claim of `rev` by process 1 on another host,
-/// whose lease ends at `until`.
-fn plant_claim(server: &Server, rev: u64, until: &str) {
-    let state = server.state().expect("a state to claim");
-    let claim = format!(
-        "publishing:\n  revisions:\n  - {rev}\n  host: elsewhere\n  pid: 1\n  \
-         started_at: 2026-01-01T00:00:00Z\n  until: {until}\n"
-    );
-    server.put(STATE, format!("{state}{claim}").as_bytes());
-}
+/// When the claims planted here began, as their messages say.
+const STARTED: &str = "2026-01-01T00:00:00Z";
 
 #[test]
 fn a_claim_svn2s3_never_writes_is_refused_and_unlock_releases_claims() {
@@ -526,12 +516,7 @@ fn a_claim_svn2s3_never_writes_is_refused_and_unlock_releases_claims() {
     repo.write("index.html", "home\n");
     repo.commit("r1");
     publish(&server, &repo, &[]);
-    let unlock = |args: &[&str]| {
-        finish(&mut svn2s3(
-            &server,
-            &[&["unlock", wc(&repo)], args].concat(),
-        ))
-    };
+    let unlock = |args: &[&str]| run_svn2s3(&server, &[&["unlock", wc(&repo)], args].concat());
     let said = unlock(&[]);
     said.expect(0);
     assert_eq!(
@@ -541,7 +526,7 @@ fn a_claim_svn2s3_never_writes_is_refused_and_unlock_releases_claims() {
 
     repo.write("index.html", "home, again\n");
     let r2 = repo.commit("r2");
-    plant_claim(&server, r2, "9999-12-31T23:59:59Z");
+    plant_claim(&server, r2, STARTED, "9999-12-31T23:59:59Z");
     refused(
         &server,
         &mut svn2s3(&server, &["publish", wc(&repo), "--wait=2"]),
@@ -568,16 +553,14 @@ fn a_claim_svn2s3_never_writes_is_refused_and_unlock_releases_claims() {
     // The claim stays, lapsed: the next publish takes over and repairs.
     publish(&server, &repo, &[]);
     Mirror::default().check(&server, &repo, r2);
-    assert!(server.state().unwrap().contains("history:"));
+    let state = server.state().unwrap();
+    assert!(
+        state.contains("history:") && !state.contains("publishing:"),
+        "{state}"
+    );
 
     // A claim that may still be held is released only with --force.
-    let soon = run(std::process::Command::new("date").args([
-        "-u",
-        "--date=+10 minutes",
-        "+%Y-%m-%dT%H:%M:%SZ",
-    ]))
-    .stdout;
-    plant_claim(&server, 3, String::from_utf8(soon).unwrap().trim());
+    plant_claim(&server, 3, STARTED, &from_now(600));
     let said = unlock(&[]);
     said.expect(2);
     assert!(
@@ -703,15 +686,19 @@ fn other_parts_under_svn2s3s_metadata_are_replaced_and_another_tools_twin_is_rea
     let md5 = format!("{:x}", md5::compute(&big));
     let etag = server.put_parts_claiming("big.bin", &other, &md5);
     assert!(etag.ends_with("-2"), "{etag}");
-    verify(&server, &repo, &["--gzip"]).expect(1);
+    let run = verify(&server, &repo, &["--gzip"]);
+    run.expect(1);
+    assert!(
+        run.stdout.contains("differs big.bin (other content)"),
+        "{}",
+        run.stdout
+    );
     let run = publish(&server, &repo, &["--gzip", "--full", "-v"]);
     assert!(run.stdout.contains("1 uploaded"), "{}", run.stdout);
     mirror.check(&server, &repo, r1);
     // The twin, as another gzip writes it: the same file, other bytes.
     let css_md5 = format!("{:x}", md5::compute(&css));
-    let mut fast = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut fast, css.as_bytes()).unwrap();
-    let fast = fast.finish().unwrap();
+    let fast = gzip(css.as_bytes());
     let ours = &server.objects()["site.gz.css"];
     assert_ne!(fast, ours.body);
     let headers = [
@@ -724,9 +711,7 @@ fn other_parts_under_svn2s3s_metadata_are_replaced_and_another_tools_twin_is_rea
     server.put_claiming("site.gz.css", &fast, &css_md5, &headers);
     verify(&server, &repo, &["--gzip"]).expect(0);
     // Another file's twin under the metadata of this one: other content.
-    let mut forged = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut forged, b"body { color: blue }\n").unwrap();
-    let forged = forged.finish().unwrap();
+    let forged = gzip(b"body { color: blue }\n");
     server.put_claiming("site.gz.css", &forged, &css_md5, &headers);
     let run = verify(&server, &repo, &["--gzip"]);
     run.expect(1);
@@ -771,7 +756,7 @@ fn a_keyword_file_touched_in_a_range_is_refused_where_the_working_copy_holds_it_
     repo.write("notes.txt", "$Revision$\n");
     repo.commit("r1");
     repo.svn(&["propset", "-q", "svn:keywords", "Revision", "notes.txt"]);
-    repo.commit("r2");
+    let r2 = repo.commit("r2");
     publish(&server, &repo, &[]);
     repo.svn(&[
         "propset",
@@ -789,11 +774,9 @@ fn a_keyword_file_touched_in_a_range_is_refused_where_the_working_copy_holds_it_
     // r1's notes.txt has no keywords: the working copy must not say so
     // of r4's.
     repo.update(&repo.wc.join("notes.txt"), 1);
-    let run = finish(&mut svn2s3(
-        &server,
-        &["publish", repo.wc.to_str().unwrap()],
-    ));
+    let run = run_svn2s3(&server, &["publish", wc(&repo)]);
     run.expect(2);
+    assert_eq!(server.published(), Some(r2));
     assert!(
         run.stderr.contains("1 path to publish is not") && run.stderr.contains("notes.txt (at r1)"),
         "{}",

@@ -2,11 +2,6 @@
 
 use crate::harness::*;
 
-fn verify(server: &Server, repo: &Repo, args: &[&str]) -> Run {
-    let wc = repo.wc.to_str().unwrap();
-    finish(repo.with_home(&mut svn2s3(server, &[&["verify", wc], args].concat())))
-}
-
 fn site(repo: &Repo) -> u64 {
     repo.write("index.html", "<h1>home</h1>\n");
     repo.write("css/site.css", "body { color: red }\n");
