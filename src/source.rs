@@ -294,27 +294,18 @@ impl Source {
     /// (working copy) or a fetch (URL). O(change).
     pub fn changes_since(&self, from: Revnum) -> Result<Changeset> {
         let changes = self.summarize(from)?;
+        let deleted_files = self.deleted(from, &changes)?;
 
         let mut found = Found::default();
         let mut added = BTreeSet::new();
-        let mut deleted_files = Vec::new();
-        let mut deleted_dirs = BTreeSet::new();
         // Folders whose svn2s3 properties changed: the files below them are
         // published again with their new headers.
         let mut reshaped = Vec::new();
         for change in changes {
             match (change.kind, change.node) {
-                (ChangeKind::Deleted, NodeKind::Dir) => {
-                    deleted_dirs.insert(change.path);
-                }
-                (ChangeKind::Deleted, _) => deleted_files.push(change.path),
+                (ChangeKind::Deleted, _) => {}
                 (kind, NodeKind::File) if !self.exclude.is_match(&change.path) => {
-                    match &self.origin {
-                        Origin::WorkingCopy { root } => {
-                            self.collect(&local(root, &change.path), Depth::Empty, &mut found)?
-                        }
-                        Origin::Url { .. } => self.fetch(&change.path, &mut found)?,
-                    }
+                    self.read_file(&change.path, &mut found)?;
                     if kind == ChangeKind::Added {
                         added.insert(change.path);
                     }
@@ -332,9 +323,6 @@ impl Source {
                 // under one), and excluded files are not published.
                 _ => {}
             }
-        }
-        for dir in outermost(&deleted_dirs) {
-            self.files_at(from, dir, &mut deleted_files)?;
         }
         // A file whose keywords (svn:keywords) say when it last changed has
         // new bytes whenever a revision of the range touched it, even where
@@ -355,12 +343,7 @@ impl Source {
                 {
                     continue;
                 }
-                match &self.origin {
-                    Origin::WorkingCopy { root } => {
-                        self.collect(&local(root, &path), Depth::Empty, &mut found)?
-                    }
-                    Origin::Url { .. } => self.fetch(&path, &mut found)?,
-                }
+                self.read_file(&path, &mut found)?;
             }
         }
         let changed: BTreeSet<String> = found.files.iter().map(|f| f.path.clone()).collect();
@@ -413,20 +396,34 @@ impl Source {
     /// went: one diff-summarize call, and one listing of each folder
     /// deleted. Reads nothing of the files that stayed.
     pub fn deleted_since(&self, from: Revnum) -> Result<Vec<String>> {
+        self.deleted(from, &self.summarize(from)?)
+    }
+
+    /// The files there at `from` that `changes` delete, those in the
+    /// folders they delete included: one listing of each such folder.
+    fn deleted(&self, from: Revnum, changes: &[crate::svn::Change]) -> Result<Vec<String>> {
         let (mut files, mut dirs) = (Vec::new(), BTreeSet::new());
-        for change in self.summarize(from)? {
-            match (change.kind, change.node) {
-                (ChangeKind::Deleted, NodeKind::Dir) => {
-                    dirs.insert(change.path);
+        for change in changes.iter().filter(|c| c.kind == ChangeKind::Deleted) {
+            match change.node {
+                NodeKind::Dir => {
+                    dirs.insert(change.path.clone());
                 }
-                (ChangeKind::Deleted, _) => files.push(change.path),
-                _ => {}
+                _ => files.push(change.path.clone()),
             }
         }
         for dir in outermost(&dirs) {
             self.files_at(from, dir, &mut files)?;
         }
         Ok(files)
+    }
+
+    /// One file of a change, read from the working copy (where it must be
+    /// at this revision) or fetched from the repository, into `found`.
+    fn read_file(&self, path: &str, found: &mut Found) -> Result<()> {
+        match &self.origin {
+            Origin::WorkingCopy { root } => self.collect(&local(root, path), Depth::Empty, found),
+            Origin::Url { .. } => self.fetch(path, found),
+        }
     }
 
     /// The paths inside the published folder that a revision between
