@@ -433,11 +433,7 @@ impl fmt::Display for StatusReport {
                     format!("a claim svn2s3 never writes ({why}); `svn2s3 unlock` releases it")
                 }
             };
-            writeln!(
-                f,
-                "publishing:   r{to}, {how} (process {} on {}, started {})",
-                claim.pid, claim.host, claim.started_at
-            )?;
+            writeln!(f, "publishing:   r{to}, {how} ({})", claim.whose())?;
         }
         if let Some(state) = &self.published {
             if !state.redirects.is_empty() {

@@ -443,14 +443,18 @@ impl Claim {
             .is_ok_and(|until| until <= OffsetDateTime::now_utc())
     }
 
-    /// `r7, process 4242 on ci-2, started 2026-11-24T06:00:00Z`; the host
-    /// and the time as the state says them, with any control character
-    /// escaped.
+    /// `r7, process 4242 on ci-2, started 2026-11-24T06:00:00Z`.
     pub fn describe(&self) -> String {
         let to = self.revisions.last().copied().unwrap_or_default();
+        format!("r{to}, {}", self.whose())
+    }
+
+    /// `process 4242 on ci-2, started 2026-11-24T06:00:00Z`: the host and
+    /// the time as the state says them, with any control character escaped.
+    pub fn whose(&self) -> String {
         let shown = |text: &str| text.escape_default().to_string();
         format!(
-            "r{to}, process {} on {}, started {}",
+            "process {} on {}, started {}",
             self.pid,
             shown(&self.host),
             shown(&self.started_at)
