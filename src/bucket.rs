@@ -387,7 +387,8 @@ impl Bucket {
             stored.filter(|stored| stored.redirect.is_none() && sent.held_by(stored))
         else {
             return Ok(Adoption::Uploaded(
-                self.put_body(upload, local, *encoding, body).await?,
+                self.put_body(upload, local, *encoding, body, Some(sent.md5.clone()))
+                    .await?,
             ));
         };
         drop(body);
@@ -426,26 +427,28 @@ impl Bucket {
         encoding: Option<Encoding>,
     ) -> Result<u64> {
         let body = Body::open(local, encoding).await?;
-        self.put_body(upload, local, encoding, body).await
+        self.put_body(upload, local, encoding, body, None).await
     }
 
-    /// Sends `body`, made from the file `local`, into `upload`'s object.
+    /// Sends `body`, made from the file `local`, into `upload`'s object;
+    /// `file_md5` is the file's MD5, where it is known already.
     async fn put_body(
         &self,
         upload: &Upload,
         local: &Path,
         encoding: Option<Encoding>,
         body: Body,
+        file_md5: Option<String>,
     ) -> Result<u64> {
         let mut headers = header_pairs(&upload.headers);
         if body.size < PART_SIZE {
             let _held = self.budget.hold(body.size).await;
             let bytes = body.read(0, body.size).await?;
             // A plain file's bytes are in memory already; a twin's MD5 is its source's.
-            let md5 = if encoding.is_some() {
-                md5_of_file(local).await?
-            } else {
-                format!("{:x}", md5::compute(&bytes))
+            let md5 = match (file_md5, encoding) {
+                (Some(md5), _) => md5,
+                (None, None) => format!("{:x}", md5::compute(&bytes)),
+                (None, Some(_)) => md5_of_file(local).await?,
             };
             headers.push((MD5_HEADER, &md5));
             self.retried("upload", &upload.key, || async {
@@ -455,7 +458,10 @@ impl Bucket {
             })
             .await?;
         } else {
-            let md5 = md5_of_file(local).await?;
+            let md5 = match file_md5 {
+                Some(md5) => md5,
+                None => md5_of_file(local).await?,
+            };
             headers.push((MD5_HEADER, &md5));
             self.put_parts(upload, &headers, &body, &md5).await?;
         }
@@ -996,7 +1002,6 @@ fn named_keys(keys: &[String]) -> String {
     }
 }
 
-/// An object read whole.
 /// What a GET found.
 enum Read {
     Absent,
@@ -1005,6 +1010,7 @@ enum Read {
     TooBig(u64),
 }
 
+/// An object read whole.
 pub struct Fetched {
     pub body: Vec<u8>,
     /// Without quotes; empty where the store sent none.
@@ -1042,7 +1048,7 @@ pub enum Adoption {
 
 /// Whether `etag` is the MD5 of an object's bytes, as a single-part
 /// upload's is: 32 hex digits, where a multipart upload's ends in `-N`.
-pub fn is_md5(etag: &str) -> bool {
+fn is_md5(etag: &str) -> bool {
     etag.len() == 32 && etag.bytes().all(|byte| byte.is_ascii_hexdigit())
 }
 

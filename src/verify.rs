@@ -173,6 +173,9 @@ async fn differs(
         return Ok(Some("other content"));
     }
     let stored = bucket.stored(&upload.key).await?;
+    if stored.redirect.is_some() {
+        return Ok(Some("a redirect where the file belongs"));
+    }
     let held = match encoding {
         // A twin another compressor wrote holds other bytes that may
         // decompress to the file's: then they are read.
@@ -183,9 +186,7 @@ async fn differs(
         }
         _ => sent.held_by(&stored),
     };
-    Ok(if stored.redirect.is_some() {
-        Some("a redirect where the file belongs")
-    } else if !held {
+    Ok(if !held {
         Some("other content")
     } else if !stored.has_headers(&upload.headers) {
         Some("other headers")
