@@ -311,11 +311,6 @@ impl Changeset {
                 .filter(|file| !named.contains(&file.path)),
         );
     }
-
-    /// Every path that is a file of the tree after the change.
-    pub fn published_paths(&self) -> BTreeSet<&str> {
-        self.uploads.iter().map(|file| file.path.as_str()).collect()
-    }
 }
 
 /// The HTTP headers an object is stored with.
@@ -505,15 +500,26 @@ impl Plan {
         self.delete_also([]);
     }
 
-    /// Writes a redirect at `key` in place of deleting it. A key the plan
-    /// uploads keeps its file: a redirect never takes a file's place.
-    pub fn redirect(&mut self, upload: Upload) {
-        if self.uploads.iter().any(|up| up.key == upload.key) {
+    /// Writes `redirects`, each in place of what else is planned at its
+    /// key (the last of them, where two have one key), but a file: a key
+    /// the plan uploads keeps its file.
+    pub fn redirect(&mut self, redirects: impl IntoIterator<Item = Upload>) {
+        let files: BTreeSet<&str> = self.uploads.iter().map(|up| up.key.as_str()).collect();
+        let mut added = BTreeMap::new();
+        for upload in redirects
+            .into_iter()
+            .filter(|up| !files.contains(up.key.as_str()))
+        {
+            added.insert(upload.key.clone(), upload);
+        }
+        if added.is_empty() {
             return;
         }
-        self.rewrites.retain(|planned| planned.key != upload.key);
-        self.redirects.retain(|planned| planned.key != upload.key);
-        self.redirects.push(upload);
+        self.rewrites
+            .retain(|planned| !added.contains_key(&planned.key));
+        self.redirects
+            .retain(|planned| !added.contains_key(&planned.key));
+        self.redirects.extend(added.into_values());
         self.redirects.sort_by(|a, b| a.key.cmp(&b.key));
         self.delete_also([]);
     }
@@ -1154,13 +1160,13 @@ mod tests {
         let redirect = |key: &str| {
             Upload::redirect(key.into(), "/b".into(), uploads(&["x"])[0].headers.clone())
         };
-        plan.redirect(redirect("a"));
+        plan.redirect([redirect("a")]);
         plan.delete_also(["a".to_string(), "z".to_string()]);
         assert_eq!(plan.deletes(), ["z"], "a redirected key is not deleted");
         // The file at `a` takes the redirect's place, and its own upload stays.
         plan.upload(uploads(&["a"]));
         assert!(plan.redirects().is_empty());
-        plan.redirect(redirect("a"));
+        plan.redirect([redirect("a")]);
         assert!(
             plan.redirects().is_empty(),
             "a redirect never takes a file's key"

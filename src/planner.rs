@@ -43,6 +43,9 @@ use crate::tree::{Revnum, STATE_FOLDER};
 /// The most redirects followed from one: more is a loop.
 const MAX_HOPS: usize = 32;
 
+/// Paths to the paths each went through, for a bucket without a state.
+static NO_PATHS: BTreeMap<String, Vec<String>> = BTreeMap::new();
+
 /// What a publish is asked to do, and what the bucket holds before it.
 pub(crate) struct Context<'a> {
     /// The rules of this publish, the properties inherited from above the
@@ -65,25 +68,20 @@ impl Context<'_> {
     }
 
     /// The redirects from moves the bucket holds.
-    fn table(&self) -> Table {
-        self.state
-            .map(|state| state.redirects.clone())
-            .unwrap_or_default()
+    fn table(&self) -> &Table {
+        static NONE: Table = Table::new();
+        self.state.map_or(&NONE, |state| &state.redirects)
     }
 
     /// The files published as redirects, and the paths each goes through.
-    fn links(&self) -> BTreeMap<String, Vec<String>> {
-        self.state
-            .map(|state| state.links.clone())
-            .unwrap_or_default()
+    fn links(&self) -> &BTreeMap<String, Vec<String>> {
+        self.state.map_or(&NO_PATHS, |state| &state.links)
     }
 
     /// The symbolic links skipped for leading nowhere, and the paths each
     /// went through.
-    fn unresolved(&self) -> BTreeMap<String, Vec<String>> {
-        self.state
-            .map(|state| state.unresolved.clone())
-            .unwrap_or_default()
+    fn unresolved(&self) -> &BTreeMap<String, Vec<String>> {
+        self.state.map_or(&NO_PATHS, |state| &state.unresolved)
     }
 
     /// The rules the bucket's objects were made by, and in a few words how
@@ -166,7 +164,7 @@ pub(crate) fn needs(cx: &Context) -> Result<Needs> {
     };
     // A survey (`--full`) of a tree whose bucket holds an older revision
     // leaves the range's moves too, as an incremental publish would.
-    let published = cx.published().filter(|_| cx.state.is_some());
+    let published = cx.published();
     let history = published.filter(|&from| from < cx.revision && cx.rules.redirects);
     let whole = from.is_some() && cx.old_rules()?.is_some();
     Ok(Needs {
@@ -345,26 +343,20 @@ pub(crate) fn incremental(cx: &Context, input: Changes, tree: &dyn Lookup) -> Re
     let changed: Vec<&File> = changes.uploads.iter().chain(&changes.reshaped).collect();
     let (mut uploads, mut links, mut gone) = (Vec::new(), Vec::new(), Vec::new());
     for file in &changed {
-        match objects(file, rules)? {
+        let objects = objects(file, rules)?;
+        // A file that is now a redirect, or skipped, may have been a file:
+        // its twins go (a redirect takes its own key), or what it was.
+        let was = matches!(objects, Objects::Redirect(_) | Objects::Skipped(_));
+        if was && !changes.added.contains(&file.path) {
+            gone.extend(keys_of(&file.path, rules)?);
+        }
+        match objects {
             Objects::Written(objects) => uploads.extend(objects),
-            Objects::Redirect(link) => {
-                let link = *link;
-                // Its twins, if it was a file, go; its key takes the redirect.
-                if !changes.added.contains(&file.path) {
-                    gone.extend(keys_of(&file.path, rules)?);
-                }
-                links.push(link);
-            }
-            Objects::Skipped(reason) => {
-                plan.skip([Skipped {
-                    path: file.path.clone(),
-                    reason,
-                }]);
-                // What it was before goes: a file, or a redirect.
-                if !changes.added.contains(&file.path) {
-                    gone.extend(keys_of(&file.path, rules)?);
-                }
-            }
+            Objects::Redirect(link) => links.push(*link),
+            Objects::Skipped(reason) => plan.skip([Skipped {
+                path: file.path.clone(),
+                reason,
+            }]),
             Objects::Excluded => {}
         }
     }
@@ -379,7 +371,10 @@ pub(crate) fn incremental(cx: &Context, input: Changes, tree: &dyn Lookup) -> Re
         let whole = whole
             .as_deref()
             .context("the rules changed, but the tree was not read")?;
-        let reshape = shape::reshape(whole, &changes.published_paths(), old, rules)?;
+        // The files of the change are planned above: only the keys the
+        // new rules drop are added for them.
+        let named: BTreeSet<&str> = changed.iter().map(|file| file.path.as_str()).collect();
+        let reshape = shape::reshape(whole, &named, old, rules)?;
         plan.upload(reshape.uploads);
         plan.rewrite(reshape.rewrites);
         plan.skip(reshape.skipped);
@@ -476,7 +471,7 @@ impl Redirects {
 
         let mut table = Table::new();
         let mut changed = BTreeSet::new();
-        for (from, to) in &cx.table() {
+        for (from, to) in cx.table() {
             if tree.changes_to_file(from) {
                 // The file's own upload writes its key.
                 changed.insert(from.clone());
@@ -506,8 +501,8 @@ impl Redirects {
             touched,
             all: old.is_some(),
             kept: Table::new(),
-            links: cx.links(),
-            unresolved: cx.unresolved(),
+            links: cx.links().clone(),
+            unresolved: cx.unresolved().clone(),
         }
     }
 
@@ -532,12 +527,9 @@ impl Redirects {
             }
             None => BTreeMap::new(),
         };
-        let mut table: Table = (cx.table().into_iter())
-            .filter(|(from, _)| !files_at.contains(from))
-            .map(|(from, to)| {
-                let onward = moved.get(&to).cloned().unwrap_or(to);
-                (from, onward)
-            })
+        let mut table: Table = (cx.table().iter())
+            .filter(|(from, _)| !files_at.contains(*from))
+            .map(|(from, to)| (from.clone(), moved.get(to).unwrap_or(to).clone()))
             .collect();
         table.extend(moved);
         Redirects {
@@ -583,18 +575,15 @@ impl Redirects {
             table: &self.table,
             rules,
         };
-        let before = cx.links();
-        let mut gone = Vec::new();
+        let (before, recorded) = (cx.links(), cx.table());
+        let (mut gone, mut written) = (Vec::new(), Vec::new());
 
         // Redirects from moves. None is kept at the key of a twin the rules
         // now give (a file named `a.gz.css` that moved before `*.css` got
         // gzip twins): that key is the twin's.
         for (from, to) in &self.table {
             if plan::twin_of(from, rules).is_some() {
-                if cx
-                    .state
-                    .is_some_and(|state| state.redirects.contains_key(from))
-                {
+                if recorded.contains_key(from) {
                     gone.push(key(rules, from)?);
                 }
                 continue;
@@ -614,20 +603,15 @@ impl Redirects {
             match follow.to_end(from, &target, true)? {
                 End::At { location, .. } => {
                     let headers = plan::moved_headers(from, rules)?;
-                    let was = cx
-                        .state
-                        .filter(|state| state.redirects.get(from) == Some(to))
-                        .map(|_| end_location(rules, to, before.get(to)));
+                    let was = (recorded.get(from) == Some(to))
+                        .then(|| end_location(rules, to, before.get(to)));
                     if self.all || self.changed.contains(from) || was.as_ref() != Some(&location) {
-                        plan.redirect(Upload::redirect(key(rules, from)?, location, headers));
+                        written.push(Upload::redirect(key(rules, from)?, location, headers));
                     }
                     self.kept.insert(from.clone(), to.clone());
                 }
                 End::Nowhere { .. } => {
-                    if cx
-                        .state
-                        .is_some_and(|state| state.redirects.contains_key(from))
-                    {
+                    if recorded.contains_key(from) {
                         gone.push(key(rules, from)?);
                     }
                 }
@@ -651,19 +635,20 @@ impl Redirects {
         // not see are links no more. A symbolic link skipped for leading
         // nowhere is recorded too, so that it is written once it leads
         // somewhere.
-        let skipped = cx.unresolved();
-        let recorded = before.iter().chain(&skipped).filter(|_| changes.is_some());
+        let recorded = (before.iter())
+            .chain(cx.unresolved())
+            .filter(|_| changes.is_some());
         for (path, through) in recorded {
-            if in_change.contains(path.as_str()) || named.contains(path) {
-                self.links.remove(path);
-                self.unresolved.remove(path);
-                continue;
-            }
-            if !through.iter().any(|step| self.touches(step)) {
+            // A link the change names is planned with the change.
+            let named = in_change.contains(path.as_str()) || named.contains(path);
+            if !named && !through.iter().any(|step| self.touches(step)) {
                 continue;
             }
             self.links.remove(path);
             self.unresolved.remove(path);
+            if named {
+                continue;
+            }
             if let Node::File(file) = tree.node(path)? {
                 if let Objects::Redirect(link) = objects(&file, rules)? {
                     links.push(*link);
@@ -680,7 +665,7 @@ impl Redirects {
                         || in_change.contains(link.path.as_str())
                         || was.as_ref() != Some(&location)
                     {
-                        plan.redirect(Upload::redirect(link.key, location, link.headers));
+                        written.push(Upload::redirect(link.key, location, link.headers));
                     }
                     if let Target::Path { .. } = link.target {
                         self.links.insert(link.path, through);
@@ -720,6 +705,7 @@ impl Redirects {
                 },
             }
         }
+        plan.redirect(written);
         plan.delete_also(gone);
         Ok(())
     }
@@ -924,7 +910,7 @@ impl<'a> Survey<'a> {
             .collect();
         let foreign = foreign_prefixes(listing.keys().map(String::as_str), &cx.rules.prefix);
         let table = cx.table();
-        let through = cx.links().into_values().flatten();
+        let through = cx.links().values().flatten();
         // Where the moved files went, to know whether they are still there.
         let gone = moves.iter().flat_map(|moves| {
             let went = moves

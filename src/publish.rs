@@ -356,7 +356,7 @@ mod tests {
         let mut plan = Plan::default();
         plan.upload([upload("top/a"), upload("b")]);
         plan.rewrite([upload("d")]);
-        plan.redirect(redirect);
+        plan.redirect([redirect]);
         plan.delete_also(["top".into(), "c".into()]);
         assert_eq!(plan.clear(), ["top"]);
         plan
