@@ -345,10 +345,14 @@ pub(crate) fn incremental(cx: &Context, input: Changes, tree: &dyn Lookup) -> Re
     for file in &changed {
         let objects = objects(file, rules)?;
         // A file that is now a redirect, or skipped, may have been a file:
-        // its twins go (a redirect takes its own key), or what it was.
+        // its twins go (a redirect takes its own key), or what it was; the
+        // twins the bucket's rules gave it too, where those changed.
         let was = matches!(objects, Objects::Redirect(_) | Objects::Skipped(_));
         if was && !changes.added.contains(&file.path) {
             gone.extend(keys_of(&file.path, rules)?);
+            if let Some((old, _)) = &old {
+                gone.extend(keys_of(&file.path, old)?);
+            }
         }
         match objects {
             Objects::Written(objects) => uploads.extend(objects),
@@ -2154,6 +2158,26 @@ mod tests {
         // Without the tree, the rules cannot be applied: no guess is made.
         let input = Changes::default();
         assert!(incremental(&cx, input, &Files::new(&[])).is_err());
+    }
+
+    #[test]
+    fn a_file_that_became_a_link_as_the_rules_changed_loses_its_old_twin() {
+        // site.css had a gzip twin; now gzip is off, and site.css is a link.
+        let old = Rules {
+            redirects: true,
+            ..gzip(&["*.css"])
+        };
+        let new = with_redirects();
+        let before = state(1, &old, &[], &[]);
+        let link = symlink("site.css", "other.css");
+        let input = Changes {
+            changes: changed(vec![link.clone()], &[]),
+            history: None,
+            whole: Some(vec![link, file("other.css")]),
+        };
+        let planned = incremental(&cx(&new, Some(&before)), input, &Files::new(&[])).unwrap();
+        assert_eq!(redirects(&planned.plan), [("site.css", "/other.css")]);
+        assert_eq!(planned.plan.deletes(), ["other.gz.css", "site.gz.css"]);
     }
 
     #[test]
