@@ -1108,15 +1108,16 @@ impl<'a> Survey<'a> {
             ));
         }
         if cx.full {
-            let blocking = self.blocking;
             plan.delete_also(stray);
-            plan.clear_first(|key| blocking.contains(key));
         } else if !stray.is_empty() {
             notes.push(format!(
                 "holds {} the tree does not have, left alone (--full deletes them)",
                 crate::report::counted(stray.len(), "object")
             ));
         }
+        // A streamed plan holds no upload to tell which deletes go first.
+        let blocking = self.blocking;
+        plan.clear_first(|key| blocking.contains(key));
         let foreign = self.foreign;
         plan.keep(|key| {
             foreign
@@ -2454,7 +2455,7 @@ mod tests {
     }
 
     #[test]
-    fn a_full_survey_deletes_first_the_keys_a_file_goes_beneath_or_above() {
+    fn a_survey_deletes_first_the_keys_a_file_goes_beneath_or_above() {
         let rules = Rules::new("");
         let cx = Context {
             full: true,
@@ -2467,6 +2468,16 @@ mod tests {
         }
         let planned = survey.finish(&Files::new(&[]), Vec::new()).unwrap();
         assert_eq!(planned.plan.clear(), ["a b.txt", "x/y"]);
+        assert_eq!(planned.plan.deletes(), ["old/f"]);
+        // A first publish after one that was cut off deletes what that one
+        // deleted: first too, where a file goes beneath it.
+        let first = Context { full: false, ..cx };
+        let listing = listed(&["a b.txt", "old/f"]);
+        let mut survey = Survey::new(&first, Some(listing), false, None);
+        survey.see(&file("a b.txt/inside.txt")).unwrap();
+        let gone = vec!["a b.txt".to_owned(), "old/f".to_owned()];
+        let planned = survey.finish(&Files::new(&[]), gone).unwrap();
+        assert_eq!(planned.plan.clear(), ["a b.txt"]);
         assert_eq!(planned.plan.deletes(), ["old/f"]);
     }
 
