@@ -127,7 +127,7 @@ impl Context<'_> {
 
     /// Whether `key` is in this publish's state folder: never written by a
     /// file, never deleted.
-    fn is_state_key(&self, key: &str) -> bool {
+    pub(crate) fn is_state_key(&self, key: &str) -> bool {
         key.strip_prefix(&self.rules.prefix)
             .is_some_and(|rest| rest.starts_with(&format!("{STATE_FOLDER}/")))
     }
@@ -1017,11 +1017,7 @@ impl<'a> Survey<'a> {
     /// Refuses a key under a prefix where another publish keeps its state,
     /// and notes the listed keys that cannot stay beside it.
     fn claim(&mut self, key: &str, path: &str) -> Result<(), PlanError> {
-        let foreign = self.foreign.iter();
-        if let Some(prefix) = foreign
-            .clone()
-            .find(|prefix| key.starts_with(prefix.as_str()))
-        {
+        if let Some(prefix) = holding(&self.foreign, key) {
             return Err(PlanError::Foreign {
                 path: path.to_owned(),
                 key: key.to_owned(),
@@ -1090,23 +1086,14 @@ impl<'a> Survey<'a> {
             {
                 continue;
             }
-            match self
-                .foreign
-                .iter()
-                .find(|prefix| key.starts_with(prefix.as_str()))
-            {
+            match holding(&self.foreign, key) {
                 Some(prefix) => *fenced.entry(prefix).or_default() += 1,
                 None => stray.push(key.clone()),
             }
         }
-        let mut notes = Vec::new();
-        for (prefix, count) in fenced {
-            notes.push(format!(
-                "holds another publish's state at {prefix}{STATE_KEY}: {} under {prefix} left \
-                 alone",
-                crate::report::counted(count, "object")
-            ));
-        }
+        let mut notes: Vec<String> = (fenced.into_iter())
+            .map(|(prefix, count)| left_alone(prefix, count, "object"))
+            .collect();
         if cx.full {
             plan.delete_also(stray);
         } else if !stray.is_empty() {
@@ -1118,12 +1105,11 @@ impl<'a> Survey<'a> {
         // A streamed plan holds no upload to tell which deletes go first.
         let blocking = self.blocking;
         plan.clear_first(|key| blocking.contains(key));
+        // Nothing is written there either: redirects the state recorded
+        // included.
         let foreign = self.foreign;
-        plan.keep(|key| {
-            foreign
-                .iter()
-                .any(|prefix| key.starts_with(prefix.as_str()))
-        });
+        refuse_writes_inside(cx, &plan, &foreign)?;
+        plan.keep(|key| holding(&foreign, key).is_some());
         keep_state_folder(cx, &mut plan);
         check_deletes(&plan, cx.max_delete)?;
         // The listing shows every publish inside this one: what it shows
@@ -1182,40 +1168,52 @@ fn fence(
     plan: &mut Plan,
     nested: &BTreeSet<String>,
 ) -> Result<Vec<String>, PlanError> {
-    let inside = |key: &str| {
-        nested
-            .iter()
-            .find(|prefix| key.starts_with(prefix.as_str()))
-    };
-    if let Some((key, prefix)) = plan
-        .written_keys()
-        .into_iter()
-        .find_map(|key| Some((key, inside(key)?)))
-    {
-        return Err(PlanError::Foreign {
-            path: key.strip_prefix(&cx.rules.prefix).unwrap_or(key).to_owned(),
-            key: key.to_owned(),
-            prefix: prefix.clone(),
-        });
-    }
+    refuse_writes_inside(cx, plan, nested)?;
     let mut left: BTreeMap<&String, usize> = BTreeMap::new();
     for key in plan.clear().iter().chain(plan.deletes()) {
-        if let Some(prefix) = inside(key) {
+        if let Some(prefix) = holding(nested, key) {
             *left.entry(prefix).or_default() += 1;
         }
     }
-    let notes = left
-        .into_iter()
-        .map(|(prefix, count)| {
-            format!(
-                "holds another publish's state at {prefix}{STATE_KEY}: {} under {prefix} \
-                 left alone",
-                crate::report::counted(count, "delete")
-            )
-        })
+    let notes = (left.into_iter())
+        .map(|(prefix, count)| left_alone(prefix, count, "delete"))
         .collect();
-    plan.keep(|key| inside(key).is_some());
+    plan.keep(|key| holding(nested, key).is_some());
     Ok(notes)
+}
+
+/// Refuses a plan that writes a key under one of `prefixes`, where other
+/// publishes keep their state.
+fn refuse_writes_inside(
+    cx: &Context,
+    plan: &Plan,
+    prefixes: &BTreeSet<String>,
+) -> Result<(), PlanError> {
+    let mut written = plan.written_keys().into_iter();
+    match written.find_map(|key| Some((key, holding(prefixes, key)?))) {
+        Some((key, prefix)) => Err(PlanError::Foreign {
+            path: key.strip_prefix(&cx.rules.prefix).unwrap_or(key).to_owned(),
+            key: key.to_owned(),
+            prefix: prefix.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The prefix, among `prefixes`, that holds `key`.
+pub(crate) fn holding<'p>(prefixes: &'p BTreeSet<String>, key: &str) -> Option<&'p String> {
+    prefixes
+        .iter()
+        .find(|prefix| key.starts_with(prefix.as_str()))
+}
+
+/// What a publish says of the `count` objects (or deletes) it leaves to
+/// the publish whose state is under `prefix`.
+fn left_alone(prefix: &str, count: usize, what: &str) -> String {
+    format!(
+        "holds another publish's state at {prefix}{STATE_KEY}: {} under {prefix} left alone",
+        crate::report::counted(count, what)
+    )
 }
 
 /// Keeps every key of this publish's state folder out of the deletes.
@@ -2479,6 +2477,27 @@ mod tests {
         let planned = survey.finish(&Files::new(&[]), gone).unwrap();
         assert_eq!(planned.plan.clear(), ["a b.txt"]);
         assert_eq!(planned.plan.deletes(), ["old/f"]);
+    }
+
+    #[test]
+    fn a_survey_writes_no_recorded_redirect_inside_another_publish() {
+        // docs/ moved to guide/, then another publish began under docs/.
+        let rules = with_redirects();
+        let before = state(3, &rules, &[("docs/a.html", "guide/a.html")], &[]);
+        let cx = Context {
+            full: true,
+            ..cx(&rules, Some(&before))
+        };
+        let listing = listed(&["docs/.svn2s3/state.yaml", "docs/a.html", "guide/a.html"]);
+        let mut survey = Survey::new(&cx, Some(listing), true, None);
+        survey.see(&file("guide/a.html")).unwrap();
+        let guide = [file("guide/a.html")];
+        let err = survey.finish(&Files::new(&guide), Vec::new()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "docs/a.html would be written to docs/a.html, under docs/, where another publish \
+             keeps its state (docs/.svn2s3/); publish one of them under another prefix"
+        );
     }
 
     #[test]
