@@ -319,12 +319,9 @@ impl Publisher {
                 // states, as a survey fences them: one the state names
                 // whose state is gone is this publish's again.
                 let ignored = |key: &str| {
-                    key.strip_prefix(&rules.prefix)
-                        .is_some_and(plan::is_reserved)
+                    cx.is_state_key(key)
                         || rules.is_excluded_key(key)
-                        || foreign
-                            .iter()
-                            .any(|prefix| key.starts_with(prefix.as_str()))
+                        || planner::holding(&foreign, key).is_some()
                 };
                 verify::compare(&session.bucket, expected, listed, ignored).await
             })
