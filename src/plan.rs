@@ -974,23 +974,20 @@ const SVN_BINARY: &str = "application/octet-stream";
 /// its svn properties (its own, a folder's, or one from above the
 /// published folder) over the first header rule that matches it.
 fn headers_for(file: &File, rules: &Rules) -> Result<Headers, PlanError> {
-    let checked = |name: Name, source: &dyn Fn() -> String, value: String| match header::value(
-        name, &value,
-    ) {
+    // `given_by`: the property, or the header rule, the value came from.
+    let checked = |name: Name, given_by: &str, value: String| match header::value(name, &value) {
         Ok(sent) => Ok(sent.into_owned()),
         Err(why) => Err(PlanError::BadHeader {
             path: file.path.clone(),
-            given_by: source(),
+            given_by: given_by.to_owned(),
             value,
             why,
         }),
     };
     let content_type = match file.mime_type.as_deref().map(str::trim) {
-        Some(mime) if mime != SVN_BINARY && !mime.is_empty() => checked(
-            Name::ContentType,
-            &|| "svn:mime-type".to_owned(),
-            mime.to_owned(),
-        )?,
+        Some(mime) if mime != SVN_BINARY && !mime.is_empty() => {
+            checked(Name::ContentType, "svn:mime-type", mime.to_owned())?
+        }
         _ => mime_guess::from_path(&file.path)
             .first_raw()
             .unwrap_or("application/octet-stream")
@@ -1002,22 +999,16 @@ fn headers_for(file: &File, rules: &Rules) -> Result<Headers, PlanError> {
         .find(|rule| rule.pattern.is_match(&file.path));
     // A property beats the rule; an empty one takes the header away.
     let header = |name: Name, property: &'static str, from_rule: Option<&Option<String>>| {
-        let (value, source): (Option<String>, Box<dyn Fn() -> String>) = match file
-            .props
-            .get(property)
-            .or_else(|| rules.inherited.get(property))
-        {
+        let given = (file.props.get(property)).or_else(|| rules.inherited.get(property));
+        let (value, given_by) = match given {
             Some(value) => (
                 Some(value.trim().to_owned()).filter(|value| !value.is_empty()),
-                Box::new(move || property.to_owned()),
+                property,
             ),
-            None => (
-                from_rule.cloned().flatten(),
-                Box::new(|| "the header rule".to_owned()),
-            ),
+            None => (from_rule.cloned().flatten(), "the header rule"),
         };
         value
-            .map(|value| checked(name, &*source, value))
+            .map(|value| checked(name, given_by, value))
             .transpose()
     };
     Ok(Headers {

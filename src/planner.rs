@@ -28,6 +28,7 @@
 //! - anything the plan cannot do exactly is an error before the first write.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
 
 use anyhow::{anyhow, Context as _, Result};
 
@@ -210,7 +211,7 @@ impl Lookup for Files<'_> {
         if let Some(file) = self.files.get(path) {
             return Ok(Node::File((*file).clone()));
         }
-        Ok(match has_under(self.files.keys().copied(), path) {
+        Ok(match has_under(&self.files, path) {
             true => Node::Folder,
             false => Node::Absent,
         })
@@ -238,7 +239,7 @@ impl Overlay<'_> {
         let above = path
             .match_indices('/')
             .any(|(at, _)| self.files.contains_key(&path[..at]));
-        above || self.changes_to_file(path) || has_under(self.files.keys().copied(), path)
+        above || self.changes_to_file(path) || has_under(&self.files, path)
     }
 }
 
@@ -247,7 +248,7 @@ impl Lookup for Overlay<'_> {
         if let Some(file) = self.files.get(path) {
             return Ok(Node::File((*file).clone()));
         }
-        if has_under(self.files.keys().copied(), path) {
+        if has_under(&self.files, path) {
             return Ok(Node::Folder);
         }
         if self.deleted.contains(path) {
@@ -257,13 +258,15 @@ impl Lookup for Overlay<'_> {
     }
 }
 
-/// Whether some path of `paths` (in order) is below the folder `folder`.
-fn has_under<'a>(paths: impl IntoIterator<Item = &'a str>, folder: &str) -> bool {
+/// Whether some file of `files` is below the folder `folder`: one look
+/// where such paths would sort.
+fn has_under(files: &BTreeMap<&str, &File>, folder: &str) -> bool {
     if folder.is_empty() {
         return true;
     }
     let below = format!("{folder}/");
-    paths.into_iter().any(|path| path.starts_with(&below))
+    let from = (Bound::Included(below.as_str()), Bound::Unbounded);
+    (files.range::<str, _>(from).next()).is_some_and(|(path, _)| path.starts_with(&below))
 }
 
 /// The requests of a publish, and what the bucket holds after them.
@@ -301,15 +304,12 @@ impl Planned {
     /// the redirects or the revision differ from what `state` records.
     pub fn moves_state(&self, state: Option<&State>) -> bool {
         let Some(state) = state else { return true };
-        let published = &self.published;
-        state.revision != Some(published.revision)
-            || state.rolled_back_from != published.rolled_back_from
-            || state.rules.as_ref() != Some(&published.rules)
-            || state.redirects != published.redirects
-            || state.links != published.links
-            || state.unresolved != published.unresolved
-            || state.nested != published.nested
-            || state.publishing.is_some()
+        // The state this publish would write, but for the time it says.
+        let after = State {
+            published_at: state.published_at.clone(),
+            ..state.finished(self.published.clone())
+        };
+        after != *state
     }
 }
 
