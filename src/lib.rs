@@ -300,11 +300,7 @@ impl Publisher {
             };
             // What a survey of the tree writes is what the bucket must hold.
             let everything = session.source.everything()?;
-            let mut survey = planner::Survey::new(&cx, None, true, None);
-            for file in &everything.uploads {
-                survey.see(file)?;
-            }
-            let planned = survey.finish(&planner::Files::new(&everything.uploads), Vec::new())?;
+            let planned = planner::survey(&cx, None, None, everything, Vec::new())?;
             let expected: Vec<plan::Upload> = (planned.plan.uploads().iter())
                 .chain(planned.plan.redirects())
                 .cloned()
@@ -347,29 +343,22 @@ impl Publisher {
                 .enable_all()
                 .build()?;
             let bucket = bucket::Bucket::connect(&settings.address(), 1)?;
+            let said = |released: Option<Claim>, lapsed: bool| Unlocked {
+                target: target.clone(),
+                released,
+                lapsed,
+            };
             runtime.block_on(async {
                 let Some(found) = bucket.get(&key, state::MAX_STATE_BYTES).await? else {
-                    return anyhow::Ok(Unlocked {
-                        target,
-                        released: None,
-                        lapsed: false,
-                    });
+                    return anyhow::Ok(said(None, false));
                 };
                 let state = State::parse(&found.body, &key)?;
                 let Some(claim) = state.publishing.clone() else {
-                    return Ok(Unlocked {
-                        target,
-                        released: None,
-                        lapsed: false,
-                    });
+                    return Ok(said(None, false));
                 };
                 // A lease that has ended keeps no publish out: nothing to write.
                 if claim.lease_ended() {
-                    return Ok(Unlocked {
-                        target,
-                        released: Some(claim),
-                        lapsed: true,
-                    });
+                    return Ok(said(Some(claim), true));
                 }
                 if claim.hold() == state::Hold::Held && !force {
                     anyhow::bail!(
@@ -382,11 +371,7 @@ impl Publisher {
                 let unlocked = state.unlocked(force).to_yaml();
                 let expect = bucket::Expect::ETag(found.etag);
                 match bucket.put_if(&key, unlocked.as_bytes(), &expect).await? {
-                    bucket::Cas::Written(_) => Ok(Unlocked {
-                        target,
-                        released: Some(claim),
-                        lapsed: false,
-                    }),
+                    bucket::Cas::Written(_) => Ok(said(Some(claim), false)),
                     bucket::Cas::Conflict => anyhow::bail!(
                         "the state of {target} changed while it was unlocked; run again"
                     ),

@@ -1160,6 +1160,23 @@ pub(crate) fn foreign_prefixes<'k>(
         .collect()
 }
 
+/// A survey of every file of the tree, held in memory: each seen, then
+/// the plan (see [`Survey`]).
+pub(crate) fn survey(
+    cx: &Context,
+    listing: Option<Vec<Listed>>,
+    moves: Option<Moves>,
+    tree: plan::Changeset,
+    unfinished: Vec<String>,
+) -> Result<Planned> {
+    let mut survey = Survey::new(cx, listing, true, moves);
+    for file in &tree.uploads {
+        survey.see(file)?;
+    }
+    survey.skip(tree.skipped);
+    survey.finish(&Files::new(&tree.uploads), unfinished)
+}
+
 /// Keeps the plan out of the prefixes `nested` inside this one, where other
 /// publishes keep their state: a key it would write there is refused; the
 /// keys it would delete there are left, and said so.

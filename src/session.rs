@@ -17,7 +17,7 @@ use crate::cloudfront::{self, Invalidation};
 use crate::config::Settings;
 use crate::error::Incomplete;
 use crate::plan::{self, Rules, Upload};
-use crate::planner::{self, Changes, Files, Moves, Planned, Survey};
+use crate::planner::{self, Changes, Moves, Planned, Survey};
 use crate::publish::{self, Phases};
 use crate::report::{Done, Progress, Report, Tally};
 use crate::source::Source;
@@ -234,12 +234,7 @@ impl Session {
             return survey.finish(&self.source, gone);
         }
         let everything = self.source.everything()?;
-        let mut survey = Survey::new(cx, Some(listing), true, moves);
-        for file in &everything.uploads {
-            survey.see(file)?;
-        }
-        survey.skip(everything.skipped);
-        survey.finish(&Files::new(&everything.uploads), gone)
+        planner::survey(cx, Some(listing), moves, everything, gone)
     }
 
     /// Claims the bucket in the state object, runs the plan while renewing
