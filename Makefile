@@ -67,7 +67,7 @@ deb: dist
 	    cargo install cargo-deb@$(CARGO_DEB_VERSION) --locked
 	cargo build --release -p svn2s3-capi
 	sed -e 's|@PREFIX@|/usr|' -e 's|@VERSION@|$(VERSION)|' capi/svn2s3.pc.in > target/release/svn2s3.pc
-	cargo deb --no-build
+	cargo deb -p svn2s3-cli --no-build
 	cargo deb -p svn2s3-capi --no-build
 
 ## deb-check: installs both packages on this machine, runs the command, builds a C program against the library, removes them
@@ -85,7 +85,7 @@ BUILT := target/$(PROFILE)
 
 ## install: the command, and the C library: header, libsvn2s3.so.$(SOVERSION) with its links, libsvn2s3.a, svn2s3.pc
 install:
-	cargo build $(if $(filter release,$(PROFILE)),--release) -p svn2s3 -p svn2s3-capi
+	cargo build $(if $(filter release,$(PROFILE)),--release) -p svn2s3-cli -p svn2s3-capi
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(BUILT)/svn2s3 $(DESTDIR)$(PREFIX)/bin/svn2s3
 	install -m 644 capi/include/svn2s3.h $(DESTDIR)$(PREFIX)/include/svn2s3.h

@@ -371,11 +371,18 @@ pub struct Request {
     pub key: String,
 }
 
+/// The workspace's root: the library's sources, the Makefile, the examples.
+pub fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the command's crate is a folder of the workspace")
+}
+
 /// The Python venv where `make deps` installs moto.
 pub fn moto_venv() -> PathBuf {
     std::env::var_os("SVN2S3_MOTO")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/moto"))
+        .unwrap_or_else(|| workspace().join("target/moto"))
 }
 
 /// A free port on 127.0.0.1.

@@ -11,10 +11,6 @@ use std::sync::OnceLock;
 
 use crate::harness::*;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// The prefix of a `make install` made once for this test binary.
 fn installed() -> &'static Path {
     static PREFIX: OnceLock<PathBuf> = OnceLock::new();
@@ -22,7 +18,7 @@ fn installed() -> &'static Path {
         let prefix = tempfile::tempdir().unwrap().keep();
         run(Command::new("make")
             .arg("-C")
-            .arg(root())
+            .arg(workspace())
             .arg("install")
             .arg(format!("PREFIX={}", prefix.display()))
             .arg("PROFILE=debug"));
@@ -39,7 +35,7 @@ fn c_program() -> PathBuf {
     let flags = String::from_utf8(flags.stdout).unwrap();
     let program = prefix.join("publish");
     run(Command::new("cc")
-        .arg(root().join("capi/examples/publish.c"))
+        .arg(workspace().join("capi/examples/publish.c"))
         .args(flags.split_whitespace())
         .arg("-o")
         .arg(&program));
@@ -148,7 +144,7 @@ fn python_publishes_through_ctypes() {
     let rev = repo.commit("r1");
     let mut command = Command::new("python3");
     command
-        .arg(root().join("capi/examples/publish.py"))
+        .arg(workspace().join("capi/examples/publish.py"))
         .arg(&repo.wc)
         .arg(BUCKET)
         .arg(server.endpoint())
@@ -174,7 +170,7 @@ fn python_publishes_through_ctypes() {
              try:\n    p.publish(lib, sys.argv[3], 'media', workers=0)\n\
              except p.PublishError as err:\n    print(err.status, err)\n",
         )
-        .arg(root().join("capi/examples"))
+        .arg(workspace().join("capi/examples"))
         .arg(&library)
         .arg(&repo.wc);
     let run = finish(with_library(&mut command));

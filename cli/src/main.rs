@@ -22,7 +22,7 @@ use cli::{Cli, Command, Common};
 use svn2s3::{Flags, Publisher, Settings};
 
 /// The post-commit hook `svn2s3 hook-script` prints: contrib/post-commit.
-const HOOK_SCRIPT: &str = include_str!("../../../contrib/post-commit");
+const HOOK_SCRIPT: &str = include_str!("../../contrib/post-commit");
 
 /// Why a command failed: the library's errors know their exit status; the
 /// command's own (writing man pages, say) are usage errors.

@@ -2,11 +2,10 @@
 //! sources (every `crate::module` they name), the graph has no cycle.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 /// Each module of src/ and the modules it names.
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let src = crate::harness::workspace().join("src");
     let modules: BTreeSet<String> = std::fs::read_dir(&src)
         .unwrap()
         .filter_map(|entry| {
