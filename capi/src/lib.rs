@@ -5,9 +5,15 @@
 //! The shape follows regex's `rure`, rustls-ffi and libimagequant: opaque
 //! handles made by `*_new` and freed once by `*_free` (which take NULL);
 //! strings the library returns belong to the handle they come from; every
-//! pointer is checked for NULL; every export runs inside a guard that turns
-//! a panic into status 101 with an error, so that no panic unwinds into C.
-//! Statuses are the exit statuses of the `svn2s3` command.
+//! pointer is checked for NULL. Statuses are the exit statuses of the
+//! `svn2s3` command.
+//!
+//! No panic unwinds into C. The body of every export is one call of a
+//! boundary, as in rustls-ffi and regex-capi: [`guarded`] for those that
+//! return a status and fill `*err` (a panic gives status 101 and an error
+//! saying so), [`boundary`] for the others (a panic gives NULL, or nothing
+//! for the `*_free` functions). `tests/exports.rs` reads this file and
+//! fails for an export whose body starts any other way.
 #![allow(non_camel_case_types)]
 
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
@@ -62,8 +68,42 @@ fn invalid(message: String) -> Failed {
     }
 }
 
-/// Runs one export: its status, with `*err` set on failure when `err` is not
-/// NULL. A panic is caught here and never reaches C.
+/// What an export that has no `*err` gives C when its body panicked.
+trait OnPanic {
+    fn on_panic() -> Self;
+}
+
+impl<T> OnPanic for *const T {
+    fn on_panic() -> Self {
+        ptr::null()
+    }
+}
+
+impl<T> OnPanic for *mut T {
+    fn on_panic() -> Self {
+        ptr::null_mut()
+    }
+}
+
+impl OnPanic for c_int {
+    fn on_panic() -> Self {
+        INTERNAL
+    }
+}
+
+impl OnPanic for () {
+    fn on_panic() -> Self {}
+}
+
+/// Runs the body of an export that has no `*err` to fill: a panic gives
+/// what [`OnPanic`] says for its type and never reaches C.
+fn boundary<T: OnPanic>(body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| T::on_panic())
+}
+
+/// Runs the body of an export that returns a status: 0, or the failure's
+/// status with `*err` set when `err` is not NULL. A panic is caught here
+/// and never reaches C: status 101, and an error that says so.
 fn guarded(err: *mut *mut svn2s3_error, body: impl FnOnce() -> Result<(), Failed>) -> c_int {
     let failed = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => return 0,
@@ -123,7 +163,7 @@ unsafe fn builder<'a>(settings: *mut svn2s3_settings) -> Result<&'a mut Settings
 /// The version of the library, e.g. "0.2.0"; a static string.
 #[no_mangle]
 pub extern "C" fn svn2s3_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    boundary(|| concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast())
 }
 
 /// New settings for publishing `tree` (a working copy, a folder of one, or a
@@ -137,16 +177,13 @@ pub unsafe extern "C" fn svn2s3_settings_new(
     tree: *const c_char,
     bucket: *const c_char,
 ) -> *mut svn2s3_settings {
-    let made = catch_unwind(|| {
-        let (tree, bucket) = (text(tree, "tree").ok()?, text(bucket, "bucket").ok()?);
-        Some(svn2s3_settings {
-            builder: Settings::builder(tree, bucket),
-        })
-    });
-    match made {
-        Ok(Some(settings)) => Box::into_raw(Box::new(settings)),
-        _ => ptr::null_mut(),
-    }
+    boundary(|| {
+        let (Ok(tree), Ok(bucket)) = (text(tree, "tree"), text(bucket, "bucket")) else {
+            return ptr::null_mut();
+        };
+        let builder = Settings::builder(tree, bucket);
+        Box::into_raw(Box::new(svn2s3_settings { builder }))
+    })
 }
 
 /// Sets one key of the config file (`prefix`, `endpoint`, `region`,
@@ -224,9 +261,10 @@ pub unsafe extern "C" fn svn2s3_publish(
     report: *mut *mut svn2s3_report,
     err: *mut *mut svn2s3_error,
 ) -> c_int {
-    // The callback and its data cross no thread, but the closure must be Send.
-    let userdata = userdata as usize;
     guarded(err, || {
+        // The callback may be called from a thread the publish starts (see
+        // above), one call at a time; the caller's data goes with it.
+        let userdata = userdata as usize;
         let settings = settings
             .as_ref()
             .ok_or_else(|| invalid("settings is NULL".into()))?;
@@ -303,9 +341,11 @@ fn event_json(event: Progress<'_>) -> String {
 /// `report` is NULL or from svn2s3_publish, not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn svn2s3_report_json(report: *const svn2s3_report) -> *const c_char {
-    report
-        .as_ref()
-        .map_or(ptr::null(), |report| report.json.as_ptr())
+    boundary(|| {
+        report
+            .as_ref()
+            .map_or(ptr::null(), |report| report.json.as_ptr())
+    })
 }
 
 /// The error in one line, as `svn2s3` prints it after `svn2s3: `; NULL for
@@ -315,9 +355,11 @@ pub unsafe extern "C" fn svn2s3_report_json(report: *const svn2s3_report) -> *co
 /// `error` is NULL or from a call of this library, not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn svn2s3_error_message(error: *const svn2s3_error) -> *const c_char {
-    error
-        .as_ref()
-        .map_or(ptr::null(), |error| error.message.as_ptr())
+    boundary(|| {
+        error
+            .as_ref()
+            .map_or(ptr::null(), |error| error.message.as_ptr())
+    })
 }
 
 /// The status the call that made `error` returned; 0 for a NULL error.
@@ -326,7 +368,7 @@ pub unsafe extern "C" fn svn2s3_error_message(error: *const svn2s3_error) -> *co
 /// As svn2s3_error_message.
 #[no_mangle]
 pub unsafe extern "C" fn svn2s3_error_status(error: *const svn2s3_error) -> c_int {
-    error.as_ref().map_or(0, |error| error.status)
+    boundary(|| error.as_ref().map_or(0, |error| error.status))
 }
 
 /// Frees settings; NULL is ignored.
@@ -335,9 +377,11 @@ pub unsafe extern "C" fn svn2s3_error_status(error: *const svn2s3_error) -> c_in
 /// `settings` is NULL or from svn2s3_settings_new, freed once.
 #[no_mangle]
 pub unsafe extern "C" fn svn2s3_settings_free(settings: *mut svn2s3_settings) {
-    if !settings.is_null() {
-        drop(Box::from_raw(settings));
-    }
+    boundary(|| {
+        if !settings.is_null() {
+            drop(Box::from_raw(settings));
+        }
+    })
 }
 
 /// Frees a report; NULL is ignored.
@@ -346,9 +390,11 @@ pub unsafe extern "C" fn svn2s3_settings_free(settings: *mut svn2s3_settings) {
 /// `report` is NULL or from svn2s3_publish, freed once.
 #[no_mangle]
 pub unsafe extern "C" fn svn2s3_report_free(report: *mut svn2s3_report) {
-    if !report.is_null() {
-        drop(Box::from_raw(report));
-    }
+    boundary(|| {
+        if !report.is_null() {
+            drop(Box::from_raw(report));
+        }
+    })
 }
 
 /// Frees an error; NULL is ignored.
@@ -357,7 +403,40 @@ pub unsafe extern "C" fn svn2s3_report_free(report: *mut svn2s3_report) {
 /// `error` is NULL or from a call of this library, freed once.
 #[no_mangle]
 pub unsafe extern "C" fn svn2s3_error_free(error: *mut svn2s3_error) {
-    if !error.is_null() {
-        drop(Box::from_raw(error));
+    boundary(|| {
+        if !error.is_null() {
+            drop(Box::from_raw(error));
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_an_export_with_an_error_gives_status_101_and_says_so() {
+        let mut err: *mut svn2s3_error = ptr::null_mut();
+        let status = guarded(&mut err, || panic!("a bug"));
+        assert_eq!(status, INTERNAL);
+        // SAFETY: guarded set it to an error of its own, freed once below.
+        unsafe {
+            assert_eq!(svn2s3_error_status(err), INTERNAL);
+            let message = CStr::from_ptr(svn2s3_error_message(err)).to_str().unwrap();
+            assert_eq!(message, "internal error in svn2s3: a bug");
+            svn2s3_error_free(err);
+        }
+        // No error to fill: the status alone.
+        assert_eq!(guarded(ptr::null_mut(), || panic!("a bug")), INTERNAL);
+    }
+
+    #[test]
+    fn a_panic_in_an_export_without_an_error_gives_null_or_nothing() {
+        assert!(boundary::<*mut svn2s3_settings>(|| panic!("a bug")).is_null());
+        assert!(boundary::<*const c_char>(|| panic!("a bug")).is_null());
+        assert_eq!(boundary::<c_int>(|| panic!("a bug")), INTERNAL);
+        boundary::<()>(|| panic!("a bug"));
+        // And what the body gives when it does not panic.
+        assert_eq!(boundary(|| 7 as c_int), 7);
     }
 }
