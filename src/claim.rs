@@ -18,10 +18,10 @@
 use std::future::Future;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 
 use crate::bucket::{Bucket, Cas, Expect, Fetched};
-use crate::error::Incomplete;
+use crate::error::Unfinished;
 use crate::state::{Busy, State, MAX_STATE_BYTES, RENEW_EVERY};
 
 /// Where the state object is kept: read whole, and written on a condition.
@@ -59,18 +59,20 @@ pub(crate) struct Held<'a, S: StateStore> {
 }
 
 /// Claims the bucket for `claim`, over the state `previous` as read (`read`
-/// says how). Refused (nothing written) while another claim holds, or when
-/// another publish claims it first; a failure after the write may have
-/// landed counts as a write.
+/// says how): the first write of a publish. Refused (nothing written) while
+/// another claim holds, or when another publish claims it first; a write
+/// that failed may have landed, and leaves the publish incomplete.
 pub(crate) async fn claim<'a, S: StateStore>(
     store: &'a S,
     previous: Option<&State>,
     read: &Expect,
     claim: State,
     target: &'a str,
-) -> Result<Held<'a, S>> {
+) -> Result<Held<'a, S>, Unfinished> {
     if let Some(previous) = previous {
-        previous.check_unclaimed(target)?;
+        previous
+            .check_unclaimed(target)
+            .map_err(Unfinished::Unwritten)?;
     }
     match store.write(claim.to_yaml().as_bytes(), read).await {
         Ok(Cas::Written(etag)) => Ok(Held {
@@ -80,12 +82,12 @@ pub(crate) async fn claim<'a, S: StateStore>(
             target,
             renew_every: RENEW_EVERY,
         }),
-        Ok(Cas::Conflict) => bail!(Busy(format!(
+        Ok(Cas::Conflict) => Err(Unfinished::Unwritten(anyhow!(Busy(format!(
             "another publish to {target} began at the same moment; \
              run again when it is done, or with --wait"
-        ))),
+        ))))),
         // The claim may have landed before its answer was lost.
-        Err(err) => Err(err.context(Incomplete)),
+        Err(err) => Err(Unfinished::Incomplete(err)),
     }
 }
 
@@ -104,10 +106,9 @@ impl<S: StateStore> Held<'_, S> {
 
     /// Replaces the claim with the state of the finished publish.
     pub async fn finish(&self, state: &State) -> Result<()> {
-        match self.replace(state).await {
-            Ok(Cas::Written(_)) => Ok(()),
-            Ok(Cas::Conflict) => Err(self.taken_over().context(Incomplete)),
-            Err(err) => Err(err.context(Incomplete)),
+        match self.replace(state).await? {
+            Cas::Written(_) => Ok(()),
+            Cas::Conflict => Err(self.taken_over()),
         }
     }
 
@@ -296,7 +297,7 @@ mod tests {
     const TARGET: &str = "s3://media/";
 
     /// Claims `store` for a publish of `revision`, over the state it holds now.
-    async fn claim_for(store: &Memory, revision: u64) -> Result<Held<'_, Memory>> {
+    async fn claim_for(store: &Memory, revision: u64) -> Result<Held<'_, Memory>, Unfinished> {
         let holds = store.object.lock().unwrap().is_some();
         let previous = holds.then(|| store.held());
         let claimed = State::claim(previous.as_ref(), &tree(revision));
@@ -411,7 +412,11 @@ mod tests {
                 .finish(&held.state().finished(at(9)))
                 .await
                 .unwrap_err();
-            assert!(err.downcast_ref::<Incomplete>().is_some(), "{err:#}");
+            assert!(
+                err.to_string()
+                    .contains("another publish took over s3://media/"),
+                "{err:#}"
+            );
             assert_eq!(
                 store.held().publishing.unwrap().host,
                 "elsewhere",
@@ -429,6 +434,21 @@ mod tests {
             assert!(!store.held().publishing.unwrap().is_held());
             let next = claim_for(&store, 9).await.unwrap();
             assert_eq!(next.state().publishing.as_ref().unwrap().revisions, [9]);
+        });
+    }
+
+    #[test]
+    fn a_claim_refused_wrote_nothing_and_one_whose_answer_was_lost_may_have() {
+        block_on(async {
+            let live = Memory::holding(&claimed_elsewhere(OffsetDateTime::now_utc() + LEASE));
+            let refused = claim_for(&live, 9).await.err().unwrap();
+            assert!(matches!(refused, Unfinished::Unwritten(_)), "{refused:?}");
+
+            let store = Memory::holding(&published(7));
+            *store.lose_answers.lock().unwrap() = 1;
+            let lost = claim_for(&store, 9).await.err().unwrap();
+            assert!(matches!(lost, Unfinished::Incomplete(_)), "{lost:?}");
+            assert_eq!(store.held().publishing.unwrap().revisions, [9], "it landed");
         });
     }
 }

@@ -50,18 +50,33 @@ pub struct Error {
     report: Option<Box<Report>>,
 }
 
-/// Marks a failure after the first write, inside the library: the publish
-/// is incomplete, whatever the failure was.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "publish incomplete, the bucket's state is unchanged; run the same command again to finish"
-)]
-pub(crate) struct Incomplete;
+/// How the writing phase of a publish failed, told by whether it may have
+/// written: what the command's exit status follows from. The writing phase
+/// (the claim, the requests, the state) returns it; everything before it
+/// fails with a plain error, as nothing was written.
+#[derive(Debug)]
+pub(crate) enum Unfinished {
+    /// Refused before the first write (another publish's claim): nothing
+    /// was written.
+    Unwritten(anyhow::Error),
+    /// After a write that may have landed: the publish is incomplete,
+    /// whatever the failure was.
+    Incomplete(anyhow::Error),
+}
 
-/// Marks a failure of the settings, inside the library.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct Invalid(pub String);
+impl fmt::Display for Unfinished {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unfinished::Unwritten(inner) | Unfinished::Incomplete(inner) => {
+                write!(f, "{inner:#}")
+            }
+        }
+    }
+}
+
+/// What an incomplete publish says before why.
+const INCOMPLETE: &str =
+    "publish incomplete, the bucket's state is unchanged; run the same command again to finish";
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, inner: impl Into<anyhow::Error>) -> Error {
@@ -93,7 +108,7 @@ impl Error {
     pub(crate) fn stopped(stopped: Stopped, written: bool) -> Error {
         let inner = anyhow::anyhow!("{stopped}");
         let inner = if written {
-            inner.context(Incomplete)
+            inner.context(INCOMPLETE)
         } else {
             inner
         };
@@ -111,30 +126,34 @@ impl Error {
         }
     }
 
-    /// Reads what kind a failure from inside the library is: a stop, a
-    /// failure after the first write, a request's credentials or network,
-    /// an invalid setting; else a refusal before anything was written.
-    pub(crate) fn classify(inner: anyhow::Error, stopped: Option<Stopped>) -> Error {
-        // anyhow's downcasts look through every context down the chain.
-        let written = inner.downcast_ref::<Incomplete>().is_some();
+    /// A failure before the first write, nothing written: a stop, when one
+    /// was asked for; else told by the request that failed (credentials,
+    /// network), or a refusal.
+    pub(crate) fn unwritten(inner: anyhow::Error, stopped: Option<Stopped>) -> Error {
         if let Some(stopped) = stopped {
-            return Error::stopped(stopped, written);
+            return Error::stopped(stopped, false);
         }
-        let kind = if written {
-            ErrorKind::Incomplete
-        } else if inner.downcast_ref::<Invalid>().is_some() {
-            ErrorKind::Config
-        } else {
-            match inner
-                .downcast_ref::<RequestError>()
-                .map(|request| request.failure.cause)
-            {
-                Some(Cause::Credentials) => ErrorKind::Credentials,
-                Some(Cause::Network) => ErrorKind::Unreachable,
-                Some(Cause::Answer) | None => ErrorKind::Refused,
-            }
+        // anyhow's downcasts look through every context down the chain.
+        let kind = match inner
+            .downcast_ref::<RequestError>()
+            .map(|request| request.failure.cause)
+        {
+            Some(Cause::Credentials) => ErrorKind::Credentials,
+            Some(Cause::Network) => ErrorKind::Unreachable,
+            Some(Cause::Answer) | None => ErrorKind::Refused,
         };
         Error::new(kind, inner)
+    }
+
+    /// A failure of the writing phase, by whether it may have written.
+    pub(crate) fn unfinished(unfinished: Unfinished, stopped: Option<Stopped>) -> Error {
+        match (unfinished, stopped) {
+            (Unfinished::Unwritten(inner), stopped) => Error::unwritten(inner, stopped),
+            (Unfinished::Incomplete(_), Some(stopped)) => Error::stopped(stopped, true),
+            (Unfinished::Incomplete(inner), None) => {
+                Error::new(ErrorKind::Incomplete, inner.context(INCOMPLETE))
+            }
+        }
     }
 
     /// What kind of failure this is.
@@ -202,9 +221,9 @@ mod tests {
     }
 
     #[test]
-    fn kinds_are_read_from_the_chain_and_give_the_commands_exit_status() {
+    fn kinds_before_the_first_write_are_read_from_the_request_that_failed() {
         let kind = |err: anyhow::Error| {
-            let err = Error::classify(err, None);
+            let err = Error::unwritten(err, None);
             (err.kind(), err.exit_status())
         };
         assert_eq!(
@@ -220,30 +239,35 @@ mod tests {
             (ErrorKind::Unreachable, 2)
         );
         assert_eq!(kind(request(Cause::Answer)), (ErrorKind::Refused, 2));
-        // After the first write, a network failure is an incomplete publish.
+        let stopped = Error::unwritten(request(Cause::Network), Some(Stopped::Signal(15)));
         assert_eq!(
-            kind(request(Cause::Network).context(Incomplete)),
-            (ErrorKind::Incomplete, 1)
+            (stopped.kind(), stopped.exit_status()),
+            (ErrorKind::Cancelled, 143)
         );
-        assert_eq!(
-            kind(Invalid("workers must be at least 1".into()).into()),
-            (ErrorKind::Config, 2)
-        );
+        assert_eq!(stopped.to_string(), "stopped by SIGTERM");
+    }
 
-        let cancelled = Error::classify(
-            anyhow::anyhow!("x").context(Incomplete),
-            Some(Stopped::Cancelled),
-        );
-        assert_eq!(
-            (cancelled.kind(), cancelled.exit_status()),
-            (ErrorKind::Cancelled, 130)
-        );
-        assert!(
-            cancelled.to_string().starts_with("publish incomplete"),
-            "{cancelled}"
-        );
-        let terminated = Error::stopped(Stopped::Signal(15), false);
-        assert_eq!(terminated.exit_status(), 143);
-        assert_eq!(terminated.to_string(), "stopped by SIGTERM");
+    #[test]
+    fn the_writing_phase_says_whether_it_may_have_written() {
+        let kind = |unfinished: Unfinished, stopped: Option<Stopped>| {
+            let err = Error::unfinished(unfinished, stopped);
+            (err.kind(), err.exit_status(), err.to_string())
+        };
+        // Whatever the failure was, after the first write: incomplete.
+        let (incomplete, status, said) =
+            kind(Unfinished::Incomplete(request(Cause::Network)), None);
+        assert_eq!((incomplete, status), (ErrorKind::Incomplete, 1));
+        assert_eq!(said, format!("{INCOMPLETE}: read state: no"));
+        // A claim refused: nothing was written, told as before a write.
+        let busy = anyhow::anyhow!("another publish began at the same moment");
+        let (refused, status, _) = kind(Unfinished::Unwritten(busy), None);
+        assert_eq!((refused, status), (ErrorKind::Refused, 2));
+        let (unreachable, status, _) = kind(Unfinished::Unwritten(request(Cause::Network)), None);
+        assert_eq!((unreachable, status), (ErrorKind::Unreachable, 2));
+        // A stop after the first write is a stop, and says it is incomplete.
+        let stopped = Unfinished::Incomplete(anyhow::anyhow!("x"));
+        let (cancelled, status, said) = kind(stopped, Some(Stopped::Cancelled));
+        assert_eq!((cancelled, status), (ErrorKind::Cancelled, 130));
+        assert!(said.starts_with("publish incomplete"), "{said}");
     }
 }

@@ -195,7 +195,7 @@ impl Publisher {
         let actions = if settings.dry_run {
             session
                 .dry_run(&planned)
-                .map_err(|err| self.classify(err))?
+                .map_err(|err| self.unwritten(err))?
         } else if planned.is_empty() && !planned.moves_state(session.state.as_ref()) {
             Default::default()
         } else {
@@ -204,11 +204,11 @@ impl Publisher {
             if from.is_none() || settings.full {
                 session
                     .register_inside(settings)
-                    .map_err(|err| self.classify(err))?;
+                    .map_err(|err| self.unwritten(err))?;
             }
             session
                 .write(&planned, &*self.progress)
-                .map_err(|err| self.classify(err))?
+                .map_err(|unfinished| Error::unfinished(unfinished, self.cancel.stopped()))?
         };
 
         let mut report = Report::new(
@@ -378,7 +378,7 @@ impl Publisher {
                 }
             })
         };
-        unlocked().map_err(|err| self.classify(err))
+        unlocked().map_err(|err| self.unwritten(err))
     }
 
     /// Opens a session and does `then` with it: all before the first write.
@@ -387,12 +387,13 @@ impl Publisher {
         then: impl FnOnce(&Session) -> anyhow::Result<T>,
     ) -> Result<(Session, T), Error> {
         let session =
-            Session::open(&self.settings, &self.cancel).map_err(|err| self.classify(err))?;
-        let done = then(&session).map_err(|err| self.classify(err))?;
+            Session::open(&self.settings, &self.cancel).map_err(|err| self.unwritten(err))?;
+        let done = then(&session).map_err(|err| self.unwritten(err))?;
         Ok((session, done))
     }
 
-    fn classify(&self, err: anyhow::Error) -> Error {
-        Error::classify(err, self.cancel.stopped())
+    /// A failure before this publish's first write.
+    fn unwritten(&self, err: anyhow::Error) -> Error {
+        Error::unwritten(err, self.cancel.stopped())
     }
 }

@@ -15,7 +15,7 @@ use crate::cancel::Cancel;
 use crate::claim::{self, StateObject};
 use crate::cloudfront::{self, Invalidation};
 use crate::config::Settings;
-use crate::error::Incomplete;
+use crate::error::Unfinished;
 use crate::plan::{self, Rules, Upload};
 use crate::planner::{self, Changes, Moves, Planned, Survey};
 use crate::publish::{self, Phases};
@@ -241,12 +241,12 @@ impl Session {
     /// the claim, counts what was done against the plan, then writes the
     /// state of the finished publish in its place. A cancel stops the plan
     /// between requests; a publish that stops releases its claim, so that
-    /// the next one takes over at once.
+    /// the next one takes over at once. A failure says whether it wrote.
     pub fn write(
         &self,
         planned: &Planned,
         progress: &(dyn Fn(Progress<'_>) + Send + Sync),
-    ) -> Result<Tally> {
+    ) -> Result<Tally, Unfinished> {
         if planned.streamed.is_some() {
             return self.write_streamed(planned, progress);
         }
@@ -268,7 +268,7 @@ impl Session {
         &self,
         planned: &Planned,
         progress: &(dyn Fn(Progress<'_>) + Send + Sync),
-    ) -> Result<Tally> {
+    ) -> Result<Tally, Unfinished> {
         let (queue, objects) = tokio::sync::mpsc::channel(STREAM_QUEUE);
         let plan = &planned.plan;
         let requests = planned.write_count() + plan.delete_count();
@@ -311,7 +311,7 @@ impl Session {
         match (walked, published) {
             // The requests stopped first: theirs is the error that matters.
             (Err(_), published) if gone => published,
-            (Err(err), _) => Err(err.context(Incomplete)),
+            (Err(err), _) => Err(Unfinished::Incomplete(err)),
             (Ok(_), published) => published,
         }
     }
@@ -392,7 +392,7 @@ impl Claimer<'_> {
         &self,
         planned: &Planned,
         work: impl std::future::Future<Output = Result<Tally>>,
-    ) -> Result<Tally> {
+    ) -> Result<Tally, Unfinished> {
         let claimed = State::claim(self.state, self.tree);
         let mut held =
             claim::claim(&self.store, self.state, self.read, claimed, self.target).await?;
@@ -407,13 +407,13 @@ impl Claimer<'_> {
         };
         match outcome {
             Ok(done) => {
-                held.finish(&held.state().finished(planned.published.clone()))
-                    .await?;
+                let finished = held.state().finished(planned.published.clone());
+                held.finish(&finished).await.map_err(Unfinished::Incomplete)?;
                 Ok(done)
             }
             Err(err) => {
                 held.release().await;
-                Err(err.context(Incomplete))
+                Err(Unfinished::Incomplete(err))
             }
         }
     }
