@@ -24,6 +24,7 @@ use s3::signing::uri_encode;
 use s3::Region;
 
 use crate::budget::Budget;
+use crate::header::{Name, Values};
 use crate::plan::{Content, Encoding, Headers, Listed, Upload};
 use crate::retry::{self, error_code, Cause, Failure, RequestError, Retry};
 use crate::sigv4::{Payload, Signer};
@@ -660,12 +661,15 @@ impl Bucket {
             md5: head.metadata.and_then(|mut meta| meta.remove(MD5_META)),
             etag: head.e_tag.as_deref().map(unquoted),
             redirect: head.website_redirect_location,
+            values: Values::shown(|header| match header.name {
+                Name::CacheControl => head.cache_control.clone(),
+                Name::ContentDisposition => head.content_disposition.clone(),
+                Name::ContentLanguage => head.content_language.clone(),
+                Name::Expires => head.expires.clone(),
+                Name::ContentType => None,
+            }),
             content_type: head.content_type,
             content_encoding: head.content_encoding,
-            cache_control: head.cache_control,
-            content_disposition: head.content_disposition,
-            content_language: head.content_language,
-            expires: head.expires,
         })
     }
 
@@ -1063,10 +1067,8 @@ pub struct Stored {
     pub redirect: Option<String>,
     pub content_type: Option<String>,
     pub content_encoding: Option<String>,
-    pub cache_control: Option<String>,
-    pub content_disposition: Option<String>,
-    pub content_language: Option<String>,
-    pub expires: Option<String>,
+    /// Those of [`crate::header::HEADERS`] it has, but empty ones.
+    pub values: Values,
 }
 
 impl Stored {
@@ -1083,13 +1085,7 @@ impl Stored {
         };
         same(&self.content_type, Some(&headers.content_type))
             && same(&self.content_encoding, headers.content_encoding)
-            && same(&self.cache_control, headers.cache_control.as_deref())
-            && same(
-                &self.content_disposition,
-                headers.content_disposition.as_deref(),
-            )
-            && same(&self.content_language, headers.content_language.as_deref())
-            && same(&self.expires, headers.expires.as_deref())
+            && self.values == headers.values
     }
 }
 
@@ -1349,20 +1345,13 @@ async fn compress(path: &Path, encoding: Encoding) -> Result<std::fs::File> {
 /// Content-Type first. Every value was checked by the plan (see
 /// [`crate::header`]).
 fn header_pairs(headers: &Headers) -> Vec<(&'static str, &str)> {
-    let pairs = [
+    let first = [
         ("content-type", Some(headers.content_type.as_str())),
-        ("cache-control", headers.cache_control.as_deref()),
         ("content-encoding", headers.content_encoding),
-        (
-            "content-disposition",
-            headers.content_disposition.as_deref(),
-        ),
-        ("content-language", headers.content_language.as_deref()),
-        ("expires", headers.expires.as_deref()),
-        ("x-amz-acl", headers.acl.as_deref()),
     ];
-    pairs
-        .into_iter()
+    let values = (headers.values.iter()).map(|(header, value)| (header.http, Some(value)));
+    let acl = ("x-amz-acl", headers.acl.as_deref());
+    (first.into_iter().chain(values).chain([acl]))
         .filter_map(|(name, value)| Some((name, value?)))
         .collect()
 }
@@ -1524,30 +1513,35 @@ mod tests {
         let headers = Headers {
             content_type: "text/css".into(),
             content_encoding: Some("gzip"),
-            cache_control: Some("public,  max-age=60".into()),
-            content_disposition: None,
-            content_language: None,
-            expires: None,
+            values: Values::from_iter([(Name::CacheControl, "public,  max-age=60".into())]),
             acl: Some("public-read".into()),
         };
         assert_eq!(
             header_pairs(&headers),
             [
                 ("content-type", "text/css"),
-                ("cache-control", "public,  max-age=60"),
                 ("content-encoding", "gzip"),
+                ("cache-control", "public,  max-age=60"),
                 ("x-amz-acl", "public-read"),
             ]
         );
+        // As a HEAD shows it: empty values are none.
+        let shown = |name: Name, value: &str| {
+            Values::shown(|header| match header.name {
+                Name::Expires => Some(" ".into()),
+                shown if shown == name => Some(value.into()),
+                _ => None,
+            })
+        };
         let stored = Stored {
             content_type: Some("text/css".into()),
             content_encoding: Some("gzip".into()),
-            cache_control: Some("public,  max-age=60".into()),
+            values: shown(Name::CacheControl, "public,  max-age=60"),
             ..Stored::default()
         };
         assert!(stored.has_headers(&headers));
         let other = Stored {
-            content_language: Some("en".into()),
+            values: shown(Name::ContentLanguage, "en"),
             ..stored
         };
         assert!(!other.has_headers(&headers));

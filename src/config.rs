@@ -17,8 +17,8 @@ use serde::Deserialize;
 use crate::bucket::Address;
 pub use crate::bucket::Addressing;
 use crate::error::Error;
-use crate::header::{self, Name};
-use crate::plan::{Globs, HeaderRule, Rules};
+use crate::header::{self, HeaderRule};
+use crate::plan::{Globs, HeaderRules, Rules};
 use crate::tree::{Revnum, STATE_FOLDER};
 
 /// The config file looked for in the working copy when `--config` is not given.
@@ -612,45 +612,26 @@ fn validated(
         bare_folders: cloudfront_config.bare_folders.unwrap_or(false),
         origin_path,
     });
-    let headers = file
-        .headers
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-        .map(|(i, rule)| {
-            // Checked as every header value is, here to name the setting.
-            let values = [
-                (Name::CacheControl, "cache_control", &rule.cache_control),
-                (
-                    Name::ContentDisposition,
-                    "content_disposition",
-                    &rule.content_disposition,
-                ),
-                (
-                    Name::ContentLanguage,
-                    "content_language",
-                    &rule.content_language,
-                ),
-            ];
-            for (name, key, value) in values {
-                if let Some(value) = value {
-                    if let Err(why) = header::value(name, value) {
-                        bail!(
-                            "{}: {value:?} {why}",
-                            from_file(&format!("headers[{i}].{key}"))
-                        );
-                    }
-                }
+    let rules = file.headers.unwrap_or_default();
+    for (i, rule) in rules.iter().enumerate() {
+        // Checked as every header value is, here to name the setting.
+        for (header, value) in rule.values.iter() {
+            let named = || from_file(&format!("headers[{i}].{}", header.key));
+            if !header.in_rules {
+                bail!(
+                    "{}: a header rule cannot set it; set the property {} on the files or a folder",
+                    named(),
+                    header.property
+                );
             }
-            Ok(HeaderRule {
-                pattern: Globs::new(&[rule.pattern])
-                    .with_context(|| from_file(&format!("headers[{i}].match")))?,
-                cache_control: rule.cache_control,
-                content_disposition: rule.content_disposition,
-                content_language: rule.content_language,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+            if let Err(why) = header::value(header.name, value) {
+                bail!("{}: {value:?} {why}", named());
+            }
+        }
+    }
+    let headers = HeaderRules::new(rules).map_err(|(i, err)| {
+        anyhow::Error::new(err).context(from_file(&format!("headers[{i}].match")))
+    })?;
 
     Ok(Settings {
         wc: flags.wc.clone(),
@@ -725,7 +706,7 @@ struct ConfigFile {
     workers: Option<usize>,
     gzip: Option<TwinSetting>,
     brotli: Option<TwinSetting>,
-    headers: Option<Vec<HeaderConfig>>,
+    headers: Option<Vec<HeaderRule>>,
     acl: Option<String>,
     exclude: Option<Vec<String>>,
     max_delete: Option<usize>,
@@ -863,16 +844,6 @@ struct TwinConfig {
     #[serde(default)]
     enabled: bool,
     patterns: Option<Vec<String>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HeaderConfig {
-    #[serde(rename = "match")]
-    pattern: String,
-    cache_control: Option<String>,
-    content_disposition: Option<String>,
-    content_language: Option<String>,
 }
 
 impl ConfigFile {
@@ -1147,6 +1118,7 @@ fn check_source(source: &Path) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::header::Name;
 
     fn load(yaml: &str, flags: Flags, env: &[(&str, &str)]) -> Result<Settings> {
         let dir = tempfile::tempdir().unwrap();
@@ -1198,7 +1170,8 @@ max_delete: 10
         assert_eq!((s.workers.get(), s.max_delete), (4, 10));
         assert_eq!(s.rules.gzip.unwrap().patterns(), ["*.css", "*.js"]);
         assert_eq!(
-            s.rules.headers[0].cache_control.as_deref(),
+            (s.rules.headers.first_match("a.css"))
+                .and_then(|rule| rule.values.get(Name::CacheControl)),
             Some("public, max-age=31536000")
         );
         assert_eq!(s.rules.acl.as_deref(), Some("public-read"));
@@ -1636,6 +1609,30 @@ max_delete: 10
         let yaml =
             "bucket: b\nheaders:\n  - match: '*'\n    cache_control: \"public,  max-age=60\"\n";
         assert!(load(yaml, Flags::default(), &[]).is_ok());
+    }
+
+    #[test]
+    fn header_rules_set_only_the_headers_rules_may_set() {
+        let rule = |line: &str| {
+            let yaml = format!("bucket: b\nheaders:\n  - match: '*'\n    {line}\n");
+            message(load(&yaml, Flags::default(), &[]))
+        };
+        assert!(
+            rule("expires: Wed, 21 Oct 2026 07:28:00 GMT").contains(
+                "svn2s3.yaml: headers[0].expires: a header rule cannot set it; set the property \
+                 svn2s3:expires on the files or a folder"
+            ),
+            "{}",
+            rule("expires: x")
+        );
+        let unknown = rule("cache-control: no-cache");
+        assert!(
+            unknown.contains(
+                "unknown field `cache-control`, expected `match` or one of cache_control, \
+                 content_disposition, content_language, expires"
+            ),
+            "{unknown}"
+        );
     }
 
     #[test]

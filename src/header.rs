@@ -21,20 +21,182 @@
 //! signs the canonical form SigV4 specifies, which collapses them.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The longest header value svn2s3 sends: six of them, a redirect's
 /// location (at most 2 KB) and the request's own headers stay under S3's
 /// 8 KB.
 pub const MAX_VALUE_BYTES: usize = 800;
 
-/// The headers an object takes from settings and properties.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The headers an object takes from settings and properties: its
+/// Content-Type, and those of [`HEADERS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Name {
     ContentType,
     CacheControl,
     ContentDisposition,
     ContentLanguage,
     Expires,
+}
+
+/// A header that svn properties, and maybe header rules, give an object.
+#[derive(Debug)]
+pub struct Header {
+    pub name: Name,
+    /// As HTTP names it, in lowercase.
+    pub http: &'static str,
+    /// Its key in a header rule of svn2s3.yaml, in the state's record of
+    /// the rules and in `--json`.
+    pub key: &'static str,
+    /// The svn property that gives it, on a file or a folder above it.
+    pub property: &'static str,
+    /// Whether a header rule (`headers:` in svn2s3.yaml) may give it.
+    pub in_rules: bool,
+}
+
+/// Every header an object takes from svn properties and header rules, in
+/// the order they are written. Adding one is adding its entry here, and
+/// saying where a HEAD answer shows it (`bucket.rs`, a `match` the compiler
+/// holds complete): its property is then read, its value checked by
+/// [`value`], written by every upload, compared by every HEAD and kept in
+/// the state's record of the rules.
+pub const HEADERS: &[Header] = &[
+    Header {
+        name: Name::CacheControl,
+        http: "cache-control",
+        key: "cache_control",
+        property: "svn2s3:cache-control",
+        in_rules: true,
+    },
+    Header {
+        name: Name::ContentDisposition,
+        http: "content-disposition",
+        key: "content_disposition",
+        property: "svn2s3:content-disposition",
+        in_rules: true,
+    },
+    Header {
+        name: Name::ContentLanguage,
+        http: "content-language",
+        key: "content_language",
+        property: "svn2s3:content-language",
+        in_rules: true,
+    },
+    Header {
+        name: Name::Expires,
+        http: "expires",
+        key: "expires",
+        property: "svn2s3:expires",
+        in_rules: false,
+    },
+];
+
+impl Name {
+    /// The entry of [`HEADERS`] for this header; `None` for Content-Type.
+    pub fn header(self) -> Option<&'static Header> {
+        HEADERS.iter().find(|header| header.name == self)
+    }
+
+    /// The svn property that gives it.
+    pub fn property(self) -> &'static str {
+        self.header()
+            .map_or("svn:mime-type", |header| header.property)
+    }
+}
+
+/// Values of headers of [`HEADERS`], each at most once, kept in the
+/// table's order. As serde sees them: a map from each one's `key`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Values(BTreeMap<Name, String>);
+
+impl Values {
+    /// The value of `name`, if it has one.
+    pub fn get(&self, name: Name) -> Option<&str> {
+        self.0.get(&name).map(String::as_str)
+    }
+
+    /// Gives `name` the value `value`.
+    pub fn set(&mut self, name: Name, value: String) {
+        self.0.insert(name, value);
+    }
+
+    /// Each header with its value, in the table's order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static Header, &str)> {
+        HEADERS
+            .iter()
+            .filter_map(|header| Some((header, self.get(header.name)?)))
+    }
+
+    /// The values a HEAD answer shows: `shown` gives the one of each
+    /// header, by its entry. Empty values count as none.
+    pub fn shown(mut shown: impl FnMut(&'static Header) -> Option<String>) -> Values {
+        let values = HEADERS.iter().filter_map(|header| {
+            let value = shown(header)?.trim().to_owned();
+            (!value.is_empty()).then_some((header.name, value))
+        });
+        Values(values.collect())
+    }
+}
+
+impl FromIterator<(Name, String)> for Values {
+    fn from_iter<I: IntoIterator<Item = (Name, String)>>(values: I) -> Values {
+        Values(values.into_iter().collect())
+    }
+}
+
+impl Serialize for Values {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter().map(|(header, value)| (header.key, value)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Values {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Values, D::Error> {
+        let given = BTreeMap::<String, String>::deserialize(deserializer)?;
+        let mut values = Values::default();
+        for (key, value) in given {
+            let Some(header) = HEADERS.iter().find(|header| header.key == key) else {
+                let keys: Vec<&str> = HEADERS.iter().map(|header| header.key).collect();
+                return Err(D::Error::custom(format!(
+                    "unknown field `{key}`, expected `match` or one of {}",
+                    keys.join(", ")
+                )));
+            };
+            values.set(header.name, value);
+        }
+        Ok(values)
+    }
+}
+
+/// A header rule: the headers it gives every file that matches `pattern`.
+/// One record serves svn2s3.yaml's `headers:`, the plan's rules and the
+/// state's record of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderRule {
+    /// The pattern of the files it is for, as given.
+    #[serde(rename = "match")]
+    pub pattern: String,
+    /// The headers it gives them.
+    #[serde(flatten)]
+    pub values: Values,
+}
+
+impl HeaderRule {
+    /// The rule giving the files that match `pattern` these values.
+    pub fn new<'a>(
+        pattern: impl Into<String>,
+        values: impl IntoIterator<Item = (Name, &'a str)>,
+    ) -> HeaderRule {
+        HeaderRule {
+            pattern: pattern.into(),
+            values: (values.into_iter())
+                .map(|(name, value)| (name, value.to_owned()))
+                .collect(),
+        }
+    }
 }
 
 /// `text` as the value of the header `name`, ready to send; or why it
@@ -184,6 +346,44 @@ fn rfc8187(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_header_has_its_own_name_key_and_property() {
+        let distinct = |of: fn(&Header) -> &str| {
+            let all: std::collections::BTreeSet<&str> = HEADERS.iter().map(of).collect();
+            all.len() == HEADERS.len()
+        };
+        assert!(distinct(|header| header.http));
+        assert!(distinct(|header| header.key));
+        assert!(distinct(|header| header.property));
+        for header in HEADERS {
+            assert_eq!(header.name.header().map(|h| h.key), Some(header.key));
+            assert_eq!(header.http, header.key.replace('_', "-"));
+            assert_eq!(header.property, format!("svn2s3:{}", header.http));
+        }
+        assert_eq!(Name::ContentType.property(), "svn:mime-type");
+    }
+
+    #[test]
+    fn values_are_a_map_of_keys_in_the_tables_order_and_refuse_others() {
+        let values: Values = [
+            (Name::Expires, "Wed, 21 Oct 2026 07:28:00 GMT".to_owned()),
+            (Name::CacheControl, "no-cache".to_owned()),
+        ]
+        .into_iter()
+        .collect();
+        let json = serde_json::to_string(&values).unwrap();
+        assert_eq!(
+            json,
+            r#"{"cache_control":"no-cache","expires":"Wed, 21 Oct 2026 07:28:00 GMT"}"#
+        );
+        assert_eq!(serde_json::from_str::<Values>(&json).unwrap(), values);
+        let err = serde_json::from_str::<Values>(r#"{"x_header":"1"}"#).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown field `x_header`"),
+            "{err}"
+        );
+    }
 
     fn ok(name: Name, text: &str) -> String {
         value(name, text).unwrap().into_owned()

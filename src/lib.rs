@@ -64,9 +64,10 @@ use std::time::{Duration, Instant};
 pub use crate::cancel::{Cancel, Stopped};
 pub use crate::config::{Flags, Settings, SettingsBuilder};
 pub use crate::error::{Error, ErrorKind};
+pub use crate::header::HeaderRule;
 pub use crate::plan::Skipped;
 pub use crate::report::{human_bytes, Done, Progress, Report, StatusReport, Unlocked};
-pub use crate::shape::{HeaderRecord, Shaping};
+pub use crate::shape::Shaping;
 pub use crate::state::{Claim, Event, Hold, State};
 pub use crate::verify::{Drift, VerifyReport};
 

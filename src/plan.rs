@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
-use crate::header::{self, Name};
+use crate::header::{self, HeaderRule, Name, HEADERS};
 use crate::tree::STATE_FOLDER;
 
 /// S3 refuses keys longer than this many bytes of UTF-8.
@@ -63,47 +63,54 @@ impl Globs {
     }
 }
 
-/// Headers given to every file that matches `pattern`; the first matching rule wins.
-#[derive(Debug, Clone)]
-pub struct HeaderRule {
-    /// The files the rule is for.
-    pub pattern: Globs,
-    /// `Cache-Control` of their objects.
-    pub cache_control: Option<String>,
-    /// `Content-Disposition` of their objects.
-    pub content_disposition: Option<String>,
-    /// `Content-Language` of their objects.
-    pub content_language: Option<String>,
+/// Header rules (`headers:` in svn2s3.yaml), each as written and its
+/// pattern compiled; the first that matches a file wins.
+#[derive(Debug, Clone, Default)]
+pub struct HeaderRules {
+    rules: Vec<(HeaderRule, Globs)>,
+}
+
+impl HeaderRules {
+    /// The rules, in order; an invalid pattern is an error naming its rule's index.
+    pub fn new(rules: Vec<HeaderRule>) -> Result<HeaderRules, (usize, globset::Error)> {
+        let rules = rules
+            .into_iter()
+            .enumerate()
+            .map(|(at, rule)| {
+                let globs = Globs::new(&[&rule.pattern]).map_err(|err| (at, err))?;
+                Ok((rule, globs))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(HeaderRules { rules })
+    }
+
+    /// The first rule that matches `path`.
+    pub fn first_match(&self, path: &str) -> Option<&HeaderRule> {
+        (self.rules.iter())
+            .find(|(_, globs)| globs.is_match(path))
+            .map(|(rule, _)| rule)
+    }
+
+    /// The rules, as written.
+    pub fn written(&self) -> impl Iterator<Item = &HeaderRule> {
+        self.rules.iter().map(|(rule, _)| rule)
+    }
 }
 
 /// The properties, set on a file or a folder above it, that give its
-/// object a header (the nearest one wins, and beats a header rule) or make
-/// it a redirect.
+/// object a header (the nearest one wins, and beats a header rule; see
+/// [`header::HEADERS`]) or make it a redirect.
 pub mod props {
-    /// `Cache-Control`.
-    pub const CACHE_CONTROL: &str = "svn2s3:cache-control";
-    /// `Content-Disposition`.
-    pub const CONTENT_DISPOSITION: &str = "svn2s3:content-disposition";
-    /// `Content-Language`.
-    pub const CONTENT_LANGUAGE: &str = "svn2s3:content-language";
-    /// `Expires`.
-    pub const EXPIRES: &str = "svn2s3:expires";
+    use crate::header::HEADERS;
+
     /// A path (from the file's folder, or from the published folder's root
     /// when it starts with `/`) or an `http(s)://` URL: the object becomes
     /// a redirect to it.
     pub const REDIRECT: &str = "svn2s3:redirect";
-    /// Every property svn2s3 reads.
-    pub const ALL: &[&str] = &[
-        CACHE_CONTROL,
-        CONTENT_DISPOSITION,
-        CONTENT_LANGUAGE,
-        EXPIRES,
-        REDIRECT,
-    ];
 
     /// Whether svn2s3 reads the property `name`.
     pub fn is_ours(name: &str) -> bool {
-        ALL.contains(&name)
+        name == REDIRECT || HEADERS.iter().any(|header| header.property == name)
     }
 }
 
@@ -122,7 +129,7 @@ pub struct Rules {
     /// Files that get a brotli twin, when brotli twins are enabled.
     pub brotli: Option<Globs>,
     /// Header rules; the first that matches a file wins.
-    pub headers: Vec<HeaderRule>,
+    pub headers: HeaderRules,
     /// A canned ACL for every uploaded object (never the state object).
     pub acl: Option<String>,
     /// A file moved with history leaves a redirect at its old key, and a
@@ -141,7 +148,7 @@ impl Rules {
             exclude: Globs::empty(),
             gzip: None,
             brotli: None,
-            headers: Vec::new(),
+            headers: HeaderRules::default(),
             acl: None,
             redirects: false,
             inherited: Props::new(),
@@ -319,14 +326,9 @@ pub(crate) struct Headers {
     pub content_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_encoding: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache_control: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_disposition: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_language: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires: Option<String>,
+    /// Those of [`header::HEADERS`] it has.
+    #[serde(flatten)]
+    pub values: header::Values,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acl: Option<String>,
 }
@@ -993,43 +995,33 @@ fn headers_for(file: &File, rules: &Rules) -> Result<Headers, PlanError> {
             .unwrap_or("application/octet-stream")
             .to_owned(),
     };
-    let rule = rules
-        .headers
-        .iter()
-        .find(|rule| rule.pattern.is_match(&file.path));
-    // A property beats the rule; an empty one takes the header away.
-    let header = |name: Name, property: &'static str, from_rule: Option<&Option<String>>| {
+    let rule = rules.headers.first_match(&file.path);
+    let mut values = header::Values::default();
+    for header in HEADERS {
+        // A property beats the rule; an empty one takes the header away.
+        let property = header.property;
         let given = (file.props.get(property)).or_else(|| rules.inherited.get(property));
         let (value, given_by) = match given {
             Some(value) => (
-                Some(value.trim().to_owned()).filter(|value| !value.is_empty()),
+                Some(value.trim()).filter(|value| !value.is_empty()),
                 property,
             ),
-            None => (from_rule.cloned().flatten(), "the header rule"),
+            None => (
+                rule.and_then(|rule| rule.values.get(header.name)),
+                "the header rule",
+            ),
         };
-        value
-            .map(|value| checked(name, given_by, value))
-            .transpose()
-    };
+        if let Some(value) = value {
+            values.set(
+                header.name,
+                checked(header.name, given_by, value.to_owned())?,
+            );
+        }
+    }
     Ok(Headers {
         content_type,
         content_encoding: None,
-        cache_control: header(
-            Name::CacheControl,
-            props::CACHE_CONTROL,
-            rule.map(|r| &r.cache_control),
-        )?,
-        content_disposition: header(
-            Name::ContentDisposition,
-            props::CONTENT_DISPOSITION,
-            rule.map(|r| &r.content_disposition),
-        )?,
-        content_language: header(
-            Name::ContentLanguage,
-            props::CONTENT_LANGUAGE,
-            rule.map(|r| &r.content_language),
-        )?,
-        expires: header(Name::Expires, props::EXPIRES, None)?,
+        values,
         acl: rules.acl.clone(),
     })
 }
@@ -1222,7 +1214,10 @@ mod tests {
     fn header_values_are_checked_naming_the_file_and_the_property() {
         let rules = Rules::new("");
         let err = objects(
-            &with_props("a.css", &[(props::CACHE_CONTROL, "max-age=1\r\nX: y")]),
+            &with_props(
+                "a.css",
+                &[(Name::CacheControl.property(), "max-age=1\r\nX: y")],
+            ),
             &rules,
         )
         .unwrap_err()
@@ -1239,19 +1234,19 @@ mod tests {
         assert!(err.starts_with("b.html: svn:mime-type "), "{err}");
         let expires = with_props(
             "c.txt",
-            &[(props::EXPIRES, "Thu,\t01 Jan 2026 00:00:00 GMT")],
+            &[(Name::Expires.property(), "Thu,\t01 Jan 2026 00:00:00 GMT")],
         );
         let Objects::Written(written) = objects(&expires, &rules).unwrap() else {
             panic!("a file")
         };
         assert_eq!(
-            written[0].headers.expires.as_deref(),
+            written[0].headers.values.get(Name::Expires),
             Some("Thu, 01 Jan 2026 00:00:00 GMT")
         );
         let named = with_props(
             "d.pdf",
             &[(
-                props::CONTENT_DISPOSITION,
+                Name::ContentDisposition.property(),
                 "attachment; filename=\"menü.pdf\"",
             )],
         );
@@ -1259,7 +1254,7 @@ mod tests {
             panic!("a file")
         };
         assert_eq!(
-            written[0].headers.content_disposition.as_deref(),
+            written[0].headers.values.get(Name::ContentDisposition),
             Some("attachment; filename=\"men_.pdf\"; filename*=UTF-8''men%C3%BC.pdf")
         );
         // A property holding a control character is refused even where it
@@ -1271,7 +1266,7 @@ mod tests {
             "e.html",
             &[
                 (props::REDIRECT, "/a.html"),
-                (props::CONTENT_LANGUAGE, "d\u{e9}"),
+                (Name::ContentLanguage.property(), "d\u{e9}"),
             ],
         );
         assert!(objects(&redirect, &rules).is_err());

@@ -1249,7 +1249,8 @@ fn check_deletes(plan: &Plan, most: usize) -> Result<(), PlanError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{props, Changeset, Encoding, Globs, HeaderRule};
+    use crate::header::{HeaderRule, Name};
+    use crate::plan::{props, Changeset, Encoding, Globs, HeaderRules};
 
     fn file(path: &str) -> File {
         File::at(path)
@@ -1550,35 +1551,41 @@ mod tests {
     #[test]
     fn the_first_matching_header_rule_wins() {
         let rules = Rules {
-            headers: vec![
-                HeaderRule {
-                    pattern: Globs::new(&["*.css"]).unwrap(),
-                    cache_control: Some("max-age=1".into()),
-                    content_disposition: None,
-                    content_language: None,
-                },
-                HeaderRule {
-                    pattern: Globs::new(&["*"]).unwrap(),
-                    cache_control: Some("no-cache".into()),
-                    content_disposition: Some("inline".into()),
-                    content_language: None,
-                },
-            ],
+            headers: HeaderRules::new(vec![
+                HeaderRule::new("*.css", [(Name::CacheControl, "max-age=1")]),
+                HeaderRule::new(
+                    "*",
+                    [
+                        (Name::CacheControl, "no-cache"),
+                        (Name::ContentDisposition, "inline"),
+                    ],
+                ),
+            ])
+            .unwrap(),
             acl: Some("public-read".into()),
             ..Rules::new("")
         };
         let plan = plan(&changes(&["a/site.css", "b.html"], &[]), &rules).unwrap();
         assert_eq!(
-            plan.uploads()[0].headers.cache_control.as_deref(),
+            plan.uploads()[0].headers.values.get(Name::CacheControl),
             Some("max-age=1")
         );
-        assert_eq!(plan.uploads()[0].headers.content_disposition, None);
         assert_eq!(
-            plan.uploads()[1].headers.cache_control.as_deref(),
+            plan.uploads()[0]
+                .headers
+                .values
+                .get(Name::ContentDisposition),
+            None
+        );
+        assert_eq!(
+            plan.uploads()[1].headers.values.get(Name::CacheControl),
             Some("no-cache")
         );
         assert_eq!(
-            plan.uploads()[1].headers.content_disposition.as_deref(),
+            plan.uploads()[1]
+                .headers
+                .values
+                .get(Name::ContentDisposition),
             Some("inline")
         );
         assert!(plan
@@ -2089,7 +2096,7 @@ mod tests {
         let change = changed(
             vec![with_prop(
                 "a.css",
-                props::CACHE_CONTROL,
+                Name::CacheControl.property(),
                 "public\r\nX-Evil: 1",
             )],
             &[],
@@ -2105,7 +2112,7 @@ mod tests {
         let change = Changeset {
             reshaped: vec![with_prop(
                 "d/b.html",
-                props::CONTENT_LANGUAGE,
+                Name::ContentLanguage.property(),
                 "fran\u{e7}ais",
             )],
             ..Changeset::default()
@@ -2122,31 +2129,36 @@ mod tests {
         let rules = Rules::new("");
         let before = state(1, &rules, &[], &[]);
         let change = Changeset {
-            reshaped: vec![with_prop("d/a.html", props::CACHE_CONTROL, "no-cache")],
+            reshaped: vec![with_prop(
+                "d/a.html",
+                Name::CacheControl.property(),
+                "no-cache",
+            )],
             ..changes(&["b.txt"], &[])
         };
         let planned = publish(&rules, &before, change, None, &[]).unwrap();
         assert_eq!(keys(&planned.plan), ["b.txt", "d/a.html"]);
         assert_eq!(
-            planned.plan.uploads()[1].headers.cache_control.as_deref(),
+            planned.plan.uploads()[1]
+                .headers
+                .values
+                .get(Name::CacheControl),
             Some("no-cache")
         );
     }
 
     #[test]
     fn rules_that_changed_reach_every_file_and_every_redirect() {
-        let rule = |cache_control: &str| HeaderRule {
-            pattern: Globs::new(&["*.html"]).unwrap(),
-            cache_control: Some(cache_control.into()),
-            content_disposition: None,
-            content_language: None,
+        let rule = |cache_control: &str| {
+            let rule = HeaderRule::new("*.html", [(Name::CacheControl, cache_control)]);
+            HeaderRules::new(vec![rule]).unwrap()
         };
         let old = Rules {
-            headers: vec![rule("max-age=60")],
+            headers: rule("max-age=60"),
             ..with_redirects()
         };
         let new = Rules {
-            headers: vec![rule("no-cache")],
+            headers: rule("no-cache"),
             ..with_redirects()
         };
         let before = state(1, &old, &[("old.html", "a.html")], &[]);
@@ -2167,7 +2179,10 @@ mod tests {
         assert_eq!(rewritten, ["a.html"]);
         assert_eq!(redirects(&planned.plan), [("old.html", "/a.html")]);
         assert_eq!(
-            planned.plan.redirects()[0].headers.cache_control.as_deref(),
+            planned.plan.redirects()[0]
+                .headers
+                .values
+                .get(Name::CacheControl),
             Some("no-cache")
         );
         assert_eq!(planned.walked.as_deref(), Some("header rules"));
@@ -2319,8 +2334,10 @@ mod tests {
         assert!(refused(redirecting("y.html", "/a\rb")).contains("control characters"));
         assert!(refused(file(".svn2s3/state.yaml"))
             .starts_with(".svn2s3/state.yaml: svn2s3 keeps its state"));
-        assert!(refused(with_prop("c.css", props::EXPIRES, "\u{1}"))
-            .starts_with("c.css: svn2s3:expires"));
+        assert!(
+            refused(with_prop("c.css", Name::Expires.property(), "\u{1}"))
+                .starts_with("c.css: svn2s3:expires")
+        );
         // Where a redirect leads is known once every file was seen.
         survey.see(&redirecting("b.html", "/nothing.html")).unwrap();
         let err = survey

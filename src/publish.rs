@@ -337,10 +337,7 @@ mod tests {
             headers: Headers {
                 content_type: "text/plain".into(),
                 content_encoding: None,
-                cache_control: None,
-                content_disposition: None,
-                content_language: None,
-                expires: None,
+                values: Default::default(),
                 acl: None,
             },
         }

@@ -408,7 +408,9 @@ impl Claimer<'_> {
         match outcome {
             Ok(done) => {
                 let finished = held.state().finished(planned.published.clone());
-                held.finish(&finished).await.map_err(Unfinished::Incomplete)?;
+                held.finish(&finished)
+                    .await
+                    .map_err(Unfinished::Incomplete)?;
                 Ok(done)
             }
             Err(err) => {

@@ -12,8 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::header::HeaderRule;
 use crate::plan::{
-    self, File, Globs, HeaderRule, Link, Objects, PlanError, Props, Rules, Skipped, Upload,
+    self, File, Globs, HeaderRules, Link, Objects, PlanError, Props, Rules, Skipped, Upload,
 };
 
 /// The settings that shaped the objects of a publish, as the state keeps them.
@@ -33,7 +34,7 @@ pub struct Shaping {
     pub brotli: Option<Vec<String>>,
     /// Header rules, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub headers: Vec<HeaderRecord>,
+    pub headers: Vec<HeaderRule>,
     /// The canned ACL of every object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl: Option<String>,
@@ -45,24 +46,6 @@ pub struct Shaping {
     pub inherited: Props,
 }
 
-/// A header rule, as the state keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HeaderRecord {
-    /// The pattern of the files it is for.
-    #[serde(rename = "match")]
-    pub pattern: String,
-    /// `Cache-Control`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache_control: Option<String>,
-    /// `Content-Disposition`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_disposition: Option<String>,
-    /// `Content-Language`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_language: Option<String>,
-}
-
 impl Shaping {
     /// The record of `rules`, digest included.
     pub(crate) fn of(rules: &Rules) -> Shaping {
@@ -72,17 +55,7 @@ impl Shaping {
             exclude: rules.exclude.patterns().to_vec(),
             gzip: patterns(&rules.gzip),
             brotli: patterns(&rules.brotli),
-            headers: rules
-                .headers
-                .iter()
-                .map(|rule| HeaderRecord {
-                    // A rule holds one pattern.
-                    pattern: rule.pattern.patterns().concat(),
-                    cache_control: rule.cache_control.clone(),
-                    content_disposition: rule.content_disposition.clone(),
-                    content_language: rule.content_language.clone(),
-                })
-                .collect(),
+            headers: rules.headers.written().cloned().collect(),
             acl: rules.acl.clone(),
             redirects: rules.redirects,
             inherited: rules.inherited.clone(),
@@ -108,18 +81,7 @@ impl Shaping {
             Some(patterns) => Globs::new(patterns).ok().map(Some),
             None => Some(None),
         };
-        let headers = self
-            .headers
-            .iter()
-            .map(|rule| {
-                Some(HeaderRule {
-                    pattern: Globs::new(&[&rule.pattern]).ok()?,
-                    cache_control: rule.cache_control.clone(),
-                    content_disposition: rule.content_disposition.clone(),
-                    content_language: rule.content_language.clone(),
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
+        let headers = HeaderRules::new(self.headers.clone()).ok()?;
         Some(Rules {
             prefix: prefix.to_owned(),
             exclude: Globs::new(&self.exclude).ok()?,
@@ -240,19 +202,19 @@ pub(crate) fn reshape(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::header::Name;
     use crate::plan::Encoding;
 
     fn file(path: &str) -> File {
         File::at(path)
     }
 
-    fn rule(pattern: &str, cache_control: &str) -> HeaderRule {
-        HeaderRule {
-            pattern: Globs::new(&[pattern]).unwrap(),
-            cache_control: Some(cache_control.into()),
-            content_disposition: None,
-            content_language: None,
-        }
+    fn header_rules(pattern: &str, cache_control: &str) -> HeaderRules {
+        HeaderRules::new(vec![HeaderRule::new(
+            pattern,
+            [(Name::CacheControl, cache_control)],
+        )])
+        .unwrap()
     }
 
     fn keys(uploads: &[Upload]) -> Vec<&str> {
@@ -264,7 +226,7 @@ mod tests {
         let rules = Rules {
             exclude: Globs::new(&["*.psd"]).unwrap(),
             gzip: Some(Globs::new(&["*.css"]).unwrap()),
-            headers: vec![rule("*.html", "no-cache")],
+            headers: header_rules("*.html", "no-cache"),
             acl: Some("public-read".into()),
             redirects: true,
             inherited: Props::from([("svn2s3:cache-control".into(), "max-age=60".into())]),
@@ -278,7 +240,7 @@ mod tests {
         assert_eq!(Shaping::of(&read.rules("p/").unwrap()), shaping);
 
         let other = Rules {
-            headers: vec![rule("*.html", "max-age=1")],
+            headers: header_rules("*.html", "max-age=1"),
             ..rules.clone()
         };
         let changed = Shaping::of(&other);
@@ -288,20 +250,49 @@ mod tests {
     }
 
     #[test]
+    fn the_digest_reads_the_record_as_states_written_before_the_header_table() {
+        // The JSON a digest is taken of, as 0.2.0 wrote its header records
+        // field by field: a state of then must not read as other rules.
+        let rule = HeaderRule::new(
+            "*.html",
+            [
+                (Name::ContentLanguage, "en"),
+                (Name::CacheControl, "no-cache"),
+            ],
+        );
+        let rules = Rules {
+            headers: HeaderRules::new(vec![rule]).unwrap(),
+            acl: Some("public-read".into()),
+            ..Rules::new("p/")
+        };
+        let shaping = Shaping::of(&rules);
+        let digested = r#"{"digest":"","headers":[{"match":"*.html","cache_control":"no-cache","content_language":"en"}],"acl":"public-read","redirects":false}"#;
+        let content = Shaping {
+            digest: String::new(),
+            ..shaping.clone()
+        };
+        assert_eq!(serde_json::to_string(&content).unwrap(), digested);
+        assert_eq!(shaping.digest, format!("{:x}", Sha256::digest(digested)));
+        let yaml = "digest: x\nheaders:\n- match: '*.html'\n  cache_control: no-cache\n  content_language: en\n";
+        let read: Shaping = serde_yaml::from_str(yaml).unwrap();
+        assert_eq!(read.headers, shaping.headers);
+    }
+
+    #[test]
     fn a_header_rule_changed_rewrites_the_headers_of_the_files_it_matches() {
         let old = Rules {
-            headers: vec![rule("*.html", "max-age=60")],
+            headers: header_rules("*.html", "max-age=60"),
             ..Rules::new("")
         };
         let new = Rules {
-            headers: vec![rule("*.html", "no-cache")],
+            headers: header_rules("*.html", "no-cache"),
             ..Rules::new("")
         };
         let tree = [file("a.html"), file("b.png"), file("c.html")];
         let reshape = reshape(&tree, &BTreeSet::from(["c.html"]), &old, &new).unwrap();
         assert_eq!(keys(&reshape.rewrites), ["a.html"]);
         assert_eq!(
-            reshape.rewrites[0].headers.cache_control.as_deref(),
+            reshape.rewrites[0].headers.values.get(Name::CacheControl),
             Some("no-cache")
         );
         assert!(reshape.uploads.is_empty() && reshape.deletes.is_empty());
