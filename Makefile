@@ -49,11 +49,11 @@ deps:
 build: deps
 	cargo build --release
 
-## dist: the release binary, README, man pages and shell completions, in target/dist/
+## dist: the release binary, README and guides (docs/), man pages and shell completions, in target/dist/
 dist: build
 	rm -rf $(DIST)
 	mkdir -p $(DIST)/man $(DIST)/completions
-	cp target/release/svn2s3 README.md $(DIST)/
+	cp -r target/release/svn2s3 README.md docs $(DIST)/
 	target/release/svn2s3 man $(DIST)/man
 	gzip -9n $(DIST)/man/*.1
 	target/release/svn2s3 completions bash > $(DIST)/completions/svn2s3.bash
