@@ -53,7 +53,10 @@ pub struct Error {
 /// How the writing phase of a publish failed, told by whether it may have
 /// written: what the command's exit status follows from. The writing phase
 /// (the claim, the requests, the state) returns it; everything before it
-/// fails with a plain error, as nothing was written.
+/// fails with a plain error, as nothing of this publish was written. (A
+/// first publish tells the publishes above it to leave its prefix alone
+/// before it claims: that writes their states, never this one's, and is
+/// done again by the next try.)
 #[derive(Debug)]
 pub(crate) enum Unfinished {
     /// Refused before the first write (another publish's claim): nothing
@@ -68,7 +71,7 @@ impl fmt::Display for Unfinished {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Unfinished::Unwritten(inner) | Unfinished::Incomplete(inner) => {
-                write!(f, "{inner:#}")
+                f.write_str(&crate::redact::urls(&format!("{inner:#}")))
             }
         }
     }

@@ -21,9 +21,10 @@
 //! signs the canonical form SigV4 specifies, which collapses them.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
-use serde::de::Error as _;
+use serde::de::{Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The longest header value svn2s3 sends: six of them, a redirect's
@@ -35,16 +36,22 @@ pub const MAX_VALUE_BYTES: usize = 800;
 /// Content-Type, and those of [`HEADERS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Name {
+    /// `Content-Type`, from `svn:mime-type` or the file's extension.
     ContentType,
+    /// `Cache-Control`.
     CacheControl,
+    /// `Content-Disposition`.
     ContentDisposition,
+    /// `Content-Language`.
     ContentLanguage,
+    /// `Expires`.
     Expires,
 }
 
 /// A header that svn properties, and maybe header rules, give an object.
 #[derive(Debug)]
 pub struct Header {
+    /// Which header it is.
     pub name: Name,
     /// As HTTP names it, in lowercase.
     pub http: &'static str,
@@ -118,8 +125,9 @@ impl Values {
         self.0.get(&name).map(String::as_str)
     }
 
-    /// Gives `name` the value `value`.
+    /// Gives `name` (one of [`HEADERS`]) the value `value`.
     pub fn set(&mut self, name: Name, value: String) {
+        debug_assert!(name.header().is_some(), "{name:?} is not in HEADERS");
         self.0.insert(name, value);
     }
 
@@ -142,8 +150,12 @@ impl Values {
 }
 
 impl FromIterator<(Name, String)> for Values {
-    fn from_iter<I: IntoIterator<Item = (Name, String)>>(values: I) -> Values {
-        Values(values.into_iter().collect())
+    fn from_iter<I: IntoIterator<Item = (Name, String)>>(given: I) -> Values {
+        let mut values = Values::default();
+        for (name, value) in given {
+            values.set(name, value);
+        }
+        values
     }
 }
 
@@ -153,28 +165,10 @@ impl Serialize for Values {
     }
 }
 
-impl<'de> Deserialize<'de> for Values {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Values, D::Error> {
-        let given = BTreeMap::<String, String>::deserialize(deserializer)?;
-        let mut values = Values::default();
-        for (key, value) in given {
-            let Some(header) = HEADERS.iter().find(|header| header.key == key) else {
-                let keys: Vec<&str> = HEADERS.iter().map(|header| header.key).collect();
-                return Err(D::Error::custom(format!(
-                    "unknown field `{key}`, expected `match` or one of {}",
-                    keys.join(", ")
-                )));
-            };
-            values.set(header.name, value);
-        }
-        Ok(values)
-    }
-}
-
 /// A header rule: the headers it gives every file that matches `pattern`.
 /// One record serves svn2s3.yaml's `headers:`, the plan's rules and the
 /// state's record of them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HeaderRule {
     /// The pattern of the files it is for, as given.
     #[serde(rename = "match")]
@@ -182,6 +176,53 @@ pub struct HeaderRule {
     /// The headers it gives them.
     #[serde(flatten)]
     pub values: Values,
+}
+
+/// Read by hand: a header given as `~`, or left empty, is none (as each
+/// was an optional field before the table); a number is its text; a key
+/// named twice, or one that is not a header, is refused.
+impl<'de> Deserialize<'de> for HeaderRule {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<HeaderRule, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = HeaderRule;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a header rule: `match` and the headers it sets")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HeaderRule, A::Error> {
+                let mut pattern = None;
+                let mut values = Values::default();
+                let mut seen = BTreeSet::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if !seen.insert(key.clone()) {
+                        return Err(A::Error::custom(format!("duplicate field `{key}`")));
+                    }
+                    if key == "match" {
+                        pattern = Some(map.next_value::<String>()?);
+                        continue;
+                    }
+                    let Some(header) = HEADERS.iter().find(|header| header.key == key) else {
+                        let keys: Vec<&str> = (HEADERS.iter())
+                            .filter(|header| header.in_rules)
+                            .map(|header| header.key)
+                            .collect();
+                        return Err(A::Error::custom(format!(
+                            "unknown field `{key}`, expected `match` or one of {}",
+                            keys.join(", ")
+                        )));
+                    };
+                    if let Some(value) = map.next_value::<Option<String>>()? {
+                        values.set(header.name, value);
+                    }
+                }
+                let pattern = pattern.ok_or_else(|| A::Error::missing_field("match"))?;
+                Ok(HeaderRule { pattern, values })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 impl HeaderRule {
@@ -365,7 +406,7 @@ mod tests {
     }
 
     #[test]
-    fn values_are_a_map_of_keys_in_the_tables_order_and_refuse_others() {
+    fn values_are_a_map_of_keys_in_the_tables_order() {
         let values: Values = [
             (Name::Expires, "Wed, 21 Oct 2026 07:28:00 GMT".to_owned()),
             (Name::CacheControl, "no-cache".to_owned()),
@@ -377,12 +418,35 @@ mod tests {
             json,
             r#"{"cache_control":"no-cache","expires":"Wed, 21 Oct 2026 07:28:00 GMT"}"#
         );
-        assert_eq!(serde_json::from_str::<Values>(&json).unwrap(), values);
-        let err = serde_json::from_str::<Values>(r#"{"x_header":"1"}"#).unwrap_err();
-        assert!(
-            err.to_string().contains("unknown field `x_header`"),
-            "{err}"
+    }
+
+    #[test]
+    fn a_rule_reads_empty_headers_as_none_numbers_as_text_and_refuses_the_rest() {
+        let rule = |yaml: &str| serde_yaml::from_str::<HeaderRule>(yaml).map_err(|e| e.to_string());
+        let read = rule("match: '*'\ncache_control: ~\ncontent_language:\n").unwrap();
+        assert_eq!(read, HeaderRule::new("*", []));
+        let read = rule("match: '*.css'\ncache_control: 300\n").unwrap();
+        assert_eq!(
+            read,
+            HeaderRule::new("*.css", [(Name::CacheControl, "300")])
         );
+        let twice = rule("match: '*'\ncache_control: a\ncache_control: b\n").unwrap_err();
+        assert!(twice.contains("duplicate field `cache_control`"), "{twice}");
+        let unknown = rule("match: '*'\nx_header: 1\n").unwrap_err();
+        assert!(
+            unknown.contains(
+                "unknown field `x_header`, expected `match` or one of cache_control, \
+                 content_disposition, content_language"
+            ),
+            "{unknown}"
+        );
+        assert!(rule("cache_control: a\n")
+            .unwrap_err()
+            .contains("missing field `match`"));
+        // As the state records it, and back.
+        let rule = HeaderRule::new("*", [(Name::Expires, "Wed, 21 Oct 2026 07:28:00 GMT")]);
+        let yaml = serde_yaml::to_string(&rule).unwrap();
+        assert_eq!(serde_yaml::from_str::<HeaderRule>(&yaml).unwrap(), rule);
     }
 
     fn ok(name: Name, text: &str) -> String {

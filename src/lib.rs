@@ -41,7 +41,7 @@ mod claim;
 pub mod cloudfront;
 pub mod config;
 mod error;
-mod header;
+pub mod header;
 pub mod plan;
 mod planner;
 mod publish;
@@ -209,7 +209,7 @@ impl Publisher {
             }
             session
                 .write(&planned, &*self.progress)
-                .map_err(|unfinished| Error::unfinished(unfinished, self.cancel.stopped()))?
+                .map_err(|unfinished| self.unfinished(unfinished))?
         };
 
         let mut report = Report::new(
@@ -396,5 +396,10 @@ impl Publisher {
     /// A failure before this publish's first write.
     fn unwritten(&self, err: anyhow::Error) -> Error {
         Error::unwritten(err, self.cancel.stopped())
+    }
+
+    /// A failure of this publish's writing phase.
+    fn unfinished(&self, unfinished: error::Unfinished) -> Error {
+        Error::unfinished(unfinished, self.cancel.stopped())
     }
 }

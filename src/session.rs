@@ -309,6 +309,8 @@ impl Session {
             (walked, published)
         });
         match (walked, published) {
+            // The claim was refused: nothing was written, whatever the walk did.
+            (_, Err(Unfinished::Unwritten(err))) => Err(Unfinished::Unwritten(err)),
             // The requests stopped first: theirs is the error that matters.
             (Err(_), published) if gone => published,
             (Err(err), _) => Err(Unfinished::Incomplete(err)),

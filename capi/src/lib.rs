@@ -9,11 +9,13 @@
 //! `svn2s3` command.
 //!
 //! No panic unwinds into C. The body of every export is one call of a
-//! boundary, as in rustls-ffi and regex-capi: [`guarded`] for those that
+//! boundary, as in rustls-ffi and regex-capi: `guarded` for those that
 //! return a status and fill `*err` (a panic gives status 101 and an error
-//! saying so), [`boundary`] for the others (a panic gives NULL, or nothing
-//! for the `*_free` functions). `tests/exports.rs` reads this file and
-//! fails for an export whose body starts any other way.
+//! saying so), `boundary` for the others (a panic gives NULL, status 101
+//! from `svn2s3_error_status`, or nothing from the `*_free` functions).
+//! `tests/exports.rs` reads this file and fails for an export whose body
+//! starts any other way; it counts the exports, so a new one is added
+//! there too.
 #![allow(non_camel_case_types)]
 
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
