@@ -1,7 +1,10 @@
 //! The library's modules depend on each other one way: read from their
-//! sources (every `crate::module` they name), the graph has no cycle.
+//! sources (every `crate::module` they name, in the module's file and the
+//! files of its submodules), the graph has no cycle. And no file of the
+//! library is too long to read.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 /// Each module of src/ and the modules it names.
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
@@ -17,7 +20,10 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
     modules
         .iter()
         .map(|module| {
-            let text = std::fs::read_to_string(src.join(format!("{module}.rs"))).unwrap();
+            let text: String = sources_of(&src, module)
+                .iter()
+                .map(|file| std::fs::read_to_string(file).unwrap())
+                .collect();
             let named = text
                 .lines()
                 .map(|line| line.split("//").next().unwrap())
@@ -34,6 +40,50 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
             (module.clone(), named)
         })
         .collect()
+}
+
+/// The files of `module`: `src/<module>.rs`, and those under `src/<module>/`.
+fn sources_of(src: &Path, module: &str) -> Vec<PathBuf> {
+    let mut files = vec![src.join(format!("{module}.rs"))];
+    let mut folders = vec![src.join(module)];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// The longest a file of the library may be, in lines.
+const MOST_LINES: usize = 900;
+
+#[test]
+fn no_file_of_the_library_is_over_900_lines() {
+    let src = crate::harness::workspace().join("src");
+    let long: Vec<(PathBuf, usize)> = sources_of(&src, "lib")
+        .into_iter()
+        .chain(std::fs::read_dir(&src).unwrap().flat_map(|entry| {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            match name.strip_suffix(".rs") {
+                Some(module) if module != "lib" => sources_of(&src, module),
+                _ => Vec::new(),
+            }
+        }))
+        .map(|file| {
+            let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+            (file, lines)
+        })
+        .filter(|(_, lines)| *lines > MOST_LINES)
+        .collect();
+    assert!(long.is_empty(), "files over {MOST_LINES} lines: {long:?}");
 }
 
 /// A cycle of `graph`, if it has one.

@@ -1,0 +1,325 @@
+//! The settings merged (flags over the file over the environment) and
+//! every value checked, once.
+
+use super::*;
+
+/// Merges `flags` over `file` over `env`, and checks every value.
+pub(super) fn validated(
+    flags: &Flags,
+    file: ConfigFile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Settings> {
+    if flags.revision.is_some() && as_url(&flags.wc).is_none() {
+        bail!("--revision is for a repository URL; a working copy publishes its own revision");
+    }
+    let origin = file.origin.clone();
+    let from_file = |key: &str| match &origin {
+        Some(path) => format!("{}: {key}", path.display()),
+        None => key.to_owned(),
+    };
+
+    let names = file.target_names().join(", ");
+    let bucket = flags.bucket.clone().or(file.bucket).ok_or_else(|| match names.as_str() {
+        "" => anyhow!("no bucket given: use --bucket or `bucket:` in {CONFIG_FILE}"),
+        names => anyhow!("no bucket given: choose a target with --target NAME or --target all (the settings name {names}), or use --bucket"),
+    })?;
+    check_bucket(&bucket)?;
+    let endpoint = match (&flags.endpoint, file.endpoint) {
+        (Some(flag), _) => Some(check_endpoint(flag).context("--endpoint")?),
+        (None, Some(value)) => Some(check_endpoint(&value).with_context(|| from_file("endpoint"))?),
+        (None, None) => env("AWS_ENDPOINT_URL")
+            .map(|value| check_endpoint(&value).context("AWS_ENDPOINT_URL"))
+            .transpose()?,
+    };
+    // aws cli's order, the file's setting after the flag's.
+    let region = flags
+        .region
+        .clone()
+        .or(file.region)
+        .or_else(|| env("AWS_REGION"))
+        .or_else(|| env("AWS_DEFAULT_REGION"))
+        .or_else(|| profile_region(env))
+        .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    if region.trim().is_empty() {
+        bail!("the region is empty");
+    }
+    let prefix = normalize_prefix(
+        flags
+            .prefix
+            .as_deref()
+            .or(file.prefix.as_deref())
+            .unwrap_or(""),
+    )?;
+    let source = file
+        .source
+        .map(|s| check_source(&s).with_context(|| from_file("source")))
+        .transpose()?;
+    let workers = NonZeroUsize::new(flags.workers.or(file.workers).unwrap_or(DEFAULT_WORKERS))
+        .ok_or_else(|| anyhow!("workers must be at least 1"))?;
+    if let Some(acl) = &file.acl {
+        if !CANNED_ACLS.contains(&acl.as_str()) {
+            bail!(
+                "{}: {acl:?} is not a canned ACL (one of {})",
+                from_file("acl"),
+                CANNED_ACLS.join(", ")
+            );
+        }
+    }
+
+    let twins = |flag: bool, config: Option<TwinSetting>, name: &str| -> Result<Option<Globs>> {
+        let config = config.map(TwinSetting::config).unwrap_or_default();
+        if !(flag || config.enabled) {
+            return Ok(None);
+        }
+        let patterns = config
+            .patterns
+            .unwrap_or_else(|| DEFAULT_TWINS.iter().map(|p| p.to_string()).collect());
+        let globs =
+            Globs::new(&patterns).with_context(|| from_file(&format!("{name}.patterns")))?;
+        Ok(Some(globs))
+    };
+    let gzip = twins(flags.gzip, file.gzip, "gzip")?;
+    let brotli = twins(flags.brotli, file.brotli, "brotli")?;
+    let exclude =
+        Globs::new(&file.exclude.unwrap_or_default()).with_context(|| from_file("exclude"))?;
+    let cloudfront_config = file.cloudfront.unwrap_or_default();
+    let max_paths = cloudfront_config.max_paths.unwrap_or(DEFAULT_MAX_PATHS);
+    if max_paths == 0 {
+        bail!("{}: must be at least 1", from_file("cloudfront.max_paths"));
+    }
+    let distributions = match (&flags.invalidate[..], cloudfront_config.distribution) {
+        ([], Some(configured)) => configured.0,
+        ([], None) => Vec::new(),
+        (named, _) => named.to_vec(),
+    };
+    for distribution in &distributions {
+        if distribution.is_empty() || !distribution.chars().all(|c| c.is_ascii_alphanumeric()) {
+            bail!("{distribution:?} is not a CloudFront distribution ID");
+        }
+    }
+    let index = match cloudfront_config.index {
+        Some(index) if index.contains('/') => {
+            bail!(
+                "{}: {index:?} is a file name, without /",
+                from_file("cloudfront.index")
+            )
+        }
+        Some(index) if index.is_empty() => None,
+        Some(index) => Some(index),
+        None => Some(DEFAULT_INDEX.to_owned()),
+    };
+    let origin_path = match cloudfront_config.origin_path {
+        Some(path) if !path.is_empty() && !path.starts_with('/') => bail!(
+            "{}: {path:?} must start with / (as CloudFront's OriginPath: /static)",
+            from_file("cloudfront.origin_path")
+        ),
+        origin_path => origin_path.map(|path| path.trim_end_matches('/').to_owned()),
+    };
+    let cloudfront = (!distributions.is_empty()).then(|| CloudFront {
+        distributions,
+        max_paths,
+        index,
+        bare_folders: cloudfront_config.bare_folders.unwrap_or(false),
+        origin_path,
+    });
+    let rules = file.headers.unwrap_or_default();
+    for (i, rule) in rules.iter().enumerate() {
+        // Checked as every header value is, here to name the setting.
+        for (header, value) in rule.values.iter() {
+            let named = || from_file(&format!("headers[{i}].{}", header.key));
+            if !header.in_rules {
+                bail!(
+                    "{}: a header rule cannot set it; set the property {} on the files or a folder",
+                    named(),
+                    header.property
+                );
+            }
+            if let Err(why) = header::value(header.name, value) {
+                bail!("{}: {value:?} {why}", named());
+            }
+        }
+    }
+    let headers = HeaderRules::new(rules).map_err(|(i, err)| {
+        anyhow::Error::new(err).context(from_file(&format!("headers[{i}].match")))
+    })?;
+
+    Ok(Settings {
+        wc: flags.wc.clone(),
+        revision: flags.revision,
+        source,
+        bucket,
+        region,
+        endpoint,
+        addressing: flags.addressing.or(file.addressing).unwrap_or_default(),
+        rules: Rules {
+            prefix,
+            exclude,
+            gzip,
+            brotli,
+            headers,
+            acl: file.acl,
+            redirects: flags.redirects || file.redirects.unwrap_or(false),
+            inherited: Default::default(),
+        },
+        workers,
+        max_delete: flags
+            .max_delete
+            .or(file.max_delete)
+            .unwrap_or(DEFAULT_MAX_DELETE),
+        dry_run: flags.dry_run,
+        full: flags.full,
+        rollback: flags.rollback,
+        wait: flags.wait,
+        cloudfront,
+        invalidation_paths: flags.invalidation_paths.clone(),
+    })
+}
+
+/// Why the targets `a` and `b` cannot both be published, if they cannot: the
+/// same bucket at the same endpoint, one prefix the other or inside it.
+pub(super) fn overlap(a: &str, one: &Settings, b: &str, other: &Settings) -> Option<anyhow::Error> {
+    if (&one.endpoint, &one.bucket) != (&other.endpoint, &other.bucket) {
+        return None;
+    }
+    let (p, q) = (one.prefix(), other.prefix());
+    if p == q {
+        return Some(anyhow!(
+            "targets {a} and {b} both publish to {}; each needs a bucket or prefix of its own",
+            one.target()
+        ));
+    }
+    let (outer, inner) = match (q.starts_with(p), p.starts_with(q)) {
+        (true, _) => ((a, one), (b, other)),
+        (_, true) => ((b, other), (a, one)),
+        _ => return None,
+    };
+    Some(anyhow!(
+        "targets {} ({}) and {} ({}) overlap: the second is inside the first, whose --full \
+         would delete its objects; give each a prefix outside the other's",
+        outer.0,
+        outer.1.target(),
+        inner.0,
+        inner.1.target()
+    ))
+}
+
+/// The `region` of the profile in the AWS config file, as aws cli reads it:
+/// `AWS_CONFIG_FILE` or `~/.aws/config`, the profile `AWS_PROFILE` or
+/// `default`, whose section is `[default]` or `[profile NAME]`.
+pub(super) fn profile_region(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let path = env("AWS_CONFIG_FILE")
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from(env("HOME")?).join(".aws/config")))?;
+    let text = std::fs::read_to_string(path).ok()?;
+    let profile = env("AWS_PROFILE").unwrap_or_else(|| "default".to_owned());
+    ini_value(&text, &profile, "region")
+}
+
+/// The value of `key` in the profile's section of an AWS config file.
+pub(super) fn ini_value(text: &str, profile: &str, key: &str) -> Option<String> {
+    let mut inside = false;
+    for line in text.lines().map(str::trim) {
+        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            let section = section.trim();
+            let name = section.strip_prefix("profile ").map_or(section, str::trim);
+            inside = name == profile && (section.starts_with("profile ") || profile == "default");
+        } else if inside {
+            if let Some((name, value)) = line.split_once('=') {
+                if name.trim() == key && !value.trim().is_empty() {
+                    return Some(value.trim().to_owned());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// `path` as a URL (`svn://`, `https://`, `file://`...) when it is written as one.
+pub(super) fn as_url(path: &Path) -> Option<&str> {
+    path.to_str().filter(|text| {
+        text.split_once("://").is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '+')
+        })
+    })
+}
+
+pub(super) fn check_bucket(bucket: &str) -> Result<()> {
+    if bucket.is_empty() {
+        bail!("the bucket name is empty");
+    }
+    if bucket.len() > 255 || bucket.contains(['/', ' ']) {
+        bail!("{bucket:?} is not a bucket name");
+    }
+    Ok(())
+}
+
+/// The endpoint `text` names, as `scheme://host[:port]`. The value is
+/// never echoed whole, since it may carry a password: an endpoint with a
+/// user or a password is refused (requests are signed with the AWS
+/// credentials, and a user in the URL would reach the Host header).
+pub(super) fn check_endpoint(text: &str) -> Result<String> {
+    let url = url::Url::parse(text).map_err(|err| anyhow!("not a URL ({err})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("not an http:// or https:// URL");
+    }
+    let Some(host) = url.host_str() else {
+        bail!("names no host");
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        bail!(
+            "carries a user or a password; svn2s3 signs its requests with the AWS credentials \
+             (AWS_ACCESS_KEY_ID, a profile...), never with the endpoint's"
+        );
+    }
+    let place = match url.port() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    };
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        bail!("{place} has a path or a query, and an endpoint has none; give the key prefix with --prefix");
+    }
+    Ok(place)
+}
+
+/// "" stays ""; anything else loses leading slashes and gains a trailing one,
+/// so `static` and `/static/` both publish under `static/`. A prefix whose
+/// keys S3 and its consoles would not show as folders (`a//b`, `.`, `..`),
+/// that holds control characters, or that puts keys in a state folder
+/// (`.svn2s3`) is refused.
+pub(super) fn normalize_prefix(prefix: &str) -> Result<String> {
+    let trimmed = prefix.trim_start_matches('/');
+    let parts: Vec<&str> = trimmed.trim_end_matches('/').split('/').collect();
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    if parts.iter().any(|part| part == &"." || part == &"..") {
+        bail!("prefix {prefix:?} may not contain . or .. parts");
+    }
+    if parts.iter().any(|part| part.is_empty()) || trimmed.ends_with("//") {
+        bail!("prefix {prefix:?} has an empty part (//); write each folder once");
+    }
+    if parts.contains(&STATE_FOLDER) {
+        bail!("prefix {prefix:?} is inside a {STATE_FOLDER} folder, where svn2s3 keeps its state");
+    }
+    if prefix.chars().any(char::is_control) {
+        bail!("prefix {prefix:?} holds control characters");
+    }
+    Ok(format!("{}/", parts.join("/")))
+}
+
+pub(super) fn check_source(source: &Path) -> Result<PathBuf> {
+    if source.is_absolute()
+        || source
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        bail!(
+            "{} must be a folder inside the working copy",
+            source.display()
+        );
+    }
+    Ok(source.to_path_buf())
+}
