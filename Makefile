@@ -20,7 +20,7 @@ CARGO_DEB_VERSION := 3.8.0
 DEB_TOOLS := dpkg-dev
 DIST := target/dist
 
-.PHONY: all deps deps-bench build dist deb deb-check demo test bench bench-large install clean
+.PHONY: all deps deps-bench build dist deb deb-check demo test test-slow bench bench-large install clean
 
 all: build
 
@@ -106,6 +106,12 @@ test: deps
 	cargo clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
 	cargo fmt --all -- --check
+
+## test-slow: what make test leaves out for time: the 100,000-file and 300 MiB publishes, and 52 fault seeds and 16 model seeds
+test-slow: deps
+	cargo test -p svn2s3-cli --test it -- --ignored
+	SVN2S3_SEEDS=52 cargo test -p svn2s3-cli --test it -- faults
+	SVN2S3_SEEDS=16 cargo test -p svn2s3-cli --test it -- model
 
 ## deps-bench: the benchmark's peers and tools, from Debian, where missing
 deps-bench: deps

@@ -710,4 +710,52 @@ mod tests {
         let yaml = "uuid: u\npath: trunk\nrevision: 3\nversion: 0.1.7-dev+g1\n";
         assert!(State::parse(yaml.as_bytes(), "k").is_ok());
     }
+
+    #[test]
+    fn a_publish_continues_only_its_own_tree_forward_or_rolled_back_on_purpose() {
+        let at = |revision: Revnum| State {
+            revision: Some(revision),
+            ..State::claim(None, &tree()).released()
+        };
+        let (tree, key) = (tree(), "p/.svn2s3/state.yaml");
+        let said = |state: State, tree: &Tree, rollback: bool| {
+            state
+                .check_continues(tree, key, rollback)
+                .map_err(|err| format!("{err:#}"))
+        };
+        // The bucket at r5 or at r7; the tree at r7.
+        assert!(said(at(5), &tree, false).is_ok());
+        assert!(said(at(7), &tree, false).is_ok());
+        let newer = said(at(9), &tree, false).unwrap_err();
+        assert!(
+            newer.starts_with("the bucket is at r9, newer than /wc at r7;")
+                && newer.ends_with("or publish r7 with --rollback"),
+            "{newer}"
+        );
+        assert!(said(at(9), &tree, true).is_ok(), "a rollback to r7");
+        let not_older = said(at(7), &tree, true).unwrap_err();
+        assert!(
+            not_older.starts_with("--rollback publishes a revision older than the bucket's r7"),
+            "{not_older}"
+        );
+        let other = Tree {
+            uuid: "v".into(),
+            ..tree.clone()
+        };
+        let repository = said(at(5), &other, false).unwrap_err();
+        assert!(
+            repository.contains("holds a publish of repository u, but /wc belongs to repository v"),
+            "{repository}"
+        );
+        let branch = Tree {
+            path: "branches/b".into(),
+            ..tree.clone()
+        };
+        let folder = said(at(5), &branch, false).unwrap_err();
+        assert!(
+            folder.contains("holds a publish of ^/trunk, but /wc is ^/branches/b")
+                && folder.contains("delete p/.svn2s3/state.yaml"),
+            "{folder}"
+        );
+    }
 }

@@ -297,6 +297,7 @@ fn a_switched_working_copy_or_another_folder_is_refused() {
 }
 
 #[test]
+#[ignore = "slow: `make test-slow` runs it"]
 fn a_file_of_several_hundred_mib_is_streamed_in_bounded_memory() {
     const MIB: usize = 1024 * 1024;
     let (repo, server) = (Repo::new(), Server::start());

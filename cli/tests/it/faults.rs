@@ -18,9 +18,10 @@ use crate::harness::*;
 use crate::model::{change, Ever, NO_REPLACEMENTS, TWINS};
 use crate::proxy::{Fault, Proxy};
 
-/// Seeded runs of the fault test, spread over this many threads: most of a
+/// Seeded runs of the fault test unless `SVN2S3_SEEDS` says otherwise
+/// (`make test-slow` runs 52), spread over this many threads: most of a
 /// run is spent waiting (backoff, delays), not computing.
-const SEEDS: u64 = 52;
+const SEEDS: u64 = 16;
 const THREADS: u64 = 8;
 /// The share of requests that get a fault. Every fifth seed makes the first
 /// run of each revision face `HARSH_RATE`, where requests fail five times
@@ -44,13 +45,6 @@ struct Tally {
     landed_unseen: usize,
 }
 
-fn seeds() -> Vec<u64> {
-    match std::env::var("SVN2S3_SEED") {
-        Ok(seed) => vec![seed.parse().expect("SVN2S3_SEED is a number")],
-        Err(_) => (1..=SEEDS).collect(),
-    }
-}
-
 #[test]
 fn with_ten_percent_faults_a_publish_succeeds_or_keeps_the_state_and_a_rerun_converges() {
     let repo = Repo::imported(|root| {
@@ -72,7 +66,7 @@ fn with_ten_percent_faults_a_publish_succeeds_or_keeps_the_state_and_a_rerun_con
     }
     let head = repo.revision();
 
-    let seeds = seeds();
+    let seeds = seeds(SEEDS);
     let tally = Mutex::new(Tally::default());
     std::thread::scope(|scope| {
         for thread in 0..THREADS as usize {
@@ -91,8 +85,12 @@ fn with_ten_percent_faults_a_publish_succeeds_or_keeps_the_state_and_a_rerun_con
     });
     let tally = tally.into_inner().unwrap();
     eprintln!("fault test: {tally:?}");
-    assert!(tally.faults >= 2 * tally.runs, "too few faults: {tally:?}");
-    assert!(tally.incomplete > 0, "no run gave up: {tally:?}");
+    // Over many seeds, not one replayed: the faults were many, and the
+    // harsh seeds made runs give up.
+    if seeds.len() >= 5 {
+        assert!(tally.faults >= 2 * tally.runs, "too few faults: {tally:?}");
+        assert!(tally.incomplete > 0, "no run gave up: {tally:?}");
+    }
 }
 
 /// Publishes three revisions of the history through a proxy that injects

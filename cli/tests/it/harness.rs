@@ -371,6 +371,23 @@ pub struct Request {
     pub key: String,
 }
 
+/// The seeds a seeded test (faults, model) runs: `SVN2S3_SEED=N` replays
+/// one; `SVN2S3_SEEDS=K` runs 1 to K (`make test-slow` runs more than
+/// `make test`); else 1 to `default`.
+pub fn seeds(default: u64) -> Vec<u64> {
+    let number = |name: &str| {
+        let text = std::env::var(name).ok()?;
+        Some(
+            text.parse::<u64>()
+                .unwrap_or_else(|_| panic!("{name} is a number")),
+        )
+    };
+    match (number("SVN2S3_SEED"), number("SVN2S3_SEEDS")) {
+        (Some(seed), _) => vec![seed],
+        (None, count) => (1..=count.unwrap_or(default)).collect(),
+    }
+}
+
 /// The workspace's root: the library's sources, the Makefile, the examples.
 pub fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -851,6 +868,23 @@ pub struct Run {
 }
 
 impl Run {
+    /// The number before `what` ("uploaded", "deleted", "redirected",
+    /// "rewritten") in the report's summary, read whole: "11 uploaded" is
+    /// 11, never a match for 1. Exactly one summary says it.
+    #[track_caller]
+    pub fn count(&self, what: &str) -> u64 {
+        let said: Vec<u64> = (self.stdout.split([' ', ',', '\n', '(', ')']))
+            .collect::<Vec<_>>()
+            .windows(2)
+            .filter(|pair| pair[1] == what)
+            .map(|pair| pair[0].parse().expect("a count"))
+            .collect();
+        match said[..] {
+            [count] => count,
+            _ => panic!("{what} said {} times in:\n{}", said.len(), self.stdout),
+        }
+    }
+
     #[track_caller]
     pub fn expect(&self, code: i32) -> &Run {
         assert_eq!(

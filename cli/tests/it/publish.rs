@@ -23,7 +23,7 @@ fn a_first_publish_uploads_the_whole_tree() {
         let rev = sample(&repo);
         let run = publish(&server, &repo, &[]);
         assert!(run.stdout.contains("(first publish)"), "{}", run.stdout);
-        assert!(run.stdout.contains("9 uploaded"), "{}", run.stdout);
+        assert_eq!(run.count("uploaded"), 9, "{}", run.stdout);
         Mirror::default().check(&server, &repo, rev);
 
         // `svn add` marked the binary logo application/octet-stream; its extension says more.
@@ -58,8 +58,8 @@ fn an_incremental_publish_adds_modifies_and_deletes() {
             .iter()
             .map(|r| (r.op.clone(), r.key.clone()))
             .collect();
-        assert!(run.stdout.contains("2 uploaded"), "{}", run.stdout);
-        assert!(run.stdout.contains("1 deleted"), "{}", run.stdout);
+        assert_eq!(run.count("uploaded"), 2, "{}", run.stdout);
+        assert_eq!(run.count("deleted"), 1, "{}", run.stdout);
         Mirror::default().check(&server, &repo, rev);
 
         let expected = [
@@ -93,7 +93,7 @@ fn a_deleted_folder_deletes_every_file_it_held() {
         repo.svn(&["rm", "-q", "docs"]);
         let rev = repo.commit("remove docs");
         let run = publish(&server, &repo, &[]);
-        assert!(run.stdout.contains("3 deleted"), "{}", run.stdout);
+        assert_eq!(run.count("deleted"), 3, "{}", run.stdout);
         Mirror::default().check(&server, &repo, rev);
     }
 }
@@ -108,8 +108,8 @@ fn a_moved_folder_is_published_at_its_new_path() {
         repo.svn(&["mv", "-q", "docs", "manual"]);
         let rev = repo.commit("move docs");
         let run = publish(&server, &repo, &[]);
-        assert!(run.stdout.contains("1 uploaded"), "{}", run.stdout);
-        assert!(run.stdout.contains("1 deleted"), "{}", run.stdout);
+        assert_eq!(run.count("uploaded"), 1, "{}", run.stdout);
+        assert_eq!(run.count("deleted"), 1, "{}", run.stdout);
         Mirror::default().check(&server, &repo, rev);
         assert!(server.objects().contains_key("manual/deep/er/notes.txt"));
     }
@@ -211,7 +211,7 @@ fn svn_mime_type_sets_the_content_type_and_a_property_change_reuploads() {
     ]);
     let rev = repo.commit("retype the logo");
     let run = publish(&server, &repo, &[]);
-    assert!(run.stdout.contains("1 uploaded"), "{}", run.stdout);
+    assert_eq!(run.count("uploaded"), 1, "{}", run.stdout);
     assert_eq!(
         server.objects()["img/logo.png"].content_type.as_deref(),
         Some("image/png")
@@ -395,7 +395,7 @@ fn after_a_commit_without_update_the_folders_revision_is_published() {
     repo.svn(&["update", "-q"]);
     let run = run_svn2s3(&server, &["publish", wc]);
     run.expect(0);
-    assert!(run.stdout.contains("1 uploaded"), "{}", run.stdout);
+    assert_eq!(run.count("uploaded"), 1, "{}", run.stdout);
     Mirror::default().check(&server, &repo, rev + 1);
 }
 

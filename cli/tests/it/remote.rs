@@ -16,8 +16,8 @@ fn a_served_repository_publishes_with_cached_credentials() {
     repo.svn(&["rm", "-q", "img"]);
     let second = repo.commit("second");
     let run = publish(&server, &repo, &[]);
-    assert!(run.stdout.contains("1 uploaded"), "{}", run.stdout);
-    assert!(run.stdout.contains("1 deleted"), "{}", run.stdout);
+    assert_eq!(run.count("uploaded"), 1, "{}", run.stdout);
+    assert_eq!(run.count("deleted"), 1, "{}", run.stdout);
     Mirror::default().check(&server, &repo, second);
 }
 

@@ -137,6 +137,7 @@ fn dump_of(files: usize) -> Vec<u8> {
 }
 
 #[test]
+#[ignore = "slow: `make test-slow` runs it"]
 fn the_first_publish_of_100000_files_stays_within_64_mib() {
     const FILES: usize = 100_000;
     let (repo, server) = (Repo::loaded(&dump_of(FILES)), Server::start());
