@@ -24,76 +24,29 @@ use s3::signing::uri_encode;
 use s3::Region;
 
 use crate::budget::Budget;
-use crate::header::{Name, Values};
+use crate::header::Values;
 use crate::plan::{Content, Encoding, Headers, Listed, Upload};
 use crate::retry::{self, error_code, Cause, Failure, RequestError, Retry};
 use crate::sigv4::{Payload, Signer};
 use crate::xml;
 
-/// The object metadata (`x-amz-meta-svn2s3-md5`) holding the MD5 of the file
-/// an object was made from: for a gzip twin, of the file before compression.
-/// `verify` compares it without downloading, multipart objects included,
-/// whose ETag is not an MD5.
-pub const MD5_META: &str = "svn2s3-md5";
+mod address;
+mod delete;
+mod upload;
 
-/// Files this big or bigger go as multipart uploads, in parts of this size,
-/// several at a time, each streamed from the file in chunks.
-const PART_SIZE: u64 = 8 * 1024 * 1024;
-/// A part's stream reads this much of the file at a time.
-const CHUNK: u64 = 256 * 1024;
-/// What a part in flight holds of the byte budget: the chunk being sent and
-/// the one read ahead, and the chunk its MD5 is read into.
-const PART_HOLD: u64 = 3 * CHUNK;
-/// S3 takes at most this many parts; parts grow past 80 GB to stay under it.
-const MAX_PARTS: u64 = 10_000;
-/// Keys a DeleteObjects request names at most.
-pub const DELETE_BATCH: usize = 1000;
+use address::{path_style, wrong_region, Located};
+pub use address::{Address, Addressing};
+use upload::Body;
+pub(crate) use upload::{md5_of_file, Fingerprint};
+
 /// The largest object CopyObject copies in one request; a bigger one whose
 /// headers change is uploaded again.
 const COPY_MAX: u64 = 5 * 1024 * 1024 * 1024;
+
+/// Keys a DeleteObjects request names at most.
+pub const DELETE_BATCH: usize = 1000;
 /// The header of a redirect object: S3's website endpoint answers 301 to it.
 const REDIRECT_HEADER: &str = "x-amz-website-redirect-location";
-
-/// Whether requests name the bucket in the host or in the path, as aws
-/// cli's `addressing_style`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Addressing {
-    /// Virtual-hosted on AWS for bucket names that are DNS labels without
-    /// dots; path-style for names with dots (S3's certificate is a one-label
-    /// wildcard) and at any other endpoint.
-    #[default]
-    Auto,
-    /// `https://BUCKET.s3.REGION.amazonaws.com/KEY`.
-    Virtual,
-    /// `https://s3.REGION.amazonaws.com/BUCKET/KEY`.
-    Path,
-}
-
-impl std::str::FromStr for Addressing {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Addressing, String> {
-        match text {
-            "auto" => Ok(Addressing::Auto),
-            "virtual" => Ok(Addressing::Virtual),
-            "path" => Ok(Addressing::Path),
-            _ => Err(format!(
-                "{text:?} is not an addressing style (auto, virtual or path)"
-            )),
-        }
-    }
-}
-
-/// Where a bucket is, and how requests name it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Address {
-    pub name: String,
-    pub region: String,
-    /// An S3-compatible endpoint; `None` is AWS.
-    pub endpoint: Option<String>,
-    pub addressing: Addressing,
-}
 
 /// A bucket and the way to reach it.
 pub struct Bucket {
@@ -110,14 +63,6 @@ pub struct Bucket {
     multi_delete: AtomicBool,
     /// Set once a region redirect has been followed: it is never followed twice.
     relocated: AtomicBool,
-}
-
-/// A client of the bucket in one region.
-struct Located {
-    client: s3::Bucket,
-    region: String,
-    /// For messages: `s3://media at http://127.0.0.1:9000`, `s3://media in eu-west-1`.
-    place: String,
 }
 
 impl Bucket {
@@ -166,6 +111,12 @@ impl Bucket {
         &self.credentials
     }
 
+    /// The HTTP client (and its connection pool) of this bucket's requests,
+    /// for CloudFront's too.
+    pub fn http(&self) -> reqwest::Client {
+        self.located().client.http_client()
+    }
+
     /// The most requests this bucket's client has in flight.
     pub fn max_in_flight(&self) -> usize {
         self.budget.window.max_in_flight()
@@ -178,10 +129,6 @@ impl Bucket {
                 .read()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
         )
-    }
-
-    fn client(&self) -> s3::Bucket {
-        self.located().client.clone()
     }
 
     /// The object's bytes and ETag, or `None` when there is no such key. An
@@ -269,28 +216,22 @@ impl Bucket {
     /// ignores them writes unconditionally). Never given an ACL: only
     /// published files are.
     pub async fn put_if(&self, key: &str, body: &[u8], expect: &Expect) -> Result<Cas> {
-        let mut condition = http::HeaderMap::new();
-        match expect {
-            Expect::Absent => condition.insert(http::header::IF_NONE_MATCH, "*".parse()?),
-            Expect::ETag(etag) => {
-                condition.insert(http::header::IF_MATCH, format!("\"{etag}\"").parse()?)
-            }
+        let condition = match expect {
+            Expect::Absent => ("if-none-match", "*".to_owned()),
+            Expect::ETag(etag) => ("if-match", format!("\"{etag}\"")),
         };
+        let headers = [
+            ("content-type", "application/yaml"),
+            (condition.0, condition.1.as_str()),
+        ];
         let mut tries = 0;
         let written = self
             .retried("write", key, || {
                 tries += 1;
-                let condition = condition.clone();
-                async move {
-                    let put = self
-                        .client()
-                        .put_object_builder(key, body)
-                        .with_content_type("application/yaml")
-                        .with_headers(condition)
-                        .execute()
-                        .await;
+                async {
+                    let put = self.put_object(key, &headers, body.to_vec()).await;
                     match put {
-                        Ok(response) => Ok(Some(etag_of(&response.headers()))),
+                        Ok(answer) => Ok(Some(etag_of(answer.headers()))),
                         Err(S3Error::HttpFailWithBody(412, _)) => Ok(None),
                         Err(err) => Err(err),
                     }
@@ -362,7 +303,7 @@ impl Bucket {
 
     /// Writes `upload` unless the object under its key, `present` in a
     /// listing, holds what it would write already: the same size, an ETag
-    /// that does not say other bytes and an [`MD5_META`] that names the
+    /// that does not say other bytes and an [`MD5_HEADER`] that names the
     /// file (see [`Fingerprint::held_by`]). One HEAD tells that and
     /// compares its headers, replaced without sending the bytes where they
     /// differ. A bucket filled by `aws s3 sync` so costs a listing and a
@@ -411,198 +352,12 @@ impl Bucket {
     }
 
     /// An object's headers and metadata, from a HEAD request.
-    async fn head(&self, key: &str) -> Result<s3::serde_types::HeadObjectResult> {
+    async fn head(&self, key: &str) -> Result<http::HeaderMap> {
         self.retried("inspect", key, || async {
-            Ok(self.client().head_object(key).await?.0)
+            let answer =
+                (self.send("HEAD", key, "", &[], Payload::Signed(b""), Vec::new())).await?;
+            Ok(answer.headers().clone())
         })
-        .await
-    }
-
-    /// Sends a file (or its compressed twin) from disk into an object;
-    /// returns the bytes sent. Its bytes count against the run's byte
-    /// budget while they are held.
-    async fn put_file(
-        &self,
-        upload: &Upload,
-        local: &Path,
-        encoding: Option<Encoding>,
-    ) -> Result<u64> {
-        let body = Body::open(local, encoding).await?;
-        self.put_body(upload, local, encoding, body, None).await
-    }
-
-    /// Sends `body`, made from the file `local`, into `upload`'s object;
-    /// `file_md5` is the file's MD5, where it is known already.
-    async fn put_body(
-        &self,
-        upload: &Upload,
-        local: &Path,
-        encoding: Option<Encoding>,
-        body: Body,
-        file_md5: Option<String>,
-    ) -> Result<u64> {
-        let mut headers = header_pairs(&upload.headers);
-        if body.size < PART_SIZE {
-            let _held = self.budget.hold(body.size).await;
-            let bytes = body.read(0, body.size).await?;
-            // A plain file's bytes are in memory already; a twin's MD5 is its source's.
-            let md5 = match (file_md5, encoding) {
-                (Some(md5), _) => md5,
-                (None, None) => format!("{:x}", md5::compute(&bytes)),
-                (None, Some(_)) => md5_of_file(local).await?,
-            };
-            headers.push((MD5_HEADER, &md5));
-            self.retried("upload", &upload.key, || async {
-                self.put_object(&upload.key, &headers, bytes.clone())
-                    .await?;
-                Ok(())
-            })
-            .await?;
-        } else {
-            let md5 = match file_md5 {
-                Some(md5) => md5,
-                None => md5_of_file(local).await?,
-            };
-            headers.push((MD5_HEADER, &md5));
-            self.put_parts(upload, &headers, &body, &md5).await?;
-        }
-        Ok(body.size)
-    }
-
-    /// A multipart upload: the first request carries the object's headers,
-    /// then the parts go several at a time, each read and sent (and retried)
-    /// on its own, within the run's requests and bytes in flight. A failed
-    /// upload is aborted, so no parts are left to pay for. `md5` is the
-    /// file's, as the object's metadata holds it.
-    async fn put_parts(
-        &self,
-        upload: &Upload,
-        headers: &[(&str, &str)],
-        body: &Body,
-        md5: &str,
-    ) -> Result<()> {
-        let key = upload.key.as_str();
-        let upload_id = self
-            .retried("start upload", key, || async {
-                let answer = self
-                    .send(
-                        "POST",
-                        key,
-                        "uploads",
-                        headers,
-                        Payload::Signed(b""),
-                        Vec::new(),
-                    )
-                    .await?;
-                let text = answer.text().await?;
-                xml::text(&text, "UploadId").ok_or_else(|| S3Error::HttpFailWithBody(500, text))
-            })
-            .await?;
-        let upload_id = upload_id.as_str();
-        let finished = async {
-            let part_size = PART_SIZE.max(body.size.div_ceil(MAX_PARTS));
-            let count = body.size.div_ceil(part_size);
-            let mut parts: Vec<Part> = stream::iter(0..count)
-                .map(|index| {
-                    let offset = index * part_size;
-                    let len = part_size.min(body.size - offset);
-                    self.put_part(key, upload_id, index as u32 + 1, body, offset, len)
-                })
-                .buffer_unordered(self.budget.window.max_in_flight())
-                .try_collect()
-                .await?;
-            parts.sort_by_key(|part| part.part_number);
-            let mut tries = 0;
-            let completed = self
-                .retried("finish upload", key, || {
-                    tries += 1;
-                    let parts = parts.clone();
-                    async move {
-                        self.client()
-                            .complete_multipart_upload(key, upload_id, parts)
-                            .await?;
-                        Ok(())
-                    }
-                })
-                .await;
-            // A retry fails (S3 says NoSuchUpload) when an earlier attempt
-            // finished the upload and its answer was lost: then the object
-            // is there, made from this file.
-            if completed.is_err() && tries > 1 && self.holds(key, md5).await {
-                return Ok(());
-            }
-            completed
-        }
-        .await;
-        if finished.is_err() {
-            // Best effort: the error that matters is the one being returned.
-            self.client().abort_upload(key, upload_id).await.ok();
-        }
-        finished
-    }
-
-    /// One part, streamed from the file in small chunks with the MD5 that a
-    /// first reading gives, and an unsigned payload (see [`crate::sigv4`]):
-    /// memory holds a few chunks per part in flight, whatever the part's
-    /// size, and a retry streams the part again.
-    async fn put_part(
-        &self,
-        key: &str,
-        upload_id: &str,
-        number: u32,
-        body: &Body,
-        offset: u64,
-        len: u64,
-    ) -> Result<Part> {
-        let _held = self.budget.hold(PART_HOLD).await;
-        let md5 = body.md5(offset, len).await?;
-        let query = format!(
-            "partNumber={number}&uploadId={}",
-            uri_encode(upload_id, true)
-        );
-        self.retried("upload part of", key, || async {
-            let chunks = reqwest::Body::wrap_stream(body.chunks(offset, len));
-            let length = len.to_string();
-            let headers = [("content-md5", md5.as_str()), ("content-length", &length)];
-            let answer = self
-                .send("PUT", key, &query, &headers, Payload::Unsigned, chunks)
-                .await?;
-            Ok(Part {
-                part_number: number,
-                etag: answer
-                    .headers()
-                    .get("etag")
-                    .and_then(|etag| etag.to_str().ok())
-                    .unwrap_or_default()
-                    .to_owned(),
-            })
-        })
-        .await
-    }
-
-    /// A PutObject of `body` with `headers` and the body's Content-MD5,
-    /// which S3 checks. Signed with aws-sigv4, as every request that
-    /// carries a header value from the settings or the tree: it signs a
-    /// value in the canonical form SigV4 specifies, sequential spaces
-    /// collapsed, where rust-s3 0.38 signs it as it is and S3 refuses the
-    /// signature.
-    async fn put_object(
-        &self,
-        key: &str,
-        headers: &[(&str, &str)],
-        body: Vec<u8>,
-    ) -> Result<reqwest::Response, S3Error> {
-        let md5 = BASE64.encode(md5::compute(&body).0);
-        let mut headers = headers.to_vec();
-        headers.push(("content-md5", &md5));
-        self.send(
-            "PUT",
-            key,
-            "",
-            &headers,
-            Payload::Signed(&body),
-            body.clone(),
-        )
         .await
     }
 
@@ -639,37 +394,53 @@ impl Bucket {
     /// Every object under `prefix`: a listing of the whole prefix, O(bucket),
     /// made only when the user asks for it (`--full`, `verify`).
     pub async fn list(&self, prefix: &str) -> Result<Vec<Listed>> {
-        self.retried("list", prefix, || async {
-            let pages = self.client().list(prefix.to_owned(), None).await?;
-            Ok(pages
-                .into_iter()
-                .flat_map(|page| page.contents)
-                .map(|object| Listed {
-                    key: object.key,
-                    etag: object.e_tag.as_deref().map(unquoted),
-                    size: object.size,
+        let mut listed = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let mut query = format!("list-type=2&prefix={}", uri_encode(prefix, true));
+            if let Some(token) = &next {
+                query.push_str(&format!("&continuation-token={}", uri_encode(token, true)));
+            }
+            let page = self
+                .retried("list", prefix, || async {
+                    let answer =
+                        (self.send("GET", "", &query, &[], Payload::Signed(b""), Vec::new()))
+                            .await?;
+                    let text = answer.text().await?;
+                    xml::listing(&text).map_err(|why| {
+                        S3Error::HttpFailWithBody(
+                            500,
+                            format!("<Error><Message>{why}</Message></Error>"),
+                        )
+                    })
                 })
-                .collect())
-        })
-        .await
+                .await?;
+            listed.extend(page.entries.into_iter().map(|entry| Listed {
+                key: entry.key,
+                etag: entry.etag.as_deref().map(unquoted),
+                size: entry.size,
+            }));
+            match page.next {
+                Some(token) => next = Some(token),
+                None => return Ok(listed),
+            }
+        }
     }
 
     /// What an object says of itself, from a HEAD request.
     pub async fn stored(&self, key: &str) -> Result<Stored> {
         let head = self.head(key).await?;
+        let said = |name: &str| {
+            let value = head.get(name)?.to_str().ok()?;
+            Some(value.to_owned())
+        };
         Ok(Stored {
-            md5: head.metadata.and_then(|mut meta| meta.remove(MD5_META)),
-            etag: head.e_tag.as_deref().map(unquoted),
-            redirect: head.website_redirect_location,
-            values: Values::shown(|header| match header.name {
-                Name::CacheControl => head.cache_control.clone(),
-                Name::ContentDisposition => head.content_disposition.clone(),
-                Name::ContentLanguage => head.content_language.clone(),
-                Name::Expires => head.expires.clone(),
-                Name::ContentType => None,
-            }),
-            content_type: head.content_type,
-            content_encoding: head.content_encoding,
+            md5: said(MD5_HEADER),
+            etag: said("etag").as_deref().map(unquoted),
+            redirect: said(REDIRECT_HEADER),
+            values: Values::shown(|header| said(header.http)),
+            content_type: said("content-type"),
+            content_encoding: said("content-encoding"),
         })
     }
 
@@ -678,85 +449,6 @@ impl Bucket {
         self.stored(key)
             .await
             .is_ok_and(|stored| stored.md5.as_deref() == Some(md5))
-    }
-
-    /// Deletes up to [`DELETE_BATCH`] keys in one DeleteObjects request. The
-    /// keys the answer names as errors are sent again, as a failed request
-    /// is, and named if they never go. A store that has no DeleteObjects (see
-    /// [`lacks_delete_objects`]) gets one DeleteObject per key from then on.
-    pub async fn delete_batch(&self, keys: &[String]) -> Result<()> {
-        let mut left = keys.to_vec();
-        let mut round = 0;
-        while self.multi_delete.load(Ordering::Relaxed) {
-            round += 1;
-            let what = named_keys(&left);
-            let request = delete_request(&left);
-            let md5 = BASE64.encode(md5::compute(&request).0);
-            let answer = self
-                .retried("delete", &what, || {
-                    let (request, md5) = (&request, &md5);
-                    async move {
-                        let headers = [
-                            ("content-md5", md5.as_str()),
-                            ("content-type", "application/xml"),
-                        ];
-                        let payload = Payload::Signed(request.as_bytes());
-                        let sent = self
-                            .send("POST", "", "delete=", &headers, payload, request.clone())
-                            .await;
-                        match sent {
-                            Err(S3Error::HttpFailWithBody(status, body))
-                                if lacks_delete_objects(status, &body) =>
-                            {
-                                Ok(None)
-                            }
-                            Err(err) => Err(err),
-                            Ok(answer) => Ok(Some(answer.text().await?)),
-                        }
-                    }
-                })
-                .await?;
-            let Some(answer) = answer else {
-                tracing::info!(
-                    "{} has no DeleteObjects: one request per key",
-                    self.located().place
-                );
-                self.multi_delete.store(false, Ordering::Relaxed);
-                break;
-            };
-            let errors =
-                xml::delete_errors(&answer).map_err(|err| anyhow!("delete {what}: {err}"))?;
-            let Some(failed) = errors.first() else {
-                return Ok(());
-            };
-            let why = format!("{}: {}", failed.code, failed.message);
-            left = errors.into_iter().map(|error| error.key).collect();
-            if round >= self.retry.attempts {
-                bail!(
-                    "delete {}: {why} (after {round} attempts)",
-                    named_keys(&left)
-                );
-            }
-            tracing::debug!(
-                round,
-                "delete {} failed, retrying: {why}",
-                named_keys(&left)
-            );
-            tokio::time::sleep(self.retry.delay(round)).await;
-        }
-        stream::iter(left)
-            .map(|key| async move { self.delete(&key).await })
-            .buffer_unordered(self.budget.window.max_in_flight())
-            .try_collect()
-            .await
-    }
-
-    async fn delete(&self, key: &str) -> Result<()> {
-        self.retried("delete", key, || async {
-            self.client().delete_object(key).await?;
-            Ok(())
-        })
-        .await
     }
 
     /// Runs `attempt` under the retry policy, each attempt in a slot of the
@@ -813,52 +505,6 @@ impl Bucket {
         }
     }
 
-    /// Points the client at the region S3 says the bucket is in: named in
-    /// its answer, or else in the `x-amz-bucket-region` of a HEAD of the bucket.
-    async fn relocate(&self, hint: Option<String>) -> Result<()> {
-        let located = self.located();
-        let region = match hint {
-            Some(region) => region,
-            None => {
-                let url = format!("{}/", located.client.url());
-                let answer = located.client.http_client().head(&url).send().await;
-                answer
-                    .ok()
-                    .and_then(|answer| {
-                        let region = answer.headers().get("x-amz-bucket-region")?;
-                        Some(region.to_str().ok()?.to_owned())
-                    })
-                    .ok_or_else(|| {
-                        anyhow!(
-                            "{} is in another region than {}, and S3 did not say which; give --region",
-                            located.place,
-                            located.region
-                        )
-                    })?
-            }
-        };
-        if region == located.region {
-            bail!("{} redirects to its own region {region}", located.place);
-        }
-        tracing::info!(
-            "{} is in {region}, not {}: following S3's redirect",
-            located.place,
-            located.region
-        );
-        let moved = Located::at(
-            &self.name,
-            &region,
-            self.endpoint.as_deref(),
-            self.path_style,
-            self.credentials.clone(),
-        )?;
-        *self
-            .located
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(moved);
-        Ok(())
-    }
-
     /// What a failed attempt means, read as every request's failures are
     /// (see [`crate::retry`]).
     fn describe(&self, err: &S3Error) -> Failure {
@@ -881,128 +527,6 @@ impl Bucket {
             ),
             other => failure(other.to_string(), false, Cause::Answer),
         }
-    }
-}
-
-impl Located {
-    /// A client of bucket `name` in `region`: at `endpoint`, or at S3's
-    /// regional endpoint.
-    fn at(
-        name: &str,
-        region: &str,
-        endpoint: Option<&str>,
-        path_style: bool,
-        credentials: Credentials,
-    ) -> Result<Located> {
-        let url = endpoint.map_or_else(|| regional_endpoint(region), str::to_owned);
-        let custom = Region::Custom {
-            region: region.to_owned(),
-            endpoint: url,
-        };
-        let mut client = *s3::Bucket::new(name, custom, credentials)
-            .with_context(|| format!("bucket {name:?}"))?;
-        if path_style {
-            client.set_path_style();
-        }
-        let place = match endpoint {
-            Some(endpoint) => format!("s3://{name} at {}", crate::redact::urls(endpoint)),
-            None => format!("s3://{name} in {region}"),
-        };
-        Ok(Located {
-            client,
-            region: region.to_owned(),
-            place,
-        })
-    }
-}
-
-/// Whether requests name the bucket in the path rather than the host.
-fn path_style(addressing: Addressing, endpoint: Option<&str>, bucket: &str) -> bool {
-    match addressing {
-        Addressing::Path => true,
-        Addressing::Virtual => false,
-        Addressing::Auto => endpoint.is_some() || !is_dns_label(bucket),
-    }
-}
-
-/// S3's endpoint in `region`, as aws cli names it.
-fn regional_endpoint(region: &str) -> String {
-    let domain = if region.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    };
-    format!("https://s3.{region}.{domain}")
-}
-
-/// Whether `bucket` can be the first label of a host name under S3's
-/// one-label wildcard certificate: lowercase letters, digits and hyphens,
-/// neither first nor last a hyphen, 3 to 63 of them, no dot.
-fn is_dns_label(bucket: &str) -> bool {
-    let bytes = bucket.as_bytes();
-    (3..=63).contains(&bytes.len())
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-        && bytes[0] != b'-'
-        && bytes[bytes.len() - 1] != b'-'
-}
-
-/// S3 says the bucket is in another region: a 301 PermanentRedirect, or a
-/// 400 AuthorizationHeaderMalformed naming the region to sign for. The
-/// region, where the answer names it.
-fn wrong_region(err: &S3Error) -> Option<Option<String>> {
-    let S3Error::HttpFailWithBody(status, body) = err else {
-        return None;
-    };
-    let region = xml::text(body, "Region");
-    match (*status, error_code(body).as_deref()) {
-        (301, _) | (400, Some("AuthorizationHeaderMalformed")) => Some(region),
-        _ => None,
-    }
-}
-
-/// Whether a store answered DeleteObjects as one without it does. Public
-/// reports give Google Cloud Storage's S3 interoperability (NotImplemented;
-/// 400 InvalidArgument before) and Alibaba Cloud OSS's S3 endpoint
-/// (NotImplemented, MethodNotAllowed or MissingArgument). One request per
-/// key is always right, so any of these falls back to it.
-fn lacks_delete_objects(status: u16, body: &str) -> bool {
-    let code = error_code(body);
-    matches!(
-        (status, code.as_deref()),
-        (501 | 405, _)
-            | (
-                400,
-                Some("NotImplemented" | "InvalidArgument" | "MissingArgument")
-            )
-    )
-}
-
-/// The body of a DeleteObjects request for `keys`, quiet: its answer names
-/// only the keys that were not deleted.
-fn delete_request(keys: &[String]) -> String {
-    let objects: String = keys
-        .iter()
-        .map(|key| {
-            format!(
-                "<Object><Key>{}</Key></Object>",
-                quick_xml::escape::escape(key.as_str())
-            )
-        })
-        .collect();
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
-         <Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>{objects}</Delete>"
-    )
-}
-
-/// The first of some keys, for messages: `a.css`, or `a.css and 41 more`.
-fn named_keys(keys: &[String]) -> String {
-    match keys {
-        [] => String::new(),
-        [one] => one.clone(),
-        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
     }
 }
 
@@ -1059,7 +583,7 @@ fn is_md5(etag: &str) -> bool {
 /// What an object says of itself, as a HEAD shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stored {
-    /// The MD5 of the source file, from [`MD5_META`], if svn2s3 wrote the object.
+    /// The MD5 of the source file, from [`MD5_HEADER`], if svn2s3 wrote the object.
     pub md5: Option<String>,
     /// Without quotes: the MD5 of the body for a single-part upload, `<hex>-<parts>` for a multipart one.
     pub etag: Option<String>,
@@ -1089,258 +613,6 @@ impl Stored {
     }
 }
 
-/// What svn2s3 sends for a file, to tell whether an object holds it: the
-/// file's MD5 (which the `svn2s3-md5` metadata names), and the MD5 and the
-/// ETag of the bytes sent (the file's, or its twin's compressed bytes),
-/// the ETag being the MD5 for one PUT, the MD5 of the parts' MD5s and
-/// their number for a multipart upload.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Fingerprint {
-    pub md5: String,
-    pub sent_md5: String,
-    pub sent_etag: String,
-}
-
-impl Fingerprint {
-    pub(crate) async fn of(local: &Path, encoding: Option<Encoding>) -> Result<Fingerprint> {
-        let body = Body::open(local, encoding).await?;
-        Self::of_body(&body, local, encoding).await
-    }
-
-    async fn of_body(body: &Body, local: &Path, encoding: Option<Encoding>) -> Result<Fingerprint> {
-        let (sent_md5, sent_etag) = body.etag().await?;
-        let md5 = match encoding {
-            None => sent_md5.clone(),
-            Some(_) => md5_of_file(local).await?,
-        };
-        Ok(Fingerprint {
-            md5,
-            sent_md5,
-            sent_etag,
-        })
-    }
-
-    /// What an object's ETag says of whether it holds these bytes: a
-    /// single-part ETag is the bytes' MD5; a multipart one of as many parts
-    /// as svn2s3 sends is svn2s3's; one of another number of parts (another
-    /// tool's) cannot tell.
-    pub(crate) fn etag_says(&self, stored: &str) -> Option<bool> {
-        if is_md5(stored) {
-            return Some(stored == self.sent_md5);
-        }
-        let parts = |etag: &str| etag.split_once('-').map(|(_, count)| count.to_owned());
-        match (parts(stored), parts(&self.sent_etag)) {
-            (Some(stored_parts), Some(parts)) if stored_parts == parts => {
-                Some(stored == self.sent_etag)
-            }
-            _ => None,
-        }
-    }
-
-    /// Whether the object `stored` holds these bytes: its ETag must not say
-    /// otherwise, and its metadata, where it has one, must name the file;
-    /// without metadata, only an ETag that says so can tell.
-    pub(crate) fn held_by(&self, stored: &Stored) -> bool {
-        let says = stored.etag.as_deref().and_then(|etag| self.etag_says(etag));
-        match (&stored.md5, says) {
-            (_, Some(false)) => false,
-            (Some(metadata), _) => *metadata == self.md5,
-            (None, Some(true)) => true,
-            (None, None) => false,
-        }
-    }
-}
-
-/// The MD5 of a file, as lowercase hex, read off the async threads.
-pub async fn md5_of_file(path: &Path) -> Result<String> {
-    let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || -> Result<String> {
-        let mut file =
-            std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?;
-        let mut context = md5::Context::new();
-        std::io::copy(&mut file, &mut context)
-            .with_context(|| format!("reading {}", path.display()))?;
-        Ok(format!("{:x}", context.finalize()))
-    })
-    .await?
-}
-
-/// What an upload reads from: the file itself, or its twin compressed beforehand.
-struct Body {
-    file: Arc<std::fs::File>,
-    size: u64,
-    /// The file being published, for messages.
-    path: PathBuf,
-}
-
-impl Body {
-    async fn open(local: &Path, encoding: Option<Encoding>) -> Result<Body> {
-        let path = local.to_path_buf();
-        let file = match encoding {
-            Some(encoding) => compress(&path, encoding).await?,
-            None => {
-                std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?
-            }
-        };
-        let size = file.metadata()?.len();
-        Ok(Body {
-            file: Arc::new(file),
-            size,
-            path,
-        })
-    }
-
-    /// `len` bytes from `offset`, read off the async threads straight into a
-    /// buffer of exactly that size: no intermediate buffer, no growth. An
-    /// I/O error, so that a retried part can fail as a request does; its
-    /// message names the file.
-    async fn read(&self, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
-        let file = Arc::clone(&self.file);
-        let read = tokio::task::spawn_blocking(move || {
-            let mut buffer = vec![0; len as usize];
-            file.read_exact_at(&mut buffer, offset).map(|()| buffer)
-        })
-        .await
-        .map_err(std::io::Error::other)?;
-        read.map_err(|err| self.reading(err))
-    }
-
-    /// The MD5 of `len` bytes from `offset`, base64 as `Content-MD5` wants it,
-    /// read a chunk at a time off the async threads.
-    async fn md5(&self, offset: u64, len: u64) -> Result<String> {
-        Ok(BASE64.encode(self.digest(offset, len).await?.0))
-    }
-
-    /// The MD5 of every byte and the ETag S3 gives them as svn2s3 uploads
-    /// them: the same MD5 for a single PUT, else the multipart ETag for
-    /// the parts [`Bucket::put_parts`] sends. One reading, off the async
-    /// threads.
-    async fn etag(&self) -> Result<(String, String)> {
-        let (file, size) = (Arc::clone(&self.file), self.size);
-        let digests = tokio::task::spawn_blocking(move || {
-            let part_size = PART_SIZE.max(size.div_ceil(MAX_PARTS));
-            let (mut whole, mut parts) = (md5::Context::new(), Vec::new());
-            let mut chunk = vec![0; CHUNK.min(size) as usize];
-            let mut offset = 0;
-            while offset < size {
-                let mut part = md5::Context::new();
-                let end = size.min(offset + part_size);
-                while offset < end {
-                    let read = &mut chunk[..CHUNK.min(end - offset) as usize];
-                    file.read_exact_at(read, offset)?;
-                    whole.consume(&*read);
-                    part.consume(&*read);
-                    offset += read.len() as u64;
-                }
-                parts.push(part.finalize().0);
-            }
-            Ok::<_, std::io::Error>((whole.finalize(), parts))
-        })
-        .await?;
-        let (whole, parts) = digests.map_err(|err| self.reading(err))?;
-        let md5 = format!("{whole:x}");
-        let etag = match size < PART_SIZE {
-            true => md5.clone(),
-            false => format!("{:x}-{}", md5::compute(parts.concat()), parts.len()),
-        };
-        Ok((md5, etag))
-    }
-
-    /// The MD5 of `len` bytes from `offset`.
-    async fn digest(&self, offset: u64, len: u64) -> Result<md5::Digest> {
-        let file = Arc::clone(&self.file);
-        let digest = tokio::task::spawn_blocking(move || {
-            let mut context = md5::Context::new();
-            let mut chunk = vec![0; CHUNK.min(len) as usize];
-            let mut done = 0;
-            while done < len {
-                let part = &mut chunk[..CHUNK.min(len - done) as usize];
-                file.read_exact_at(part, offset + done)?;
-                context.consume(&*part);
-                done += part.len() as u64;
-            }
-            Ok::<_, std::io::Error>(context.finalize())
-        })
-        .await?;
-        Ok(digest.map_err(|err| self.reading(err))?)
-    }
-
-    /// `len` bytes from `offset` as a stream of chunks, each read when the
-    /// request is ready for it.
-    fn chunks(
-        &self,
-        offset: u64,
-        len: u64,
-    ) -> impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> + Send + 'static {
-        let (file, path) = (Arc::clone(&self.file), self.path.clone());
-        stream::try_unfold(0, move |done| {
-            let (file, path) = (Arc::clone(&file), path.clone());
-            async move {
-                if done >= len {
-                    return Ok(None);
-                }
-                let size = CHUNK.min(len - done);
-                let chunk = tokio::task::spawn_blocking(move || {
-                    let mut chunk = vec![0; size as usize];
-                    file.read_exact_at(&mut chunk, offset + done)
-                        .map(|()| chunk)
-                })
-                .await
-                .map_err(std::io::Error::other)?
-                .map_err(|err| reading(&path, err))?;
-                Ok(Some((chunk, done + size)))
-            }
-        })
-    }
-
-    fn reading(&self, err: std::io::Error) -> std::io::Error {
-        reading(&self.path, err)
-    }
-}
-
-/// A read error that names the file being published.
-fn reading(path: &Path, err: std::io::Error) -> std::io::Error {
-    std::io::Error::new(
-        err.kind(),
-        format!(
-            "reading {} (did it change while publishing?): {err}",
-            path.display()
-        ),
-    )
-}
-
-/// Compresses a file into an anonymous temporary file, off the async
-/// threads, at each format's best: twins are made once and served many times.
-async fn compress(path: &Path, encoding: Encoding) -> Result<std::fs::File> {
-    let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || -> Result<std::fs::File> {
-        let mut source =
-            std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?;
-        let compressing = || format!("compressing {}", path.display());
-        let mut twin = tempfile::tempfile()?;
-        match encoding {
-            Encoding::Gzip => {
-                let mut encoder =
-                    flate2::write::GzEncoder::new(&mut twin, flate2::Compression::best());
-                std::io::copy(&mut source, &mut encoder).with_context(compressing)?;
-                encoder.finish().with_context(compressing)?;
-            }
-            Encoding::Brotli => {
-                // Quality 11 and a 4 MiB window: the smallest output.
-                let params = brotli::enc::BrotliEncoderParams {
-                    quality: 11,
-                    lgwin: 22,
-                    ..Default::default()
-                };
-                brotli::BrotliCompress(&mut source, &mut twin, &params)
-                    .with_context(compressing)?;
-            }
-        }
-        Ok(twin)
-    })
-    .await?
-}
-
 /// The headers an object is written with, as HTTP names them, its
 /// Content-Type first. Every value was checked by the plan (see
 /// [`crate::header`]).
@@ -1356,14 +628,18 @@ fn header_pairs(headers: &Headers) -> Vec<(&'static str, &str)> {
         .collect()
 }
 
-/// The [`MD5_META`] metadata header.
+/// The object metadata holding the MD5 of the file an object was made
+/// from: for a gzip twin, of the file before compression. `verify`
+/// compares it without downloading, multipart objects included, whose ETag
+/// is not an MD5.
 const MD5_HEADER: &str = "x-amz-meta-svn2s3-md5";
 
 /// The ETag header of a response, without quotes.
-fn etag_of(headers: &std::collections::HashMap<String, String>) -> String {
+fn etag_of(headers: &http::HeaderMap) -> String {
     headers
         .get("etag")
-        .map_or_else(String::new, |etag| unquoted(etag))
+        .and_then(|etag| etag.to_str().ok())
+        .map_or_else(String::new, unquoted)
 }
 
 /// An ETag as S3 sends it, `"<hex>"`, without its quotes.
@@ -1374,139 +650,7 @@ fn unquoted(etag: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const MD5: &str = "d41d8cd98f00b204e9800998ecf8427e";
-
-    fn stored(md5: Option<&str>, etag: Option<&str>) -> Stored {
-        Stored {
-            md5: md5.map(str::to_owned),
-            etag: etag.map(str::to_owned),
-            ..Stored::default()
-        }
-    }
-
-    /// What svn2s3 sends for a file whose MD5 is [`MD5`]: the file in one
-    /// PUT, in 3 parts, or a twin.
-    fn sent(sent_md5: &str, sent_etag: &str) -> Fingerprint {
-        Fingerprint {
-            md5: MD5.into(),
-            sent_md5: sent_md5.into(),
-            sent_etag: sent_etag.into(),
-        }
-    }
-
-    #[test]
-    fn an_etag_that_says_other_bytes_wins_over_the_metadata() {
-        let multipart = "f00d0000000000000000000000000000-3";
-        let whole = sent(MD5, MD5);
-        let parts = sent(MD5, multipart);
-        // svn2s3's own upload, in one PUT or in parts.
-        assert!(whole.held_by(&stored(Some(MD5), Some(MD5))));
-        assert!(parts.held_by(&stored(Some(MD5), Some(multipart))));
-        // Other bytes under svn2s3's metadata: one PUT, or as many parts.
-        let other = "0000000000000000000000000000beef";
-        assert!(!whole.held_by(&stored(Some(MD5), Some(other))));
-        let forged = "beef0000000000000000000000000000-3";
-        assert!(!parts.held_by(&stored(Some(MD5), Some(forged))));
-        // Another tool's parts: only the metadata can tell.
-        let foreign = "beef0000000000000000000000000000-5";
-        assert!(parts.held_by(&stored(Some(MD5), Some(foreign))));
-        assert!(!parts.held_by(&stored(Some("0000"), Some(foreign))));
-        // A twin: its compressed bytes' ETag, and the file's metadata.
-        let gzipped = "9e107d9d372bb6826bd81d3542a419d6";
-        let twin = sent(gzipped, gzipped);
-        assert!(twin.held_by(&stored(Some(MD5), Some(gzipped))));
-        assert!(!twin.held_by(&stored(Some(MD5), Some(MD5))));
-        assert!(!twin.held_by(&stored(Some("0000"), Some(gzipped))));
-    }
-
-    #[test]
-    fn without_metadata_only_an_etag_can_tell() {
-        let whole = sent(MD5, MD5);
-        assert!(whole.held_by(&stored(None, Some(MD5))));
-        assert!(!whole.held_by(&stored(None, Some("abc-2"))));
-        assert!(!whole.held_by(&stored(None, None)));
-    }
-
-    #[test]
-    fn aws_buckets_are_addressed_as_aws_cli_does() {
-        let url = |bucket: &str, region: &str, addressing: Addressing, endpoint: Option<&str>| {
-            let path = path_style(addressing, endpoint, bucket);
-            let credentials = Credentials::new(Some("a"), Some("b"), None, None, None).unwrap();
-            let located = Located::at(bucket, region, endpoint, path, credentials).unwrap();
-            (located.client.url(), located.place)
-        };
-        // A name with dots: path-style, at the region's own endpoint.
-        assert_eq!(
-            url("media.example.com", "eu-west-1", Addressing::Auto, None),
-            (
-                "https://s3.eu-west-1.amazonaws.com/media.example.com".into(),
-                "s3://media.example.com in eu-west-1".into()
-            )
-        );
-        assert_eq!(
-            url("media", "eu-west-1", Addressing::Auto, None).0,
-            "https://media.s3.eu-west-1.amazonaws.com"
-        );
-        assert_eq!(
-            url("media", "us-east-1", Addressing::Path, None).0,
-            "https://s3.us-east-1.amazonaws.com/media"
-        );
-        assert_eq!(
-            url("media", "cn-north-1", Addressing::Auto, None).0,
-            "https://media.s3.cn-north-1.amazonaws.com.cn"
-        );
-        // Any other endpoint: path-style unless asked otherwise.
-        let minio = Some("http://127.0.0.1:9000");
-        assert_eq!(
-            url("media", "us-east-1", Addressing::Auto, minio).0,
-            "http://127.0.0.1:9000/media"
-        );
-        assert_eq!(
-            url(
-                "media",
-                "us-east-1",
-                Addressing::Virtual,
-                Some("https://r2.example")
-            )
-            .0,
-            "https://media.r2.example"
-        );
-        for name in ["Media", "me_dia", "-media", "media-", "md", "a.b.c"] {
-            assert!(!is_dns_label(name), "{name}");
-        }
-        assert!(is_dns_label("media-2026"));
-    }
-
-    #[test]
-    fn region_redirects_are_told_from_other_errors() {
-        let redirect = S3Error::HttpFailWithBody(
-            301,
-            "<Error><Code>PermanentRedirect</Code><Endpoint>media.s3.eu-west-1.amazonaws.com</Endpoint></Error>".into(),
-        );
-        assert_eq!(wrong_region(&redirect), Some(None));
-        let malformed = S3Error::HttpFailWithBody(
-            400,
-            "<Error><Code>AuthorizationHeaderMalformed</Code><Region>eu-west-1</Region></Error>"
-                .into(),
-        );
-        assert_eq!(wrong_region(&malformed), Some(Some("eu-west-1".into())));
-        let denied =
-            S3Error::HttpFailWithBody(403, "<Error><Code>AccessDenied</Code></Error>".into());
-        assert_eq!(wrong_region(&denied), None);
-    }
-
-    #[test]
-    fn stores_without_delete_objects_are_told_from_a_failing_one() {
-        let answer = |code: &str| format!("<Error><Code>{code}</Code></Error>");
-        assert!(lacks_delete_objects(501, &answer("NotImplemented")));
-        assert!(lacks_delete_objects(405, &answer("MethodNotAllowed")));
-        assert!(lacks_delete_objects(400, &answer("InvalidArgument")));
-        assert!(lacks_delete_objects(400, &answer("MissingArgument")));
-        assert!(!lacks_delete_objects(400, &answer("MalformedXML")));
-        assert!(!lacks_delete_objects(403, &answer("AccessDenied")));
-        assert!(!lacks_delete_objects(500, &answer("InternalError")));
-    }
+    use crate::header::Name;
 
     #[test]
     fn headers_are_sent_as_http_names_them_the_type_first() {

@@ -48,6 +48,59 @@ pub fn delete_errors(xml: &str) -> Result<Vec<KeyError>, String> {
     Ok(errors)
 }
 
+/// One object of a ListObjectsV2 answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Entry {
+    pub key: String,
+    /// As the answer writes it, quotes and all; `None` where there is none.
+    pub etag: Option<String>,
+    pub size: u64,
+}
+
+/// One page of a ListObjectsV2 answer: its objects, and the token that
+/// asks for the next page when the listing goes on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    pub entries: Vec<Entry>,
+    pub next: Option<String>,
+}
+
+/// A ListObjectsV2 answer (`<ListBucketResult>`). A page that says it is
+/// cut (`IsTruncated`) without saying where to go on is an error: read as
+/// the end, it would hide objects.
+pub fn listing(xml: &str) -> Result<Page, String> {
+    let mut page = Page::default();
+    let (mut truncated, mut size_error) = (false, None);
+    walk(xml, |node| match node {
+        Node::Open([_, entry]) if entry == "Contents" => page.entries.push(Entry::default()),
+        Node::Text([_, entry, field], text) if entry == "Contents" => {
+            let listed = page.entries.last_mut().expect("a <Contents> is open");
+            match field.as_str() {
+                "Key" => listed.key = text.to_owned(),
+                "ETag" => listed.etag = Some(text.to_owned()),
+                "Size" => match text.trim().parse() {
+                    Ok(size) => listed.size = size,
+                    Err(_) => size_error = Some(format!("the size {text:?} is no number")),
+                },
+                _ => {}
+            }
+        }
+        Node::Text([_, field], text) if field == "IsTruncated" => truncated = text == "true",
+        Node::Text([_, field], text) if field == "NextContinuationToken" => {
+            page.next = Some(text.to_owned())
+        }
+        _ => {}
+    })?;
+    if let Some(error) = size_error {
+        return Err(error);
+    }
+    match (truncated, &page.next) {
+        (true, None) => Err("the listing is cut but says not where it goes on".to_owned()),
+        (false, _) => Ok(Page { next: None, ..page }),
+        (true, Some(_)) => Ok(page),
+    }
+}
+
 /// One origin of a CloudFront distribution's config.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Origin {
@@ -128,6 +181,40 @@ fn walk(xml: &str, mut each: impl FnMut(Node)) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listing_page_gives_its_objects_and_where_it_goes_on() {
+        let page = "<?xml version=\"1.0\"?><ListBucketResult><Name>b</Name>\
+            <IsTruncated>true</IsTruncated><Contents><Key>a &amp; b.txt</Key>\
+            <ETag>&quot;d41d8cd98f00b204e9800998ecf8427e&quot;</ETag><Size>0</Size></Contents>\
+            <Contents><Size>3</Size><Key> c</Key></Contents>\
+            <NextContinuationToken>1/x+y=</NextContinuationToken></ListBucketResult>";
+        let read = listing(page).unwrap();
+        assert_eq!(
+            read.entries,
+            [
+                Entry {
+                    key: "a & b.txt".into(),
+                    etag: Some("\"d41d8cd98f00b204e9800998ecf8427e\"".into()),
+                    size: 0
+                },
+                Entry {
+                    key: " c".into(),
+                    etag: None,
+                    size: 3
+                }
+            ]
+        );
+        assert_eq!(read.next.as_deref(), Some("1/x+y="));
+        let last = "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>";
+        assert_eq!(listing(last).unwrap(), Page::default());
+        let cut = "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>";
+        assert!(listing(cut)
+            .unwrap_err()
+            .contains("says not where it goes on"));
+        let bad = "<ListBucketResult><Contents><Size>x</Size></Contents></ListBucketResult>";
+        assert!(listing(bad).unwrap_err().contains("is no number"));
+    }
 
     #[test]
     fn the_text_of_an_element_is_decoded() {

@@ -1,0 +1,252 @@
+//! Where the bucket's requests go: virtual-hosted or path-style, the
+//! regional endpoint, and a region redirect followed once.
+
+use super::*;
+
+/// Whether requests name the bucket in the host or in the path, as aws
+/// cli's `addressing_style`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Addressing {
+    /// Virtual-hosted on AWS for bucket names that are DNS labels without
+    /// dots; path-style for names with dots (S3's certificate is a one-label
+    /// wildcard) and at any other endpoint.
+    #[default]
+    Auto,
+    /// `https://BUCKET.s3.REGION.amazonaws.com/KEY`.
+    Virtual,
+    /// `https://s3.REGION.amazonaws.com/BUCKET/KEY`.
+    Path,
+}
+
+impl std::str::FromStr for Addressing {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Addressing, String> {
+        match text {
+            "auto" => Ok(Addressing::Auto),
+            "virtual" => Ok(Addressing::Virtual),
+            "path" => Ok(Addressing::Path),
+            _ => Err(format!(
+                "{text:?} is not an addressing style (auto, virtual or path)"
+            )),
+        }
+    }
+}
+
+/// Where a bucket is, and how requests name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    pub name: String,
+    pub region: String,
+    /// An S3-compatible endpoint; `None` is AWS.
+    pub endpoint: Option<String>,
+    pub addressing: Addressing,
+}
+
+/// A client of the bucket in one region.
+pub(super) struct Located {
+    pub(super) client: s3::Bucket,
+    pub(super) region: String,
+    /// For messages: `s3://media at http://127.0.0.1:9000`, `s3://media in eu-west-1`.
+    pub(super) place: String,
+}
+
+impl Located {
+    /// A client of bucket `name` in `region`: at `endpoint`, or at S3's
+    /// regional endpoint.
+    pub(super) fn at(
+        name: &str,
+        region: &str,
+        endpoint: Option<&str>,
+        path_style: bool,
+        credentials: Credentials,
+    ) -> Result<Located> {
+        let url = endpoint.map_or_else(|| regional_endpoint(region), str::to_owned);
+        let custom = Region::Custom {
+            region: region.to_owned(),
+            endpoint: url,
+        };
+        let mut client = *s3::Bucket::new(name, custom, credentials)
+            .with_context(|| format!("bucket {name:?}"))?;
+        if path_style {
+            client.set_path_style();
+        }
+        let place = match endpoint {
+            Some(endpoint) => format!("s3://{name} at {}", crate::redact::urls(endpoint)),
+            None => format!("s3://{name} in {region}"),
+        };
+        Ok(Located {
+            client,
+            region: region.to_owned(),
+            place,
+        })
+    }
+}
+
+impl Bucket {
+    /// Points the client at the region S3 says the bucket is in: named in
+    /// its answer, or else in the `x-amz-bucket-region` of a HEAD of the bucket.
+    pub(super) async fn relocate(&self, hint: Option<String>) -> Result<()> {
+        let located = self.located();
+        let region = match hint {
+            Some(region) => region,
+            None => {
+                let url = format!("{}/", located.client.url());
+                let answer = located.client.http_client().head(&url).send().await;
+                answer
+                    .ok()
+                    .and_then(|answer| {
+                        let region = answer.headers().get("x-amz-bucket-region")?;
+                        Some(region.to_str().ok()?.to_owned())
+                    })
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "{} is in another region than {}, and S3 did not say which; give --region",
+                            located.place,
+                            located.region
+                        )
+                    })?
+            }
+        };
+        if region == located.region {
+            bail!("{} redirects to its own region {region}", located.place);
+        }
+        tracing::info!(
+            "{} is in {region}, not {}: following S3's redirect",
+            located.place,
+            located.region
+        );
+        let moved = Located::at(
+            &self.name,
+            &region,
+            self.endpoint.as_deref(),
+            self.path_style,
+            self.credentials.clone(),
+        )?;
+        *self
+            .located
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(moved);
+        Ok(())
+    }
+}
+
+/// Whether requests name the bucket in the path rather than the host.
+pub(super) fn path_style(addressing: Addressing, endpoint: Option<&str>, bucket: &str) -> bool {
+    match addressing {
+        Addressing::Path => true,
+        Addressing::Virtual => false,
+        Addressing::Auto => endpoint.is_some() || !is_dns_label(bucket),
+    }
+}
+
+/// S3's endpoint in `region`, as aws cli names it.
+pub(super) fn regional_endpoint(region: &str) -> String {
+    let domain = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!("https://s3.{region}.{domain}")
+}
+
+/// Whether `bucket` can be the first label of a host name under S3's
+/// one-label wildcard certificate: lowercase letters, digits and hyphens,
+/// neither first nor last a hyphen, 3 to 63 of them, no dot.
+pub(super) fn is_dns_label(bucket: &str) -> bool {
+    let bytes = bucket.as_bytes();
+    (3..=63).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes[0] != b'-'
+        && bytes[bytes.len() - 1] != b'-'
+}
+
+/// S3 says the bucket is in another region: a 301 PermanentRedirect, or a
+/// 400 AuthorizationHeaderMalformed naming the region to sign for. The
+/// region, where the answer names it.
+pub(super) fn wrong_region(err: &S3Error) -> Option<Option<String>> {
+    let S3Error::HttpFailWithBody(status, body) = err else {
+        return None;
+    };
+    let region = xml::text(body, "Region");
+    match (*status, error_code(body).as_deref()) {
+        (301, _) | (400, Some("AuthorizationHeaderMalformed")) => Some(region),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_buckets_are_addressed_as_aws_cli_does() {
+        let url = |bucket: &str, region: &str, addressing: Addressing, endpoint: Option<&str>| {
+            let path = path_style(addressing, endpoint, bucket);
+            let credentials = Credentials::new(Some("a"), Some("b"), None, None, None).unwrap();
+            let located = Located::at(bucket, region, endpoint, path, credentials).unwrap();
+            (located.client.url(), located.place)
+        };
+        // A name with dots: path-style, at the region's own endpoint.
+        assert_eq!(
+            url("media.example.com", "eu-west-1", Addressing::Auto, None),
+            (
+                "https://s3.eu-west-1.amazonaws.com/media.example.com".into(),
+                "s3://media.example.com in eu-west-1".into()
+            )
+        );
+        assert_eq!(
+            url("media", "eu-west-1", Addressing::Auto, None).0,
+            "https://media.s3.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            url("media", "us-east-1", Addressing::Path, None).0,
+            "https://s3.us-east-1.amazonaws.com/media"
+        );
+        assert_eq!(
+            url("media", "cn-north-1", Addressing::Auto, None).0,
+            "https://media.s3.cn-north-1.amazonaws.com.cn"
+        );
+        // Any other endpoint: path-style unless asked otherwise.
+        let minio = Some("http://127.0.0.1:9000");
+        assert_eq!(
+            url("media", "us-east-1", Addressing::Auto, minio).0,
+            "http://127.0.0.1:9000/media"
+        );
+        assert_eq!(
+            url(
+                "media",
+                "us-east-1",
+                Addressing::Virtual,
+                Some("https://r2.example")
+            )
+            .0,
+            "https://media.r2.example"
+        );
+        for name in ["Media", "me_dia", "-media", "media-", "md", "a.b.c"] {
+            assert!(!is_dns_label(name), "{name}");
+        }
+        assert!(is_dns_label("media-2026"));
+    }
+
+    #[test]
+    fn region_redirects_are_told_from_other_errors() {
+        let redirect = S3Error::HttpFailWithBody(
+            301,
+            "<Error><Code>PermanentRedirect</Code><Endpoint>media.s3.eu-west-1.amazonaws.com</Endpoint></Error>".into(),
+        );
+        assert_eq!(wrong_region(&redirect), Some(None));
+        let malformed = S3Error::HttpFailWithBody(
+            400,
+            "<Error><Code>AuthorizationHeaderMalformed</Code><Region>eu-west-1</Region></Error>"
+                .into(),
+        );
+        assert_eq!(wrong_region(&malformed), Some(Some("eu-west-1".into())));
+        let denied =
+            S3Error::HttpFailWithBody(403, "<Error><Code>AccessDenied</Code></Error>".into());
+        assert_eq!(wrong_region(&denied), None);
+    }
+}
