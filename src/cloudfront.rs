@@ -1,10 +1,10 @@
 //! CloudFront invalidation after a publish: one CreateInvalidation request
-//! naming what the publish changed, signed with SigV4 by aws-sigv4. Paths
-//! are billed one by one past the free thousand a month, so more than
-//! `max_paths` of them collapse into folder wildcards.
+//! naming what the publish changed, signed with SigV4 by aws-sigv4, sent on
+//! the bucket's HTTP client. Paths are billed one by one past the free
+//! thousand a month, so more than `max_paths` of them collapse into folder
+//! wildcards.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -13,11 +13,23 @@ use crate::retry::{self, Cause, Failure, Retry};
 use crate::sigv4::{Payload, Signer};
 use crate::xml;
 
-/// The API, unless `AWS_ENDPOINT_URL_CLOUDFRONT` names another.
-const ENDPOINT: &str = "https://cloudfront.amazonaws.com";
+/// The API, unless the settings name another (`AWS_ENDPOINT_URL_CLOUDFRONT`).
+pub const ENDPOINT: &str = "https://cloudfront.amazonaws.com";
 /// CloudFront is global; its requests are signed for us-east-1.
 const SIGNING_REGION: &str = "us-east-1";
 const API_VERSION: &str = "2020-05-31";
+
+/// CloudFront's API as a publish reaches it: on the bucket's HTTP client
+/// (one connection pool for the run), signed with the bucket's
+/// credentials, at `endpoint` ([`ENDPOINT`] unless the settings say).
+pub struct Api<'a> {
+    /// The client requests go out on.
+    pub http: reqwest::Client,
+    /// What they are signed with.
+    pub credentials: &'a s3::creds::Credentials,
+    /// `scheme://host[:port]` of the API.
+    pub endpoint: &'a str,
+}
 
 /// An invalidation made (or tried) after a publish.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -151,7 +163,7 @@ fn encode(key: &str) -> String {
 /// CloudFront's ID for it. `reference` makes the request idempotent: a retry
 /// with the same one creates nothing new.
 pub async fn invalidate(
-    credentials: &s3::creds::Credentials,
+    api: &Api<'_>,
     distribution: &str,
     paths: &[String],
     reference: &str,
@@ -159,7 +171,7 @@ pub async fn invalidate(
     let body = batch(paths, reference);
     let path = format!("distribution/{distribution}/invalidation");
     let doing = format!("invalidating {distribution}");
-    let answer = call(credentials, "POST", &path, &body, &doing).await?;
+    let answer = call(api, "POST", &path, &body, &doing).await?;
     xml::text(&answer, "Id").context("CloudFront answered without an invalidation Id")
 }
 
@@ -168,13 +180,13 @@ pub async fn invalidate(
 /// bucket's (`bucket.s3.REGION.amazonaws.com`, `bucket.s3-website...`), or
 /// its only origin.
 pub async fn origin_path(
-    credentials: &s3::creds::Credentials,
+    api: &Api<'_>,
     distribution: &str,
     bucket: &str,
 ) -> Result<String> {
     let path = format!("distribution/{distribution}/config");
     let doing = format!("reading the config of {distribution}");
-    let answer = call(credentials, "GET", &path, "", &doing).await?;
+    let answer = call(api, "GET", &path, "", &doing).await?;
     let origins = xml::origins(&answer).map_err(|why| anyhow::anyhow!("{doing}: {why}"))?;
     pick_origin(&origins, bucket).with_context(|| {
         format!("{distribution}: set cloudfront.origin_path to say where it serves the bucket")
@@ -216,23 +228,11 @@ fn pick_origin(origins: &[xml::Origin], bucket: &str) -> Result<String> {
 }
 
 /// One request to CloudFront's API at `path` (after the version), retried
-/// as a bucket request is and signed with the bucket's `credentials`; the
-/// answer's body.
-async fn call(
-    credentials: &s3::creds::Credentials,
-    method: &str,
-    path: &str,
-    body: &str,
-    doing: &str,
-) -> Result<String> {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_CLOUDFRONT")
-        .ok()
-        .filter(|url| !url.is_empty())
-        .unwrap_or_else(|| ENDPOINT.to_owned());
+/// as a bucket request is; the answer's body.
+async fn call(api: &Api<'_>, method: &str, path: &str, body: &str, doing: &str) -> Result<String> {
+    let endpoint = api.endpoint;
     let url = format!("{}/{API_VERSION}/{path}", endpoint.trim_end_matches('/'));
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()?;
+    let (client, credentials) = (&api.http, api.credentials);
     let place = format!("CloudFront at {endpoint}");
     let failed = |why: String| Failure {
         why,

@@ -77,6 +77,10 @@ pub struct CloudFront {
     /// keys under `static/` at `/`); `None`: read from each distribution's
     /// config.
     pub origin_path: Option<String>,
+    /// CloudFront's API (`scheme://host[:port]`), from
+    /// `AWS_ENDPOINT_URL_CLOUDFRONT` in the settings' environment; `None`:
+    /// AWS's.
+    pub endpoint: Option<String>,
 }
 
 /// The index document a distribution's folders serve unless

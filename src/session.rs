@@ -485,13 +485,18 @@ pub(crate) async fn invalidate(
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_nanos());
     let reference = format!("svn2s3-r{}-{nanos}", report.to);
-    let credentials = bucket.credentials();
-    let each = cloudfront.distributions.iter().map(|distribution| async {
+    let api = cloudfront::Api {
+        http: bucket.http(),
+        credentials: bucket.credentials(),
+        endpoint: cloudfront.endpoint.as_deref().unwrap_or(cloudfront::ENDPOINT),
+    };
+    let (api, reference) = (&api, &reference);
+    let each = cloudfront.distributions.iter().map(|distribution| async move {
         let made = async {
             let origin_path = match &cloudfront.origin_path {
                 Some(path) => path.clone(),
                 None => {
-                    cloudfront::origin_path(credentials, distribution, &settings.bucket).await?
+                    cloudfront::origin_path(api, distribution, &settings.bucket).await?
                 }
             };
             // None of the keys may be under the origin path.
@@ -499,7 +504,7 @@ pub(crate) async fn invalidate(
             if paths.is_empty() {
                 return Ok((None, paths));
             }
-            let id = cloudfront::invalidate(credentials, distribution, &paths, &reference).await?;
+            let id = cloudfront::invalidate(api, distribution, &paths, reference).await?;
             anyhow::Ok((Some(id), paths))
         };
         let (id, paths, error) = match made.await {

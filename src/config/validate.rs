@@ -115,12 +115,16 @@ pub(super) fn validated(
         ),
         origin_path => origin_path.map(|path| path.trim_end_matches('/').to_owned()),
     };
+    let cloudfront_endpoint = env("AWS_ENDPOINT_URL_CLOUDFRONT")
+        .map(|value| check_endpoint(&value).context("AWS_ENDPOINT_URL_CLOUDFRONT"))
+        .transpose()?;
     let cloudfront = (!distributions.is_empty()).then(|| CloudFront {
         distributions,
         max_paths,
         index,
         bare_folders: cloudfront_config.bare_folders.unwrap_or(false),
         origin_path,
+        endpoint: cloudfront_endpoint,
     });
     let rules = file.headers.unwrap_or_default();
     for (i, rule) in rules.iter().enumerate() {
