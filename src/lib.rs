@@ -277,52 +277,7 @@ impl Publisher {
     /// headers, and every redirect by where it leads (a HEAD each, but for
     /// what the listing shows is wrong already).
     pub fn verify(&self) -> Result<VerifyReport, Error> {
-        let settings = &self.settings;
-        let (session, drift) = self.opened(|session| {
-            let Some(published) = session.published() else {
-                anyhow::bail!("nothing is published at {}", session.target);
-            };
-            let tree = &session.tree;
-            if published != tree.revision {
-                anyhow::bail!(
-                    "the bucket holds r{published} and {} is at r{}; {} to verify it",
-                    tree.name,
-                    tree.revision,
-                    tree.how_to_reach(published)
-                );
-            }
-            let rules = session.rules(settings)?;
-            let cx = planner::Context {
-                rules,
-                state: session.state.as_ref(),
-                revision: tree.revision,
-                full: false,
-                max_delete: usize::MAX,
-            };
-            // What a survey of the tree writes is what the bucket must hold.
-            let everything = session.source.everything()?;
-            let planned = planner::survey(&cx, None, None, everything, Vec::new())?;
-            let expected: Vec<plan::Upload> = (planned.plan.uploads().iter())
-                .chain(planned.plan.redirects())
-                .cloned()
-                .collect();
-            session.runtime.block_on(async {
-                let listed = session.bucket.list(&rules.prefix).await?;
-                let foreign = planner::foreign_prefixes(
-                    listed.iter().map(|listed| listed.key.as_str()),
-                    &rules.prefix,
-                );
-                // Other publishes' prefixes, as the listing shows their
-                // states, as a survey fences them: one the state names
-                // whose state is gone is this publish's again.
-                let ignored = |key: &str| {
-                    cx.is_state_key(key)
-                        || rules.is_excluded_key(key)
-                        || planner::holding(&foreign, key).is_some()
-                };
-                verify::compare(&session.bucket, expected, listed, ignored).await
-            })
-        })?;
+        let (session, drift) = self.opened(|session| session.verify(&self.settings))?;
         Ok(VerifyReport {
             revision: session.tree.revision,
             target: session.target,

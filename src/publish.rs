@@ -1,12 +1,16 @@
-//! Runs a plan against the bucket: each phase (clear, uploads, deletes)
-//! finished before the next starts. A phase runs at most `workers` jobs at
-//! once, an upload or a batch of up to a thousand deletes each; the
+//! The one executor of every publish: a plan's phases (clear; the files'
+//! objects, listed by the plan or sent by a walk of the tree as it goes,
+//! and the headers rewritten; redirects and deletes), each finished before
+//! the next starts. A phase runs its jobs as they come, at most `workers`
+//! at once, an upload or a batch of up to a thousand deletes each; the
 //! bucket's budget decides how many requests and bytes they have in flight.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Result};
+use futures_util::stream::{self, Stream, StreamExt};
+use tokio::sync::mpsc::Receiver;
 use tokio::task::JoinSet;
 
 use crate::bucket::{Adoption, Bucket, DELETE_BATCH};
@@ -39,61 +43,6 @@ pub fn started(plan: &Plan) -> Progress<'static> {
     Progress::Started { requests, bytes }
 }
 
-/// The phases of a plan an [`execute`] runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phases {
-    /// Every phase, in order.
-    All,
-    /// The deletes that must come before any upload, alone.
-    Clear,
-    /// Every phase after those.
-    AfterClear,
-}
-
-/// The requests of `plan` in `phases`, in their order: what was done, or
-/// the first failure. An upload to a key in `present` (a listing's
-/// objects) is made only if that object does not hold the file already
-/// (see [`Bucket::adopt`]). `progress` hears of each request as it ends.
-pub async fn execute(
-    bucket: &Arc<Bucket>,
-    plan: &Plan,
-    present: &HashMap<String, Listed>,
-    progress: &(dyn Fn(Progress<'_>) + Send + Sync),
-    phases: Phases,
-) -> Result<Vec<Done>> {
-    let requests = plan.write_count() + plan.delete_count();
-    let mut run = Runner {
-        bucket,
-        workers: bucket.max_in_flight(),
-        progress,
-        done: Vec::with_capacity(requests),
-    };
-    let deletes = |keys: &[String]| {
-        keys.chunks(DELETE_BATCH)
-            .map(|batch| Job::Delete(batch.to_vec()))
-            .collect::<Vec<_>>()
-    };
-    if phases != Phases::AfterClear {
-        run.phase(deletes(plan.clear())).await?;
-    }
-    if phases == Phases::Clear {
-        return Ok(run.done);
-    }
-    let uploads = plan
-        .uploads()
-        .iter()
-        .map(|upload| match present.get(&upload.key) {
-            Some(listed) => Job::Adopt(upload.clone(), listed.clone()),
-            None => Job::Upload(upload.clone()),
-        });
-    let rewrites = plan.rewrites().iter().cloned().map(Job::Rewrite);
-    run.phase(uploads.chain(rewrites).collect()).await?;
-    let redirects = plan.redirects().iter().cloned().map(Job::Upload);
-    run.phase(redirects.chain(deletes(plan.deletes())).collect())
-        .await?;
-    Ok(run.done)
-}
-
 /// What the walk of a streamed publish sends: each object as the walk
 /// makes it, then the end, with how many objects it sent.
 pub enum Streamed {
@@ -101,67 +50,96 @@ pub enum Streamed {
     End { objects: usize },
 }
 
-/// Runs the objects that come through `objects` as they come, at most
-/// `workers` jobs in flight, an upload to a key in `present` made only if
-/// its object does not hold the file (as [`execute`]). Every action is
-/// added to `tally` and heard by `progress`. The walk's end must come,
-/// and every object it counted must have been done: a walk that failed
-/// drops the channel without it. After a failure no new job starts.
-pub async fn stream(
+/// What a publish did: the requests of its plan, each to be checked
+/// against it ([`check_complete`]), and the tally of the objects a walk
+/// sent, which the plan does not list.
+#[derive(Default)]
+pub struct Executed {
+    pub planned: Vec<Done>,
+    pub walked: Tally,
+}
+
+impl Executed {
+    /// Everything it did, counted.
+    pub fn tally(self) -> Tally {
+        let mut tally = self.walked;
+        self.planned.into_iter().for_each(|done| tally.add(done));
+        tally
+    }
+}
+
+/// Runs a publish, its phases one after the other: the keys a file goes
+/// beneath (the plan's clear list); the files' objects, the plan's and then
+/// those `walk` sends as the walk of the tree makes them, and the headers
+/// rewritten; then the redirects and the deletes. Every phase runs as many
+/// jobs at once as the bucket has requests in flight. An upload to a key
+/// in `present` (a listing's objects) is made only if that object does not
+/// hold the file already (see [`Bucket::adopt`]). `progress` hears of each
+/// request as it ends. The walk must end, and must have sent every object
+/// it counted; after a failure no new job starts.
+pub async fn execute(
     bucket: &Arc<Bucket>,
-    mut objects: tokio::sync::mpsc::Receiver<Streamed>,
+    plan: &Plan,
     present: &HashMap<String, Listed>,
     progress: &(dyn Fn(Progress<'_>) + Send + Sync),
-    tally: &mut Tally,
-) -> Result<()> {
-    let workers = bucket.max_in_flight();
-    let mut running = JoinSet::new();
-    let (mut sent, mut done, mut end) = (0, 0, None);
-    let mut failure: Option<anyhow::Error> = None;
-    loop {
-        let room = failure.is_none() && end.is_none() && running.len() < workers;
-        tokio::select! {
-            item = objects.recv(), if room => match item {
-                Some(Streamed::Object(upload)) => {
-                    let upload = *upload;
-                    sent += 1;
-                    let job = match present.get(&upload.key) {
-                        Some(listed) => Job::Adopt(upload, listed.clone()),
-                        None => Job::Upload(upload),
-                    };
-                    let bucket = Arc::clone(bucket);
-                    running.spawn(async move { job.run(&bucket).await });
-                }
-                Some(Streamed::End { objects }) => end = Some(objects),
-                None => {
-                    failure.get_or_insert_with(|| anyhow!("the walk of the tree stopped"));
-                }
-            },
-            Some(finished) = running.join_next(), if !running.is_empty() => match joined(finished) {
-                Ok(made) => {
-                    for action in made {
-                        progress(Progress::Done(&action));
-                        tally.add(action);
-                        done += 1;
-                    }
-                }
-                Err(err) => {
-                    failure.get_or_insert(err);
-                }
-            },
-            else => break,
+    walk: Option<Receiver<Streamed>>,
+) -> Result<Executed> {
+    let mut run = Runner {
+        bucket,
+        workers: bucket.max_in_flight(),
+        progress,
+        done: Executed {
+            planned: Vec::with_capacity(plan.write_count() + plan.delete_count()),
+            walked: Tally::default(),
+        },
+    };
+    fn deletes(keys: &[String]) -> impl Iterator<Item = Result<Work>> + '_ {
+        let batches = keys.chunks(DELETE_BATCH);
+        batches.map(|batch| Ok(Work::planned(Job::Delete(batch.to_vec()))))
+    }
+    let adopt = |upload: Upload| match present.get(&upload.key) {
+        Some(listed) => Job::Adopt(upload, listed.clone()),
+        None => Job::Upload(upload),
+    };
+    run.phase(stream::iter(deletes(plan.clear()))).await?;
+    let uploads = (plan.uploads().iter().cloned()).map(|upload| Ok(Work::planned(adopt(upload))));
+    let rewrites = (plan.rewrites().iter().cloned()).map(|up| Ok(Work::planned(Job::Rewrite(up))));
+    let walked = stream::iter(walk.map(walked)).flatten().map(|object| {
+        object.map(|upload| Work {
+            job: adopt(upload),
+            planned: false,
+        })
+    });
+    let files = stream::iter(uploads.chain(rewrites)).chain(walked);
+    run.phase(files).await?;
+    let redirects = plan.redirects().iter().cloned();
+    let redirects = redirects.map(|upload| Ok(Work::planned(Job::Upload(upload))));
+    run.phase(stream::iter(redirects.chain(deletes(plan.deletes()))))
+        .await?;
+    Ok(run.done)
+}
+
+/// The objects a walk sends, as it sends them; an error where the walk
+/// stopped before its end, or sent other than it counted.
+pub fn walked(walk: Receiver<Streamed>) -> impl Stream<Item = Result<Upload>> + Send {
+    stream::unfold((walk, 0, false), |(mut walk, sent, over)| async move {
+        if over {
+            return None;
         }
-        if running.is_empty() && (failure.is_some() || end.is_some()) {
-            break;
-        }
-    }
-    if let Some(failure) = failure {
-        return Err(failure);
-    }
-    match end {
-        Some(objects) if objects == sent && sent == done => Ok(()),
-        _ => bail!("{done} objects written of {sent} sent; the walk counted {end:?}"),
-    }
+        let (item, sent, over) = match walk.recv().await {
+            Some(Streamed::Object(upload)) => (Ok(*upload), sent + 1, false),
+            Some(Streamed::End { objects }) if objects == sent => return None,
+            Some(Streamed::End { objects }) => (
+                Err(anyhow!(
+                    "the walk counted {objects} objects and sent {sent}"
+                )),
+                sent,
+                true,
+            ),
+            None => (Err(anyhow!("the walk of the tree stopped")), sent, true),
+        };
+        Some((item, (walk, sent, over)))
+    })
 }
 
 /// Refuses to call a publish complete unless `done` holds every request of
@@ -210,6 +188,18 @@ pub fn check_complete(plan: &Plan, done: &[Done]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A job, and whether the plan lists it (else a walk sent it).
+struct Work {
+    job: Job,
+    planned: bool,
+}
+
+impl Work {
+    fn planned(job: Job) -> Work {
+        Work { job, planned: true }
+    }
 }
 
 enum Job {
@@ -265,50 +255,63 @@ impl Job {
     }
 }
 
-/// What a job that ended did, or why it failed; a job that panicked
-/// panics here, on the thread that waits for it.
-fn joined(ended: Result<Result<Vec<Done>>, tokio::task::JoinError>) -> Result<Vec<Done>> {
+/// What a job that ended did, or why it failed, and whether the plan
+/// listed it; a job that panicked panics here, on the thread that waits.
+fn joined(ended: Result<Ran, tokio::task::JoinError>) -> Ran {
     match ended {
-        Ok(done) => done,
+        Ok(ran) => ran,
         Err(join) => match join.try_into_panic() {
             Ok(payload) => std::panic::resume_unwind(payload),
-            Err(join) => Err(anyhow!(join)),
+            Err(join) => (false, Err(anyhow!(join))),
         },
     }
 }
+
+/// Whether a job the plan listed ran, and what it did.
+type Ran = (bool, Result<Vec<Done>>);
 
 /// Runs the phases of one publish, one after the other.
 struct Runner<'a> {
     bucket: &'a Arc<Bucket>,
     workers: usize,
     progress: &'a (dyn Fn(Progress<'_>) + Send + Sync),
-    done: Vec<Done>,
+    done: Executed,
 }
 
 impl Runner<'_> {
-    /// Runs `jobs` with at most `workers` in flight. After a failure no new
-    /// job starts; those in flight finish, and the first failure is returned.
-    async fn phase(&mut self, jobs: Vec<Job>) -> Result<()> {
-        let mut jobs = jobs.into_iter();
+    /// Runs `jobs` as they come, at most `workers` at once. After a
+    /// failure (of a job, or of the source of jobs) no new job starts;
+    /// those in flight finish, and the first failure is returned.
+    async fn phase(&mut self, jobs: impl Stream<Item = Result<Work>>) -> Result<()> {
+        let mut jobs = std::pin::pin!(jobs);
         let mut running = JoinSet::new();
-        let mut failures = Vec::new();
+        let (mut more, mut failures) = (true, Vec::new());
         loop {
-            while failures.is_empty() && running.len() < self.workers {
-                let Some(job) = jobs.next() else { break };
-                let bucket = Arc::clone(self.bucket);
-                running.spawn(async move { job.run(&bucket).await });
-            }
-            let Some(finished) = running.join_next().await else {
-                break;
-            };
-            match joined(finished) {
-                Ok(finished) => {
-                    for done in finished {
-                        (self.progress)(Progress::Done(&done));
-                        self.done.push(done);
+            let room = more && failures.is_empty() && running.len() < self.workers;
+            tokio::select! {
+                next = jobs.next(), if room => match next {
+                    Some(Ok(Work { job, planned })) => {
+                        let bucket = Arc::clone(self.bucket);
+                        running.spawn(async move { (planned, job.run(&bucket).await) });
+                    }
+                    Some(Err(err)) => failures.push(err),
+                    None => more = false,
+                },
+                Some(finished) = running.join_next(), if !running.is_empty() => {
+                    match joined(finished) {
+                        (planned, Ok(finished)) => {
+                            for done in finished {
+                                (self.progress)(Progress::Done(&done));
+                                match planned {
+                                    true => self.done.planned.push(done),
+                                    false => self.done.walked.add(done),
+                                }
+                            }
+                        }
+                        (_, Err(err)) => failures.push(err),
                     }
                 }
-                Err(err) => failures.push(err),
+                else => break,
             }
         }
         let mut failures = failures.into_iter();

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
+use tokio::sync::mpsc::Receiver;
 
 use crate::bucket::{Bucket, Expect};
 use crate::cancel::Cancel;
@@ -18,12 +19,13 @@ use crate::config::Settings;
 use crate::error::Unfinished;
 use crate::plan::{self, Rules, Upload};
 use crate::planner::{self, Changes, Moves, Planned, Survey};
-use crate::publish::{self, Phases};
+use crate::publish::{self, Streamed};
 use crate::report::{Done, Progress, Report, Tally};
 use crate::source::Source;
 use crate::state::{State, MAX_STATE_BYTES};
 use crate::tree::Revnum;
 use crate::tree::Tree;
+use crate::verify;
 
 /// What every command knows before its first write: the tree, the bucket and
 /// what it holds, every check passed.
@@ -227,14 +229,84 @@ impl Session {
             })
         };
         let moves = needs.history.map(moves).transpose()?;
+        self.surveyed(cx, Some(listing), moves, gone)
+    }
+
+    /// A survey of the whole tree (see [`Survey`]), against `listing` when
+    /// there is one. A working copy is seen one file at a time, and its
+    /// objects left to a second walk ([`Session::with_walk`]); a URL's
+    /// tree is read whole.
+    fn surveyed(
+        &self,
+        cx: &planner::Context,
+        listing: Option<Vec<plan::Listed>>,
+        moves: Option<Moves>,
+        gone: Vec<String>,
+    ) -> Result<Planned> {
         if self.source.streams() {
-            let mut survey = Survey::new(cx, Some(listing), false, moves);
+            let mut survey = Survey::new(cx, listing, false, moves);
             let skipped = self.source.survey(|file| Ok(survey.see(&file)?))?;
             survey.skip(skipped);
             return survey.finish(&self.source, gone);
         }
         let everything = self.source.everything()?;
-        planner::survey(cx, Some(listing), moves, everything, gone)
+        planner::survey(cx, listing, moves, everything, gone)
+    }
+
+    /// Compares the bucket with what a survey of the tree writes, which is
+    /// what it must hold at the published revision (see [`verify`]): the
+    /// survey's objects and redirects, and the objects of a second walk as
+    /// it makes them, so that memory holds the listing, not the tree.
+    pub fn verify(&self, settings: &Settings) -> Result<crate::verify::Drift> {
+        let Some(published) = self.published() else {
+            bail!("nothing is published at {}", self.target);
+        };
+        let tree = &self.tree;
+        if published != tree.revision {
+            bail!(
+                "the bucket holds r{published} and {} is at r{}; {} to verify it",
+                tree.name,
+                tree.revision,
+                tree.how_to_reach(published)
+            );
+        }
+        let rules = self.rules(settings)?;
+        let cx = planner::Context {
+            rules,
+            state: self.state.as_ref(),
+            revision: tree.revision,
+            full: false,
+            max_delete: usize::MAX,
+        };
+        let planned = self.surveyed(&cx, None, None, Vec::new())?;
+        let listed: Vec<Upload> = (planned.plan.uploads().iter())
+            .chain(planned.plan.redirects())
+            .cloned()
+            .collect();
+        let (bucket, runtime) = (&self.bucket, &self.runtime);
+        let listing = runtime.block_on(bucket.list(&rules.prefix))?;
+        let foreign = planner::foreign_prefixes(
+            listing.iter().map(|listed| listed.key.as_str()),
+            &rules.prefix,
+        );
+        // Other publishes' prefixes, as the listing shows their states, as
+        // a survey fences them: one the state names whose state is gone is
+        // this publish's again.
+        let ignored = |key: &str| {
+            cx.is_state_key(key)
+                || rules.is_excluded_key(key)
+                || planner::holding(&foreign, key).is_some()
+        };
+        let compare = |walk| verify::compare(bucket, listed, walk, listing, ignored);
+        if planned.streamed.is_none() {
+            return runtime.block_on(compare(None));
+        }
+        let (walked, drift, gone) = self.with_walk(|walk| runtime.block_on(compare(Some(walk))));
+        match (walked, drift) {
+            // The walk failed first: its error is the one that matters.
+            (Err(err), _) if !gone => Err(err),
+            (_, drift) => drift,
+        }
     }
 
     /// Claims the bucket in the state object, runs the plan while renewing
@@ -253,60 +325,28 @@ impl Session {
         let plan = &planned.plan;
         self.runtime.block_on(self.claimer().run(planned, async {
             progress(publish::started(plan));
-            let present = &planned.present;
-            let done = publish::execute(&self.bucket, plan, present, progress, Phases::All).await?;
-            publish::check_complete(plan, &done)?;
-            Ok(done.into_iter().collect())
+            execute(&self.bucket, planned, progress, None).await
         }))
     }
 
     /// A streamed publish: the files come from a walk of the working copy
     /// on this thread (libsvn's client is this thread's), through a short
-    /// queue, to the requests, run on another thread under the claim; then
-    /// the redirects and deletes of the plan.
+    /// queue, to the requests, run on another thread under the claim.
     fn write_streamed(
         &self,
         planned: &Planned,
         progress: &(dyn Fn(Progress<'_>) + Send + Sync),
     ) -> Result<Tally, Unfinished> {
-        let (queue, objects) = tokio::sync::mpsc::channel(STREAM_QUEUE);
-        let plan = &planned.plan;
-        let requests = planned.write_count() + plan.delete_count();
+        let requests = planned.write_count() + planned.plan.delete_count();
+        // The tree stays on this thread: the other takes only what it needs.
         let (bucket, runtime, claimer) = (&self.bucket, &self.runtime, self.claimer());
-        let mut gone = false;
-        let (walked, published) = std::thread::scope(|scope| {
-            let publishing = scope.spawn(|| {
-                let run = async {
-                    // The files' sizes are not known before they are read.
-                    progress(Progress::Started { requests, bytes: 0 });
-                    let present = &planned.present;
-                    // The keys a file goes beneath go first, then the
-                    // files as the walk gives them, then the rest.
-                    let mut done =
-                        publish::execute(bucket, plan, present, progress, Phases::Clear).await?;
-                    let mut tally = Tally::default();
-                    publish::stream(bucket, objects, present, progress, &mut tally).await?;
-                    let after = Phases::AfterClear;
-                    done.extend(publish::execute(bucket, plan, present, progress, after).await?);
-                    publish::check_complete(plan, &done)?;
-                    done.into_iter().for_each(|done| tally.add(done));
-                    Ok(tally)
-                };
-                runtime.block_on(claimer.run(planned, run))
-            });
-            let walked = self.walk_objects(|upload| {
-                let sent = queue.blocking_send(publish::Streamed::Object(Box::new(upload)));
-                gone = sent.is_err();
-                sent.map_err(|_| anyhow::anyhow!("the requests stopped"))
-            });
-            if let Ok(objects) = walked {
-                queue.blocking_send(publish::Streamed::End { objects }).ok();
-            }
-            drop(queue);
-            let published = publishing
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (walked, published)
+        let (walked, published, gone) = self.with_walk(|walk| {
+            let run = async {
+                // The files' sizes are not known before they are read.
+                progress(Progress::Started { requests, bytes: 0 });
+                execute(bucket, planned, progress, Some(walk)).await
+            };
+            runtime.block_on(claimer.run(planned, run))
         });
         match (walked, published) {
             // The claim was refused: nothing was written, whatever the walk did.
@@ -316,6 +356,35 @@ impl Session {
             (Err(err), _) => Err(Unfinished::Incomplete(err)),
             (Ok(_), published) => published,
         }
+    }
+
+    /// Walks the working copy on this thread (libsvn's client is this
+    /// thread's) and sends each file's objects, through a short queue, to
+    /// `take`, run on another thread: what the walk did (how many objects
+    /// it sent), what `take` gave, and whether `take` stopped listening
+    /// before the walk's end.
+    fn with_walk<T: Send>(
+        &self,
+        take: impl FnOnce(Receiver<Streamed>) -> T + Send,
+    ) -> (Result<usize>, T, bool) {
+        let (queue, walk) = tokio::sync::mpsc::channel(STREAM_QUEUE);
+        let mut gone = false;
+        std::thread::scope(|scope| {
+            let taking = scope.spawn(|| take(walk));
+            let walked = self.walk_objects(|upload| {
+                let sent = queue.blocking_send(Streamed::Object(Box::new(upload)));
+                gone = sent.is_err();
+                sent.map_err(|_| anyhow::anyhow!("the requests stopped"))
+            });
+            if let Ok(objects) = walked {
+                queue.blocking_send(Streamed::End { objects }).ok();
+            }
+            drop(queue);
+            let taken = taking
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (walked, taken, gone)
+        })
     }
 
     /// What a dry run of the plan would do, without a request.
@@ -423,6 +492,20 @@ impl Claimer<'_> {
     }
 }
 
+/// Runs `planned` (and the objects `walk` sends), and counts what was done
+/// against the plan: the one way every publish writes.
+async fn execute(
+    bucket: &Arc<Bucket>,
+    planned: &Planned,
+    progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+    walk: Option<tokio::sync::mpsc::Receiver<Streamed>>,
+) -> Result<Tally> {
+    let (plan, present) = (&planned.plan, &planned.present);
+    let executed = publish::execute(bucket, plan, present, progress, walk).await?;
+    publish::check_complete(plan, &executed.planned)?;
+    Ok(executed.tally())
+}
+
 /// How many objects a streamed publish's walk may be ahead of its requests.
 const STREAM_QUEUE: usize = 256;
 
@@ -488,39 +571,43 @@ pub(crate) async fn invalidate(
     let api = cloudfront::Api {
         http: bucket.http(),
         credentials: bucket.credentials(),
-        endpoint: cloudfront.endpoint.as_deref().unwrap_or(cloudfront::ENDPOINT),
+        endpoint: cloudfront
+            .endpoint
+            .as_deref()
+            .unwrap_or(cloudfront::ENDPOINT),
     };
     let (api, reference) = (&api, &reference);
-    let each = cloudfront.distributions.iter().map(|distribution| async move {
-        let made = async {
-            let origin_path = match &cloudfront.origin_path {
-                Some(path) => path.clone(),
-                None => {
-                    cloudfront::origin_path(api, distribution, &settings.bucket).await?
+    let each = cloudfront
+        .distributions
+        .iter()
+        .map(|distribution| async move {
+            let made = async {
+                let origin_path = match &cloudfront.origin_path {
+                    Some(path) => path.clone(),
+                    None => cloudfront::origin_path(api, distribution, &settings.bucket).await?,
+                };
+                // None of the keys may be under the origin path.
+                let paths = paths(&origin_path);
+                if paths.is_empty() {
+                    return Ok((None, paths));
+                }
+                let id = cloudfront::invalidate(api, distribution, &paths, reference).await?;
+                anyhow::Ok((Some(id), paths))
+            };
+            let (id, paths, error) = match made.await {
+                Ok((id, paths)) => (id, paths, None),
+                Err(err) => {
+                    let error = crate::redact::urls(&format!("{err:#}")).into_owned();
+                    (None, Vec::new(), Some(error))
                 }
             };
-            // None of the keys may be under the origin path.
-            let paths = paths(&origin_path);
-            if paths.is_empty() {
-                return Ok((None, paths));
+            Invalidation {
+                distribution: distribution.clone(),
+                paths,
+                id,
+                error,
             }
-            let id = cloudfront::invalidate(api, distribution, &paths, reference).await?;
-            anyhow::Ok((Some(id), paths))
-        };
-        let (id, paths, error) = match made.await {
-            Ok((id, paths)) => (id, paths, None),
-            Err(err) => {
-                let error = crate::redact::urls(&format!("{err:#}")).into_owned();
-                (None, Vec::new(), Some(error))
-            }
-        };
-        Invalidation {
-            distribution: distribution.clone(),
-            paths,
-            id,
-            error,
-        }
-    });
+        });
     Ok(futures_util::future::join_all(each).await)
 }
 

@@ -10,15 +10,17 @@
 //! bytes are not svn2s3's compression of its file, under metadata that
 //! names the file: it is decompressed and compared.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use anyhow::Result;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
+use tokio::sync::mpsc::Receiver;
 
 use crate::bucket::{Bucket, Fingerprint};
 use crate::plan::{Listed, Upload};
+use crate::publish::{self, Streamed};
 use crate::tree::Revnum;
 
 /// Where the bucket and the tree part ways.
@@ -93,44 +95,49 @@ impl fmt::Display for VerifyReport {
     }
 }
 
-/// Compares what the bucket lists with what the tree expects (`expected`).
+/// Compares what the bucket lists with what the tree expects: the objects
+/// of `expected`, then those `walk` sends as a walk of the tree makes them,
+/// each compared as it comes. Memory holds the listing, not the tree.
 /// Listed keys for which `ignored` holds are neither extra nor checked.
 pub(crate) async fn compare(
     bucket: &Bucket,
     expected: Vec<Upload>,
+    walk: Option<Receiver<Streamed>>,
     listed: Vec<Listed>,
     ignored: impl Fn(&str) -> bool,
 ) -> Result<Drift> {
-    let mut expected: BTreeMap<String, Upload> = expected
-        .into_iter()
-        .map(|upload| (upload.key.clone(), upload))
+    let mut listing: HashMap<String, Listed> = (listed.into_iter())
+        .map(|listed| (listed.key.clone(), listed))
         .collect();
     let mut drift = Drift::default();
-    let mut present = Vec::new();
-    for object in listed {
-        match expected.remove(&object.key) {
-            Some(upload) => present.push((upload, object)),
-            None if ignored(&object.key) => {}
-            None => drift.extra.push(object.key),
-        }
-    }
-    drift.missing = expected.into_keys().collect();
-    drift.checked = present.len();
-
-    let verdicts: Vec<(String, Option<&'static str>)> = stream::iter(present)
-        .map(|(upload, listed)| async move {
+    let walked = stream::iter(walk.map(publish::walked)).flatten();
+    let expected = stream::iter(expected.into_iter().map(Ok)).chain(walked);
+    let (listing_, missing) = (&mut listing, &mut drift.missing);
+    let verdicts: Vec<(String, Option<&'static str>)> = expected
+        .try_filter_map(|upload| {
+            let listed = listing_.remove(&upload.key);
+            if listed.is_none() {
+                missing.push(upload.key.clone());
+            }
+            std::future::ready(Ok(listed.map(|listed| (upload, listed))))
+        })
+        .map_ok(|(upload, listed)| async move {
             let why = differs(bucket, &upload, &listed).await?;
             anyhow::Ok((upload.key, why))
         })
-        .buffer_unordered(bucket.max_in_flight())
+        .try_buffer_unordered(bucket.max_in_flight())
         .try_collect()
         .await?;
+    drift.checked = verdicts.len();
     for (key, why) in verdicts {
         if let Some(why) = why {
             drift.differ.push(key.clone());
             drift.reasons.insert(key, why);
         }
     }
+    drift.extra = (listing.into_keys()).filter(|key| !ignored(key)).collect();
+    drift.missing.sort();
+    drift.extra.sort();
     drift.differ.sort();
     Ok(drift)
 }
