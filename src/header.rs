@@ -399,8 +399,9 @@ mod tests {
         assert!(distinct(|header| header.property));
         for header in HEADERS {
             assert_eq!(header.name.header().map(|h| h.key), Some(header.key));
-            assert_eq!(header.http, header.key.replace('_', "-"));
-            assert_eq!(header.property, format!("svn2s3:{}", header.http));
+            // The property is named as the key, with dashes.
+            assert_eq!(header.property, format!("svn2s3:{}", header.key.replace('_', "-")));
+            assert_eq!(header.http, header.http.to_ascii_lowercase());
         }
         assert_eq!(Name::ContentType.property(), "svn:mime-type");
     }
