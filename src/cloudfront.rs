@@ -179,11 +179,7 @@ pub async fn invalidate(
 /// `""`), from the distribution's config: the origin whose domain is the
 /// bucket's (`bucket.s3.REGION.amazonaws.com`, `bucket.s3-website...`), or
 /// its only origin.
-pub async fn origin_path(
-    api: &Api<'_>,
-    distribution: &str,
-    bucket: &str,
-) -> Result<String> {
+pub async fn origin_path(api: &Api<'_>, distribution: &str, bucket: &str) -> Result<String> {
     let path = format!("distribution/{distribution}/config");
     let doing = format!("reading the config of {distribution}");
     let answer = call(api, "GET", &path, "", &doing).await?;

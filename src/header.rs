@@ -400,7 +400,10 @@ mod tests {
         for header in HEADERS {
             assert_eq!(header.name.header().map(|h| h.key), Some(header.key));
             // The property is named as the key, with dashes.
-            assert_eq!(header.property, format!("svn2s3:{}", header.key.replace('_', "-")));
+            assert_eq!(
+                header.property,
+                format!("svn2s3:{}", header.key.replace('_', "-"))
+            );
             assert_eq!(header.http, header.http.to_ascii_lowercase());
         }
         assert_eq!(Name::ContentType.property(), "svn:mime-type");

@@ -569,9 +569,15 @@ fn cloudfronts_endpoint_comes_from_the_settings_environment_and_is_checked() {
     let endpoint = |env: &[(&str, &str)]| load(yaml, Flags::default(), env).map(|s| s.cloudfront);
     let set = [("AWS_ENDPOINT_URL_CLOUDFRONT", "http://127.0.0.1:5000/")];
     let cloudfront = endpoint(&set).unwrap().unwrap();
-    assert_eq!(cloudfront.endpoint.as_deref(), Some("http://127.0.0.1:5000"));
+    assert_eq!(
+        cloudfront.endpoint.as_deref(),
+        Some("http://127.0.0.1:5000")
+    );
     assert_eq!(endpoint(&[]).unwrap().unwrap().endpoint, None);
-    let secret = [("AWS_ENDPOINT_URL_CLOUDFRONT", "http://u:hunter2@127.0.0.1:5000")];
+    let secret = [(
+        "AWS_ENDPOINT_URL_CLOUDFRONT",
+        "http://u:hunter2@127.0.0.1:5000",
+    )];
     let err = format!("{:#}", endpoint(&secret).unwrap_err());
     assert!(
         err.starts_with("AWS_ENDPOINT_URL_CLOUDFRONT: carries a user or a password")
