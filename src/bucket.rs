@@ -34,7 +34,7 @@ mod address;
 mod delete;
 mod upload;
 
-use address::{path_style, wrong_region, Located};
+use address::{wrong_region, Located, Store};
 pub use address::{Address, Addressing};
 use upload::Body;
 pub(crate) use upload::{md5_of_file, Fingerprint};
@@ -55,21 +55,21 @@ pub struct Bucket {
     located: RwLock<Arc<Located>>,
     credentials: Credentials,
     name: String,
-    endpoint: Option<String>,
-    path_style: bool,
+    /// What is particular to the store: addressing, what it takes.
+    store: Store,
     retry: Retry,
     budget: Budget,
-    /// True until the store answers DeleteObjects with NotImplemented.
-    multi_delete: AtomicBool,
     /// Set once a region redirect has been followed: it is never followed twice.
     relocated: AtomicBool,
 }
 
 impl Bucket {
     /// Builds the client; sends nothing. Credentials come from the standard
-    /// AWS chain: environment, then profile, then instance metadata.
+    /// AWS chain: environment, then the address's profile (`AWS_PROFILE`) of
+    /// the credentials file, then instance metadata.
     pub fn connect(address: &Address, workers: usize) -> Result<Bucket> {
-        let credentials = Credentials::default().map_err(|_| RequestError {
+        let profile = address.profile.as_deref();
+        let credentials = Credentials::new(None, None, None, None, profile).map_err(|_| RequestError {
             what: format!("reaching s3://{}", address.name),
             failure: Failure {
                 why: "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE".into(),
@@ -79,26 +79,20 @@ impl Bucket {
             },
             tries: 1,
         })?;
-        let path_style = path_style(
-            address.addressing,
-            address.endpoint.as_deref(),
-            &address.name,
-        );
+        let store = Store::of(address);
         let bucket = Bucket {
             located: RwLock::new(Arc::new(Located::at(
                 &address.name,
                 &address.region,
-                address.endpoint.as_deref(),
-                path_style,
+                store.endpoint.as_deref(),
+                store.path_style,
                 credentials.clone(),
             )?)),
             credentials,
             name: address.name.clone(),
-            endpoint: address.endpoint.clone(),
-            path_style,
+            store,
             retry: Retry::default(),
             budget: Budget::new(workers),
-            multi_delete: AtomicBool::new(true),
             relocated: AtomicBool::new(false),
         };
         // Retries are ours (below), with backoff; rust-s3's own would multiply them.

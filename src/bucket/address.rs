@@ -42,6 +42,46 @@ pub struct Address {
     /// An S3-compatible endpoint; `None` is AWS.
     pub endpoint: Option<String>,
     pub addressing: Addressing,
+    /// The profile of the AWS credentials file whose keys sign requests
+    /// when the environment has none; `None` is `default`.
+    pub profile: Option<String>,
+}
+
+/// What is particular to the store a bucket lives in, as svn2s3 knows it:
+/// where its API is, how its requests name the bucket, and what it takes.
+/// Where a store says what it lacks only by refusing it, that is learned
+/// here once, for the rest of the run. A quirk of a store has its home
+/// here, not at the requests.
+pub(crate) struct Store {
+    /// An S3-compatible endpoint; `None` is AWS, at each region's endpoint.
+    pub(super) endpoint: Option<String>,
+    /// Requests name the bucket in the path (`endpoint/bucket/key`), not the host.
+    pub(super) path_style: bool,
+    /// Whether it takes DeleteObjects: true until it answers as a store
+    /// that has none (see [`super::delete::lacks_delete_objects`]).
+    pub(super) delete_objects: AtomicBool,
+}
+
+impl Store {
+    /// The store at `address`, before it has said anything.
+    pub(super) fn of(address: &Address) -> Store {
+        let endpoint = address.endpoint.as_deref();
+        Store {
+            endpoint: address.endpoint.clone(),
+            path_style: path_style(address.addressing, endpoint, &address.name),
+            delete_objects: AtomicBool::new(true),
+        }
+    }
+
+    /// Whether deletes may go in batches (DeleteObjects).
+    pub(super) fn has_delete_objects(&self) -> bool {
+        self.delete_objects.load(Ordering::Relaxed)
+    }
+
+    /// Notes that it has no DeleteObjects: one DELETE a key from then on.
+    pub(super) fn lacks_delete_objects(&self) {
+        self.delete_objects.store(false, Ordering::Relaxed);
+    }
 }
 
 /// A client of the bucket in one region.
@@ -117,11 +157,12 @@ impl Bucket {
             located.place,
             located.region
         );
+        let store = &self.store;
         let moved = Located::at(
             &self.name,
             &region,
-            self.endpoint.as_deref(),
-            self.path_style,
+            store.endpoint.as_deref(),
+            store.path_style,
             self.credentials.clone(),
         )?;
         *self

@@ -11,7 +11,7 @@ impl Bucket {
     pub async fn delete_batch(&self, keys: &[String]) -> Result<()> {
         let mut left = keys.to_vec();
         let mut round = 0;
-        while self.multi_delete.load(Ordering::Relaxed) {
+        while self.store.has_delete_objects() {
             round += 1;
             let what = named_keys(&left);
             let request = delete_request(&left);
@@ -45,7 +45,7 @@ impl Bucket {
                     "{} has no DeleteObjects: one request per key",
                     self.located().place
                 );
-                self.multi_delete.store(false, Ordering::Relaxed);
+                self.store.lacks_delete_objects();
                 break;
             };
             let errors =
