@@ -98,6 +98,9 @@ pub struct Settings {
     pub(crate) region: String,
     pub(crate) endpoint: Option<String>,
     pub(crate) addressing: Addressing,
+    /// The profile whose keys sign the requests when the environment has
+    /// none (`AWS_PROFILE`, else `default`).
+    pub(crate) profile: Option<String>,
     pub(crate) rules: Rules,
     pub(crate) workers: NonZeroUsize,
     pub(crate) max_delete: usize,
@@ -260,6 +263,7 @@ impl Settings {
             region: self.region.clone(),
             endpoint: self.endpoint.clone(),
             addressing: self.addressing,
+            profile: self.profile.clone(),
         }
     }
 }

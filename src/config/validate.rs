@@ -155,6 +155,7 @@ pub(super) fn validated(
         region,
         endpoint,
         addressing: flags.addressing.or(file.addressing).unwrap_or_default(),
+        profile: env("AWS_PROFILE"),
         rules: Rules {
             prefix,
             exclude,
