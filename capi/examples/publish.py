@@ -22,6 +22,7 @@ def library(path=None):
     lib.svn2s3_settings_new.restype = handle
     lib.svn2s3_settings_new.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
     lib.svn2s3_settings_set.argtypes = [handle, ctypes.c_char_p, ctypes.c_char_p, error]
+    lib.svn2s3_settings_load.argtypes = [handle, ctypes.c_char_p, error]
     lib.svn2s3_publish.argtypes = [handle, PROGRESS, ctypes.c_void_p, error, error]
     lib.svn2s3_report_json.restype = ctypes.c_char_p
     lib.svn2s3_report_json.argtypes = [handle]
@@ -40,9 +41,10 @@ class PublishError(Exception):
         self.status = status
 
 
-def publish(lib, tree, bucket, on_event=None, **settings):
-    """Publishes `tree` to `bucket`; `settings` are keys of svn2s3.yaml, their
-    values as Python values. Returns the report as a dict."""
+def publish(lib, tree, bucket, on_event=None, config=None, **settings):
+    """Publishes `tree` to `bucket`; `config` is a config file (svn2s3.yaml)
+    to read, `settings` are keys of svn2s3.yaml, their values as Python
+    values, over the file's. Returns the report as a dict."""
     handle = lib.svn2s3_settings_new(tree.encode(), bucket.encode())
     err, report = ctypes.c_void_p(), ctypes.c_void_p()
 
@@ -54,7 +56,9 @@ def publish(lib, tree, bucket, on_event=None, **settings):
 
     try:
         status = 0
-        for key, value in settings.items():
+        if config is not None:
+            status = lib.svn2s3_settings_load(handle, os.fsencode(config), ctypes.byref(err))
+        for key, value in settings.items() if not status else ():
             # JSON is YAML: each value goes as it would be written in the file.
             status = lib.svn2s3_settings_set(handle, key.encode(), json.dumps(value).encode(), ctypes.byref(err))
             if status:

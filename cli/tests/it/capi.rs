@@ -176,4 +176,42 @@ fn python_publishes_through_ctypes() {
     let run = finish(with_library(&mut command));
     run.expect(0);
     assert_eq!(run.stdout.trim(), "2 workers must be at least 1 (status 2)");
+
+    // A config file read through svn2s3_settings_load, under a key set one
+    // by one; a file that is not there is named, with status 2.
+    let config = repo.wc.join("../from-c.yaml");
+    std::fs::write(&config, "prefix: from-file/\nworkers: 0\n").unwrap();
+    let mut command = Command::new("python3");
+    command
+        .arg("-c")
+        .arg(
+            "import sys; sys.path.insert(0, sys.argv[1]); import publish as p\n\
+             lib = p.library(sys.argv[2])\n\
+             for config in (sys.argv[4], sys.argv[4] + '.missing'):\n    \
+                 try:\n        \
+                     report = p.publish(lib, sys.argv[3], 'media', config=config, \
+                     workers=4, endpoint=sys.argv[5])\n        \
+                     print('published', report['to'])\n    \
+                 except p.PublishError as err:\n        print(err.status, err)\n",
+        )
+        .arg(workspace().join("capi/examples"))
+        .arg(&library)
+        .arg(&repo.wc)
+        .arg(&config)
+        .arg(server.endpoint());
+    let run = finish(with_library(&mut command));
+    run.expect(0);
+    let said: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(said[0], format!("published {rev}"), "{}", run.stdout);
+    assert!(
+        said[1].starts_with("2 reading ") && said[1].contains("from-c.yaml.missing"),
+        "{}",
+        run.stdout
+    );
+    Mirror {
+        prefix: "from-file/",
+        inside_another: true,
+        ..Mirror::default()
+    }
+    .check(&server, &repo, rev);
 }

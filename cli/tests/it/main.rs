@@ -15,6 +15,7 @@ mod model;
 mod promise;
 mod proxy;
 mod publish;
+mod readme;
 mod refusals;
 mod remote;
 mod requests;
