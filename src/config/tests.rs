@@ -590,7 +590,10 @@ fn cloudfronts_endpoint_comes_from_the_settings_environment_and_is_checked() {
 fn the_profile_of_the_credentials_comes_from_the_settings_environment() {
     let profile = |env: &[(&str, &str)]| load("bucket: b\n", Flags::default(), env).unwrap();
     assert_eq!(
-        profile(&[("AWS_PROFILE", "media")]).address().profile.as_deref(),
+        profile(&[("AWS_PROFILE", "media")])
+            .address()
+            .profile
+            .as_deref(),
         Some("media")
     );
     assert_eq!(profile(&[]).address().profile, None);
