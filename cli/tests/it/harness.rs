@@ -950,6 +950,33 @@ pub fn run_svn2s3(server: &Server, args: &[&str]) -> Run {
     finish(&mut svn2s3(server, args))
 }
 
+/// Runs a publish that waits for another's claim (`--wait`), and puts
+/// `unclaimed` back as the state once it says it is waiting: the claim
+/// ends then, whatever the clock says, however slow the machine.
+pub fn released_when_waiting(command: &mut Command, server: &Server, unclaimed: &str) -> Run {
+    let mut waiting = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let said = std::io::BufReader::new(waiting.stderr.take().unwrap());
+    let mut stderr = String::new();
+    for line in std::io::BufRead::lines(said) {
+        let line = line.unwrap();
+        stderr.push_str(&line);
+        stderr.push('\n');
+        if line.contains("another publish") && line.ends_with("waiting") {
+            server.put(STATE, unclaimed.as_bytes());
+        }
+    }
+    let out = waiting.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    }
+}
+
 pub fn finish(command: &mut Command) -> Run {
     let out = command.output().unwrap();
     Run {

@@ -41,10 +41,16 @@ fn with_wait_a_publish_waits_out_another_publishs_claim_then_publishes() {
     let server = Server::start();
     let wc = repo.wc.to_str().unwrap();
     publish_r1(&server, &repo);
-    // A publish elsewhere holds the bucket for a few seconds more.
-    plant_live_claim(&server, 2, 4);
+    let unclaimed = server.state().unwrap();
+    // A publish elsewhere holds the bucket, for an hour by its lease; it
+    // ends only once this one says it is waiting, whatever the clock.
+    plant_live_claim(&server, 2, 3600);
 
-    let run = finish(&mut svn2s3(&server, &["publish", wc, "--wait=120"]));
+    let run = released_when_waiting(
+        &mut svn2s3(&server, &["publish", wc, "--wait=120"]),
+        &server,
+        &unclaimed,
+    );
     run.expect(0);
     assert!(run.stderr.contains("another publish"), "{}", run.stderr);
     assert!(run.stderr.contains("waiting"), "{}", run.stderr);

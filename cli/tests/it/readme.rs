@@ -100,16 +100,21 @@ fn an_acl_is_given_to_objects_a_first_publish_finds_in_place() {
 }
 
 #[test]
-fn wait_without_a_value_waits_for_a_claim_that_lapses() {
+fn wait_without_a_value_waits_for_a_claim_to_end() {
     let (repo, server) = (Repo::new(), Server::start());
     repo.write("a.txt", "a\n");
     repo.commit("one");
     publish(&server, &repo, &[]);
     repo.write("b.txt", "b\n");
     let rev = repo.commit("two");
-    plant_claim(&server, rev, &from_now(0), &from_now(3));
+    let unclaimed = server.state().unwrap();
+    plant_claim(&server, rev, &from_now(0), &from_now(3600));
     let wc = repo.wc.to_str().unwrap();
-    let run = run_svn2s3(&server, &["publish", wc, "--wait"]);
+    let run = released_when_waiting(
+        &mut svn2s3(&server, &["publish", wc, "--wait"]),
+        &server,
+        &unclaimed,
+    );
     run.expect(0);
     assert!(run.stderr.contains("waiting"), "{}", run.stderr);
     assert_eq!(server.published(), Some(rev));
