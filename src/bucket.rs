@@ -188,11 +188,7 @@ impl Bucket {
             if let Some(size) = answer.content_length().filter(|&size| size > most) {
                 return Ok(Read::TooBig(size));
             }
-            let etag = answer
-                .headers()
-                .get("etag")
-                .and_then(|etag| etag.to_str().ok())
-                .map_or_else(String::new, unquoted);
+            let etag = etag_of(answer.headers());
             let mut body = Vec::new();
             while let Some(chunk) = answer.chunk().await? {
                 body.extend_from_slice(&chunk);

@@ -161,19 +161,12 @@ fn python_publishes_through_ctypes() {
     Mirror::default().check(&server, &repo, rev);
 
     // A bad setting comes back as the exit status and message svn2s3 gives.
-    let mut command = Command::new("python3");
-    command
-        .arg("-c")
-        .arg(
-            "import sys; sys.path.insert(0, sys.argv[1]); import publish as p\n\
-             lib = p.library(sys.argv[2])\n\
-             try:\n    p.publish(lib, sys.argv[3], 'media', workers=0)\n\
-             except p.PublishError as err:\n    print(err.status, err)\n",
-        )
-        .arg(workspace().join("capi/examples"))
-        .arg(&library)
-        .arg(&repo.wc);
-    let run = finish(with_library(&mut command));
+    let run = python_with_example(
+        &library,
+        "try:\n    p.publish(lib, sys.argv[3], 'media', workers=0)\n\
+         except p.PublishError as err:\n    print(err.status, err)\n",
+        &[repo.wc.as_os_str()],
+    );
     run.expect(0);
     assert_eq!(run.stdout.trim(), "2 workers must be at least 1 (status 2)");
 
@@ -181,25 +174,17 @@ fn python_publishes_through_ctypes() {
     // by one; a file that is not there is named, with status 2.
     let config = repo.wc.join("../from-c.yaml");
     std::fs::write(&config, "prefix: from-file/\nworkers: 0\n").unwrap();
-    let mut command = Command::new("python3");
-    command
-        .arg("-c")
-        .arg(
-            "import sys; sys.path.insert(0, sys.argv[1]); import publish as p\n\
-             lib = p.library(sys.argv[2])\n\
-             for config in (sys.argv[4], sys.argv[4] + '.missing'):\n    \
-                 try:\n        \
-                     report = p.publish(lib, sys.argv[3], 'media', config=config, \
-                     workers=4, endpoint=sys.argv[5])\n        \
-                     print('published', report['to'])\n    \
-                 except p.PublishError as err:\n        print(err.status, err)\n",
-        )
-        .arg(workspace().join("capi/examples"))
-        .arg(&library)
-        .arg(&repo.wc)
-        .arg(&config)
-        .arg(server.endpoint());
-    let run = finish(with_library(&mut command));
+    let endpoint = server.endpoint();
+    let run = python_with_example(
+        &library,
+        "for config in (sys.argv[4], sys.argv[4] + '.missing'):\n    \
+             try:\n        \
+                 report = p.publish(lib, sys.argv[3], 'media', config=config, \
+                 workers=4, endpoint=sys.argv[5])\n        \
+                 print('published', report['to'])\n    \
+             except p.PublishError as err:\n        print(err.status, err)\n",
+        &[repo.wc.as_os_str(), config.as_os_str(), endpoint.as_ref()],
+    );
     run.expect(0);
     let said: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(said[0], format!("published {rev}"), "{}", run.stdout);
@@ -214,4 +199,22 @@ fn python_publishes_through_ctypes() {
         ..Mirror::default()
     }
     .check(&server, &repo, rev);
+}
+
+/// `body`, a Python program, run with capi/examples/publish.py imported
+/// as `p` and the installed `library` loaded as `lib`; `sys.argv[3:]`
+/// are `args`.
+fn python_with_example(library: &Path, body: &str, args: &[&std::ffi::OsStr]) -> Run {
+    let program = format!(
+        "import sys; sys.path.insert(0, sys.argv[1]); import publish as p\n\
+         lib = p.library(sys.argv[2])\n{body}"
+    );
+    let mut command = Command::new("python3");
+    command
+        .arg("-c")
+        .arg(program)
+        .arg(workspace().join("capi/examples"))
+        .arg(library)
+        .args(args);
+    finish(with_library(&mut command))
 }
