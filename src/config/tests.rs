@@ -574,6 +574,13 @@ fn cloudfronts_endpoint_comes_from_the_settings_environment_and_is_checked() {
         Some("http://127.0.0.1:5000")
     );
     assert_eq!(endpoint(&[]).unwrap().unwrap().endpoint, None);
+    // Without a distribution it is not used, nor refused.
+    let unused = load(
+        "bucket: b\n",
+        Flags::default(),
+        &[("AWS_ENDPOINT_URL_CLOUDFRONT", "x")],
+    );
+    assert_eq!(unused.unwrap().cloudfront, None);
     let secret = [(
         "AWS_ENDPOINT_URL_CLOUDFRONT",
         "http://u:hunter2@127.0.0.1:5000",

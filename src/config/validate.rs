@@ -115,7 +115,9 @@ pub(super) fn validated(
         ),
         origin_path => origin_path.map(|path| path.trim_end_matches('/').to_owned()),
     };
+    // Read, and checked, only where there is something to invalidate.
     let cloudfront_endpoint = env("AWS_ENDPOINT_URL_CLOUDFRONT")
+        .filter(|_| !distributions.is_empty())
         .map(|value| check_endpoint(&value).context("AWS_ENDPOINT_URL_CLOUDFRONT"))
         .transpose()?;
     let cloudfront = (!distributions.is_empty()).then(|| CloudFront {
