@@ -47,7 +47,7 @@ mod survey;
 mod tests;
 
 use redirects::Redirects;
-pub(crate) use survey::{foreign_prefixes, survey, Moves, Survey};
+pub(crate) use survey::{foreign_prefixes, Moves, Survey};
 
 /// The most redirects followed from one: more is a loop.
 const MAX_HOPS: usize = 32;

@@ -243,14 +243,10 @@ impl Session {
         moves: Option<Moves>,
         gone: Vec<String>,
     ) -> Result<Planned> {
-        if self.source.streams() {
-            let mut survey = Survey::new(cx, listing, false, moves);
-            let skipped = self.source.survey(|file| Ok(survey.see(&file)?))?;
-            survey.skip(skipped);
-            return survey.finish(&self.source, gone);
-        }
-        let everything = self.source.everything()?;
-        planner::survey(cx, listing, moves, everything, gone)
+        let mut survey = Survey::new(cx, listing, moves);
+        let skipped = self.source.survey(|file| Ok(survey.see(&file)?))?;
+        survey.skip(skipped);
+        survey.finish(&self.source, gone)
     }
 
     /// Compares the bucket with what a survey of the tree writes, which is

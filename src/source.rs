@@ -26,7 +26,7 @@ use crate::tree::{ReadFrom, Tree};
 /// Refusals name at most this many files; the count says the rest.
 mod walk;
 
-use walk::{name_some, outermost, remedy, Unfit};
+use walk::{name_some, outermost, remedy, Pass, Unfit};
 
 const LIST_AT_MOST: usize = 10;
 
@@ -54,12 +54,16 @@ enum Origin {
     /// A clean working copy holds the exported bytes: read them in place.
     /// `root` is the published folder, absolute and canonical.
     WorkingCopy { root: PathBuf },
-    /// Each file is written into `staging` from the repository, as `svn
-    /// export` would write it, and uploaded from there.
-    Url {
-        staging: TempDir,
-        fetched: Cell<usize>,
-    },
+    /// Each file is written into the staging folder from the repository,
+    /// as `svn export` would write it, and uploaded from there.
+    Url(Staging),
+}
+
+/// Where the files of a URL are written, numbered, not named: the staging
+/// folder need not mirror the tree.
+struct Staging {
+    folder: TempDir,
+    fetched: Cell<usize>,
 }
 
 impl Source {
@@ -145,10 +149,10 @@ impl Source {
             info,
             revision,
             exclude,
-            origin: Origin::Url {
-                staging: tempfile::Builder::new().prefix("svn2s3-").tempdir()?,
+            origin: Origin::Url(Staging {
+                folder: tempfile::Builder::new().prefix("svn2s3-").tempdir()?,
                 fetched: Cell::new(0),
-            },
+            }),
             folders: RefCell::default(),
         })
     }
@@ -162,7 +166,7 @@ impl Source {
     pub fn tree(&self) -> Tree {
         let (name, read_from) = match &self.origin {
             Origin::WorkingCopy { root } => (root.display().to_string(), ReadFrom::WorkingCopy),
-            Origin::Url { .. } => (
+            Origin::Url(_) => (
                 crate::redact::urls(&self.info.url).into_owned(),
                 ReadFrom::Url,
             ),
@@ -176,57 +180,33 @@ impl Source {
         }
     }
 
-    /// Every file of the tree, for a first publish, `--full` or `verify`:
-    /// O(tree), on request only. A working copy is walked; from a URL, the
-    /// tree is listed and every file fetched.
+    /// Every file of the tree, its bytes at hand, for a change of rules:
+    /// O(tree), on request only. One walk of the tree ([`Source::walk`]);
+    /// from a URL, every file is fetched.
     pub fn everything(&self) -> Result<Changeset> {
         let mut found = Found::default();
-        match &self.origin {
-            Origin::WorkingCopy { root } => self.collect(root, Depth::Infinity, &mut found)?,
-            Origin::Url { .. } => {
-                let (files, dirs) = self.listed("")?;
-                let target = Target::Url(&self.info.url, Some(self.revision));
-                let mut props = BTreeMap::new();
-                self.client
-                    .proplist(target, Depth::Infinity, |url, list| {
-                        props.insert(self.relative_url(&url), list);
-                    })
-                    .with_context(|| format!("reading the properties of {target}"))?;
-                for dir in dirs {
-                    let list = props.remove(&dir).unwrap_or_default();
-                    if list.contains_key(EXTERNALS) {
-                        found.skipped.push(Skipped {
-                            path: dir.clone(),
-                            reason: "defines svn:externals, which are not published",
-                        });
-                    }
-                    self.folders.borrow_mut().insert(dir, ours(&list));
-                }
-                for path in files.iter().filter(|path| !self.exclude.is_match(path)) {
-                    self.fetch(path, &mut found)?;
-                }
-            }
-        }
+        self.read_below("", |_| true, &mut found)?;
         found.into_changeset(self.revision, Vec::new())
     }
 
-    /// The files and the folders (itself included, as `dir`) under `dir`
-    /// of the repository at this revision, as paths of the tree.
-    fn listed(&self, dir: &str) -> Result<(Vec<String>, Vec<String>)> {
-        let url = self.client.url_join(&self.info.url, dir)?;
-        let (mut files, mut dirs) = (Vec::new(), Vec::new());
-        self.client
-            .list(&url, self.revision, |entry| {
-                let path = join(dir, &entry.path);
-                match entry.kind {
-                    NodeKind::File => files.push(path),
-                    NodeKind::Dir => dirs.push(path),
-                    NodeKind::Other => {}
-                }
-            })
-            .map_err(|err| hint_credentials(err, &self.info.url))
-            .with_context(|| format!("listing {url}@{}", self.revision))?;
-        Ok((files, dirs))
+    /// Adds the files under the folder `dir` of the tree that `wanted`
+    /// keeps, their bytes at hand, to `found`, with what is skipped and
+    /// unfit there: one walk of that folder.
+    fn read_below(
+        &self,
+        dir: &str,
+        wanted: impl Fn(&str) -> bool,
+        found: &mut Found,
+    ) -> Result<()> {
+        let mut files = Vec::new();
+        self.walk(dir, Pass::Survey, found, |file| {
+            if wanted(&file.path) {
+                files.push(self.with_bytes(file)?);
+            }
+            Ok(())
+        })?;
+        found.files.append(&mut files);
+        Ok(())
     }
 
     /// The svn2s3 properties the published folder inherits from the
@@ -239,7 +219,7 @@ impl Source {
                 path = root.clone();
                 target = Target::Local(&path);
             }
-            Origin::Url { .. } => target = Target::Url(&self.info.url, Some(self.revision)),
+            Origin::Url(_) => target = Target::Url(&self.info.url, Some(self.revision)),
         }
         let inherited = self
             .client
@@ -304,7 +284,7 @@ impl Source {
         let mut added = BTreeSet::new();
         // Folders whose svn2s3 properties changed: the files below them are
         // published again with their new headers.
-        let mut reshaped = Vec::new();
+        let mut reshaped_dirs = Vec::new();
         for change in changes {
             match (change.kind, change.node) {
                 (ChangeKind::Deleted, _) => {}
@@ -320,7 +300,7 @@ impl Source {
                 (_, NodeKind::Dir) if change.props_changed => {
                     self.note_externals(&change.path, &mut found)?;
                     if self.props_changed(&change.path, from)? {
-                        reshaped.push(change.path);
+                        reshaped_dirs.push(change.path);
                     }
                 }
                 // Folders are not objects (libsvn reports each file added
@@ -352,28 +332,12 @@ impl Source {
         }
         let changed: BTreeSet<String> = found.files.iter().map(|f| f.path.clone()).collect();
         let mut below = Found::default();
-        for dir in outermost(&reshaped.into_iter().collect()) {
-            match &self.origin {
-                Origin::WorkingCopy { root } => {
-                    self.collect(&local(root, dir), Depth::Infinity, &mut below)?
-                }
-                Origin::Url { .. } => {
-                    for path in self.listed(dir)?.0 {
-                        if !self.exclude.is_match(&path) && !changed.contains(&path) {
-                            self.fetch(&path, &mut below)?;
-                        }
-                    }
-                }
-            }
+        for dir in outermost(&reshaped_dirs.into_iter().collect()) {
+            self.read_below(dir, |path| !changed.contains(path), &mut below)?;
         }
         found.unfit.append(&mut below.unfit);
-        let reshaped = below
-            .files
-            .into_iter()
-            .filter(|file| !changed.contains(&file.path))
-            .collect();
         let mut changes = found.into_changeset(self.revision, deleted_files)?;
-        changes.reshaped = reshaped;
+        changes.reshaped = below.files;
         changes.added = added;
         Ok(changes)
     }
@@ -425,8 +389,23 @@ impl Source {
     /// at this revision) or fetched from the repository, into `found`.
     fn read_file(&self, path: &str, found: &mut Found) -> Result<()> {
         match &self.origin {
-            Origin::WorkingCopy { root } => self.collect(&local(root, path), Depth::Empty, found),
-            Origin::Url { .. } => self.fetch(path, found),
+            Origin::WorkingCopy { root } => self.one_file(root, path, found),
+            Origin::Url(staging) => {
+                let (local, own) = self.fetch(staging, path)?;
+                found.files.push(self.file(path.to_owned(), local, &own)?);
+                Ok(())
+            }
+        }
+    }
+
+    /// `file` with its bytes at hand: a URL's file fetched if it is not yet.
+    fn with_bytes(&self, file: File) -> Result<File> {
+        match &self.origin {
+            Origin::Url(staging) if file.local.as_os_str().is_empty() => Ok(File {
+                local: self.fetch(staging, &file.path)?.0,
+                ..file
+            }),
+            _ => Ok(file),
         }
     }
 
@@ -465,7 +444,7 @@ impl Source {
             Origin::WorkingCopy { root } => {
                 self.node_has(Target::Local(&local(root, path)), path, name)
             }
-            Origin::Url { .. } => self.has_property_at_revision(path, name),
+            Origin::Url(_) => self.has_property_at_revision(path, name),
         }
     }
 
@@ -590,7 +569,7 @@ impl Source {
     fn files_at(&self, rev: Revnum, dir: &str, into: &mut Vec<String>) -> Result<()> {
         let url = self.client.url_join(&self.info.url, dir)?;
         self.client
-            .list(&url, rev, |entry| {
+            .list(&url, rev, Depth::Infinity, |entry| {
                 if entry.kind == NodeKind::File {
                     into.push(join(dir, &entry.path));
                 }
@@ -601,63 +580,20 @@ impl Source {
     }
 
     /// Writes one file of the repository into the staging folder, as `svn
-    /// export` would, and files it (or skips it, for a symbolic link).
-    fn fetch(&self, path: &str, found: &mut Found) -> Result<()> {
-        let Origin::Url { staging, fetched } = &self.origin else {
-            unreachable!("only a URL source fetches");
-        };
-        // Numbered, not named: the staging folder need not mirror the tree.
-        fetched.set(fetched.get() + 1);
-        let dest = staging.path().join(fetched.get().to_string());
+    /// export` would: where it is, and its properties.
+    fn fetch(&self, staging: &Staging, path: &str) -> Result<(PathBuf, Props)> {
+        staging.fetched.set(staging.fetched.get() + 1);
+        let dest = staging
+            .folder
+            .path()
+            .join(staging.fetched.get().to_string());
         let url = self.client.url_join(&self.info.url, path)?;
         let props = self
             .client
             .cat(&url, self.revision, &dest)
             .map_err(|err| hint_credentials(err, &self.info.url))
             .with_context(|| format!("fetching {path}@{}", self.revision))?;
-        found.files.push(self.file(path.to_owned(), dest, &props)?);
-        Ok(())
-    }
-
-    /// Walks `target` of the working copy to `depth` and files what it finds:
-    /// clean files to publish, nodes to skip, and anything that keeps the
-    /// working copy from giving a file's bytes at this revision. With
-    /// `Depth::Empty`, `target` is a file the change names, which must be
-    /// there; with `Depth::Infinity`, a folder whose whole tree is published.
-    fn collect(&self, target: &Path, depth: Depth, found: &mut Found) -> Result<()> {
-        let mut clean = Vec::new();
-        let folders = self.check(target, depth, found, |_, local| clean.push(local))?;
-        if clean.is_empty() {
-            return Ok(());
-        }
-
-        let mut props: BTreeMap<PathBuf, Props> = BTreeMap::new();
-        self.client
-            .proplist(Target::Local(target), depth, |path, list| {
-                props.insert(PathBuf::from(path), list);
-            })
-            .with_context(|| format!("reading the properties of {}", target.display()))?;
-        // The walk read every folder's properties: none need asking again.
-        for (path, abspath) in folders {
-            let list = props.get(&abspath).map(ours).unwrap_or_default();
-            self.folders.borrow_mut().insert(path, list);
-        }
-        let root = self.root();
-        for file in clean {
-            let own = props.remove(&file).unwrap_or_default();
-            found
-                .files
-                .push(self.file(relative(root, &file), file, &own)?);
-        }
-        Ok(())
-    }
-
-    /// The published folder of a working copy.
-    fn root(&self) -> &Path {
-        match &self.origin {
-            Origin::WorkingCopy { root } => root,
-            Origin::Url { .. } => unreachable!("only a working copy is walked"),
-        }
+        Ok((dest, props))
     }
 
     /// A URL under the published folder as a `/`-separated relative path.
@@ -688,7 +624,7 @@ impl Lookup for Source {
             // A folder is published when a file is: an empty one is not.
             let mut holds_a_file = false;
             self.client
-                .list(&url, self.revision, |entry| {
+                .list(&url, self.revision, Depth::Infinity, |entry| {
                     holds_a_file |= entry.kind == NodeKind::File
                 })
                 .map_err(|err| hint_credentials(err, &self.info.url))

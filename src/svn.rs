@@ -428,8 +428,15 @@ impl Client {
         baton.finish(err).map(drop)
     }
 
-    /// Every node under `url` at revision `rev`, externals left out.
-    pub fn list<F: FnMut(Entry)>(&self, url: &str, rev: Revnum, each: F) -> Result<(), SvnError> {
+    /// The nodes under `url` at revision `rev` to `depth`, the folder
+    /// itself (path "") included, externals left out.
+    pub fn list<F: FnMut(Entry)>(
+        &self,
+        url: &str,
+        rev: Revnum,
+        depth: Depth,
+        each: F,
+    ) -> Result<(), SvnError> {
         #[allow(clippy::too_many_arguments)]
         unsafe extern "C" fn receiver<F: FnMut(Entry)>(
             baton_ptr: *mut c_void,
@@ -461,7 +468,7 @@ impl Client {
                 &at,
                 &at,
                 ptr::null(),
-                ffi::svn_depth_infinity,
+                depth.to_c(),
                 ffi::SVN_DIRENT_KIND,
                 0,
                 0, // include_externals
@@ -834,7 +841,9 @@ mod tests {
         assert!(status.success());
         let url = format!("file://{}", repo.display());
         let caught = panic::catch_unwind(AssertUnwindSafe(|| {
-            client.list(&url, 0, |_| panic!("boom")).ok();
+            client
+                .list(&url, 0, Depth::Infinity, |_| panic!("boom"))
+                .ok();
         }));
         let payload = caught.expect_err("the panic must reach the caller");
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));

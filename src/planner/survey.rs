@@ -12,12 +12,11 @@ pub(crate) struct Moves {
 
 /// A first publish, `--full` or `verify`: the whole tree, seen one file at
 /// a time, against the listing of the prefix when there is one. Memory
-/// holds the listing and, unless it streams, the objects.
+/// holds the listing, not the objects: a second walk makes them as they
+/// are written ([`Planned::streamed`]).
 pub(crate) struct Survey<'a> {
     cx: &'a Context<'a>,
-    /// Whether the files' objects are kept in the plan; else only counted.
-    keep: bool,
-    uploads: Vec<Upload>,
+    /// How many objects the files make.
     objects: usize,
     skipped: Vec<Skipped>,
     links: Vec<Link>,
@@ -44,12 +43,10 @@ pub(crate) struct Survey<'a> {
 }
 
 impl<'a> Survey<'a> {
-    /// A survey against `listing` (none for `verify`), which keeps the
-    /// files' objects when `keep`.
+    /// A survey against `listing` (none for `verify`).
     pub fn new(
         cx: &'a Context<'a>,
         listing: Option<Vec<Listed>>,
-        keep: bool,
         moves: Option<Moves>,
     ) -> Survey<'a> {
         let listed = listing.is_some();
@@ -86,8 +83,6 @@ impl<'a> Survey<'a> {
             .collect();
         Survey {
             cx,
-            keep,
-            uploads: Vec::new(),
             objects: 0,
             skipped: Vec::new(),
             links: Vec::new(),
@@ -120,9 +115,6 @@ impl<'a> Survey<'a> {
                         self.present.insert(upload.key.clone(), listed);
                     }
                     self.objects += 1;
-                    if self.keep {
-                        self.uploads.push(upload);
-                    }
                 }
             }
             Objects::Redirect(link) => {
@@ -190,7 +182,6 @@ impl<'a> Survey<'a> {
         let cx = self.cx;
         let rules = cx.rules;
         let mut plan = Plan::default();
-        plan.upload(self.uploads);
         plan.skip(self.skipped);
 
         let files_at: BTreeSet<String> = (self.seen.iter())
@@ -269,7 +260,7 @@ impl<'a> Survey<'a> {
             published: cx.published_state(redirects, nested),
             walked: None,
             present: self.present,
-            streamed: (!self.keep).then_some(self.objects),
+            streamed: Some(self.objects),
             notes,
         })
     }
@@ -304,21 +295,4 @@ pub(crate) fn foreign_prefixes<'k>(
         .filter(|other| *other != prefix && other.starts_with(prefix) && other.ends_with('/'))
         .map(str::to_owned)
         .collect()
-}
-
-/// A survey of every file of the tree, held in memory: each seen, then
-/// the plan (see [`Survey`]).
-pub(crate) fn survey(
-    cx: &Context,
-    listing: Option<Vec<Listed>>,
-    moves: Option<Moves>,
-    tree: plan::Changeset,
-    unfinished: Vec<String>,
-) -> Result<Planned> {
-    let mut survey = Survey::new(cx, listing, true, moves);
-    for file in &tree.uploads {
-        survey.see(file)?;
-    }
-    survey.skip(tree.skipped);
-    survey.finish(&Files::new(&tree.uploads), unfinished)
 }

@@ -1,150 +1,233 @@
-//! A working copy walked file by file, each node checked fit to publish:
-//! what a first publish surveys and then streams.
+//! The tree walked folder by folder, each node checked fit to publish:
+//! what a first publish surveys and then streams, and what `--full`, a
+//! change of rules and `verify` read. The one walker of the tree; a file
+//! that a change names is read on its own ([`Source::one_file`]).
 
 use super::*;
 
+/// Which walk of the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Pass {
+    /// Every node is checked and every one unfit to publish is named, at
+    /// the end, by the caller. A URL's files are not fetched yet (a
+    /// symbolic link's are: where it points is its text).
+    Survey,
+    /// The second walk of a streamed publish: each file's bytes are at
+    /// hand (a URL's fetched), and a folder of the working copy that
+    /// changed since the survey ends the walk.
+    Publish,
+}
+
+/// One folder of the tree as a walk reads it: its files to publish, each
+/// with its own properties, and the folders below it, in name order.
+#[derive(Default)]
+struct Folder {
+    files: Vec<(String, PathBuf, Props)>,
+    below: Vec<String>,
+}
+
 impl Source {
-    /// Whether the whole tree can be walked twice, a first time to check
-    /// it and a second to publish it file by file ([`Source::survey`],
-    /// [`Source::each_file`]), so that memory does not grow with the tree:
-    /// a working copy can; a URL's files are listed and fetched.
-    pub fn streams(&self) -> bool {
-        matches!(self.origin, Origin::WorkingCopy { .. })
-    }
-
-    /// Checks the whole working copy as [`Source::everything`] does and
-    /// refuses what it would refuse, keeping no file: `each` sees every
-    /// file to publish, with its properties, and may refuse it too. Returns
-    /// what is skipped. O(tree) in time, not in memory.
+    /// Checks the whole tree as [`Source::everything`] does and refuses
+    /// what it would refuse, keeping no file: `each` sees every file to
+    /// publish, with its properties (a URL's bytes not fetched), and may
+    /// refuse it too. Returns what is skipped. O(tree) in time, not in
+    /// memory.
     pub fn survey(&self, each: impl FnMut(File) -> Result<()>) -> Result<Vec<Skipped>> {
-        self.walk(true, each)
+        let mut found = Found::default();
+        self.walk("", Pass::Survey, &mut found, each)?;
+        found.refuse_unfit(self.revision)?;
+        Ok(found.skipped)
     }
 
-    /// Every file of the working copy, one at a time: the second walk of a
-    /// streamed publish, after [`Source::survey`]. A file no longer fit to
-    /// publish (changed since the survey) ends it with an error; so does
-    /// an error of `each`.
+    /// Every file of the tree, one at a time, its bytes at hand: the second
+    /// walk of a streamed publish, after [`Source::survey`]. A file no
+    /// longer fit to publish (changed since the survey) ends it with an
+    /// error; so does an error of `each`.
     pub fn each_file(&self, each: impl FnMut(File) -> Result<()>) -> Result<()> {
-        self.walk(false, each).map(drop)
+        self.walk("", Pass::Publish, &mut Found::default(), each)
     }
 
-    /// Walks the working copy folder by folder (one status and one
-    /// property list of each), and gives each file to publish to `each`.
-    /// A `survey` names every path unfit to publish at the end, those
-    /// `--set-depth exclude` left out included, and returns what it
-    /// skipped; a second walk stops at the first folder that changed.
+    /// Walks the tree from the folder `start`, depth first in name order,
+    /// and gives each file to publish to `each`: in a working copy one
+    /// status and one property list of each folder, from a URL one listing
+    /// and one property list of each folder (and a fetch of each file, in
+    /// a [`Pass::Publish`]). What is skipped, and (in a survey) what is
+    /// unfit, go to `found`.
     pub(super) fn walk(
         &self,
-        survey: bool,
+        start: &str,
+        pass: Pass,
+        found: &mut Found,
         mut each: impl FnMut(File) -> Result<()>,
-    ) -> Result<Vec<Skipped>> {
-        let root = self.root().to_path_buf();
-        let mut found = Found::default();
-        let mut folders = vec![root.clone()];
-        while let Some(folder) = folders.pop() {
-            let mut unfit = Vec::new();
-            let mut clean = Vec::new();
-            let mut below = Vec::new();
-            self.client
-                .status(&folder, Depth::Immediates, |status| {
-                    let path = relative(&root, &status.path);
-                    if self.exclude.is_match(&path) {
-                        return;
-                    }
-                    match self.verdict(&status, &path, false) {
-                        Verdict::Publish => clean.push(status.path),
-                        // A folder of the tree: walked next. Not an
-                        // unversioned one, nor an external (skipped).
-                        Verdict::Pass
-                            if status.kind == NodeKind::Dir
-                                && status.state == LocalState::Clean
-                                && status.path != folder =>
-                        {
-                            below.push(status.path)
-                        }
-                        Verdict::Pass => {}
-                        Verdict::Skip(reason) => found.skipped.push(Skipped { path, reason }),
-                        Verdict::Refuse(why) => unfit.push((path, why)),
-                    }
-                })
-                .with_context(|| format!("reading {}", folder.display()))?;
-            if survey {
-                found.unfit.append(&mut unfit);
-            } else {
-                let changed = Found {
-                    unfit,
-                    ..Found::default()
-                };
-                changed
-                    .refuse_unfit(self.revision)
-                    .context("the working copy changed while it was published")?;
-            }
-            // Depth first, in name order.
-            below.sort();
-            folders.extend(below.into_iter().rev());
-            if clean.is_empty() {
-                continue;
-            }
-            let mut props: BTreeMap<PathBuf, Props> = BTreeMap::new();
-            self.client
-                .proplist(Target::Local(&folder), Depth::Files, |path, list| {
-                    props.insert(PathBuf::from(path), list);
-                })
-                .with_context(|| format!("reading the properties of {}", folder.display()))?;
-            let dir = relative(&root, &folder);
-            if !self.folders.borrow().contains_key(&dir) {
-                let own = props.get(&folder).map(ours).unwrap_or_default();
-                self.folders.borrow_mut().insert(dir, own);
-            }
-            for file in clean {
-                let own = props.remove(&file).unwrap_or_default();
-                each(self.file(relative(&root, &file), file, &own)?)?;
+    ) -> Result<()> {
+        let mut folders = vec![start.to_owned()];
+        while let Some(dir) = folders.pop() {
+            let folder = match &self.origin {
+                Origin::WorkingCopy { root } => self.read_folder(root, &dir, pass, found)?,
+                Origin::Url(staging) => self.list_folder(staging, &dir, found)?,
+            };
+            folders.extend(folder.below.into_iter().rev());
+            for (path, local, own) in folder.files {
+                let file = self.file(path, local, &own)?;
+                each(match pass {
+                    Pass::Publish => self.with_bytes(file)?,
+                    Pass::Survey => file,
+                })?;
             }
         }
-        if survey {
+        if let (Origin::WorkingCopy { root }, Pass::Survey) = (&self.origin, pass) {
             // A status walk passes over excluded nodes in silence.
+            let start = local(root, start);
             let excluded = self
                 .client
-                .excluded(&root)
-                .with_context(|| format!("checking {}", root.display()))?;
-            for path in excluded.iter().map(|path| relative(&root, path)) {
+                .excluded(&start)
+                .with_context(|| format!("checking {}", start.display()))?;
+            for path in excluded.iter().map(|path| relative(root, path)) {
                 if !self.exclude.is_match(&path) {
                     found.unfit.push((path, Unfit::Excluded));
                 }
             }
-            found.refuse_unfit(self.revision)?;
         }
-        Ok(found.skipped)
+        Ok(())
     }
 
-    /// Walks `target` of the working copy to `depth` and checks every
-    /// node: `publish` gets the path and the local path of each clean file
-    /// to publish, `found` the nodes to skip and anything that keeps the
-    /// working copy from giving a file's bytes at this revision. Returns
-    /// the folders at this revision, relative and local.
-    pub(super) fn check(
-        &self,
-        target: &Path,
-        depth: Depth,
-        found: &mut Found,
-        mut publish: impl FnMut(&str, PathBuf),
-    ) -> Result<Vec<(String, PathBuf)>> {
-        let root = self.root();
-        let one_file = depth == Depth::Empty;
-        let mut folders = Vec::new();
-        let mut seen = false;
-        let walked = self.client.status(target, depth, |status| {
-            let path = relative(root, &status.path);
-            if status.kind == NodeKind::Dir && status.revision == Some(self.revision) {
-                folders.push((path.clone(), status.path.clone()));
+    /// One folder of the working copy: one status of it and its children,
+    /// each checked, and one property list of its files when it has any.
+    fn read_folder(&self, root: &Path, dir: &str, pass: Pass, found: &mut Found) -> Result<Folder> {
+        let folder_path = local(root, dir);
+        let mut unfit = Vec::new();
+        let mut clean = Vec::new();
+        let mut below = Vec::new();
+        self.client
+            .status(&folder_path, Depth::Immediates, |status| {
+                let path = relative(root, &status.path);
+                // A local edit to a file that is not published is nobody's business.
+                if self.exclude.is_match(&path) {
+                    return;
+                }
+                match self.verdict(&status, &path, false) {
+                    Verdict::Publish => clean.push((path, status.path)),
+                    // A folder of the tree: walked next. Not an
+                    // unversioned one, nor an external (skipped).
+                    Verdict::Pass
+                        if status.kind == NodeKind::Dir
+                            && status.state == LocalState::Clean
+                            && status.path != folder_path =>
+                    {
+                        below.push(path)
+                    }
+                    Verdict::Pass => {}
+                    Verdict::Skip(reason) => found.skipped.push(Skipped { path, reason }),
+                    Verdict::Refuse(why) => unfit.push((path, why)),
+                }
+            })
+            .with_context(|| format!("reading {}", folder_path.display()))?;
+        match pass {
+            Pass::Survey => found.unfit.append(&mut unfit),
+            Pass::Publish => Found {
+                unfit,
+                ..Found::default()
             }
+            .refuse_unfit(self.revision)
+            .context("the working copy changed while it was published")?,
+        }
+        below.sort();
+        if clean.is_empty() {
+            return Ok(Folder {
+                below,
+                ..Folder::default()
+            });
+        }
+        let mut props: BTreeMap<PathBuf, Props> = BTreeMap::new();
+        self.client
+            .proplist(Target::Local(&folder_path), Depth::Files, |path, list| {
+                props.insert(PathBuf::from(path), list);
+            })
+            .with_context(|| format!("reading the properties of {}", folder_path.display()))?;
+        if !self.folders.borrow().contains_key(dir) {
+            let own = props.get(&folder_path).map(ours).unwrap_or_default();
+            self.folders.borrow_mut().insert(dir.to_owned(), own);
+        }
+        let files = clean
+            .into_iter()
+            .map(|(path, local)| {
+                let own = props.remove(&local).unwrap_or_default();
+                (path, local, own)
+            })
+            .collect();
+        Ok(Folder { files, below })
+    }
+
+    /// One folder of the repository: one listing of it and its children,
+    /// and one property list of it and its files. A symbolic link is
+    /// fetched, for where it points (its text); the other files are
+    /// fetched by a [`Pass::Publish`] as it reaches them.
+    fn list_folder(&self, staging: &Staging, dir: &str, found: &mut Found) -> Result<Folder> {
+        let url = self.client.url_join(&self.info.url, dir)?;
+        let mut folder = Folder::default();
+        let mut files = Vec::new();
+        self.client
+            .list(&url, self.revision, Depth::Immediates, |entry| {
+                let path = join(dir, &entry.path);
+                if entry.path.is_empty() || self.exclude.is_match(&path) {
+                    return;
+                }
+                match entry.kind {
+                    NodeKind::File => files.push(path),
+                    NodeKind::Dir => folder.below.push(path),
+                    NodeKind::Other => {}
+                }
+            })
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(|| format!("listing {url}@{}", self.revision))?;
+        folder.below.sort();
+        files.sort();
+        let mut props = BTreeMap::new();
+        let target = Target::Url(&url, Some(self.revision));
+        self.client
+            .proplist(target, Depth::Files, |url, list| {
+                props.insert(self.relative_url(&url), list);
+            })
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(|| format!("reading the properties of {target}"))?;
+        let own = props.remove(dir).unwrap_or_default();
+        if own.contains_key(EXTERNALS) {
+            found.skipped.push(Skipped {
+                path: dir.to_owned(),
+                reason: "defines svn:externals, which are not published",
+            });
+        }
+        self.folders
+            .borrow_mut()
+            .entry(dir.to_owned())
+            .or_insert_with(|| ours(&own));
+        for path in files {
+            let own = props.remove(&path).unwrap_or_default();
+            let local = match own.contains_key(SPECIAL) {
+                true => self.fetch(staging, &path)?.0,
+                false => PathBuf::new(),
+            };
+            folder.files.push((path, local, own));
+        }
+        Ok(folder)
+    }
+
+    /// Checks the one file `path` of a change, which must be in the working
+    /// copy at this revision, and gives it to `found` when it is fit to
+    /// publish: one status and one property list of that node.
+    pub(super) fn one_file(&self, root: &Path, path: &str, found: &mut Found) -> Result<()> {
+        let target = local(root, path);
+        let mut clean = None;
+        let mut seen = false;
+        let walked = self.client.status(&target, Depth::Empty, |status| {
+            let path = relative(root, &status.path);
             // A local edit to a file that is not published is nobody's business.
             if self.exclude.is_match(&path) {
                 return;
             }
             seen |= status.state != LocalState::Unversioned;
-            match self.verdict(&status, &path, one_file) {
-                Verdict::Publish => publish(&path, status.path),
+            match self.verdict(&status, &path, true) {
+                Verdict::Publish => clean = Some(status.path),
                 Verdict::Pass => {}
                 Verdict::Skip(reason) => found.skipped.push(Skipped { path, reason }),
                 Verdict::Refuse(why) => found.unfit.push((path, why)),
@@ -152,35 +235,31 @@ impl Source {
         });
         match walked {
             // Its folder is not in the working copy either: not seen.
-            Err(err) if one_file && err.is_unversioned() => {}
+            Err(err) if err.is_unversioned() => {}
             walked => walked.with_context(|| format!("checking {}", target.display()))?,
         }
-        if one_file && !seen {
+        if !seen {
             // Status passes over an excluded node; info tells it from one that is not there.
             let excluded = self
                 .client
-                .info(Target::Local(target))
+                .info(Target::Local(&target))
                 .is_ok_and(|info| info.excluded);
             let why = if excluded {
                 Unfit::Excluded
             } else {
                 Unfit::Absent
             };
-            found.unfit.push((relative(root, target), why));
+            found.unfit.push((path.to_owned(), why));
         }
-        if !one_file {
-            // A status walk passes over excluded nodes in silence.
-            let excluded = self
-                .client
-                .excluded(target)
-                .with_context(|| format!("checking {}", target.display()))?;
-            for path in excluded.iter().map(|path| relative(root, path)) {
-                if !self.exclude.is_match(&path) {
-                    found.unfit.push((path, Unfit::Excluded));
-                }
-            }
-        }
-        Ok(folders)
+        let Some(clean) = clean else {
+            return Ok(());
+        };
+        let mut own = Props::new();
+        self.client
+            .proplist(Target::Local(&clean), Depth::Empty, |_, list| own = list)
+            .with_context(|| format!("reading the properties of {}", clean.display()))?;
+        found.files.push(self.file(path.to_owned(), clean, &own)?);
+        Ok(())
     }
 
     /// What a publish does with one node of a status walk at `path`. Its

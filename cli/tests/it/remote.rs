@@ -1,6 +1,8 @@
 //! A repository reached over the network (svn://, password-protected), with
 //! the credentials Subversion cached at checkout, and never a prompt.
 
+use std::collections::BTreeMap;
+
 use crate::harness::*;
 
 #[test]
@@ -153,4 +155,84 @@ fn a_served_url_publishes_with_cached_credentials() {
     let run = finish(repo.with_home(&mut command));
     run.expect(0);
     Mirror::default().check(&server, &repo, rev);
+}
+
+#[test]
+fn a_url_publishes_what_its_working_copy_publishes() {
+    // One tree, read from the repository and from a working copy, published
+    // to two prefixes of one bucket: the same objects at every step.
+    let (repo, server) = (Repo::new(), Server::start());
+    repo.write("index.html", "home\n");
+    repo.write("docs/a.html", "a\n");
+    repo.write("docs/deep/er/b.css", "b {}\n");
+    repo.write("drafts/c.html", "not published\n");
+    std::os::unix::fs::symlink("docs/a.html", repo.wc.join("start.html")).unwrap();
+    repo.svn(&["add", "-q", "--force", "."]);
+    repo.svn(&[
+        "propset",
+        "-q",
+        "svn2s3:cache-control",
+        "max-age=60",
+        "docs",
+    ]);
+    repo.commit("a tree");
+    let config = repo.wc.parent().unwrap().join("url-and-wc.yaml");
+    std::fs::write(&config, "exclude: ['drafts/**']\nredirects: true\n").unwrap();
+    let wc = repo.wc.to_str().unwrap();
+    let same = |extra: &[&str]| {
+        for (tree, prefix) in [(repo.url.as_str(), "u/"), (wc, "w/")] {
+            let config = config.to_str().unwrap();
+            let args = [
+                &["publish", tree, "--prefix", prefix, "--config", config],
+                extra,
+            ];
+            run_svn2s3(&server, &args.concat()).expect(0);
+        }
+        let mut trees: [BTreeMap<String, Object>; 2] = Default::default();
+        for (key, mut object) in server.objects() {
+            if key.ends_with(".svn2s3/state.yaml") {
+                continue;
+            }
+            let (prefix, rest) = key.split_at(2);
+            let at = usize::from(prefix == "w/");
+            object.redirect = object.redirect.map(|to| to.replacen(prefix, "", 1));
+            trees[at].insert(rest.to_owned(), object);
+        }
+        assert_eq!(trees[0], trees[1]);
+        trees[0].keys().cloned().collect::<Vec<_>>()
+    };
+
+    let keys = same(&[]);
+    assert_eq!(
+        keys,
+        [
+            "docs/a.html",
+            "docs/deep/er/b.css",
+            "index.html",
+            "start.html"
+        ]
+    );
+    // A folder's header changed: the files below it are published again.
+    repo.svn(&[
+        "propset",
+        "-q",
+        "svn2s3:cache-control",
+        "max-age=5",
+        "docs/deep",
+    ]);
+    repo.commit("a header");
+    repo.svn(&["update", "-q"]);
+    same(&[]);
+    // The rules changed: every file is read again, and twins written.
+    let keys = same(&["--gzip"]);
+    assert!(
+        keys.contains(&"docs/deep/er/b.gz.css".to_owned()),
+        "{keys:?}"
+    );
+    assert_eq!(
+        server.objects()["u/docs/deep/er/b.css"]
+            .cache_control
+            .as_deref(),
+        Some("max-age=5")
+    );
 }

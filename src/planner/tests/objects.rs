@@ -102,7 +102,7 @@ fn a_file_named_as_a_twin_is_refused_whether_or_not_its_file_is_in_the_change() 
     }
     let rules = gzip(&["*.css"]);
     let cx = cx(&rules, None);
-    let mut survey = Survey::new(&cx, None, false, None);
+    let mut survey = Survey::new(&cx, None, None);
     survey.see(&file("site.css")).unwrap();
     assert!(survey.see(&file("site.gz.css")).is_err());
 }

@@ -16,10 +16,10 @@ fn listed(keys: &[&str]) -> Vec<Listed> {
 fn a_survey_refuses_what_an_incremental_publish_refuses_before_any_write() {
     let rules = Rules::new("");
     let cx = cx(&rules, None);
-    let mut survey = Survey::new(&cx, Some(Vec::new()), false, None);
+    let mut survey = Survey::new(&cx, Some(Vec::new()), None);
     survey.see(&file("a.txt")).unwrap();
     let refused = |file: File| {
-        Survey::new(&cx, None, false, None)
+        Survey::new(&cx, None, None)
             .see(&file)
             .unwrap_err()
             .to_string()
@@ -70,7 +70,6 @@ fn a_survey_counts_what_it_streams_and_keeps_its_redirects() {
             "old.txt",
             ".svn2s3/state.yaml",
         ])),
-        false,
         None,
     );
     for file in [
@@ -118,7 +117,7 @@ fn a_full_survey_leaves_the_moves_of_its_range_as_an_incremental_publish_does() 
         history: moved(2, "a", "b"),
         deleted: vec!["a".into()],
     };
-    let mut survey = Survey::new(&cx, Some(Vec::new()), false, Some(moves));
+    let mut survey = Survey::new(&cx, Some(Vec::new()), Some(moves));
     for file in [file("b"), redirecting("c", "/a")] {
         survey.see(&file).unwrap();
     }
@@ -136,7 +135,7 @@ fn a_full_survey_leaves_the_moves_of_its_range_as_an_incremental_publish_does() 
         history: moved(2, "a", "b"),
         deleted: vec!["a".into()],
     };
-    let mut survey = Survey::new(&cx, Some(Vec::new()), false, Some(moves));
+    let mut survey = Survey::new(&cx, Some(Vec::new()), Some(moves));
     for file in [file("a"), file("b")] {
         survey.see(&file).unwrap();
     }
@@ -189,7 +188,7 @@ fn a_survey_deletes_first_the_keys_a_file_goes_beneath_or_above() {
         ..cx(&rules, None)
     };
     let listing = listed(&["a b.txt", "x/y", "old/f", "keep.txt"]);
-    let mut survey = Survey::new(&cx, Some(listing), false, None);
+    let mut survey = Survey::new(&cx, Some(listing), None);
     for path in ["a b.txt/inside.txt", "x", "keep.txt"] {
         survey.see(&file(path)).unwrap();
     }
@@ -200,7 +199,7 @@ fn a_survey_deletes_first_the_keys_a_file_goes_beneath_or_above() {
     // deleted: first too, where a file goes beneath it.
     let first = Context { full: false, ..cx };
     let listing = listed(&["a b.txt", "old/f"]);
-    let mut survey = Survey::new(&first, Some(listing), false, None);
+    let mut survey = Survey::new(&first, Some(listing), None);
     survey.see(&file("a b.txt/inside.txt")).unwrap();
     let gone = vec!["a b.txt".to_owned(), "old/f".to_owned()];
     let planned = survey.finish(&Files::new(&[]), gone).unwrap();
@@ -218,7 +217,7 @@ fn a_survey_writes_no_recorded_redirect_inside_another_publish() {
         ..cx(&rules, Some(&before))
     };
     let listing = listed(&["docs/.svn2s3/state.yaml", "docs/a.html", "guide/a.html"]);
-    let mut survey = Survey::new(&cx, Some(listing), true, None);
+    let mut survey = Survey::new(&cx, Some(listing), None);
     survey.see(&file("guide/a.html")).unwrap();
     let guide = [file("guide/a.html")];
     let err = survey.finish(&Files::new(&guide), Vec::new()).unwrap_err();
@@ -245,7 +244,7 @@ fn a_survey_leaves_the_prefixes_of_other_publishes_alone() {
             full,
             ..cx(&rules, None)
         };
-        let mut survey = Survey::new(&cx, Some(listing.clone()), true, None);
+        let mut survey = Survey::new(&cx, Some(listing.clone()), None);
         survey.see(&file("x.txt")).unwrap();
         let err = survey.see(&file("b/z.txt")).unwrap_err().to_string();
         assert_eq!(
