@@ -31,9 +31,11 @@ use svn_sys as ffi;
 use crate::tree::Revnum;
 
 mod runtime;
+mod wc;
 
 use runtime::*;
 pub use runtime::{Pool, SvnError};
+pub use wc::{LocalState, Status};
 
 /// What a node is: file, folder, or something else svn knows of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -175,38 +177,6 @@ pub enum LogAction {
     Modified,
 }
 
-/// The local state of a working-copy node, as far as publishing cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LocalState {
-    Clean,
-    /// Edited, or scheduled for addition, deletion or replacement.
-    Modified,
-    Conflicted,
-    /// Versioned, but gone from disk.
-    Missing,
-    /// Versioned, but something of another kind is on disk in its place.
-    Obstructed,
-    /// A folder whose update was cut off.
-    Incomplete,
-    Unversioned,
-    External,
-}
-
-/// One node of a status walk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
-    pub path: PathBuf,
-    pub kind: NodeKind,
-    pub state: LocalState,
-    /// The node's base revision (`None` for a node svn does not know).
-    pub revision: Option<Revnum>,
-    /// Where the node is in the repository, decoded, without a leading slash:
-    /// not where its folder says for a switched node or one below it.
-    pub repos_relpath: Option<String>,
-    /// How much of a folder the working copy holds (`None` for a file).
-    pub depth: Option<Depth>,
-}
-
 /// One entry of a recursive list, relative to the listed URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -288,19 +258,6 @@ impl Client {
         found.ok_or_else(|| SvnError::new(format!("{target}: svn info reported nothing")))
     }
 
-    /// The nodes under the working-copy folder `path` that were left out with
-    /// `svn update --set-depth exclude`, which a status walk does not report.
-    /// Reads every node of the working copy's database below `path`.
-    pub fn excluded(&self, path: &Path) -> Result<Vec<PathBuf>, SvnError> {
-        let mut excluded = Vec::new();
-        self.info_walk(Target::Local(path), Depth::Infinity, |abspath, info| {
-            if info.excluded {
-                excluded.push(PathBuf::from(abspath));
-            }
-        })?;
-        Ok(excluded)
-    }
-
     /// `svn info` of every node under `target` to `depth`, each with its
     /// absolute path ("" for a URL target).
     fn info_walk<F: FnMut(String, Info)>(
@@ -336,51 +293,6 @@ impl Client {
                 Some(receiver::<F>),
                 baton.as_void(),
                 self.ctx,
-                scratch.ptr,
-            )
-        };
-        baton.finish(err).map(drop)
-    }
-
-    /// Walks the working copy under `path` and reports every node with its
-    /// local state. Externals are reported, not entered.
-    pub fn status<F: FnMut(Status)>(
-        &self,
-        path: &Path,
-        depth: Depth,
-        each: F,
-    ) -> Result<(), SvnError> {
-        unsafe extern "C" fn receiver<F: FnMut(Status)>(
-            baton_ptr: *mut c_void,
-            _path: *const c_char,
-            status: *const ffi::svn_client_status_t,
-            _pool: *mut ffi::apr_pool_t,
-        ) -> *mut ffi::svn_error_t {
-            baton::<F>(baton_ptr).call(|f| f(Status::from_c(&*status)))
-        }
-
-        let _utf8 = Utf8Names::enter();
-        let scratch = Pool::new();
-        let target = scratch.dirent(path)?;
-        let working = revision(ffi::svn_opt_revision_working, None);
-        let mut baton = Baton::new(each);
-        // SAFETY: as in `info_walk`.
-        let err = unsafe {
-            ffi::svn_client_status6(
-                ptr::null_mut(),
-                self.ctx,
-                target,
-                &working,
-                depth.to_c(),
-                1, // get_all: clean nodes too
-                0, // check_out_of_date: no network
-                1, // check_working_copy: compare files with their base
-                0,
-                1, // ignore_externals
-                0,
-                ptr::null(),
-                Some(receiver::<F>),
-                baton.as_void(),
                 scratch.ptr,
             )
         };
@@ -759,34 +671,6 @@ impl Change {
             kind,
             node: NodeKind::from_c(diff.node_kind),
             props_changed: diff.prop_changed != 0,
-        }
-    }
-}
-
-impl Status {
-    /// # Safety
-    /// `status` comes from `svn_client_status6`.
-    unsafe fn from_c(status: &ffi::svn_client_status_t) -> Status {
-        let state = match status.node_status {
-            _ if status.conflicted != 0 => LocalState::Conflicted,
-            ffi::svn_wc_status_normal => LocalState::Clean,
-            ffi::svn_wc_status_none
-            | ffi::svn_wc_status_unversioned
-            | ffi::svn_wc_status_ignored => LocalState::Unversioned,
-            ffi::svn_wc_status_external => LocalState::External,
-            ffi::svn_wc_status_missing => LocalState::Missing,
-            ffi::svn_wc_status_obstructed => LocalState::Obstructed,
-            ffi::svn_wc_status_incomplete => LocalState::Incomplete,
-            ffi::svn_wc_status_conflicted => LocalState::Conflicted,
-            _ => LocalState::Modified,
-        };
-        Status {
-            path: PathBuf::from(owned(status.local_abspath)),
-            kind: NodeKind::from_c(status.kind),
-            state,
-            revision: valid(status.revision),
-            repos_relpath: (!status.repos_relpath.is_null()).then(|| owned(status.repos_relpath)),
-            depth: Depth::from_c(status.depth),
         }
     }
 }

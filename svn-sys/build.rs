@@ -1,5 +1,5 @@
-//! Finds libsvn_client, libsvn_subr and APR, and generates bindings for the
-//! part of their API that svn2s3 uses.
+//! Finds libsvn_client, libsvn_wc, libsvn_subr and APR, and generates
+//! bindings for the part of their API that svn2s3 uses.
 
 use std::env;
 use std::path::PathBuf;
@@ -27,6 +27,8 @@ const FUNCTIONS: &[&str] = &[
     "svn_client_list4",
     "svn_client_proplist4",
     "svn_client_cat3",
+    "svn_wc_crawl_revisions5",
+    "svn_wc_prop_list2",
     "svn_client_log5",
     "svn_stream_open_writable",
     "svn_stream_close",
@@ -64,7 +66,7 @@ const VARS: &[&str] = &["SVN_DIRENT_KIND", "APR_SUCCESS"];
 /// The libraries whose functions are bound. Only these are linked: Debian's
 /// libsvn_subr.pc lists its own private dependencies (lz4, utf8proc, expat)
 /// under `Libs`, and a dynamic link does not need them.
-const LINK: &[&str] = &["svn_client-1", "svn_subr-1", "apr-1"];
+const LINK: &[&str] = &["svn_client-1", "svn_wc-1", "svn_subr-1", "apr-1"];
 
 #[derive(Default)]
 struct Paths {
@@ -108,7 +110,7 @@ fn from_pkg_config() -> Paths {
     // Debian's libsvn_*.pc files carry an empty Version:, so no version floor
     // is asked of pkg-config; the smoke test checks svn_client_version().
     let mut paths = Paths::default();
-    for name in ["libsvn_client", "libsvn_subr", "apr-1"] {
+    for name in ["libsvn_client", "libsvn_wc", "libsvn_subr", "apr-1"] {
         add(&mut paths, probe(name));
     }
     paths

@@ -92,21 +92,26 @@ impl Source {
     }
 
     /// One folder of the working copy: one status of it and its children,
-    /// each checked, and one property list of its files when it has any.
+    /// each checked, and the properties of each that has any and is
+    /// published, the folder's own included, node by node.
     fn read_folder(&self, root: &Path, dir: &str, pass: Pass, found: &mut Found) -> Result<Folder> {
         let folder_path = local(root, dir);
         let mut unfit = Vec::new();
         let mut clean = Vec::new();
         let mut below = Vec::new();
+        let mut own_props = false;
         self.client
             .status(&folder_path, Depth::Immediates, |status| {
+                if status.path == folder_path {
+                    own_props = status.has_props;
+                }
                 let path = relative(root, &status.path);
                 // A local edit to a file that is not published is nobody's business.
                 if self.exclude.is_match(&path) {
                     return;
                 }
                 match self.verdict(&status, &path, false) {
-                    Verdict::Publish => clean.push((path, status.path)),
+                    Verdict::Publish => clean.push((path, status.path, status.has_props)),
                     // A folder of the tree: walked next. Not an
                     // unversioned one, nor an external (skipped).
                     Verdict::Pass
@@ -132,29 +137,20 @@ impl Source {
             .context("the working copy changed while it was published")?,
         }
         below.sort();
-        if clean.is_empty() {
-            return Ok(Folder {
-                below,
-                ..Folder::default()
-            });
-        }
-        let mut props: BTreeMap<PathBuf, Props> = BTreeMap::new();
-        self.client
-            .proplist(Target::Local(&folder_path), Depth::Files, |path, list| {
-                props.insert(PathBuf::from(path), list);
-            })
-            .with_context(|| format!("reading the properties of {}", folder_path.display()))?;
+        let props = |has: bool, local: &Path| match has {
+            true => (self.client.props(local))
+                .with_context(|| format!("reading the properties of {}", local.display())),
+            false => Ok(Props::new()),
+        };
         if !self.folders.borrow().contains_key(dir) {
-            let own = props.get(&folder_path).map(ours).unwrap_or_default();
+            let own = ours(&props(own_props, &folder_path)?);
             self.folders.borrow_mut().insert(dir.to_owned(), own);
         }
-        let files = clean
-            .into_iter()
-            .map(|(path, local)| {
-                let own = props.remove(&local).unwrap_or_default();
-                (path, local, own)
-            })
-            .collect();
+        let mut files = Vec::with_capacity(clean.len());
+        for (path, local, has_props) in clean {
+            let own = props(has_props, &local)?;
+            files.push((path, local, own));
+        }
         Ok(Folder { files, below })
     }
 
@@ -254,9 +250,7 @@ impl Source {
         let Some(clean) = clean else {
             return Ok(());
         };
-        let mut own = Props::new();
-        self.client
-            .proplist(Target::Local(&clean), Depth::Empty, |_, list| own = list)
+        let own = (self.client.props(&clean))
             .with_context(|| format!("reading the properties of {}", clean.display()))?;
         found.files.push(self.file(path.to_owned(), clean, &own)?);
         Ok(())

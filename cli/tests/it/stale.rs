@@ -186,15 +186,17 @@ fn a_sparse_or_excluded_working_copy_is_refused_for_a_first_publish() {
     repo.write("big/video.mp4", "frames\n");
     repo.write("media/a.png", "png\n");
     repo.write("media/b.png", "png\n");
+    repo.write("old/deep/c.png", "png\n");
     let rev = repo.commit("r1");
     set_depth(&repo, "empty", "big");
     set_depth(&repo, "exclude", "media/b.png");
+    set_depth(&repo, "exclude", "old");
     refused(
         &server,
         &mut publishing(&server, &repo),
-        "2 paths to publish are not in the working copy as r1 has them: \
-         big (checked out at depth empty), media/b.png (excluded with --set-depth exclude); \
-         run `svn update --set-depth infinity`",
+        "3 paths to publish are not in the working copy as r1 has them: \
+         big (checked out at depth empty), media/b.png (excluded with --set-depth exclude), \
+         old (excluded with --set-depth exclude); run `svn update --set-depth infinity`",
     );
     assert_eq!(server.published(), None);
     set_depth(&repo, "infinity", ".");
