@@ -35,7 +35,7 @@ mod delete;
 mod upload;
 
 use address::{wrong_region, Located, Store};
-pub use address::{Address, Addressing};
+pub use address::{Address, Addressing, Keys};
 use upload::Body;
 pub(crate) use upload::{md5_of_file, Fingerprint};
 
@@ -64,12 +64,23 @@ pub struct Bucket {
 }
 
 impl Bucket {
-    /// Builds the client; sends nothing. Credentials come from the standard
-    /// AWS chain: environment, then the address's profile (`AWS_PROFILE`) of
-    /// the credentials file, then instance metadata.
+    /// Builds the client; sends nothing. Credentials are the address's keys
+    /// (from the settings' environment), else those of the standard AWS
+    /// chain: the address's profile (`AWS_PROFILE`) of the credentials
+    /// file, then instance metadata.
     pub fn connect(address: &Address, workers: usize) -> Result<Bucket> {
         let profile = address.profile.as_deref();
-        let credentials = Credentials::new(None, None, None, None, profile).map_err(|_| RequestError {
+        let credentials = match &address.keys {
+            Some(keys) => Credentials::new(
+                Some(&keys.access),
+                Some(&keys.secret),
+                keys.token.as_deref(),
+                None,
+                None,
+            ),
+            None => Credentials::new(None, None, None, None, profile),
+        };
+        let credentials = credentials.map_err(|_| RequestError {
             what: format!("reaching s3://{}", address.name),
             failure: Failure {
                 why: "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE".into(),

@@ -14,8 +14,8 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
-use crate::bucket::Address;
 pub use crate::bucket::Addressing;
+use crate::bucket::{Address, Keys};
 use crate::error::Error;
 use crate::header::{self, HeaderRule};
 use crate::plan::{Globs, HeaderRules, Rules};
@@ -101,6 +101,8 @@ pub struct Settings {
     /// The profile whose keys sign the requests when the environment has
     /// none (`AWS_PROFILE`, else `default`).
     pub(crate) profile: Option<String>,
+    /// The access keys the settings' environment gives, if any.
+    pub(crate) keys: Option<Keys>,
     pub(crate) rules: Rules,
     pub(crate) workers: NonZeroUsize,
     pub(crate) max_delete: usize,
@@ -264,6 +266,7 @@ impl Settings {
             endpoint: self.endpoint.clone(),
             addressing: self.addressing,
             profile: self.profile.clone(),
+            keys: self.keys.clone(),
         }
     }
 }

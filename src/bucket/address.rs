@@ -1,6 +1,8 @@
 //! Where the bucket's requests go: virtual-hosted or path-style, the
 //! regional endpoint, and a region redirect followed once.
 
+use std::fmt;
+
 use super::*;
 
 /// Whether requests name the bucket in the host or in the path, as aws
@@ -45,6 +47,37 @@ pub struct Address {
     /// The profile of the AWS credentials file whose keys sign requests
     /// when the environment has none; `None` is `default`.
     pub profile: Option<String>,
+    /// The keys the settings' environment gives, which sign requests
+    /// before any other source of credentials is asked.
+    pub keys: Option<Keys>,
+}
+
+/// Access keys from the settings' environment (`AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`). Its `Debug` shows none
+/// of them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Keys {
+    pub access: String,
+    pub secret: String,
+    pub token: Option<String>,
+}
+
+impl Keys {
+    /// The keys `env` gives, when it gives both of the pair.
+    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Option<Keys> {
+        let set = |name| env(name).filter(|value: &String| !value.is_empty());
+        Some(Keys {
+            access: set("AWS_ACCESS_KEY_ID")?,
+            secret: set("AWS_SECRET_ACCESS_KEY")?,
+            token: set("AWS_SESSION_TOKEN"),
+        })
+    }
+}
+
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Keys(..)")
+    }
 }
 
 /// What is particular to the store a bucket lives in, as svn2s3 knows it:

@@ -605,3 +605,35 @@ fn the_profile_of_the_credentials_comes_from_the_settings_environment() {
     );
     assert_eq!(profile(&[]).address().profile, None);
 }
+
+#[test]
+fn the_keys_come_from_the_settings_environment_and_are_never_shown() {
+    let loaded = |env: &[(&str, &str)]| load("bucket: b\n", Flags::default(), env).unwrap();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
+        ("AWS_SECRET_ACCESS_KEY", "s3cr3t"),
+        ("AWS_SESSION_TOKEN", "t0ken"),
+    ];
+    let settings = loaded(&env);
+    let keys = settings.address().keys.unwrap();
+    assert_eq!(
+        (
+            keys.access.as_str(),
+            keys.secret.as_str(),
+            keys.token.as_deref()
+        ),
+        ("AKIDTEST", "s3cr3t", Some("t0ken"))
+    );
+    let shown = format!("{settings:?}");
+    for secret in ["AKIDTEST", "s3cr3t", "t0ken"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    // Half a pair, or an empty one, is no keys: the chain is asked.
+    assert_eq!(loaded(&env[..1]).address().keys, None);
+    assert_eq!(
+        loaded(&[("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "x")])
+            .address()
+            .keys,
+        None
+    );
+}

@@ -158,6 +158,7 @@ pub(super) fn validated(
         endpoint,
         addressing: flags.addressing.or(file.addressing).unwrap_or_default(),
         profile: env("AWS_PROFILE"),
+        keys: Keys::from_env(env),
         rules: Rules {
             prefix,
             exclude,

@@ -923,15 +923,17 @@ pub fn bare_svn2s3(args: &[&str]) -> Command {
     command
 }
 
-/// Gives this process the test credentials, for a test that calls the
-/// library in-process. Every svn2s3 the tests run is given the same values
-/// explicitly, so no test sees another's.
-pub fn use_test_credentials() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        std::env::set_var("AWS_ACCESS_KEY_ID", ACCESS_KEY);
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
-    });
+/// The environment a publish in this process reads, as every svn2s3 the
+/// tests run gets it: the test credentials, and none of the settings a
+/// test must not inherit. This process's own is never changed: other
+/// tests' threads read it.
+pub fn test_env(name: &str) -> Option<String> {
+    match name {
+        "AWS_ACCESS_KEY_ID" => Some(ACCESS_KEY.to_owned()),
+        "AWS_SECRET_ACCESS_KEY" => Some(SECRET_KEY.to_owned()),
+        "AWS_SESSION_TOKEN" | "AWS_PROFILE" | "AWS_ENDPOINT_URL" => None,
+        _ => std::env::var(name).ok(),
+    }
 }
 
 /// Gives `wrapper`, a program that runs `command` (as setpriv or script do),

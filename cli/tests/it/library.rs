@@ -9,11 +9,10 @@ use svn2s3::{ErrorKind, Progress, Publisher, Settings, Stopped};
 
 use crate::harness::*;
 
-/// Settings for `repo` and `server`, with the test credentials in this process.
+/// Settings for `repo` and `server`, with the test credentials.
 fn settings(repo: &Repo, server: &Server) -> svn2s3::SettingsBuilder {
-    use_test_credentials();
     let mut settings = Settings::builder(&repo.wc, BUCKET);
-    settings.endpoint(server.endpoint());
+    settings.endpoint(server.endpoint()).env(test_env);
     settings
 }
 
