@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::Mutex;
 use std::thread::sleep;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fastrand::Rng;
 
@@ -212,10 +212,15 @@ fn publish_killed(proxy: &Proxy, wc: &str, after: usize) -> bool {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             assert_eq!(status.code(), Some(0), "a run that was not killed failed");
             return false;
+        }
+        if Instant::now() > deadline {
+            child.kill().ok();
+            panic!("a publish that was to be killed ran for five minutes");
         }
         if proxy.count() >= start.saturating_add(after) {
             child.kill().unwrap();
@@ -324,8 +329,13 @@ fn sigint_and_sigterm_stop_a_publish_with_130_and_143_and_a_rerun_finishes_it() 
 
     for (signal, status) in [("INT", 130), ("TERM", 143)] {
         let before = proxy.count();
-        let child = spawn_publish(&proxy, wc);
+        let mut child = spawn_publish(&proxy, wc);
+        let deadline = Instant::now() + Duration::from_secs(120);
         while proxy.count() < before + 20 {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("the publish ended ({status}) before it could be stopped");
+            }
+            assert!(Instant::now() < deadline, "the publish never got going");
             sleep(Duration::from_millis(5));
         }
         run(std::process::Command::new("kill")

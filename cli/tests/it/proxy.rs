@@ -90,6 +90,11 @@ pub enum Answer {
     NoMultiDelete,
     /// Every request waits this long before it goes on.
     Delay(Duration),
+    /// The first this many uploads (PUTs without a condition) go on; the
+    /// one after them, and every request after it, is held and never
+    /// answered: a store that stops at a known point, for as long as the
+    /// proxy lives.
+    HoldUploadsAfter(usize),
 }
 
 /// A fault for the first request that matches.
@@ -141,8 +146,11 @@ struct Shared {
     log: Mutex<Vec<Seen>>,
     conditional: tokio::sync::Mutex<()>,
     answer: Option<Answer>,
-    /// How often `Answer::DeleteError` has answered so far.
+    /// How often `Answer::DeleteError` has answered so far, or how many
+    /// uploads `Answer::HoldUploadsAfter` let go on.
     answered: AtomicUsize,
+    /// How many requests `Answer::HoldUploadsAfter` holds.
+    held: AtomicUsize,
 }
 
 impl Proxy {
@@ -246,6 +254,7 @@ impl Proxy {
             conditional: tokio::sync::Mutex::new(()),
             answer,
             answered: AtomicUsize::new(0),
+            held: AtomicUsize::new(0),
         });
         let is_tls = tls.is_some();
         runtime.spawn(accept(listener, Arc::clone(&shared), tls));
@@ -276,6 +285,12 @@ impl Proxy {
 
     pub fn count(&self) -> usize {
         self.shared.log.lock().unwrap().len()
+    }
+
+    /// How many requests are held, never to be answered
+    /// (`Answer::HoldUploadsAfter`).
+    pub fn held(&self) -> usize {
+        self.shared.held.load(Ordering::SeqCst)
     }
 }
 
@@ -368,8 +383,18 @@ async fn answer(
     if bucket != Some(BUCKET) {
         return Ok(s3_error(404, "NoSuchBucket"));
     }
+    let conditional = parts.method == hyper::Method::PUT
+        && (parts.headers.contains_key("if-match") || parts.headers.contains_key("if-none-match"));
     match shared.answer {
         Some(Answer::Delay(wait)) => tokio::time::sleep(wait).await,
+        Some(Answer::HoldUploadsAfter(uploads)) => {
+            let upload = parts.method == hyper::Method::PUT && !conditional;
+            let holding = shared.held.load(Ordering::SeqCst) > 0;
+            if holding || (upload && shared.answered.fetch_add(1, Ordering::SeqCst) >= uploads) {
+                shared.held.fetch_add(1, Ordering::SeqCst);
+                std::future::pending::<()>().await;
+            }
+        }
         Some(answer) => {
             if let Some(response) = in_place(answer, &parts) {
                 return Ok(response);
@@ -388,8 +413,6 @@ async fn answer(
         _ => {}
     }
 
-    let conditional = parts.method == hyper::Method::PUT
-        && (parts.headers.contains_key("if-match") || parts.headers.contains_key("if-none-match"));
     let one_at_a_time = if conditional {
         Some(shared.conditional.lock().await)
     } else {

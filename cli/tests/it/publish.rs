@@ -2,6 +2,7 @@
 //! read back and compared with `svn export`.
 
 use crate::harness::*;
+use crate::proxy::{Answer, Proxy};
 
 fn sample(repo: &Repo) -> u64 {
     repo.write("index.html", "<h1>home</h1>\n");
@@ -436,7 +437,7 @@ fn full_repairs_what_was_changed_behind_its_back() {
 
 #[test]
 fn a_publish_cut_off_half_way_leaves_the_state_and_a_rerun_converges() {
-    let (repo, mut server) = (Repo::new(), Server::start());
+    let (repo, server) = (Repo::new(), Server::start());
     sample(&repo);
     publish(&server, &repo, &[]);
     for i in 0..300 {
@@ -453,28 +454,30 @@ fn a_publish_cut_off_half_way_leaves_the_state_and_a_rerun_converges() {
     };
     let before = puts(&server);
     let wc = repo.wc.to_str().unwrap();
-    let child = svn2s3(&server, &["publish", wc, "--workers", "1"])
+    // The store stops answering after ten of the 300 uploads, then goes away.
+    let proxy = Proxy::answering(server.port, Answer::HoldUploadsAfter(10));
+    let child = svn2s3_at(&proxy.endpoint(), &["publish", wc, "--workers", "1"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Stop the server once it has taken ten of the 300 uploads.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while puts(&server) < before + 10 {
+    while proxy.held() == 0 {
         assert!(
             std::time::Instant::now() < deadline,
             "the publish never got going"
         );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    server.stop();
+    drop(proxy);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("publish incomplete"), "{stderr}");
     assert!(stderr.contains("cannot reach"), "{stderr}");
+    // The claim, then ten uploads: the store took nothing else.
+    assert_eq!(puts(&server), before + 11);
 
-    server.resume();
     let state = String::from_utf8(server.objects()[STATE].body.clone()).unwrap();
     assert!(
         state.contains(&format!("revision: {}\n", rev - 1)),
