@@ -57,9 +57,10 @@ mod state;
 mod svn;
 mod tree;
 mod verify;
+mod wait;
 mod xml;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub use crate::cancel::{Cancel, Stopped};
 pub use crate::config::{Flags, Settings, SettingsBuilder};
@@ -74,9 +75,6 @@ pub use crate::verify::{Drift, VerifyReport};
 pub use crate::tree::Revnum;
 
 use crate::session::Session;
-
-/// The longest pause between two looks at a bucket another publish holds.
-const MAX_PAUSE: Duration = Duration::from_secs(10);
 
 /// Publishes, inspects and verifies one tree in one bucket, as the `svn2s3`
 /// command does. Each call opens the tree and the bucket afresh, and may
@@ -133,45 +131,27 @@ impl Publisher {
         };
         // Another publish holds the bucket: wait for it, then publish what
         // is newest. A burst of commits so ends in few publishes, none refused.
-        // A wait too long to count ends never, not in a panic.
-        let deadline = Instant::now().checked_add(wait);
-        let mut pause = Duration::from_millis(500);
-        // Each claim waited for is said once, not at every look.
-        let mut said = String::new();
-        loop {
+        wait::while_busy(wait, &wait::Wall, &self.cancel, || {
             let err = match self.publish_once() {
                 Err(err) => err,
                 done => return done,
             };
             // What the publish waited for published something newer: done.
-            if let Some(revision) = err.is_newer() {
-                let target = self.settings.target();
-                return Ok(Report::new(
-                    target,
-                    Some(revision),
-                    revision,
-                    Default::default(),
-                    Vec::new(),
-                ));
-            }
-            if !err.is_busy() || deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                return Err(err);
-            }
-            let now = err.to_string();
-            if now != said {
-                tracing::warn!("{now}; waiting");
-                said = now;
-            }
-            let next = Instant::now() + pause;
-            let until = deadline.map_or(next, |deadline| next.min(deadline));
-            while Instant::now() < until {
-                if let Some(stopped) = self.cancel.stopped() {
-                    return Err(Error::stopped(stopped, false));
+            match err.is_newer() {
+                Some(revision) => {
+                    let target = self.settings.target();
+                    let none = Default::default();
+                    Ok(Report::new(
+                        target,
+                        Some(revision),
+                        revision,
+                        none,
+                        Vec::new(),
+                    ))
                 }
-                std::thread::sleep(Duration::from_millis(50));
+                None => Err(err),
             }
-            pause = (pause * 2).min(MAX_PAUSE);
-        }
+        })
     }
 
     /// One try at [`Publisher::publish`].
