@@ -14,7 +14,7 @@ use tokio::sync::mpsc::Receiver;
 use crate::bucket::{Bucket, Expect};
 use crate::cancel::Cancel;
 use crate::claim::{self, StateObject};
-use crate::cloudfront::{self, Invalidation};
+use crate::cloudfront::{self, Changed, Invalidation};
 use crate::config::Settings;
 use crate::error::Unfinished;
 use crate::plan::{self, Rules, Upload};
@@ -518,38 +518,23 @@ pub(crate) async fn invalidate(
     if settings.cloudfront.is_none() && settings.invalidation_paths.is_none() {
         return Ok(Vec::new());
     }
-    // An object found holding its file already changed nothing served.
-    let keys: Vec<String> = report
-        .actions
-        .iter()
-        .filter(|done| {
-            !matches!(
-                done,
-                Done::InPlace {
-                    headers_rewritten: false,
-                    ..
-                }
-            )
-        })
-        .map(|done| done.key().to_owned())
-        .collect();
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-
+    let keys = match cloudfront::changed(report) {
+        Changed::Nothing => return Ok(Vec::new()),
+        Changed::Keys(keys) => Some(keys),
+        Changed::Everything => None,
+    };
     let cloudfront = settings.cloudfront.as_ref();
     let max_paths = cloudfront.map_or(crate::config::DEFAULT_MAX_PATHS, |cf| cf.max_paths);
     let paths = |origin_path: &str| {
-        // A report that lists only some of its actions invalidates everything.
-        if report.actions_omitted > 0 {
+        let Some(keys) = &keys else {
             return vec!["/*".to_owned()];
-        }
+        };
         let served = cloudfront::Served {
             origin_path,
             index: cloudfront.and_then(|cf| cf.index.as_deref()),
             bare_folders: cloudfront.is_some_and(|cf| cf.bare_folders),
         };
-        cloudfront::paths(&cloudfront::served_paths(&keys, &served), max_paths)
+        cloudfront::paths(&cloudfront::served_paths(keys, &served), max_paths)
     };
     if let Some(file) = &settings.invalidation_paths {
         let origin_path = cloudfront.and_then(|cf| cf.origin_path.as_deref());
