@@ -325,30 +325,19 @@ impl Bucket {
             true => None,
             false => Some(self.stored(&upload.key).await?),
         };
-        // A redirect object keeps its redirect through a copy: it is replaced.
-        let Some(stored) =
-            stored.filter(|stored| stored.redirect.is_none() && sent.held_by(stored))
-        else {
-            return Ok(Adoption::Uploaded(
+        match adoption(stored.as_ref(), &sent, &upload.headers, *encoding) {
+            Adopt::Upload => Ok(Adoption::Uploaded(
                 self.put_body(upload, local, *encoding, body, Some(sent.md5.clone()))
                     .await?,
-            ));
-        };
-        drop(body);
-        // The bytes are the file's; the metadata must name it too, for a
-        // twin (which `verify` tells from it), and where it is there.
-        let metadata_right = match &stored.md5 {
-            Some(md5) => *md5 == sent.md5,
-            None => encoding.is_none(),
-        };
-        // An ACL does not show in a HEAD: an upload that sets one never holds.
-        let holds = upload.headers.acl.is_none() && stored.has_headers(&upload.headers);
-        if metadata_right && holds {
-            return Ok(Adoption::InPlace);
-        }
-        match self.rewrite(upload).await? {
-            0 => Ok(Adoption::Rewritten),
-            sent => Ok(Adoption::Uploaded(sent)),
+            )),
+            Adopt::Keep => Ok(Adoption::InPlace),
+            Adopt::Rewrite => {
+                drop(body);
+                match self.rewrite(upload).await? {
+                    0 => Ok(Adoption::Rewritten),
+                    sent => Ok(Adoption::Uploaded(sent)),
+                }
+            }
         }
     }
 
@@ -575,6 +564,45 @@ pub enum Adoption {
     Uploaded(u64),
 }
 
+/// What adoption does with an object under an upload's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Adopt {
+    /// It holds the file, its metadata and its headers: nothing to send.
+    Keep,
+    /// It holds the file's bytes: its headers and metadata are replaced.
+    Rewrite,
+    /// It holds something else: the file is uploaded.
+    Upload,
+}
+
+/// What adoption does with the object that `stored` describes (its HEAD;
+/// `None` where the listing showed other bytes already), for a file whose
+/// bytes are `sent`, written with `headers` (and `encoding`, for a twin).
+fn adoption(
+    stored: Option<&Stored>,
+    sent: &Fingerprint,
+    headers: &Headers,
+    encoding: Option<Encoding>,
+) -> Adopt {
+    // A redirect object keeps its redirect through a copy: it is replaced.
+    let Some(stored) = stored.filter(|stored| stored.redirect.is_none() && sent.held_by(stored))
+    else {
+        return Adopt::Upload;
+    };
+    // The bytes are the file's; the metadata must name it too, for a twin
+    // (which `verify` tells from it), and where it is there.
+    let metadata_right = match &stored.md5 {
+        Some(md5) => *md5 == sent.md5,
+        None => encoding.is_none(),
+    };
+    // An ACL does not show in a HEAD: an upload that sets one never holds.
+    let holds = headers.acl.is_none() && stored.has_headers(headers);
+    match metadata_right && holds {
+        true => Adopt::Keep,
+        false => Adopt::Rewrite,
+    }
+}
+
 /// Whether `etag` is the MD5 of an object's bytes, as a single-part
 /// upload's is: 32 hex digits, where a multipart upload's ends in `-N`.
 fn is_md5(etag: &str) -> bool {
@@ -652,6 +680,75 @@ fn unquoted(etag: &str) -> String {
 mod tests {
     use super::*;
     use crate::header::Name;
+
+    #[test]
+    fn adoption_keeps_only_an_object_with_the_files_bytes_metadata_and_headers() {
+        let md5 = "0123456789abcdef0123456789abcdef".to_owned();
+        let sent = Fingerprint {
+            md5: md5.clone(),
+            sent_md5: md5.clone(),
+            sent_etag: md5.clone(),
+        };
+        let headers = Headers {
+            content_type: "text/html".into(),
+            content_encoding: None,
+            values: Values::default(),
+            acl: None,
+        };
+        let stored = Stored {
+            md5: Some(md5.clone()),
+            etag: Some(md5.clone()),
+            content_type: Some("text/html".into()),
+            ..Stored::default()
+        };
+        let decide = |stored: &Stored, headers: &Headers, encoding| {
+            adoption(Some(stored), &sent, headers, encoding)
+        };
+        assert_eq!(decide(&stored, &headers, None), Adopt::Keep);
+        // The listing showed other bytes: no HEAD, an upload.
+        assert_eq!(adoption(None, &sent, &headers, None), Adopt::Upload);
+        let other_bytes = Stored {
+            etag: Some("ffffffffffffffffffffffffffffffff".into()),
+            ..stored.clone()
+        };
+        assert_eq!(decide(&other_bytes, &headers, None), Adopt::Upload);
+        // A redirect object keeps its redirect through a copy.
+        let redirect = Stored {
+            redirect: Some("/elsewhere.html".into()),
+            ..stored.clone()
+        };
+        assert_eq!(decide(&redirect, &headers, None), Adopt::Upload);
+        // An ACL does not show in a HEAD: it is always set again.
+        let acl = Headers {
+            acl: Some("public-read".into()),
+            ..headers.clone()
+        };
+        assert_eq!(decide(&stored, &acl, None), Adopt::Rewrite);
+        let typed = Headers {
+            content_type: "text/plain".into(),
+            ..headers.clone()
+        };
+        assert_eq!(decide(&stored, &typed, None), Adopt::Rewrite);
+        // Without the metadata, the ETag tells the bytes of a file, but
+        // not that a twin was made from it.
+        let bare = Stored {
+            md5: None,
+            ..stored.clone()
+        };
+        assert_eq!(decide(&bare, &headers, None), Adopt::Keep);
+        let gzip = Headers {
+            content_encoding: Some("gzip"),
+            ..headers.clone()
+        };
+        let bare_twin = Stored {
+            content_encoding: Some("gzip".into()),
+            ..bare
+        };
+        assert_eq!(
+            decide(&bare_twin, &gzip, Some(Encoding::Gzip)),
+            Adopt::Rewrite
+        );
+    }
 
     #[test]
     fn headers_are_sent_as_http_names_them_the_type_first() {
