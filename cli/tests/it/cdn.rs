@@ -20,15 +20,14 @@ impl Drop for Moto {
 
 impl Moto {
     fn start() -> Moto {
-        let port = free_port();
-        let child = spawn_listening(
-            Command::new(moto_venv().join("bin/moto_server"))
+        let (child, port) = spawn_on_a_free_port("moto_server", |port| {
+            let mut command = Command::new(moto_venv().join("bin/moto_server"));
+            command
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdout(Stdio::null())
-                .stderr(Stdio::null()),
-            port,
-            "moto_server",
-        );
+                .stderr(Stdio::null());
+            command
+        });
         let endpoint = format!("http://127.0.0.1:{port}");
         Moto { child, endpoint }
     }

@@ -86,15 +86,14 @@ impl Repo {
         )
         .unwrap();
 
-        let port = free_port();
-        let serve = spawn_listening(
-            Command::new("svnserve")
+        let (serve, port) = spawn_on_a_free_port("svnserve (Debian package subversion)", |port| {
+            let mut command = Command::new("svnserve");
+            command
                 .args(["-d", "--foreground", "--listen-host", "127.0.0.1"])
                 .args(["--listen-port", &port.to_string(), "-r"])
-                .arg(&root),
-            port,
-            "svnserve (Debian package subversion)",
-        );
+                .arg(&root);
+            command
+        });
         let serve = ChildGuard(serve);
 
         // A HOME of the test's own, whose svn caches passwords in plain text.
@@ -290,9 +289,18 @@ fn create_repository(dir: &Path) -> String {
     format!("file://{}", repo.display())
 }
 
-fn wait_for_port(port: u16, what: &str) {
+/// Waits until `child` listens on `port`: false if it ends first (another
+/// process took the port after [`free_port`] found it free).
+fn listening(child: &mut Child, port: u16, what: &str) -> bool {
     let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            // What answered is the child only if the child still runs.
+            return child.try_wait().unwrap().is_none();
+        }
         assert!(
             Instant::now() < deadline,
             "{what} did not listen on port {port}"
@@ -402,7 +410,8 @@ pub fn moto_venv() -> PathBuf {
         .unwrap_or_else(|| workspace().join("target/moto"))
 }
 
-/// A free port on 127.0.0.1.
+/// A free port on 127.0.0.1, for a server of this process's own; a child
+/// is started on one with [`spawn_on_a_free_port`].
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -411,14 +420,34 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Starts `command`, which is to listen on `port`, and waits until it does.
-pub fn spawn_listening(command: &mut Command, port: u16, what: &str) -> Child {
-    let child = command
+/// Starts `command`, which is to listen on `port`, and waits until it does;
+/// `None` if it ended first.
+pub fn spawn_listening(command: &mut Command, port: u16, what: &str) -> Option<Child> {
+    let mut child = command
         .stdin(Stdio::null())
         .spawn()
         .unwrap_or_else(|err| panic!("starting {what} ({err}); `make deps` installs it"));
-    wait_for_port(port, what);
-    child
+    match listening(&mut child, port, what) {
+        true => Some(child),
+        false => {
+            child.kill().ok();
+            child.wait().ok();
+            None
+        }
+    }
+}
+
+/// Starts the server `command` makes for a port, on a free one, and waits
+/// until it listens there: a port another process takes between the look
+/// and the start costs another try, not a test.
+pub fn spawn_on_a_free_port(what: &str, command: impl Fn(u16) -> Command) -> (Child, u16) {
+    for _ in 0..5 {
+        let port = free_port();
+        if let Some(child) = spawn_listening(&mut command(port), port, what) {
+            return (child, port);
+        }
+    }
+    panic!("{what} ended before it listened, five times");
 }
 
 impl Server {
@@ -441,11 +470,12 @@ impl Server {
         let mut server = Server {
             store,
             child: None,
-            port: free_port(),
+            port: 0,
             root,
             log,
         };
-        server.resume();
+        let (child, port) = spawn_on_a_free_port("the S3 server", |port| server.command(port));
+        (server.child, server.port) = (Some(child), port);
         if store == Store::Moto {
             // moto takes requests unsigned.
             let made = server.plain_request("PUT", &format!("/{BUCKET}"));
@@ -472,16 +502,14 @@ impl Server {
         }
     }
 
-    /// Starts (again) on the same port and data; moto keeps its objects in
-    /// memory, so only s3s-fs can be resumed after [`Server::stop`].
-    pub fn resume(&mut self) {
-        assert!(self.child.is_none(), "the server is already running");
+    /// The command that starts this server on `port`, logging to its log.
+    fn command(&self, port: u16) -> Command {
         let log = fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.log)
             .unwrap();
-        let port = self.port.to_string();
+        let port = port.to_string();
         let mut command = match self.store {
             Store::S3sFs => {
                 let mut command = Command::new(Self::s3s_fs());
@@ -493,10 +521,6 @@ impl Server {
                 command
             }
             Store::Moto => {
-                assert!(
-                    fs::metadata(&self.log).unwrap().len() == 0,
-                    "moto lost its objects when it stopped"
-                );
                 let mut command = Command::new(moto_venv().join("bin/moto_server"));
                 command.args(["-H", "127.0.0.1", "-p", &port]);
                 command
@@ -506,7 +530,7 @@ impl Server {
             .env("NO_COLOR", "1")
             .stdout(log.try_clone().unwrap())
             .stderr(log);
-        self.child = Some(spawn_listening(&mut command, self.port, "the S3 server"));
+        command
     }
 
     pub fn stop(&mut self) {
