@@ -139,7 +139,9 @@ fn faulty(repo: &Repo, wc: &Path, head: u64, seed: u64, tally: &Mutex<Tally>) {
             }
             // The final write of the state may land after every attempt to
             // learn its outcome failed: the state may then name `rev`, which
-            // the bucket holds, as checked below. Never anything else.
+            // the bucket holds, as checked below. Never anything else. Once
+            // the server has answered all it was sent, nothing lands later.
+            proxy.settle();
             let now = server.published();
             let landed_unseen = run.code == 1 && now == Some(rev) && now != published;
             tally.landed_unseen += usize::from(landed_unseen);

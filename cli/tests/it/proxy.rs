@@ -144,13 +144,15 @@ struct Shared {
     taken: AtomicUsize,
     rng: Mutex<fastrand::Rng>,
     log: Mutex<Vec<Seen>>,
-    conditional: tokio::sync::Mutex<()>,
+    conditional: Arc<tokio::sync::Mutex<()>>,
     answer: Option<Answer>,
     /// How often `Answer::DeleteError` has answered so far, or how many
     /// uploads `Answer::HoldUploadsAfter` let go on.
     answered: AtomicUsize,
     /// How many requests `Answer::HoldUploadsAfter` holds.
     held: AtomicUsize,
+    /// Requests passed on to the server and not answered by it yet.
+    forwarding: Arc<AtomicUsize>,
 }
 
 impl Proxy {
@@ -251,10 +253,11 @@ impl Proxy {
             taken: AtomicUsize::new(0),
             rng: Mutex::new(fastrand::Rng::with_seed(seed)),
             log: Mutex::new(Vec::new()),
-            conditional: tokio::sync::Mutex::new(()),
+            conditional: Arc::default(),
             answer,
             answered: AtomicUsize::new(0),
             held: AtomicUsize::new(0),
+            forwarding: Arc::default(),
         });
         let is_tls = tls.is_some();
         runtime.spawn(accept(listener, Arc::clone(&shared), tls));
@@ -285,6 +288,17 @@ impl Proxy {
 
     pub fn count(&self) -> usize {
         self.shared.log.lock().unwrap().len()
+    }
+
+    /// Waits until the server has answered every request passed on to it,
+    /// those whose client hung up included: after that, no request of a
+    /// publish that ended can still change the bucket.
+    pub fn settle(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.shared.forwarding.load(Ordering::SeqCst) > 0 {
+            assert!(Instant::now() < deadline, "the server never answered");
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     /// How many requests are held, never to be answered
@@ -413,15 +427,25 @@ async fn answer(
         _ => {}
     }
 
-    let one_at_a_time = if conditional {
-        Some(shared.conditional.lock().await)
-    } else {
-        None
+    let one_at_a_time = match conditional {
+        true => Some(Arc::clone(&shared.conditional).lock_owned().await),
+        false => None,
     };
     let head = parts.method == hyper::Method::HEAD;
     let asked = body.clone();
-    let response = forward(shared.upstream, Request::from_parts(parts, body)).await?;
-    drop(one_at_a_time);
+    // Passed on by a task of its own, which a client that hangs up does
+    // not cancel: the server may have it already (see `Proxy::settle`),
+    // and the next conditional write waits for its answer all the same.
+    let forwarding = Arc::clone(&shared.forwarding);
+    forwarding.fetch_add(1, Ordering::SeqCst);
+    let (upstream, request) = (shared.upstream, Request::from_parts(parts, body));
+    let forwarded = tokio::spawn(async move {
+        let response = forward(upstream, request).await;
+        forwarding.fetch_sub(1, Ordering::SeqCst);
+        drop(one_at_a_time);
+        response
+    });
+    let response = forwarded.await.map_err(fail)??;
 
     let (parts, body) = response.into_parts();
     match fault {
