@@ -9,7 +9,6 @@ use std::collections::BTreeSet;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::report::{Done, Report};
 use crate::retry::{self, Cause, Failure, Retry};
 use crate::sigv4::{Payload, Signer};
 use crate::xml;
@@ -44,39 +43,6 @@ pub struct Invalidation {
     /// Why it could not be created, if it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-}
-
-/// What a publish changed that CloudFront may be serving stale.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Changed {
-    Nothing,
-    /// These keys: written, rewritten, redirected or deleted.
-    Keys(Vec<String>),
-    /// More than the report names (it lists only some of its actions).
-    Everything,
-}
-
-/// What `report` changed: every key it wrote, rewrote, redirected or
-/// deleted, not one it found holding its file already (nothing served
-/// changed there, unless its headers were replaced).
-pub(crate) fn changed(report: &Report) -> Changed {
-    let keys: Vec<String> = (report.actions.iter())
-        .filter(|done| {
-            !matches!(
-                done,
-                Done::InPlace {
-                    headers_rewritten: false,
-                    ..
-                }
-            )
-        })
-        .map(|done| done.key().to_owned())
-        .collect();
-    match (keys.is_empty(), report.actions_omitted) {
-        (true, 0) => Changed::Nothing,
-        (false, 0) => Changed::Keys(keys),
-        _ => Changed::Everything,
-    }
 }
 
 /// The paths that invalidate `keys`: `/key` each, URL-encoded, or, when there
@@ -333,70 +299,6 @@ mod tests {
 
     fn keys(list: &[&str]) -> Vec<String> {
         list.iter().map(|key| key.to_string()).collect()
-    }
-
-    fn report(actions: Vec<Done>, omitted: usize) -> Report {
-        let mut report = Report::new("s3://b/".into(), Some(1), 2, Default::default(), Vec::new());
-        report.actions = actions;
-        report.actions_omitted = omitted;
-        report
-    }
-
-    fn in_place(key: &str, headers_rewritten: bool) -> Done {
-        Done::InPlace {
-            key: key.into(),
-            headers_rewritten,
-        }
-    }
-
-    #[test]
-    fn what_a_publish_changed_is_what_it_wrote_not_what_it_found_in_place() {
-        let actions = vec![
-            Done::Upload {
-                key: "a.css".into(),
-                bytes: Some(3),
-                content_type: "text/css".into(),
-                content_encoding: None,
-            },
-            in_place("same.png", false),
-            in_place("new-headers.html", true),
-            Done::Rewrite {
-                key: "b.html".into(),
-                content_type: "text/html".into(),
-            },
-            Done::Redirect {
-                key: "old.html".into(),
-                location: "/new.html".into(),
-            },
-            Done::Delete {
-                key: "gone.js".into(),
-            },
-        ];
-        assert_eq!(
-            changed(&report(actions, 0)),
-            Changed::Keys(keys(&[
-                "a.css",
-                "new-headers.html",
-                "b.html",
-                "old.html",
-                "gone.js"
-            ]))
-        );
-        assert_eq!(
-            changed(&report(vec![in_place("same.png", false)], 0)),
-            Changed::Nothing
-        );
-        assert_eq!(changed(&report(Vec::new(), 0)), Changed::Nothing);
-    }
-
-    #[test]
-    fn a_report_that_names_only_some_of_its_actions_changed_everything() {
-        // The first thousand found in place, and the rest, unnamed, may be
-        // uploads: served paths may be stale anywhere.
-        let listed = (0..1000).map(|i| in_place(&format!("{i}.png"), false));
-        assert_eq!(changed(&report(listed.collect(), 12)), Changed::Everything);
-        let deleted = Done::Delete { key: "x".into() };
-        assert_eq!(changed(&report(vec![deleted], 1)), Changed::Everything);
     }
 
     #[test]

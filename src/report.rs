@@ -255,6 +255,29 @@ pub struct Report {
 }
 
 impl Report {
+    /// What this publish changed: every key it wrote, rewrote, redirected
+    /// or deleted, not one it found holding its file already (nothing
+    /// served changed there, unless its headers were replaced).
+    pub(crate) fn changed(&self) -> Changed {
+        let keys: Vec<String> = (self.actions.iter())
+            .filter(|done| {
+                !matches!(
+                    done,
+                    Done::InPlace {
+                        headers_rewritten: false,
+                        ..
+                    }
+                )
+            })
+            .map(|done| done.key().to_owned())
+            .collect();
+        match (keys.is_empty(), self.actions_omitted) {
+            (true, 0) => Changed::Nothing,
+            (false, 0) => Changed::Keys(keys),
+            _ => Changed::Everything,
+        }
+    }
+
     pub(crate) fn new(
         target: String,
         from: Option<Revnum>,
@@ -526,9 +549,77 @@ pub fn human_bytes(bytes: u64) -> String {
     format!("{value:.1} {unit}")
 }
 
+/// What a publish changed that CloudFront may be serving stale.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Changed {
+    Nothing,
+    /// These keys: written, rewritten, redirected or deleted.
+    Keys(Vec<String>),
+    /// More than the report names (it lists only some of its actions).
+    Everything,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn publish_report(actions: Vec<Done>, omitted: usize) -> Report {
+        let mut report = Report::new("s3://b/".into(), Some(1), 2, Tally::default(), Vec::new());
+        report.actions = actions;
+        report.actions_omitted = omitted;
+        report
+    }
+
+    fn in_place(key: &str, headers_rewritten: bool) -> Done {
+        Done::InPlace {
+            key: key.into(),
+            headers_rewritten,
+        }
+    }
+
+    #[test]
+    fn what_a_publish_changed_is_what_it_wrote_not_what_it_found_in_place() {
+        let actions = vec![
+            Done::Upload {
+                key: "a.css".into(),
+                bytes: Some(3),
+                content_type: "text/css".into(),
+                content_encoding: None,
+            },
+            in_place("same.png", false),
+            in_place("new-headers.html", true),
+            Done::Rewrite {
+                key: "b.html".into(),
+                content_type: "text/html".into(),
+            },
+            Done::Redirect {
+                key: "old.html".into(),
+                location: "/new.html".into(),
+            },
+            Done::Delete {
+                key: "gone.js".into(),
+            },
+        ];
+        let keys = ["a.css", "new-headers.html", "b.html", "old.html", "gone.js"];
+        assert_eq!(
+            publish_report(actions, 0).changed(),
+            Changed::Keys(keys.map(String::from).to_vec())
+        );
+        let found = vec![in_place("same.png", false)];
+        assert_eq!(publish_report(found, 0).changed(), Changed::Nothing);
+        assert_eq!(publish_report(Vec::new(), 0).changed(), Changed::Nothing);
+    }
+
+    #[test]
+    fn a_report_that_names_only_some_of_its_actions_changed_everything() {
+        // The first thousand found in place, and the rest, unnamed, may be
+        // uploads: served paths may be stale anywhere.
+        let listed = (0..1000).map(|i| in_place(&format!("{i}.png"), false));
+        let capped = publish_report(listed.collect(), 12);
+        assert_eq!(capped.changed(), Changed::Everything);
+        let deleted = vec![Done::Delete { key: "x".into() }];
+        assert_eq!(publish_report(deleted, 1).changed(), Changed::Everything);
+    }
 
     #[test]
     fn bytes_read_as_people_read_them() {

@@ -14,13 +14,13 @@ use tokio::sync::mpsc::Receiver;
 use crate::bucket::{Bucket, Expect};
 use crate::cancel::Cancel;
 use crate::claim::{self, StateObject};
-use crate::cloudfront::{self, Changed, Invalidation};
+use crate::cloudfront::{self, Invalidation};
 use crate::config::Settings;
 use crate::error::Unfinished;
 use crate::plan::{self, Rules, Upload};
 use crate::planner::{self, Changes, Moves, Planned, Survey};
 use crate::publish::{self, Streamed};
-use crate::report::{Done, Progress, Report, Tally};
+use crate::report::{Changed, Done, Progress, Report, Tally};
 use crate::source::Source;
 use crate::state::{State, MAX_STATE_BYTES};
 use crate::tree::Revnum;
@@ -518,7 +518,7 @@ pub(crate) async fn invalidate(
     if settings.cloudfront.is_none() && settings.invalidation_paths.is_none() {
         return Ok(Vec::new());
     }
-    let keys = match cloudfront::changed(report) {
+    let keys = match report.changed() {
         Changed::Nothing => return Ok(Vec::new()),
         Changed::Keys(keys) => Some(keys),
         Changed::Everything => None,
