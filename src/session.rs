@@ -3,6 +3,13 @@
 //! publish, the plan run under the claim and the state written last.
 //! Everything before [`Session::write`] writes nothing. No decision of what
 //! to publish is made here: that is [`crate::planner`]'s.
+//!
+//! The methods come in the order a publish calls them: [`Session::open`],
+//! [`Session::plan`] (and what it asks of the tree and the bucket),
+//! [`Session::register_inside`], then [`Session::dry_run`] or
+//! [`Session::write`] (the claim, the executor, the walk that feeds it);
+//! last [`Session::verify`], which plans as a first publish does and
+//! compares. [`invalidate`] follows a publish that changed something.
 
 use std::cell::OnceCell;
 use std::sync::Arc;
@@ -155,51 +162,6 @@ impl Session {
         Ok(planned)
     }
 
-    /// Adds this publish's prefix to the `nested:` of every publish whose
-    /// prefix holds it (read from the state objects of the prefixes above
-    /// this one, one each), so that their publishes never write or delete
-    /// here, before this one writes anything. Made by a first publish and
-    /// `--full`; refused (waitable) while such a publish is under way.
-    pub fn register_inside(&self, settings: &Settings) -> Result<()> {
-        let prefix = &settings.rules.prefix;
-        let above = std::iter::once("")
-            .chain(prefix.match_indices('/').map(|(at, _)| &prefix[..=at]))
-            .filter(|outer| outer != prefix);
-        for outer in above {
-            let key = State::key(outer);
-            let target = format!("s3://{}/{outer}", settings.bucket);
-            let registered = self.runtime.block_on(async {
-                let Some(found) = self.bucket.get(&key, MAX_STATE_BYTES).await? else {
-                    return anyhow::Ok(true);
-                };
-                // A state this svn2s3 cannot read (a newer one's, or
-                // another tool's) is not told, and its publishes would
-                // delete this one's objects: refused.
-                let mut state = State::parse(&found.body, &key).with_context(|| {
-                    format!("{target} holds {prefix}, and cannot be told to leave it alone")
-                })?;
-                if !state.nested.insert(prefix.clone()) {
-                    return Ok(true);
-                }
-                state.check_unclaimed(&target)?;
-                let body = state.to_yaml();
-                let written = self
-                    .bucket
-                    .put_if(&key, body.as_bytes(), &Expect::ETag(found.etag))
-                    .await?;
-                Ok(written != crate::bucket::Cas::Conflict)
-            })?;
-            if !registered {
-                bail!(crate::state::Busy(format!(
-                    "another publish to {target}, which holds this prefix, began at the same moment; \
-                     run again when it is done, or with --wait"
-                )));
-            }
-            tracing::info!("{target} holds {prefix}: told to leave it alone");
-        }
-        Ok(())
-    }
-
     /// What changed since `revision`, which a publish that was cut off may
     /// have written part of.
     fn cut_off(&self, revision: Revnum) -> Result<plan::Changeset> {
@@ -249,60 +211,69 @@ impl Session {
         survey.finish(&self.source, gone)
     }
 
-    /// Compares the bucket with what a survey of the tree writes, which is
-    /// what it must hold at the published revision (see [`verify`]): the
-    /// survey's objects and redirects, and the objects of a second walk as
-    /// it makes them, so that memory holds the listing, not the tree.
-    pub fn verify(&self, settings: &Settings) -> Result<crate::verify::Drift> {
-        let Some(published) = self.published() else {
-            bail!("nothing is published at {}", self.target);
-        };
-        let tree = &self.tree;
-        if published != tree.revision {
-            bail!(
-                "the bucket holds r{published} and {} is at r{}; {} to verify it",
-                tree.name,
-                tree.revision,
-                tree.how_to_reach(published)
-            );
+    /// Adds this publish's prefix to the `nested:` of every publish whose
+    /// prefix holds it (read from the state objects of the prefixes above
+    /// this one, one each), so that their publishes never write or delete
+    /// here, before this one writes anything. Made by a first publish and
+    /// `--full`; refused (waitable) while such a publish is under way.
+    pub fn register_inside(&self, settings: &Settings) -> Result<()> {
+        let prefix = &settings.rules.prefix;
+        let above = std::iter::once("")
+            .chain(prefix.match_indices('/').map(|(at, _)| &prefix[..=at]))
+            .filter(|outer| outer != prefix);
+        for outer in above {
+            let key = State::key(outer);
+            let target = format!("s3://{}/{outer}", settings.bucket);
+            let registered = self.runtime.block_on(async {
+                let Some(found) = self.bucket.get(&key, MAX_STATE_BYTES).await? else {
+                    return anyhow::Ok(true);
+                };
+                // A state this svn2s3 cannot read (a newer one's, or
+                // another tool's) is not told, and its publishes would
+                // delete this one's objects: refused.
+                let mut state = State::parse(&found.body, &key).with_context(|| {
+                    format!("{target} holds {prefix}, and cannot be told to leave it alone")
+                })?;
+                if !state.nested.insert(prefix.clone()) {
+                    return Ok(true);
+                }
+                state.check_unclaimed(&target)?;
+                let body = state.to_yaml();
+                let written = self
+                    .bucket
+                    .put_if(&key, body.as_bytes(), &Expect::ETag(found.etag))
+                    .await?;
+                Ok(written != crate::bucket::Cas::Conflict)
+            })?;
+            if !registered {
+                bail!(crate::state::Busy(format!(
+                    "another publish to {target}, which holds this prefix, began at the same moment; \
+                     run again when it is done, or with --wait"
+                )));
+            }
+            tracing::info!("{target} holds {prefix}: told to leave it alone");
         }
-        let rules = self.rules(settings)?;
-        let cx = planner::Context {
-            rules,
-            state: self.state.as_ref(),
-            revision: tree.revision,
-            full: false,
-            max_delete: usize::MAX,
-        };
-        let planned = self.surveyed(&cx, None, None, Vec::new())?;
-        let listed: Vec<Upload> = (planned.plan.uploads().iter())
-            .chain(planned.plan.redirects())
-            .cloned()
-            .collect();
-        let (bucket, runtime) = (&self.bucket, &self.runtime);
-        let listing = runtime.block_on(bucket.list(&rules.prefix))?;
-        let foreign = planner::foreign_prefixes(
-            listing.iter().map(|listed| listed.key.as_str()),
-            &rules.prefix,
-        );
-        // Other publishes' prefixes, as the listing shows their states, as
-        // a survey fences them: one the state names whose state is gone is
-        // this publish's again.
-        let ignored = |key: &str| {
-            cx.is_state_key(key)
-                || rules.is_excluded_key(key)
-                || planner::holding(&foreign, key).is_some()
-        };
-        let compare = |walk| verify::compare(bucket, listed, walk, listing, ignored);
-        if planned.streamed.is_none() {
-            return runtime.block_on(compare(None));
+        Ok(())
+    }
+
+    /// What a dry run of the plan would do, without a request.
+    pub fn dry_run(&self, planned: &Planned) -> Result<Tally> {
+        let mut tally = Tally::default();
+        let mut planned_requests = publish::dry_run(&planned.plan).into_iter();
+        if planned.streamed.is_some() {
+            // In the order the publish makes them: the clear phase first.
+            let clear = planned.plan.clear().len();
+            planned_requests
+                .by_ref()
+                .take(clear)
+                .for_each(|done| tally.add(done));
+            self.walk_objects(|upload| {
+                tally.add(Done::planned(&upload));
+                Ok(())
+            })?;
         }
-        let (walked, drift, gone) = self.with_walk(|walk| runtime.block_on(compare(Some(walk))));
-        match (walked, drift) {
-            // The walk failed first: its error is the one that matters.
-            (Err(err), _) if !gone => Err(err),
-            (_, drift) => drift,
-        }
+        planned_requests.for_each(|done| tally.add(done));
+        Ok(tally)
     }
 
     /// Claims the bucket in the state object, runs the plan while renewing
@@ -383,26 +354,6 @@ impl Session {
         })
     }
 
-    /// What a dry run of the plan would do, without a request.
-    pub fn dry_run(&self, planned: &Planned) -> Result<Tally> {
-        let mut tally = Tally::default();
-        let mut planned_requests = publish::dry_run(&planned.plan).into_iter();
-        if planned.streamed.is_some() {
-            // In the order the publish makes them: the clear phase first.
-            let clear = planned.plan.clear().len();
-            planned_requests
-                .by_ref()
-                .take(clear)
-                .for_each(|done| tally.add(done));
-            self.walk_objects(|upload| {
-                tally.add(Done::planned(&upload));
-                Ok(())
-            })?;
-        }
-        planned_requests.for_each(|done| tally.add(done));
-        Ok(tally)
-    }
-
     /// The objects of every file of a streamed plan, from a second walk of
     /// the working copy, each given to `each`; how many there were. The
     /// survey planned the rest: redirects, and what is skipped.
@@ -437,6 +388,62 @@ impl Session {
             tree: &self.tree,
             target: &self.target,
             cancel: &self.cancel,
+        }
+    }
+
+    /// Compares the bucket with what a survey of the tree writes, which is
+    /// what it must hold at the published revision (see [`verify`]): the
+    /// survey's objects and redirects, and the objects of a second walk as
+    /// it makes them, so that memory holds the listing, not the tree.
+    pub fn verify(&self, settings: &Settings) -> Result<crate::verify::Drift> {
+        let Some(published) = self.published() else {
+            bail!("nothing is published at {}", self.target);
+        };
+        let tree = &self.tree;
+        if published != tree.revision {
+            bail!(
+                "the bucket holds r{published} and {} is at r{}; {} to verify it",
+                tree.name,
+                tree.revision,
+                tree.how_to_reach(published)
+            );
+        }
+        let rules = self.rules(settings)?;
+        let cx = planner::Context {
+            rules,
+            state: self.state.as_ref(),
+            revision: tree.revision,
+            full: false,
+            max_delete: usize::MAX,
+        };
+        let planned = self.surveyed(&cx, None, None, Vec::new())?;
+        let listed: Vec<Upload> = (planned.plan.uploads().iter())
+            .chain(planned.plan.redirects())
+            .cloned()
+            .collect();
+        let (bucket, runtime) = (&self.bucket, &self.runtime);
+        let listing = runtime.block_on(bucket.list(&rules.prefix))?;
+        let foreign = planner::foreign_prefixes(
+            listing.iter().map(|listed| listed.key.as_str()),
+            &rules.prefix,
+        );
+        // Other publishes' prefixes, as the listing shows their states, as
+        // a survey fences them: one the state names whose state is gone is
+        // this publish's again.
+        let ignored = |key: &str| {
+            cx.is_state_key(key)
+                || rules.is_excluded_key(key)
+                || planner::holding(&foreign, key).is_some()
+        };
+        let compare = |walk| verify::compare(bucket, listed, walk, listing, ignored);
+        if planned.streamed.is_none() {
+            return runtime.block_on(compare(None));
+        }
+        let (walked, drift, gone) = self.with_walk(|walk| runtime.block_on(compare(Some(walk))));
+        match (walked, drift) {
+            // The walk failed first: its error is the one that matters.
+            (Err(err), _) if !gone => Err(err),
+            (_, drift) => drift,
         }
     }
 }
