@@ -257,8 +257,16 @@ pub struct Report {
 impl Report {
     /// What this publish changed: every key it wrote, rewrote, redirected
     /// or deleted, not one it found holding its file already (nothing
-    /// served changed there, unless its headers were replaced).
+    /// served changed there, unless its headers were replaced). A report
+    /// that names only some of its actions, and changed something, changed
+    /// what it does not name too.
     pub(crate) fn changed(&self) -> Changed {
+        if self.uploaded + self.redirected + self.rewritten + self.deleted == 0 {
+            return Changed::Nothing;
+        }
+        if self.actions_omitted > 0 {
+            return Changed::Everything;
+        }
         let keys: Vec<String> = (self.actions.iter())
             .filter(|done| {
                 !matches!(
@@ -271,11 +279,7 @@ impl Report {
             })
             .map(|done| done.key().to_owned())
             .collect();
-        match (keys.is_empty(), self.actions_omitted) {
-            (true, 0) => Changed::Nothing,
-            (false, 0) => Changed::Keys(keys),
-            _ => Changed::Everything,
-        }
+        Changed::Keys(keys)
     }
 
     pub(crate) fn new(
@@ -563,11 +567,10 @@ pub(crate) enum Changed {
 mod tests {
     use super::*;
 
-    fn publish_report(actions: Vec<Done>, omitted: usize) -> Report {
-        let mut report = Report::new("s3://b/".into(), Some(1), 2, Tally::default(), Vec::new());
-        report.actions = actions;
-        report.actions_omitted = omitted;
-        report
+    /// The report of a publish that did `actions`, the first thousand named.
+    fn publish_report(actions: impl IntoIterator<Item = Done>) -> Report {
+        let tally = actions.into_iter().collect();
+        Report::new("s3://b/".into(), Some(1), 2, tally, Vec::new())
     }
 
     fn in_place(key: &str, headers_rewritten: bool) -> Done {
@@ -602,23 +605,25 @@ mod tests {
         ];
         let keys = ["a.css", "new-headers.html", "b.html", "old.html", "gone.js"];
         assert_eq!(
-            publish_report(actions, 0).changed(),
+            publish_report(actions).changed(),
             Changed::Keys(keys.map(String::from).to_vec())
         );
-        let found = vec![in_place("same.png", false)];
-        assert_eq!(publish_report(found, 0).changed(), Changed::Nothing);
-        assert_eq!(publish_report(Vec::new(), 0).changed(), Changed::Nothing);
+        let found = [in_place("same.png", false)];
+        assert_eq!(publish_report(found).changed(), Changed::Nothing);
+        assert_eq!(publish_report([]).changed(), Changed::Nothing);
     }
 
     #[test]
-    fn a_report_that_names_only_some_of_its_actions_changed_everything() {
-        // The first thousand found in place, and the rest, unnamed, may be
-        // uploads: served paths may be stale anywhere.
-        let listed = (0..1000).map(|i| in_place(&format!("{i}.png"), false));
-        let capped = publish_report(listed.collect(), 12);
+    fn a_report_that_names_only_some_of_its_actions_changed_everything_or_nothing() {
+        // The first thousand found in place, and a delete unnamed after
+        // them: served paths may be stale anywhere.
+        let in_place_all = (0..1012).map(|i| in_place(&format!("{i}.png"), false));
+        let deleted = Done::Delete { key: "x".into() };
+        let capped = publish_report(in_place_all.clone().chain([deleted]));
+        assert_eq!(capped.actions_omitted, 13);
         assert_eq!(capped.changed(), Changed::Everything);
-        let deleted = vec![Done::Delete { key: "x".into() }];
-        assert_eq!(publish_report(deleted, 1).changed(), Changed::Everything);
+        // All of them in place: nothing changed, named or not.
+        assert_eq!(publish_report(in_place_all).changed(), Changed::Nothing);
     }
 
     #[test]
