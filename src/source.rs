@@ -499,7 +499,7 @@ impl Source {
                 if self
                     .client
                     .info(Target::Local(&local(root, dir)))
-                    .is_ok_and(|info| info.revision == Some(self.revision)) =>
+                    .is_ok_and(|info| !info.excluded && info.revision == Some(self.revision)) =>
             {
                 local_path = local(root, dir);
                 Target::Local(&local_path)

@@ -100,14 +100,18 @@ impl Source {
         let mut clean = Vec::new();
         let mut below = Vec::new();
         let mut own_props = false;
-        self.client
+        let mut versioned = false;
+        let read = self
+            .client
             .status(&folder_path, Depth::Immediates, |status| {
                 if status.path == folder_path {
                     own_props = status.has_props;
+                    versioned = status.state != LocalState::Unversioned;
                 }
                 let path = relative(root, &status.path);
-                // A local edit to a file that is not published is nobody's business.
-                if self.exclude.is_match(&path) {
+                // A local edit to a file that is not published is nobody's
+                // business. Patterns match files: a folder is walked.
+                if status.kind != NodeKind::Dir && self.exclude.is_match(&path) {
                     return;
                 }
                 match self.verdict(&status, &path, false) {
@@ -125,8 +129,25 @@ impl Source {
                     Verdict::Skip(reason) => found.skipped.push(Skipped { path, reason }),
                     Verdict::Refuse(why) => unfit.push((path, why)),
                 }
-            })
-            .with_context(|| format!("reading {}", folder_path.display()))?;
+            });
+        match read {
+            // Not in the working copy at all (its folder is checked out
+            // without it): not versioned, below.
+            Err(err) if err.is_unversioned() => {}
+            read => read.with_context(|| format!("reading {}", folder_path.display()))?,
+        }
+        if !versioned {
+            // A status shows an excluded or absent folder as unversioned;
+            // info tells the two apart.
+            let excluded =
+                (self.client.info(Target::Local(&folder_path))).is_ok_and(|info| info.excluded);
+            let why = if excluded {
+                Unfit::Excluded
+            } else {
+                Unfit::Absent
+            };
+            unfit.push((dir.to_owned(), why));
+        }
         match pass {
             Pass::Survey => found.unfit.append(&mut unfit),
             Pass::Publish => Found {
@@ -165,7 +186,9 @@ impl Source {
         self.client
             .list(&url, self.revision, Depth::Immediates, |entry| {
                 let path = join(dir, &entry.path);
-                if entry.path.is_empty() || self.exclude.is_match(&path) {
+                // Patterns match files: a folder is walked.
+                let excluded = entry.kind == NodeKind::File && self.exclude.is_match(&path);
+                if entry.path.is_empty() || excluded {
                     return;
                 }
                 match entry.kind {

@@ -166,6 +166,8 @@ fn a_url_publishes_what_its_working_copy_publishes() {
     repo.write("docs/a.html", "a\n");
     repo.write("docs/deep/er/b.css", "b {}\n");
     repo.write("drafts/c.html", "not published\n");
+    // Patterns match files: a folder that matches one is walked.
+    repo.write("conf.d/site.conf", "published\n");
     std::os::unix::fs::symlink("docs/a.html", repo.wc.join("start.html")).unwrap();
     repo.svn(&["add", "-q", "--force", "."]);
     repo.svn(&[
@@ -177,7 +179,7 @@ fn a_url_publishes_what_its_working_copy_publishes() {
     ]);
     repo.commit("a tree");
     let config = repo.wc.parent().unwrap().join("url-and-wc.yaml");
-    std::fs::write(&config, "exclude: ['drafts/**']\nredirects: true\n").unwrap();
+    std::fs::write(&config, "exclude: ['drafts/**', '*.d']\nredirects: true\n").unwrap();
     let wc = repo.wc.to_str().unwrap();
     let same = |extra: &[&str]| {
         for (tree, prefix) in [(repo.url.as_str(), "u/"), (wc, "w/")] {
@@ -206,6 +208,7 @@ fn a_url_publishes_what_its_working_copy_publishes() {
     assert_eq!(
         keys,
         [
+            "conf.d/site.conf",
             "docs/a.html",
             "docs/deep/er/b.css",
             "index.html",

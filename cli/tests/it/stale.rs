@@ -216,3 +216,37 @@ fn set_depth(repo: &Repo, depth: &str, path: &str) {
     let path = Path::new(path);
     repo.svn(&["update", "-q", "--set-depth", depth, path.to_str().unwrap()]);
 }
+
+#[test]
+fn a_folder_whose_headers_changed_is_refused_while_it_is_excluded() {
+    let (repo, server) = (Repo::new(), Server::start());
+    repo.write("index.html", "home\n");
+    repo.write("docs/a.html", "a\n");
+    repo.commit("r1");
+    publish(&server, &repo, &[]);
+    // docs/ left out here; its headers changed from another working copy.
+    set_depth(&repo, "exclude", "docs");
+    let other = repo.checkout("other");
+    let docs = other.join("docs");
+    let docs = docs.to_str().unwrap();
+    repo.svn(&["propset", "-q", "svn2s3:cache-control", "max-age=60", docs]);
+    repo.svn(&[
+        "commit",
+        "-q",
+        "-m",
+        "docs headers",
+        other.to_str().unwrap(),
+    ]);
+    repo.svn(&["update", "-q"]);
+    refused(
+        &server,
+        &mut publishing(&server, &repo),
+        "docs (excluded with --set-depth exclude); run `svn update --set-depth infinity`",
+    );
+    set_depth(&repo, "infinity", ".");
+    publish(&server, &repo, &[]);
+    assert_eq!(
+        server.objects()["docs/a.html"].cache_control.as_deref(),
+        Some("max-age=60")
+    );
+}
