@@ -151,7 +151,8 @@ struct Shared {
     answered: AtomicUsize,
     /// How many requests `Answer::HoldUploadsAfter` holds.
     held: AtomicUsize,
-    /// Requests passed on to the server and not answered by it yet.
+    /// Requests taken and not settled yet: neither answered in the
+    /// server's place nor answered by the server.
     forwarding: Arc<AtomicUsize>,
 }
 
@@ -378,11 +379,37 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Result<Response<
         });
         index
     };
-    let answered = answer(shared, request, fault).await;
+    let unsettled = Unsettled::new(&shared.forwarding);
+    let answered = answer(shared, request, fault, unsettled).await;
     if answered.is_ok() {
         shared.log.lock().unwrap()[index].ended = Some(Instant::now());
     }
     answered
+}
+
+/// A request taken and not yet settled: answered without the server, or
+/// answered by it. Dropped with its handler, when the client hangs up
+/// before the request went on; handed to the task that passes it on.
+struct Unsettled(Option<Arc<AtomicUsize>>);
+
+impl Unsettled {
+    fn new(count: &Arc<AtomicUsize>) -> Unsettled {
+        count.fetch_add(1, Ordering::SeqCst);
+        Unsettled(Some(Arc::clone(count)))
+    }
+
+    /// The count, to be taken down once the server has answered.
+    fn hand_over(mut self) -> Arc<AtomicUsize> {
+        self.0.take().expect("handed over once")
+    }
+}
+
+impl Drop for Unsettled {
+    fn drop(&mut self) {
+        if let Some(count) = &self.0 {
+            count.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
 }
 
 /// What the proxy answers to a request, with the fault it drew.
@@ -390,6 +417,7 @@ async fn answer(
     shared: &Shared,
     request: Request<Incoming>,
     fault: Option<Fault>,
+    unsettled: Unsettled,
 ) -> Result<Response<Body>, Error> {
     let (parts, body) = request.into_parts();
     let body = body.collect().await.map_err(fail)?.to_bytes();
@@ -406,7 +434,9 @@ async fn answer(
             let holding = shared.held.load(Ordering::SeqCst) > 0;
             if holding || (upload && shared.answered.fetch_add(1, Ordering::SeqCst) >= uploads) {
                 shared.held.fetch_add(1, Ordering::SeqCst);
-                std::future::pending::<()>().await;
+                // Never passed on: nothing to settle.
+                drop(unsettled);
+                return std::future::pending().await;
             }
         }
         Some(answer) => {
@@ -436,13 +466,12 @@ async fn answer(
     // Passed on by a task of its own, which a client that hangs up does
     // not cancel: the server may have it already (see `Proxy::settle`),
     // and the next conditional write waits for its answer all the same.
-    let forwarding = Arc::clone(&shared.forwarding);
-    forwarding.fetch_add(1, Ordering::SeqCst);
+    let forwarding = unsettled.hand_over();
     let (upstream, request) = (shared.upstream, Request::from_parts(parts, body));
     let forwarded = tokio::spawn(async move {
         let response = forward(upstream, request).await;
-        forwarding.fetch_sub(1, Ordering::SeqCst);
         drop(one_at_a_time);
+        forwarding.fetch_sub(1, Ordering::SeqCst);
         response
     });
     let response = forwarded.await.map_err(fail)??;
