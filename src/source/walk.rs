@@ -137,16 +137,8 @@ impl Source {
             read => read.with_context(|| format!("reading {}", folder_path.display()))?,
         }
         if !versioned {
-            // A status shows an excluded or absent folder as unversioned;
-            // info tells the two apart.
-            let excluded =
-                (self.client.info(Target::Local(&folder_path))).is_ok_and(|info| info.excluded);
-            let why = if excluded {
-                Unfit::Excluded
-            } else {
-                Unfit::Absent
-            };
-            unfit.push((dir.to_owned(), why));
+            // A status shows an excluded or absent folder as unversioned.
+            unfit.push((dir.to_owned(), self.not_there(&folder_path)));
         }
         match pass {
             Pass::Survey => found.unfit.append(&mut unfit),
@@ -258,17 +250,8 @@ impl Source {
             walked => walked.with_context(|| format!("checking {}", target.display()))?,
         }
         if !seen {
-            // Status passes over an excluded node; info tells it from one that is not there.
-            let excluded = self
-                .client
-                .info(Target::Local(&target))
-                .is_ok_and(|info| info.excluded);
-            let why = if excluded {
-                Unfit::Excluded
-            } else {
-                Unfit::Absent
-            };
-            found.unfit.push((path.to_owned(), why));
+            // Status passes over an excluded node.
+            found.unfit.push((path.to_owned(), self.not_there(&target)));
         }
         let Some(clean) = clean else {
             return Ok(());
@@ -277,6 +260,15 @@ impl Source {
             .with_context(|| format!("reading the properties of {}", clean.display()))?;
         found.files.push(self.file(path.to_owned(), clean, &own)?);
         Ok(())
+    }
+
+    /// Why a node that a status does not show is not in the working copy:
+    /// left out with `--set-depth exclude`, which info tells, or absent.
+    fn not_there(&self, local: &Path) -> Unfit {
+        match self.client.info(Target::Local(local)) {
+            Ok(info) if info.excluded => Unfit::Excluded,
+            _ => Unfit::Absent,
+        }
     }
 
     /// What a publish does with one node of a status walk at `path`. Its
