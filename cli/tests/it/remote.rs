@@ -169,6 +169,9 @@ fn a_url_publishes_what_its_working_copy_publishes() {
     // Patterns match files: a folder that matches one is walked.
     repo.write("conf.d/site.conf", "published\n");
     std::os::unix::fs::symlink("docs/a.html", repo.wc.join("start.html")).unwrap();
+    // Names a URL escapes: their properties must still be theirs.
+    repo.write("odd dir/100% é.txt", "odd\n");
+    std::os::unix::fs::symlink("../index.html", repo.wc.join("odd dir/a link")).unwrap();
     repo.svn(&["add", "-q", "--force", "."]);
     repo.svn(&[
         "propset",
@@ -176,6 +179,13 @@ fn a_url_publishes_what_its_working_copy_publishes() {
         "svn2s3:cache-control",
         "max-age=60",
         "docs",
+    ]);
+    repo.svn(&[
+        "propset",
+        "-q",
+        "svn:mime-type",
+        "text/x-odd",
+        "odd dir/100% é.txt",
     ]);
     repo.commit("a tree");
     let config = repo.wc.parent().unwrap().join("url-and-wc.yaml");
@@ -212,8 +222,17 @@ fn a_url_publishes_what_its_working_copy_publishes() {
             "docs/a.html",
             "docs/deep/er/b.css",
             "index.html",
+            "odd dir/100% é.txt",
+            "odd dir/a link",
             "start.html"
         ]
+    );
+    let objects = server.objects();
+    let odd = &objects["u/odd dir/100% é.txt"];
+    assert_eq!(odd.content_type.as_deref(), Some("text/x-odd"));
+    assert_eq!(
+        objects["u/odd dir/a link"].redirect.as_deref(),
+        Some("/u/index.html")
     );
     // A folder's header changed: the files below it are published again.
     repo.svn(&[
