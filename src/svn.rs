@@ -249,54 +249,47 @@ impl Client {
         }
     }
 
-    /// `svn info` of a target: for a local path, read from the working copy alone.
+    /// `svn info` of a target, an excluded node included (it says so in
+    /// [`Info::excluded`]): for a local path, read from the working copy
+    /// alone.
     pub fn info(&self, target: Target) -> Result<Info, SvnError> {
-        let mut found = None;
-        self.info_walk(target, Depth::Empty, |_, info| {
-            found.get_or_insert(info);
-        })?;
-        found.ok_or_else(|| SvnError::new(format!("{target}: svn info reported nothing")))
-    }
-
-    /// `svn info` of every node under `target` to `depth`, each with its
-    /// absolute path ("" for a URL target).
-    fn info_walk<F: FnMut(String, Info)>(
-        &self,
-        target: Target,
-        depth: Depth,
-        each: F,
-    ) -> Result<(), SvnError> {
-        unsafe extern "C" fn receiver<F: FnMut(String, Info)>(
+        type Found = Option<Info>;
+        unsafe extern "C" fn receiver(
             baton_ptr: *mut c_void,
-            abspath: *const c_char,
+            _abspath: *const c_char,
             info: *const ffi::svn_client_info2_t,
             pool: *mut ffi::apr_pool_t,
         ) -> *mut ffi::svn_error_t {
-            baton::<F>(baton_ptr).call(|f| f(owned(abspath), Info::from_c(&*info, pool)))
+            baton::<Found>(baton_ptr).call(|found| {
+                found.get_or_insert_with(|| Info::from_c(&*info, pool));
+            })
         }
 
         let _utf8 = Utf8Names::enter();
         let scratch = Pool::new();
         let (name, at) = scratch.target(target)?;
-        let mut baton = Baton::new(each);
-        // SAFETY: all pointers are live for the call; the baton matches `receiver`'s F.
+        let mut baton = Baton::new(Found::None);
+        // SAFETY: all pointers are live for the call; the baton is the
+        // `Found` that `receiver` reads it as.
         let err = unsafe {
             ffi::svn_client_info4(
                 name,
                 &at,
                 &at,
-                depth.to_c(),
-                1, // fetch_excluded: `excluded` looks for them
+                ffi::svn_depth_empty,
+                1, // fetch_excluded: an excluded node is told as one
                 0, // fetch_actual_only
                 0, // include_externals
                 ptr::null(),
-                Some(receiver::<F>),
+                Some(receiver),
                 baton.as_void(),
                 self.ctx,
                 scratch.ptr,
             )
         };
-        baton.finish(err).map(drop)
+        baton
+            .finish(err)?
+            .ok_or_else(|| SvnError::new(format!("{target}: svn info reported nothing")))
     }
 
     /// Every path that differs between `url@from` and `url@to`, as one
@@ -321,7 +314,7 @@ impl Client {
         let target = scratch.uri(url)?;
         let (old, new) = (numbered(from), numbered(to));
         let mut baton = Baton::new(each);
-        // SAFETY: as in `info_walk`.
+        // SAFETY: as in `info`.
         let err = unsafe {
             ffi::svn_client_diff_summarize2(
                 target,
@@ -373,7 +366,7 @@ impl Client {
         let target = scratch.uri(url)?;
         let at = numbered(rev);
         let mut baton = Baton::new(each);
-        // SAFETY: as in `info_walk`.
+        // SAFETY: as in `info`.
         let err = unsafe {
             ffi::svn_client_list4(
                 target,
@@ -445,7 +438,7 @@ impl Client {
         let scratch = Pool::new();
         let (name, at) = scratch.target(target)?;
         let mut baton = Baton::new(each);
-        // SAFETY: as in `info_walk`.
+        // SAFETY: as in `info`.
         let err = unsafe {
             ffi::svn_client_proplist4(
                 name,

@@ -83,7 +83,7 @@ impl Client {
         let target = scratch.dirent(path)?;
         let working = revision(ffi::svn_opt_revision_working, None);
         let mut baton = Baton::new(each);
-        // SAFETY: as in `info_walk`.
+        // SAFETY: as in `Client::info`.
         let err = unsafe {
             ffi::svn_client_status6(
                 ptr::null_mut(),
@@ -106,11 +106,12 @@ impl Client {
         baton.finish(err).map(drop)
     }
 
-    /// The nodes under the working-copy folder `path` that were left out with
-    /// `svn update --set-depth exclude`, which a status walk does not report,
-    /// in name order. Asks the working copy what `svn update` would tell the server it
-    /// holds, a crawl that takes no lock and writes nothing: one list of
-    /// the children of each folder, not a read of every node.
+    /// The nodes under the working-copy folder `path` that were left out
+    /// with `svn update --set-depth exclude`, which a status walk does not
+    /// report, in name order. Asks the working copy what `svn update` would
+    /// tell the server it holds, a crawl that takes no lock and writes
+    /// nothing: one list of the children of each folder, not a read of
+    /// every node.
     pub fn excluded(&self, path: &Path) -> Result<Vec<PathBuf>, SvnError> {
         type Found = Vec<String>;
         unsafe extern "C" fn set_path(
