@@ -556,10 +556,7 @@ impl Source {
     /// are refused.
     fn note_externals(&self, dir: &str, found: &mut Found) -> Result<()> {
         if self.has_property(dir, EXTERNALS)? {
-            found.skipped.push(Skipped {
-                path: dir.to_owned(),
-                reason: "defines svn:externals, which are not published",
-            });
+            found.skipped.push(defines_externals(dir));
         }
         Ok(())
     }
@@ -658,6 +655,14 @@ impl Lookup for Source {
             .map_err(|err| hint_credentials(err, &self.info.url))
             .with_context(asking)?;
         Ok(Node::File(self.file(path.to_owned(), text, &own)?))
+    }
+}
+
+/// What is said of a folder that defines externals: they are not published.
+fn defines_externals(dir: &str) -> Skipped {
+    Skipped {
+        path: dir.to_owned(),
+        reason: "defines svn:externals, which are not published",
     }
 }
 

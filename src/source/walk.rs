@@ -49,9 +49,9 @@ impl Source {
 
     /// Walks the tree from the folder `start`, depth first in name order,
     /// and gives each file to publish to `each`: in a working copy one
-    /// status and one property list of each folder, from a URL one listing
-    /// and one property list of each folder (and a fetch of each file, in
-    /// a [`Pass::Publish`]). What is skipped, and (in a survey) what is
+    /// status of each folder and a read of the properties of each node
+    /// that has any, from a URL one listing and one property list of each
+    /// folder (and a fetch of each file, in a [`Pass::Publish`]). What is skipped, and (in a survey) what is
     /// unfit, go to `found`.
     pub(super) fn walk(
         &self,
@@ -150,21 +150,26 @@ impl Source {
             .context("the working copy changed while it was published")?,
         }
         below.sort();
-        let props = |has: bool, local: &Path| match has {
-            true => (self.client.props(local))
-                .with_context(|| format!("reading the properties of {}", local.display())),
-            false => Ok(Props::new()),
-        };
         if !self.folders.borrow().contains_key(dir) {
-            let own = ours(&props(own_props, &folder_path)?);
+            let own = ours(&self.props_of(&folder_path, own_props)?);
             self.folders.borrow_mut().insert(dir.to_owned(), own);
         }
         let mut files = Vec::with_capacity(clean.len());
         for (path, local, has_props) in clean {
-            let own = props(has_props, &local)?;
+            let own = self.props_of(&local, has_props)?;
             files.push((path, local, own));
         }
         Ok(Folder { files, below })
+    }
+
+    /// The properties of the working-copy node at `local`, which its
+    /// status says it has (`has`) or not: one read of the node, or none.
+    fn props_of(&self, local: &Path, has: bool) -> Result<Props> {
+        if !has {
+            return Ok(Props::new());
+        }
+        (self.client.props(local))
+            .with_context(|| format!("reading the properties of {}", local.display()))
     }
 
     /// One folder of the repository: one listing of it and its children,
@@ -203,10 +208,7 @@ impl Source {
             .with_context(|| format!("reading the properties of {target}"))?;
         let own = props.remove(dir).unwrap_or_default();
         if own.contains_key(EXTERNALS) {
-            found.skipped.push(Skipped {
-                path: dir.to_owned(),
-                reason: "defines svn:externals, which are not published",
-            });
+            found.skipped.push(defines_externals(dir));
         }
         self.folders
             .borrow_mut()
@@ -225,7 +227,7 @@ impl Source {
 
     /// Checks the one file `path` of a change, which must be in the working
     /// copy at this revision, and gives it to `found` when it is fit to
-    /// publish: one status and one property list of that node.
+    /// publish: one status of that node, and a read of its properties.
     pub(super) fn one_file(&self, root: &Path, path: &str, found: &mut Found) -> Result<()> {
         let target = local(root, path);
         let mut clean = None;
@@ -238,7 +240,7 @@ impl Source {
             }
             seen |= status.state != LocalState::Unversioned;
             match self.verdict(&status, &path, true) {
-                Verdict::Publish => clean = Some(status.path),
+                Verdict::Publish => clean = Some((status.path, status.has_props)),
                 Verdict::Pass => {}
                 Verdict::Skip(reason) => found.skipped.push(Skipped { path, reason }),
                 Verdict::Refuse(why) => found.unfit.push((path, why)),
@@ -253,11 +255,10 @@ impl Source {
             // Status passes over an excluded node.
             found.unfit.push((path.to_owned(), self.not_there(&target)));
         }
-        let Some(clean) = clean else {
+        let Some((clean, has_props)) = clean else {
             return Ok(());
         };
-        let own = (self.client.props(&clean))
-            .with_context(|| format!("reading the properties of {}", clean.display()))?;
+        let own = self.props_of(&clean, has_props)?;
         found.files.push(self.file(path.to_owned(), clean, &own)?);
         Ok(())
     }
