@@ -146,14 +146,15 @@ struct Shared {
     log: Mutex<Vec<Seen>>,
     conditional: Arc<tokio::sync::Mutex<()>>,
     answer: Option<Answer>,
-    /// How often `Answer::DeleteError` has answered so far, or how many
-    /// uploads `Answer::HoldUploadsAfter` let go on.
+    /// How often `Answer::DeleteError` has answered so far.
     answered: AtomicUsize,
+    /// How many uploads `Answer::HoldUploadsAfter` let go on.
+    uploads: AtomicUsize,
     /// How many requests `Answer::HoldUploadsAfter` holds.
     held: AtomicUsize,
     /// Requests taken and not settled yet: neither answered in the
     /// server's place nor answered by the server.
-    forwarding: Arc<AtomicUsize>,
+    unsettled: Arc<AtomicUsize>,
 }
 
 impl Proxy {
@@ -257,8 +258,9 @@ impl Proxy {
             conditional: Arc::default(),
             answer,
             answered: AtomicUsize::new(0),
+            uploads: AtomicUsize::new(0),
             held: AtomicUsize::new(0),
-            forwarding: Arc::default(),
+            unsettled: Arc::default(),
         });
         let is_tls = tls.is_some();
         runtime.spawn(accept(listener, Arc::clone(&shared), tls));
@@ -296,7 +298,7 @@ impl Proxy {
     /// publish that ended can still change the bucket.
     pub fn settle(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while self.shared.forwarding.load(Ordering::SeqCst) > 0 {
+        while self.shared.unsettled.load(Ordering::SeqCst) > 0 {
             assert!(Instant::now() < deadline, "the server never answered");
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -379,7 +381,7 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Result<Response<
         });
         index
     };
-    let unsettled = Unsettled::new(&shared.forwarding);
+    let unsettled = Unsettled::new(&shared.unsettled);
     let answered = answer(shared, request, fault, unsettled).await;
     if answered.is_ok() {
         shared.log.lock().unwrap()[index].ended = Some(Instant::now());
@@ -387,28 +389,22 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Result<Response<
     answered
 }
 
-/// A request taken and not yet settled: answered without the server, or
-/// answered by it. Dropped with its handler, when the client hangs up
-/// before the request went on; handed to the task that passes it on.
-struct Unsettled(Option<Arc<AtomicUsize>>);
+/// A request taken and not yet settled, counted while it lives: dropped
+/// once it is answered in the server's place, with its handler when the
+/// client hangs up before it went on, or by the task that passes it on
+/// once the server has answered.
+struct Unsettled(Arc<AtomicUsize>);
 
 impl Unsettled {
     fn new(count: &Arc<AtomicUsize>) -> Unsettled {
         count.fetch_add(1, Ordering::SeqCst);
-        Unsettled(Some(Arc::clone(count)))
-    }
-
-    /// The count, to be taken down once the server has answered.
-    fn hand_over(mut self) -> Arc<AtomicUsize> {
-        self.0.take().expect("handed over once")
+        Unsettled(Arc::clone(count))
     }
 }
 
 impl Drop for Unsettled {
     fn drop(&mut self) {
-        if let Some(count) = &self.0 {
-            count.fetch_sub(1, Ordering::SeqCst);
-        }
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -432,7 +428,7 @@ async fn answer(
         Some(Answer::HoldUploadsAfter(uploads)) => {
             let upload = parts.method == hyper::Method::PUT && !conditional;
             let holding = shared.held.load(Ordering::SeqCst) > 0;
-            if holding || (upload && shared.answered.fetch_add(1, Ordering::SeqCst) >= uploads) {
+            if holding || (upload && shared.uploads.fetch_add(1, Ordering::SeqCst) >= uploads) {
                 shared.held.fetch_add(1, Ordering::SeqCst);
                 // Never passed on: nothing to settle.
                 drop(unsettled);
@@ -466,12 +462,11 @@ async fn answer(
     // Passed on by a task of its own, which a client that hangs up does
     // not cancel: the server may have it already (see `Proxy::settle`),
     // and the next conditional write waits for its answer all the same.
-    let forwarding = unsettled.hand_over();
     let (upstream, request) = (shared.upstream, Request::from_parts(parts, body));
     let forwarded = tokio::spawn(async move {
         let response = forward(upstream, request).await;
         drop(one_at_a_time);
-        forwarding.fetch_sub(1, Ordering::SeqCst);
+        drop(unsettled);
         response
     });
     let response = forwarded.await.map_err(fail)??;
