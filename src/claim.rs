@@ -21,6 +21,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Result};
 
 use crate::bucket::{Bucket, Cas, Expect, Fetched};
+use crate::cancel::Cancel;
 use crate::error::Unfinished;
 use crate::state::{Busy, State, MAX_STATE_BYTES, RENEW_EVERY};
 
@@ -88,6 +89,51 @@ pub(crate) async fn claim<'a, S: StateStore>(
         ))))),
         // The claim may have landed before its answer was lost.
         Err(err) => Err(Unfinished::Incomplete(err)),
+    }
+}
+
+/// What claiming a prefix takes: its state object, and that state as read.
+pub(crate) struct Claimer<'a> {
+    pub store: StateObject<'a>,
+    /// The state as read, and how to tell it has not changed since.
+    pub previous: Option<&'a State>,
+    pub read: &'a Expect,
+    /// For messages: `s3://media/static/`.
+    pub target: &'a str,
+    pub cancel: &'a Cancel,
+}
+
+impl Claimer<'_> {
+    /// Claims the bucket for `claimed` (see [`claim`]), runs `work` while
+    /// renewing the claim, and writes the state `finished` makes of the
+    /// claim and what `work` gave; or releases the claim when `work` fails,
+    /// is cancelled or loses the claim. Work that is done wins over a stop
+    /// asked for as it ended (by a progress callback on the last request,
+    /// say): every request was made, so the state moves.
+    pub async fn run<T>(
+        &self,
+        claimed: State,
+        work: impl Future<Output = Result<T>>,
+        finished: impl FnOnce(&State, &T) -> State,
+    ) -> Result<T, Unfinished> {
+        let mut held = claim(&self.store, self.previous, self.read, claimed, self.target).await?;
+        let outcome = tokio::select! {
+            biased;
+            done = work => done,
+            lost = held.keep() => Err(lost),
+            stopped = self.cancel.wait() => Err(anyhow!("{stopped}")),
+        };
+        match outcome {
+            Ok(done) => {
+                let state = finished(held.state(), &done);
+                held.finish(&state).await.map_err(Unfinished::Incomplete)?;
+                Ok(done)
+            }
+            Err(err) => {
+                held.release().await;
+                Err(Unfinished::Incomplete(err))
+            }
+        }
     }
 }
 
@@ -276,6 +322,8 @@ mod tests {
         State {
             publishing: Some(Claim {
                 revisions: vec![8],
+                keys: Vec::new(),
+                every_key: false,
                 host: "elsewhere".into(),
                 pid: 1,
                 started_at: "2026-11-24T06:00:00Z".into(),

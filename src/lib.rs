@@ -183,8 +183,7 @@ impl Publisher {
             // A first publish, or --full, tells the publishes whose prefix
             // holds this one to leave it alone.
             if from.is_none() || settings.full {
-                session
-                    .register_inside(settings)
+                session::register_inside(&session.runtime, &session.bucket, settings)
                     .map_err(|err| self.unwritten(err))?;
             }
             session

@@ -6,7 +6,7 @@
 //!
 //! The methods come in the order a publish calls them: [`Session::open`],
 //! [`Session::plan`] (and what it asks of the tree and the bucket),
-//! [`Session::register_inside`], then [`Session::dry_run`] or
+//! [`register_inside`], then [`Session::dry_run`] or
 //! [`Session::write`] (the claim, the executor, the walk that feeds it);
 //! last [`Session::verify`], which plans as a first publish does and
 //! compares. [`invalidate`] follows a publish that changed something.
@@ -20,7 +20,7 @@ use tokio::sync::mpsc::Receiver;
 
 use crate::bucket::{Bucket, Expect};
 use crate::cancel::Cancel;
-use crate::claim::{self, StateObject};
+use crate::claim::{Claimer, StateObject};
 use crate::cloudfront::{self, Invalidation};
 use crate::config::Settings;
 use crate::error::Unfinished;
@@ -211,51 +211,6 @@ impl Session {
         survey.finish(&self.source, gone)
     }
 
-    /// Adds this publish's prefix to the `nested:` of every publish whose
-    /// prefix holds it (read from the state objects of the prefixes above
-    /// this one, one each), so that their publishes never write or delete
-    /// here, before this one writes anything. Made by a first publish and
-    /// `--full`; refused (waitable) while such a publish is under way.
-    pub fn register_inside(&self, settings: &Settings) -> Result<()> {
-        let prefix = &settings.rules.prefix;
-        let above = std::iter::once("")
-            .chain(prefix.match_indices('/').map(|(at, _)| &prefix[..=at]))
-            .filter(|outer| outer != prefix);
-        for outer in above {
-            let key = State::key(outer);
-            let target = format!("s3://{}/{outer}", settings.bucket);
-            let registered = self.runtime.block_on(async {
-                let Some(found) = self.bucket.get(&key, MAX_STATE_BYTES).await? else {
-                    return anyhow::Ok(true);
-                };
-                // A state this svn2s3 cannot read (a newer one's, or
-                // another tool's) is not told, and its publishes would
-                // delete this one's objects: refused.
-                let mut state = State::parse(&found.body, &key).with_context(|| {
-                    format!("{target} holds {prefix}, and cannot be told to leave it alone")
-                })?;
-                if !state.nested.insert(prefix.clone()) {
-                    return Ok(true);
-                }
-                state.check_unclaimed(&target)?;
-                let body = state.to_yaml();
-                let written = self
-                    .bucket
-                    .put_if(&key, body.as_bytes(), &Expect::ETag(found.etag))
-                    .await?;
-                Ok(written != crate::bucket::Cas::Conflict)
-            })?;
-            if !registered {
-                bail!(crate::state::Busy(format!(
-                    "another publish to {target}, which holds this prefix, began at the same moment; \
-                     run again when it is done, or with --wait"
-                )));
-            }
-            tracing::info!("{target} holds {prefix}: told to leave it alone");
-        }
-        Ok(())
-    }
-
     /// What a dry run of the plan would do, without a request.
     pub fn dry_run(&self, planned: &Planned) -> Result<Tally> {
         let mut tally = Tally::default();
@@ -290,10 +245,12 @@ impl Session {
             return self.write_streamed(planned, progress);
         }
         let plan = &planned.plan;
-        self.runtime.block_on(self.claimer().run(planned, async {
+        let work = async {
             progress(publish::started(plan));
             execute(&self.bucket, planned, progress, None).await
-        }))
+        };
+        let (claimer, claimed, finished) = self.claimer(planned);
+        self.runtime.block_on(claimer.run(claimed, work, finished))
     }
 
     /// A streamed publish: the files come from a walk of the working copy
@@ -306,14 +263,15 @@ impl Session {
     ) -> Result<Tally, Unfinished> {
         let requests = planned.write_count() + planned.plan.delete_count();
         // The tree stays on this thread: the other takes only what it needs.
-        let (bucket, runtime, claimer) = (&self.bucket, &self.runtime, self.claimer());
+        let (bucket, runtime) = (&self.bucket, &self.runtime);
+        let (claimer, claimed, finished) = self.claimer(planned);
         let (walked, published, gone) = self.with_walk(|walk| {
             let run = async {
                 // The files' sizes are not known before they are read.
                 progress(Progress::Started { requests, bytes: 0 });
                 execute(bucket, planned, progress, Some(walk)).await
             };
-            runtime.block_on(claimer.run(planned, run))
+            runtime.block_on(claimer.run(claimed, run, finished))
         });
         match (walked, published) {
             // The claim was refused: nothing was written, whatever the walk did.
@@ -375,20 +333,30 @@ impl Session {
         Ok(objects)
     }
 
-    /// What claiming the bucket takes, apart from the tree (which stays on
-    /// this thread).
-    fn claimer(&self) -> Claimer<'_> {
-        Claimer {
+    /// What claiming the bucket for `planned` takes, apart from the tree
+    /// (which stays on this thread): the claimer, the claim, and the state
+    /// of the finished publish, made of the claim.
+    fn claimer<'a>(
+        &'a self,
+        planned: &'a Planned,
+    ) -> (
+        Claimer<'a>,
+        State,
+        impl FnOnce(&State, &Tally) -> State + Send + 'a,
+    ) {
+        let claimed = State::claim(self.state.as_ref(), &self.tree);
+        let finished = |claim: &State, _: &Tally| claim.finished(planned.published.clone());
+        let claimer = Claimer {
             store: StateObject {
                 bucket: &self.bucket,
                 key: &self.state_key,
             },
-            state: self.state.as_ref(),
+            previous: self.state.as_ref(),
             read: &self.read,
-            tree: &self.tree,
             target: &self.target,
             cancel: &self.cancel,
-        }
+        };
+        (claimer, claimed, finished)
     }
 
     /// Compares the bucket with what a survey of the tree writes, which is
@@ -448,51 +416,52 @@ impl Session {
     }
 }
 
-/// The claim on the bucket, for the thread that makes the requests.
-struct Claimer<'a> {
-    store: StateObject<'a>,
-    state: Option<&'a State>,
-    read: &'a Expect,
-    tree: &'a Tree,
-    target: &'a str,
-    cancel: &'a Cancel,
-}
-
-impl Claimer<'_> {
-    /// Claims the bucket, runs `work` while renewing the claim, and writes
-    /// the state of the finished publish, or releases the claim when `work`
-    /// fails, is cancelled or loses the claim.
-    async fn run(
-        &self,
-        planned: &Planned,
-        work: impl std::future::Future<Output = Result<Tally>>,
-    ) -> Result<Tally, Unfinished> {
-        let claimed = State::claim(self.state, self.tree);
-        let mut held =
-            claim::claim(&self.store, self.state, self.read, claimed, self.target).await?;
-        // Work that is done wins over a stop asked for as it ended (by a
-        // progress callback on the last request, say): every request was
-        // made, so the state moves.
-        let outcome = tokio::select! {
-            biased;
-            done = work => done,
-            lost = held.keep() => Err(lost),
-            stopped = self.cancel.wait() => Err(anyhow::anyhow!("{stopped}")),
-        };
-        match outcome {
-            Ok(done) => {
-                let finished = held.state().finished(planned.published.clone());
-                held.finish(&finished)
-                    .await
-                    .map_err(Unfinished::Incomplete)?;
-                Ok(done)
+/// Adds the prefix of `settings` to the `nested:` of every publish whose
+/// prefix holds it (read from the state objects of the prefixes above it,
+/// one each), so that their publishes never write or delete there, before
+/// this one writes anything. Made by a first publish and `--full`; refused
+/// (waitable) while such a publish is under way.
+pub(crate) fn register_inside(
+    runtime: &tokio::runtime::Runtime,
+    bucket: &Bucket,
+    settings: &Settings,
+) -> Result<()> {
+    let prefix = &settings.rules.prefix;
+    let above = std::iter::once("")
+        .chain(prefix.match_indices('/').map(|(at, _)| &prefix[..=at]))
+        .filter(|outer| outer != prefix);
+    for outer in above {
+        let key = State::key(outer);
+        let target = format!("s3://{}/{outer}", settings.bucket);
+        let registered = runtime.block_on(async {
+            let Some(found) = bucket.get(&key, MAX_STATE_BYTES).await? else {
+                return anyhow::Ok(true);
+            };
+            // A state this svn2s3 cannot read (a newer one's, or
+            // another tool's) is not told, and its publishes would
+            // delete this one's objects: refused.
+            let mut state = State::parse(&found.body, &key).with_context(|| {
+                format!("{target} holds {prefix}, and cannot be told to leave it alone")
+            })?;
+            if !state.nested.insert(prefix.clone()) {
+                return Ok(true);
             }
-            Err(err) => {
-                held.release().await;
-                Err(Unfinished::Incomplete(err))
-            }
+            state.check_unclaimed(&target)?;
+            let body = state.to_yaml();
+            let written = bucket
+                .put_if(&key, body.as_bytes(), &Expect::ETag(found.etag))
+                .await?;
+            Ok(written != crate::bucket::Cas::Conflict)
+        })?;
+        if !registered {
+            bail!(crate::state::Busy(format!(
+                "another publish to {target}, which holds this prefix, began at the same moment; \
+                 run again when it is done, or with --wait"
+            )));
         }
+        tracing::info!("{target} holds {prefix}: told to leave it alone");
     }
+    Ok(())
 }
 
 /// Runs `planned` (and the objects `walk` sends), and counts what was done
