@@ -251,6 +251,18 @@ impl Bucket {
         }
     }
 
+    /// Writes a small object of svn2s3's own (a build's manifest) from
+    /// memory, unconditionally: the claim keeps other publishes out.
+    /// Returns its ETag.
+    pub async fn put_own(&self, key: &str, content_type: &str, body: &[u8]) -> Result<String> {
+        let headers = [("content-type", content_type)];
+        self.retried("write", key, || async {
+            let answer = self.put_object(key, &headers, body.to_vec()).await?;
+            Ok(etag_of(answer.headers()))
+        })
+        .await
+    }
+
     /// Writes one object: a file (or its compressed twin) from disk, or an
     /// empty redirect; returns the bytes sent.
     pub async fn put(&self, upload: &Upload) -> Result<u64> {

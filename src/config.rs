@@ -94,6 +94,10 @@ pub struct Settings {
     pub(crate) wc: PathBuf,
     pub(crate) revision: Option<Revnum>,
     pub(crate) source: Option<PathBuf>,
+    /// A build folder to publish instead of the tree (`build:`).
+    pub(crate) build: Option<PathBuf>,
+    /// The user's cache folder, where a build's MD5s are kept.
+    pub(crate) cache: Option<PathBuf>,
     pub(crate) bucket: String,
     pub(crate) region: String,
     pub(crate) endpoint: Option<String>,
@@ -238,6 +242,11 @@ impl Settings {
         self.endpoint.as_deref()
     }
 
+    /// The build folder published instead of the tree, if any.
+    pub fn build_folder(&self) -> Option<&Path> {
+        self.build.as_deref()
+    }
+
     /// Requests in flight at most.
     pub fn workers(&self) -> NonZeroUsize {
         self.workers
@@ -281,6 +290,8 @@ pub struct Flags {
     pub revision: Option<Revnum>,
     /// The config file; `WC/svn2s3.yaml` when `None`, if it exists.
     pub config: Option<PathBuf>,
+    /// A build folder to publish instead of the tree, over the config file's.
+    pub build: Option<PathBuf>,
     /// The bucket, over the config file's.
     pub bucket: Option<String>,
     /// The key prefix, over the config file's.
@@ -391,6 +402,14 @@ impl SettingsBuilder {
     /// Publish brotli twins of text assets.
     pub fn brotli(&mut self, on: bool) -> &mut Self {
         self.flags.brotli = on;
+        self
+    }
+
+    /// Publish the build folder `folder` (a site generator's output) in
+    /// place of the tree, whose working copy, if it is one, says where the
+    /// build came from.
+    pub fn build_folder(&mut self, folder: impl Into<PathBuf>) -> &mut Self {
+        self.flags.build = Some(folder.into());
         self
     }
 

@@ -36,12 +36,14 @@
 
 mod bucket;
 mod budget;
+mod build;
 mod cancel;
 mod claim;
 pub mod cloudfront;
 pub mod config;
 mod error;
 pub mod header;
+mod manifest;
 pub mod plan;
 mod planner;
 mod publish;
@@ -156,6 +158,9 @@ impl Publisher {
 
     /// One try at [`Publisher::publish`].
     fn publish_once(&self) -> Result<Report, Error> {
+        if self.settings.build.is_some() {
+            return self.publish_build();
+        }
         let started = Instant::now();
         let settings = &self.settings;
         let (session, planned) = self.opened(|session| {
@@ -201,10 +206,20 @@ impl Publisher {
         report.dry_run = settings.dry_run;
         report.full = settings.full;
         report.walked = planned.walked;
-        let invalidated =
-            session
-                .runtime
-                .block_on(session::invalidate(settings, &report, &session.bucket));
+        self.invalidated(report, &session.runtime, &session.bucket, started)
+    }
+
+    /// `report` of a publish that is complete, once the CloudFront
+    /// invalidations the settings ask for are made; one that failed makes
+    /// it [`ErrorKind::NotInvalidated`].
+    fn invalidated(
+        &self,
+        mut report: Report,
+        runtime: &tokio::runtime::Runtime,
+        bucket: &bucket::Bucket,
+        started: Instant,
+    ) -> Result<Report, Error> {
+        let invalidated = runtime.block_on(session::invalidate(&self.settings, &report, bucket));
         report.seconds = started.elapsed().as_secs_f64();
         match invalidated {
             Ok(invalidations) => report.invalidations = invalidations,
@@ -237,6 +252,9 @@ impl Publisher {
     /// Says what is published, which revision the tree is at, and what a
     /// publish would do.
     pub fn status(&self) -> Result<StatusReport, Error> {
+        if self.settings.build.is_some() {
+            return self.build_status();
+        }
         let (session, planned) = self.opened(|session| session.plan(&self.settings))?;
         let plan = &planned.plan;
         Ok(StatusReport {
@@ -248,6 +266,7 @@ impl Publisher {
             pending_rewrites: plan.rewrites().len(),
             pending_deletes: plan.delete_count(),
             walked: planned.walked,
+            build: None,
         })
     }
 
@@ -256,9 +275,13 @@ impl Publisher {
     /// headers, and every redirect by where it leads (a HEAD each, but for
     /// what the listing shows is wrong already).
     pub fn verify(&self) -> Result<VerifyReport, Error> {
+        if self.settings.build.is_some() {
+            return self.verify_build();
+        }
         let (session, drift) = self.opened(|session| session.verify(&self.settings))?;
         Ok(VerifyReport {
             revision: session.tree.revision,
+            build: None,
             target: session.target,
             drift,
         })

@@ -41,6 +41,7 @@ use crate::shape::{self, Shaping};
 use crate::state::{Published, State, STATE_KEY};
 use crate::tree::{Revnum, STATE_FOLDER};
 
+pub(crate) mod build;
 mod redirects;
 mod survey;
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::cloudfront::Invalidation;
 use crate::plan::{Skipped, Upload};
-use crate::state::{Claim, Hold, State};
+use crate::state::{BuiltFrom, Claim, Hold, State};
 use crate::tree::Revnum;
 
 /// One request of a publish that was made (or, in a dry run, would be).
@@ -212,10 +212,15 @@ pub enum Progress<'a> {
 pub struct Report {
     /// Where: `s3://bucket/prefix`.
     pub target: String,
-    /// The revision published before, if any.
+    /// The revision published before, if any; for a build folder, the
+    /// number of the build published before.
     pub from: Option<Revnum>,
-    /// The revision the bucket holds now (or would, in a dry run).
+    /// The revision the bucket holds now (or would, in a dry run); for a
+    /// build folder, the number of this build.
     pub to: Revnum,
+    /// For a build folder: which, and where it was built from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<Built>,
     /// Nothing was written (`--dry-run`).
     pub dry_run: bool,
     /// Every file was uploaded (`--full`).
@@ -252,6 +257,16 @@ pub struct Report {
     /// distribution asked for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub invalidations: Vec<Invalidation>,
+}
+
+/// The build folder a publish published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Built {
+    /// The folder, as a path on this machine.
+    pub folder: String,
+    /// The working copy it was built from, when the settings are one's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub built_from: Option<BuiltFrom>,
 }
 
 impl Report {
@@ -294,6 +309,7 @@ impl Report {
             target,
             from,
             to,
+            build: None,
             dry_run: false,
             full: false,
             walked: None,
@@ -323,11 +339,22 @@ fn is_zero(n: &usize) -> bool {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let range = match self.from {
-            Some(from) if from == self.to => format!("r{from}"),
-            Some(from) if from > self.to => format!("r{from} -> r{} (a rollback)", self.to),
-            Some(from) => format!("r{from} -> r{}", self.to),
-            None => format!("r{} (first publish)", self.to),
+        let range = match (self.from, &self.build) {
+            (Some(from), Some(build)) if from == self.to => {
+                format!("build {from} of {}", build.folder)
+            }
+            (Some(from), Some(build)) => format!("build {from} -> {} of {}", self.to, build.folder),
+            (None, Some(build)) => format!("build {} of {} (first publish)", self.to, build.folder),
+            (Some(from), None) if from == self.to => format!("r{from}"),
+            (Some(from), None) if from > self.to => {
+                format!("r{from} -> r{} (a rollback)", self.to)
+            }
+            (Some(from), None) => format!("r{from} -> r{}", self.to),
+            (None, None) => format!("r{} (first publish)", self.to),
+        };
+        let range = match self.build.as_ref().and_then(|b| b.built_from.as_ref()) {
+            Some(from) => format!("{range}, built from r{}", from.revision),
+            None => range,
         };
         if !self.dry_run
             && self.actions.is_empty()
@@ -336,8 +363,8 @@ impl fmt::Display for Report {
         {
             return write!(
                 f,
-                "nothing to publish: {} holds r{} already",
-                self.target, self.to
+                "nothing to publish: {} holds {range} already",
+                self.target
             );
         }
         if self.dry_run {
@@ -414,8 +441,12 @@ pub struct StatusReport {
     pub target: String,
     /// The state object, if anything was published.
     pub published: Option<State>,
-    /// The revision of the published folder.
+    /// The revision of the published folder (for a build folder, of the
+    /// working copy it is built from, 0 when there is none).
     pub working_copy: Revnum,
+    /// The build folder published instead of a tree, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
     /// What `publish` would do now.
     pub pending_uploads: usize,
     /// Redirects a publish would write now.
@@ -449,10 +480,25 @@ impl fmt::Display for StatusReport {
                     None => String::new(),
                 }
             )?,
+            Some(State {
+                build: Some(build),
+                published_at,
+                ..
+            }) => writeln!(
+                f,
+                "published:    build {} ({}) at {}, {}{}",
+                build.number,
+                counted(build.objects, "object"),
+                self.target,
+                published_at.as_deref().unwrap_or("at an unknown time"),
+                match &build.from {
+                    Some(from) => format!(", built from r{} of {}", from.revision, from.url),
+                    None => String::new(),
+                }
+            )?,
             _ => writeln!(f, "published:    nothing yet at {}", self.target)?,
         }
         if let Some(claim) = self.published.as_ref().and_then(|s| s.publishing.as_ref()) {
-            let to = claim.revisions.last().copied().unwrap_or_default();
             let how = match claim.hold() {
                 Hold::Held => "under way".to_owned(),
                 Hold::Lapsed => "cut off; the next publish repairs it".to_owned(),
@@ -460,7 +506,12 @@ impl fmt::Display for StatusReport {
                     format!("a claim svn2s3 never writes ({why}); `svn2s3 unlock` releases it")
                 }
             };
-            writeln!(f, "publishing:   r{to}, {how} ({})", claim.whose())?;
+            writeln!(
+                f,
+                "publishing:   {}, {how} ({})",
+                claim.what(),
+                claim.whose()
+            )?;
         }
         if let Some(state) = &self.published {
             if !state.redirects.is_empty() {
@@ -471,7 +522,10 @@ impl fmt::Display for StatusReport {
                 )?;
             }
         }
-        writeln!(f, "working copy: r{}", self.working_copy)?;
+        match &self.build {
+            Some(folder) => writeln!(f, "build folder: {folder}")?,
+            None => writeln!(f, "working copy: r{}", self.working_copy)?,
+        }
         write!(
             f,
             "pending:      {}",

@@ -157,6 +157,11 @@ impl Source {
         })
     }
 
+    /// The published folder's URL, without a password.
+    pub fn folder_url(&self) -> String {
+        crate::redact::urls(&self.info.url).into_owned()
+    }
+
     /// The published folder's path in the repository, without a leading slash.
     fn repos_path(&self) -> &str {
         &self.info.repos_path

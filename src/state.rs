@@ -45,9 +45,12 @@ pub const RENEW_EVERY: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
-    /// The repository's UUID.
+    /// The repository's UUID; empty for a build folder, which has none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub uuid: String,
-    /// The published folder's path in the repository, without a leading slash.
+    /// The published folder's path in the repository, without a leading
+    /// slash (empty at the repository's root, and for a build folder).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub path: String,
     /// The last revision published completely; none before the first publish completes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,6 +64,9 @@ pub struct State {
     pub published_at: Option<String>,
     /// The svn2s3 version that wrote the object.
     pub version: String,
+    /// For a build folder (`build:`): the build the bucket holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<Build>,
     /// The settings that shaped the published objects, and their digest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<Shaping>,
@@ -93,6 +99,34 @@ pub struct State {
     /// the last twenty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Event>,
+}
+
+/// The build folder a bucket holds: which publish of it, what it holds
+/// (its manifest, [`crate::tree::MANIFEST_KEY`]), and where it was built from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Build {
+    /// How many publishes of a build finished here, this one included.
+    pub number: u64,
+    /// The ETag of the manifest this publish wrote: the manifest read with
+    /// another is not this state's.
+    pub manifest: String,
+    /// The objects the manifest lists.
+    pub objects: usize,
+    /// The working copy the build was made from, when the settings are a
+    /// working copy's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<BuiltFrom>,
+}
+
+/// The working copy a build was made from: its URL (no password) and revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuiltFrom {
+    /// The working copy's URL.
+    pub url: String,
+    /// The working copy's revision.
+    pub revision: Revnum,
 }
 
 /// Something done to the state by hand.
@@ -148,13 +182,73 @@ pub(crate) struct Published {
     pub nested: BTreeSet<String>,
 }
 
+/// The keys of a build folder that a publish may write or delete: those
+/// its claim names, which the next publish does not trust its manifest
+/// for if it is cut off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Touched {
+    Keys(BTreeSet<String>),
+    /// Any key: too many to name (see [`MAX_TOUCHED_BYTES`]), or a survey.
+    Every,
+}
+
+/// The most bytes of keys a claim names; a publish that touches more
+/// claims every key, and one cut off is repaired by a survey.
+pub(crate) const MAX_TOUCHED_BYTES: usize = 1024 * 1024;
+
+impl Default for Touched {
+    fn default() -> Touched {
+        Touched::Keys(BTreeSet::new())
+    }
+}
+
+impl Touched {
+    /// `keys`, or every key when they are too many to name.
+    pub fn of(keys: BTreeSet<String>) -> Touched {
+        let bytes: usize = keys.iter().map(|key| key.len() + 4).sum();
+        match bytes > MAX_TOUCHED_BYTES {
+            true => Touched::Every,
+            false => Touched::Keys(keys),
+        }
+    }
+
+    /// The keys of both.
+    pub fn and(self, other: Touched) -> Touched {
+        match (self, other) {
+            (Touched::Keys(mut mine), Touched::Keys(theirs)) => {
+                mine.extend(theirs);
+                Touched::of(mine)
+            }
+            _ => Touched::Every,
+        }
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        match self {
+            Touched::Keys(keys) => keys.contains(key),
+            Touched::Every => true,
+        }
+    }
+}
+
 /// A publish that is writing to the bucket, or was until it was cut off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
     /// Every revision whose files this publish, and any cut off before it,
     /// may have written: the next publish repairs what they touched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub revisions: Vec<Revnum>,
+    /// For a build folder: the keys this publish, and any cut off before
+    /// it, may have written or deleted; the next publish does not trust
+    /// the manifest for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
+    /// For a build folder: this publish may write any key (too many to
+    /// list, or a survey of the bucket); the next publish trusts no entry
+    /// of the manifest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub every_key: bool,
     /// The machine it runs on.
     pub host: String,
     /// Its process there.
@@ -171,11 +265,34 @@ impl State {
     /// over what `previous` says: its published revision, and the revisions
     /// of a publish that was cut off.
     pub(crate) fn claim(previous: Option<&State>, tree: &Tree) -> State {
-        let now = OffsetDateTime::now_utc();
         let mut revisions = previous.map_or_else(Vec::new, State::unfinished);
         if !revisions.contains(&tree.revision) {
             revisions.push(tree.revision);
         }
+        let claimed = State::claimed(previous, revisions, Touched::default());
+        State {
+            uuid: tree.uuid.clone(),
+            path: tree.path.clone(),
+            ..claimed
+        }
+    }
+
+    /// The state that claims the bucket for a publish of a build folder
+    /// that may write or delete `touched`, taking over what `previous`
+    /// says: its build, and the keys of a publish that was cut off.
+    pub(crate) fn claim_build(previous: Option<&State>, touched: Touched) -> State {
+        let before = previous.map_or_else(Touched::default, State::distrusted);
+        State::claimed(previous, Vec::new(), before.and(touched))
+    }
+
+    /// `previous` (or a state with nothing published), claimed by this
+    /// process for `revisions` or the keys `touched`.
+    fn claimed(previous: Option<&State>, revisions: Vec<Revnum>, touched: Touched) -> State {
+        let now = OffsetDateTime::now_utc();
+        let (keys, every_key) = match touched {
+            Touched::Keys(keys) => (keys.into_iter().collect(), false),
+            Touched::Every => (Vec::new(), true),
+        };
         // What the bucket holds stays as it was until the publish finishes.
         let published = previous.cloned().unwrap_or_else(|| State {
             uuid: String::new(),
@@ -184,6 +301,7 @@ impl State {
             rolled_back_from: None,
             published_at: None,
             version: String::new(),
+            build: None,
             rules: None,
             redirects: BTreeMap::new(),
             links: BTreeMap::new(),
@@ -193,17 +311,45 @@ impl State {
             history: Vec::new(),
         });
         State {
-            uuid: tree.uuid.clone(),
-            path: tree.path.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             publishing: Some(Claim {
                 revisions,
+                keys,
+                every_key,
                 host: hostname(),
                 pid: std::process::id(),
                 started_at: timestamp(now),
                 until: timestamp(now + LEASE),
             }),
             ..published
+        }
+    }
+
+    /// The state of the claimed publish of a build folder, finished: the
+    /// bucket holds `build`, made by `rules`, with `nested` inside.
+    pub(crate) fn built(&self, build: Build, rules: Shaping, nested: BTreeSet<String>) -> State {
+        State {
+            build: Some(build),
+            published_at: Some(timestamp(OffsetDateTime::now_utc())),
+            rules: Some(rules),
+            nested,
+            publishing: None,
+            ..self.clone()
+        }
+    }
+
+    /// Whether this is the state of a build folder: it names no repository.
+    pub fn is_build(&self) -> bool {
+        self.uuid.is_empty()
+    }
+
+    /// The keys of a build folder a publish that was cut off may have
+    /// written or deleted: where the manifest cannot be trusted.
+    pub(crate) fn distrusted(&self) -> Touched {
+        match &self.publishing {
+            Some(claim) if claim.every_key => Touched::Every,
+            Some(claim) => Touched::Keys(claim.keys.iter().cloned().collect()),
+            None => Touched::default(),
         }
     }
 
@@ -339,6 +485,12 @@ impl State {
     /// only then).
     pub(crate) fn check_continues(&self, tree: &Tree, key: &str, rollback: bool) -> Result<()> {
         let folder = &tree.name;
+        if self.is_build() {
+            bail!(
+                "the bucket holds a build folder's publish (build:), and {folder} is a tree of a \
+                 repository; publish it under another --prefix, or publish the build with --build"
+            );
+        }
         if self.uuid != tree.uuid {
             bail!(
                 "the bucket holds a publish of repository {}, but {folder} belongs to repository {}; \
@@ -445,8 +597,15 @@ impl Claim {
 
     /// `r7, process 4242 on ci-2, started 2026-11-24T06:00:00Z`.
     pub fn describe(&self) -> String {
-        let to = self.revisions.last().copied().unwrap_or_default();
-        format!("r{to}, {}", self.whose())
+        format!("{}, {}", self.what(), self.whose())
+    }
+
+    /// What the publish publishes: `r7`, or `a build`.
+    pub fn what(&self) -> String {
+        match self.revisions.last() {
+            Some(to) => format!("r{to}"),
+            None => "a build".to_owned(),
+        }
     }
 
     /// `process 4242 on ci-2, started 2026-11-24T06:00:00Z`: the host and
@@ -530,6 +689,8 @@ mod tests {
     fn claim(host: String, pid: u32, until: OffsetDateTime) -> Claim {
         Claim {
             revisions: vec![7],
+            keys: Vec::new(),
+            every_key: false,
             host,
             pid,
             started_at: "2026-11-24T06:00:00Z".into(),
@@ -546,6 +707,7 @@ mod tests {
             rolled_back_from: None,
             published_at: Some("2026-11-24T06:00:00Z".into()),
             version: "0.2.0".into(),
+            build: None,
             rules: None,
             redirects: BTreeMap::from([("old.html".into(), "new.html".into())]),
             links: BTreeMap::from([("l.css".into(), vec!["css/a.css".into()])]),
@@ -650,6 +812,62 @@ mod tests {
             name: "/wc".into(),
             read_from: crate::tree::ReadFrom::WorkingCopy,
         }
+    }
+
+    #[test]
+    fn a_build_claims_the_keys_it_touches_and_those_a_publish_cut_off_touched() {
+        let keys = |keys: &[&str]| Touched::Keys(keys.iter().map(|k| k.to_string()).collect());
+        let first = State::claim_build(None, keys(&["b", "a"]));
+        assert!(first.is_build());
+        let yaml = first.to_yaml();
+        assert!(
+            yaml.contains("publishing:\n  keys:\n  - a\n  - b\n  host:"),
+            "{yaml}"
+        );
+        assert!(
+            !yaml.contains("uuid") && !yaml.contains("revisions"),
+            "{yaml}"
+        );
+        let parsed = State::parse(yaml.as_bytes(), "k").unwrap();
+        assert_eq!(parsed, first);
+        // Cut off, then claimed again: the next publish distrusts both.
+        let cut_off = first.released();
+        assert_eq!(cut_off.distrusted(), keys(&["a", "b"]));
+        let next = State::claim_build(Some(&cut_off), keys(&["c"]));
+        assert_eq!(next.distrusted(), keys(&["a", "b", "c"]));
+        assert_eq!(
+            next.publishing
+                .as_ref()
+                .unwrap()
+                .describe()
+                .split(',')
+                .next(),
+            Some("a build")
+        );
+        let finished = next.built(
+            Build {
+                number: 1,
+                manifest: "e".into(),
+                objects: 3,
+                from: None,
+            },
+            Shaping::of(&crate::plan::Rules::new("")),
+            BTreeSet::new(),
+        );
+        assert_eq!(finished.distrusted(), Touched::default());
+        // Too many keys to name: every key.
+        let many: Vec<String> = (0..MAX_TOUCHED_BYTES / 8)
+            .map(|n| format!("{n:08}"))
+            .collect();
+        let every = State::claim_build(Some(&cut_off), Touched::of(many.into_iter().collect()));
+        assert_eq!(every.distrusted(), Touched::Every);
+        assert!(every.publishing.unwrap().keys.is_empty());
+        // A tree over a build, and a build over a tree, are refused.
+        let err = finished.check_continues(&tree(), "k", false).unwrap_err();
+        assert!(
+            err.to_string().contains("holds a build folder's publish"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -40,3 +40,7 @@ impl Tree {
 /// state: `<prefix>.svn2s3/state.yaml`. No file of a tree is written to a
 /// folder of this name, at any depth.
 pub const STATE_FOLDER: &str = ".svn2s3";
+
+/// The manifest of a build folder's publish, below its prefix: every object
+/// it wrote, its MD5, size and headers (see [`crate::build`]).
+pub const MANIFEST_KEY: &str = ".svn2s3/manifest.gz";

@@ -51,8 +51,13 @@ impl Drift {
 pub struct VerifyReport {
     /// Where: `s3://bucket/prefix`.
     pub target: String,
-    /// The published revision the bucket was compared with.
+    /// The published revision the bucket was compared with; for a build
+    /// folder, the number of the build it holds.
     pub revision: Revnum,
+    /// For a build folder: the folder, whose files as they are now the
+    /// bucket was compared with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
     /// What differs.
     #[serde(flatten)]
     pub drift: Drift,
@@ -61,6 +66,10 @@ pub struct VerifyReport {
 impl fmt::Display for VerifyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let drift = &self.drift;
+        let what = match &self.build {
+            Some(folder) => format!("{folder} (build {} holds it)", self.revision),
+            None => format!("r{}", self.revision),
+        };
         for (label, keys) in [
             ("missing", &drift.missing),
             ("extra", &drift.extra),
@@ -76,16 +85,15 @@ impl fmt::Display for VerifyReport {
         if drift.is_empty() {
             write!(
                 f,
-                "{} matches r{}: {} objects checked",
-                self.target, self.revision, drift.checked
+                "{} matches {what}: {} objects checked",
+                self.target, drift.checked
             )
         } else {
             write!(
                 f,
-                "{} differs from r{}: {} missing, {} extra, {} different ({} objects checked); \
-                 `svn2s3 publish --full` repairs it",
+                "{} differs from {what}: {} missing, {} extra, {} different ({} objects \
+                 checked); `svn2s3 publish --full` repairs it",
                 self.target,
-                self.revision,
                 drift.missing.len(),
                 drift.extra.len(),
                 drift.differ.len(),
@@ -209,6 +217,7 @@ mod tests {
     #[test]
     fn the_report_lists_each_kind_of_drift() {
         let report = VerifyReport {
+            build: None,
             target: "s3://b/".into(),
             revision: 7,
             drift: Drift {

@@ -60,6 +60,9 @@ pub struct Common {
     /// Read settings from FILE [default: WC/svn2s3.yaml, if it exists]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Publish the build folder DIR (a site generator's output) instead of the tree; WC says what it was built from
+    #[arg(long, value_name = "DIR")]
+    pub build: Option<PathBuf>,
     /// The bucket to publish to
     #[arg(long, value_name = "NAME")]
     pub bucket: Option<String>,
@@ -158,6 +161,7 @@ impl Common {
             wc: self.wc.clone(),
             revision: self.revision,
             config: self.config.clone(),
+            build: self.build.clone(),
             bucket: self.bucket.clone(),
             prefix: self.prefix.clone(),
             endpoint: self.endpoint.clone(),

@@ -12,6 +12,7 @@ pub(super) struct ConfigFile {
     pub(super) addressing: Option<Addressing>,
     pub(super) prefix: Option<String>,
     pub(super) source: Option<PathBuf>,
+    pub(super) build: Option<PathBuf>,
     pub(super) workers: Option<usize>,
     pub(super) gzip: Option<TwinSetting>,
     pub(super) brotli: Option<TwinSetting>,
@@ -239,6 +240,7 @@ impl ConfigFile {
             addressing: self.addressing.or(under.addressing),
             prefix: self.prefix.or(under.prefix),
             source: self.source.or(under.source),
+            build: self.build.or(under.build),
             workers: self.workers.or(under.workers),
             gzip: self.gzip.or(under.gzip),
             brotli: self.brotli.or(under.brotli),
@@ -260,6 +262,7 @@ impl ConfigFile {
             && self.addressing.is_none()
             && self.prefix.is_none()
             && self.source.is_none()
+            && self.build.is_none()
             && self.workers.is_none()
             && self.gzip.is_none()
             && self.brotli.is_none()

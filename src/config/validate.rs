@@ -54,6 +54,40 @@ pub(super) fn validated(
         .source
         .map(|s| check_source(&s).with_context(|| from_file("source")))
         .transpose()?;
+    // A flag's folder is the shell's; the file's is beside the file.
+    let build = match (&flags.build, file.build) {
+        (Some(flag), _) => Some(check_build(flag).context("--build")?),
+        (None, Some(folder)) => {
+            let folder = check_build(&folder).with_context(|| from_file("build"))?;
+            let beside = origin.as_deref().and_then(Path::parent);
+            Some(beside.map_or(folder.clone(), |dir| dir.join(&folder)))
+        }
+        (None, None) => None,
+    };
+    if let Some(build) = &build {
+        if as_url(&flags.wc).is_some() {
+            bail!(
+                "{} is a build folder, published from disk: the tree must be a working copy (or \
+                 none), not a repository URL",
+                build.display()
+            );
+        }
+        if source.is_some() {
+            bail!(
+                "{}: publishes a folder of the working copy, and a build folder is published \
+                 instead; set one of `source:` and `build:`",
+                from_file("source")
+            );
+        }
+        if flags.rollback {
+            bail!("--rollback publishes an older revision of a tree; a build folder has none");
+        }
+    }
+    let cache = env("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|folder| folder.is_absolute())
+        .or_else(|| Some(PathBuf::from(env("HOME")?).join(".cache")))
+        .filter(|folder| folder.is_absolute());
     let workers = NonZeroUsize::new(flags.workers.or(file.workers).unwrap_or(DEFAULT_WORKERS))
         .ok_or_else(|| anyhow!("workers must be at least 1"))?;
     if let Some(acl) = &file.acl {
@@ -153,6 +187,8 @@ pub(super) fn validated(
         wc: flags.wc.clone(),
         revision: flags.revision,
         source,
+        build,
+        cache,
         bucket,
         region,
         endpoint,
@@ -316,6 +352,13 @@ pub(super) fn normalize_prefix(prefix: &str) -> Result<String> {
         bail!("prefix {prefix:?} holds control characters");
     }
     Ok(format!("{}/", parts.join("/")))
+}
+
+pub(super) fn check_build(folder: &Path) -> Result<PathBuf> {
+    if folder.as_os_str().is_empty() {
+        bail!("the build folder is empty: name a folder");
+    }
+    Ok(folder.to_path_buf())
 }
 
 pub(super) fn check_source(source: &Path) -> Result<PathBuf> {

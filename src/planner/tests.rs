@@ -1,5 +1,6 @@
 //! The planner's cases, one unit test each, and what they share.
 
+mod build;
 mod objects;
 mod redirects;
 mod survey;
@@ -57,6 +58,7 @@ fn state(
         rolled_back_from: None,
         published_at: None,
         version: "0.2.0".into(),
+        build: None,
         rules: Some(Shaping::of(rules)),
         redirects: table
             .iter()

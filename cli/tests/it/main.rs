@@ -1,6 +1,7 @@
 //! One integration-test binary: every module shares the harness.
 
 mod adopt;
+mod build;
 mod capi;
 mod cases;
 mod cdn;

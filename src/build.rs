@@ -1,0 +1,589 @@
+//! A build folder published (`build:`): a folder that is not under version
+//! control, written by a site generator or `collectstatic`. It has no
+//! history to ask what changed, so each publish walks it whole and
+//! compares it with the manifest of the build the bucket holds
+//! ([`crate::manifest`]): one GET, then the writes and deletes of what
+//! differs, then the new manifest and the state, last, under the claim. A
+//! file is read only when its stat differs from what the local cache
+//! ([`cache`]) recorded, so a publish costs the change, on disk and in
+//! the bucket. A first publish, `--full`, or a publish after one that was
+//! cut off with too many keys to name, compares with a listing instead,
+//! and finds what the bucket holds already as a first publish of a tree does.
+//!
+//! The decisions are the planner's ([`crate::planner::build`]); this
+//! module reads the folder and the bucket, and writes.
+
+mod cache;
+mod publisher;
+mod walk;
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use crate::bucket::{Bucket, Expect};
+use crate::cancel::Cancel;
+use crate::claim::{Claimer, StateObject};
+use crate::config::Settings;
+use crate::error::Unfinished;
+use crate::manifest::{Manifest, MAX_MANIFEST_BYTES};
+use crate::plan::{self, Listed, Objects, Plan, Skipped, Upload};
+use crate::planner::build as planner;
+use crate::planner::foreign_prefixes;
+use crate::publish::{self, Streamed};
+use crate::report::{Done, Progress, Tally};
+use crate::shape::Shaping;
+use crate::source::Source;
+use crate::state::{Build, BuiltFrom, State, Touched, MAX_STATE_BYTES};
+use crate::tree::MANIFEST_KEY;
+use crate::verify::{self, Drift};
+
+use cache::{Cache, Stat};
+
+/// A build folder and the bucket it is published to, every check passed:
+/// what every command knows before its first write.
+pub(crate) struct Session {
+    /// The folder, absolute and canonical.
+    root: PathBuf,
+    pub runtime: tokio::runtime::Runtime,
+    pub bucket: Arc<Bucket>,
+    /// `s3://bucket/prefix`, for messages.
+    pub target: String,
+    state_key: String,
+    pub state: Option<State>,
+    /// The state object as read, for the claim.
+    read: Expect,
+    /// The manifest of the build the bucket holds, where it can be trusted.
+    manifest: Option<Manifest>,
+    /// The working copy the folder was built from, if the settings say.
+    pub from: Option<BuiltFrom>,
+    cancel: Cancel,
+}
+
+/// What a build's publish will do.
+pub(crate) struct Planned {
+    /// Every file published, in walk order, and which of its objects to write.
+    files: Vec<Seen>,
+    /// How many of the files' objects are written.
+    pub writes: usize,
+    /// The redirects written and the deletes, in their phases.
+    pub plan: Plan,
+    /// The listing's objects under keys the build writes (a survey).
+    present: HashMap<String, Listed>,
+    /// What the bucket holds once the publish is done.
+    manifest: Manifest,
+    /// The keys the publish may write or delete.
+    touched: Touched,
+    /// Other publishes' prefixes inside this one, as the state records them.
+    nested: BTreeSet<String>,
+    pub notes: Vec<String>,
+}
+
+/// A file of the folder as the walk found it.
+struct Seen {
+    path: String,
+    stat: Stat,
+    md5: [u8; 16],
+    /// Bit `i` set: the file's `i`th object is written.
+    write: u32,
+}
+
+impl Planned {
+    /// Whether the publish writes or deletes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.writes == 0 && self.plan.is_empty()
+    }
+
+    /// The requests it makes, but for the manifest and the state.
+    pub fn requests(&self) -> usize {
+        self.writes + self.plan.write_count() + self.plan.delete_count()
+    }
+}
+
+impl Session {
+    /// Opens the build folder of `settings` and reads the bucket's state
+    /// and manifest (one round trip, both at once), refusing a state that
+    /// is not a build's or a manifest that is not the state's.
+    pub fn open(settings: &Settings, cancel: &Cancel) -> Result<Session> {
+        let folder = settings.build.as_deref().context("no build folder")?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        let prefix = settings.prefix();
+        let state_key = State::key(prefix);
+        let manifest_key = format!("{prefix}{MANIFEST_KEY}");
+        let bucket = Arc::new(Bucket::connect(
+            &settings.address(),
+            settings.workers.get(),
+        )?);
+        let reading = {
+            let (bucket, state_key, manifest_key) =
+                (Arc::clone(&bucket), state_key.clone(), manifest_key.clone());
+            runtime.spawn(async move {
+                tokio::try_join!(
+                    bucket.get(&state_key, MAX_STATE_BYTES),
+                    bucket.get(&manifest_key, MAX_MANIFEST_BYTES)
+                )
+            })
+        };
+        let root = folder
+            .canonicalize()
+            .map_err(|err| anyhow!("the build folder {}: {err}", folder.display()))?;
+        if !root.is_dir() {
+            bail!("the build folder {} is not a folder", folder.display());
+        }
+        let from = built_from(settings, cancel);
+        let (found, manifest) = runtime.block_on(reading).context("reading the state")??;
+        let (state, read) = match found {
+            Some(found) => (
+                Some(State::parse(&found.body, &state_key)?),
+                Expect::ETag(found.etag),
+            ),
+            None => (None, Expect::Absent),
+        };
+        let target = settings.target();
+        if let Some(state) = state.as_ref().filter(|state| !state.is_build()) {
+            bail!(
+                "{target} holds a publish of ^/{} of repository {}, not of a build folder; \
+                 publish the build under another --prefix",
+                state.path,
+                state.uuid
+            );
+        }
+        let manifest = match state.as_ref() {
+            _ if settings.full => None,
+            Some(state) => trusted(state, manifest, &manifest_key, &state_key)?,
+            None => None,
+        };
+        Ok(Session {
+            root,
+            runtime,
+            bucket,
+            target,
+            state_key,
+            state,
+            read,
+            manifest,
+            from,
+            cancel: cancel.clone(),
+        })
+    }
+
+    /// The number of the build the bucket holds, if any.
+    pub fn published(&self) -> Option<u64> {
+        self.state
+            .as_ref()
+            .and_then(|state| Some(state.build.as_ref()?.number))
+    }
+
+    /// Walks the folder, reads the files whose stat the cache does not
+    /// vouch for, and plans the publish against the manifest (or, for a
+    /// survey, a listing).
+    pub fn plan(&self, settings: &Settings) -> Result<Planned> {
+        let rules = &settings.rules;
+        let listing = match self.manifest {
+            Some(_) => None,
+            None => Some(self.runtime.block_on(self.bucket.list(&rules.prefix))?),
+        };
+        let mut nested = self
+            .state
+            .as_ref()
+            .map(|state| state.nested.clone())
+            .unwrap_or_default();
+        if let Some(listing) = &listing {
+            let keys = listing.iter().map(|listed| listed.key.as_str());
+            nested.extend(foreign_prefixes(keys, &rules.prefix));
+        }
+        let distrusted = self
+            .state
+            .as_ref()
+            .map_or_else(Touched::default, State::distrusted);
+        let cx = planner::Build {
+            rules,
+            manifest: self.manifest.as_ref(),
+            distrusted: &distrusted,
+            listing: listing.as_deref(),
+            nested: &nested,
+            full: settings.full,
+            max_delete: settings.max_delete,
+        };
+        let cache = match settings.full {
+            true => Cache::none(),
+            false => Cache::open(settings.cache.as_deref(), &self.place(settings), &self.root),
+        };
+        let (mut files, mut entries, mut links, mut skipped) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut writes, mut read) = (0, 0);
+        let reading = SystemTime::now();
+        walk::walk(&self.root, &self.cancel, |found| {
+            let file = plan::File {
+                local: self.root.join(&found.path),
+                path: found.path,
+                link: found.link,
+                ..plan::File::default()
+            };
+            let uploads = match plan::objects(&file, rules)? {
+                Objects::Excluded => return Ok(()),
+                Objects::Skipped(reason) => {
+                    skipped.push(Skipped {
+                        path: file.path,
+                        reason,
+                    });
+                    return Ok(());
+                }
+                Objects::Redirect(link) => {
+                    cx.check_key(&link.key, &file.path)?;
+                    links.push(*link);
+                    return Ok(());
+                }
+                Objects::Written(uploads) => uploads,
+            };
+            let md5 = match cache.md5(&file.path, &found.stat) {
+                Some(md5) => md5,
+                None => {
+                    read += 1;
+                    md5_of(&file.local)?
+                }
+            };
+            let mut write = 0;
+            for (at, upload) in uploads.into_iter().enumerate() {
+                cx.check_key(&upload.key, &file.path)?;
+                let entry = planner::entry(&upload, md5, found.stat.size);
+                if cx.must_write(&upload.key, &entry) {
+                    write |= 1 << at;
+                    writes += 1;
+                }
+                entries.push((upload.key, entry));
+            }
+            files.push(Seen {
+                path: file.path,
+                stat: found.stat,
+                md5,
+                write,
+            });
+            Ok(())
+        })?;
+        tracing::info!(
+            "{}: {} files, {read} read, the rest known by their stat",
+            self.root.display(),
+            files.len()
+        );
+        let kept = files
+            .iter()
+            .map(|seen| (seen.path.as_str(), &seen.stat, &seen.md5));
+        cache.keep(kept, reading);
+
+        let mut plan = Plan::default();
+        if !links.is_empty() {
+            let published = files.iter().map(|seen| seen.path.clone()).collect();
+            let (redirects, unresolved) = planner::redirects(links, &published, rules)?;
+            skipped.extend(unresolved);
+            let mut written = Vec::new();
+            for redirect in redirects {
+                let entry = planner::entry(&redirect, [0; 16], 0);
+                if cx.must_write(&redirect.key, &entry) {
+                    written.push(redirect.clone());
+                }
+                entries.push((redirect.key, entry));
+            }
+            plan.redirect(written);
+        }
+        plan.skip(skipped);
+        let manifest = Manifest::new(entries);
+        let deletes = cx.deletes(&manifest)?;
+        let mut touched = BTreeSet::new();
+        for (seen, uploads) in self.objects_of(&files, rules) {
+            touched.extend(written(seen, uploads).map(|upload| upload.key));
+        }
+        touched.extend(plan.written_keys().into_iter().map(str::to_owned));
+        touched.extend(deletes.keys.iter().cloned());
+        plan.delete_also(deletes.keys);
+        plan.clear_first(|key| planner::blocks(key, &manifest));
+        let present = match listing {
+            Some(listing) => (listing.into_iter())
+                .filter(|listed| manifest.get(&listed.key).is_some())
+                .map(|listed| (listed.key.clone(), listed))
+                .collect(),
+            None => HashMap::new(),
+        };
+        let touched = match self.manifest {
+            Some(_) => Touched::of(touched),
+            None => Touched::Every,
+        };
+        Ok(Planned {
+            files,
+            writes,
+            plan,
+            present,
+            manifest,
+            touched,
+            nested,
+            notes: deletes.notes,
+        })
+    }
+
+    /// Each file of `files` with a write, and its objects under `rules`.
+    fn objects_of<'a>(
+        &'a self,
+        files: &'a [Seen],
+        rules: &'a plan::Rules,
+    ) -> impl Iterator<Item = (&'a Seen, Vec<Upload>)> + 'a {
+        files.iter().filter(|seen| seen.write != 0).map(|seen| {
+            let file = plan::File {
+                path: seen.path.clone(),
+                local: self.root.join(&seen.path),
+                ..plan::File::default()
+            };
+            let uploads =
+                plan::objects(&file, rules).map_or_else(|_| Vec::new(), |o| o.uploads().to_vec());
+            (seen, uploads)
+        })
+    }
+
+    /// Whether the publish must write the state even if it writes no
+    /// object: nothing is published yet, a publish was cut off, or the
+    /// rules, or where the build came from, differ from what it records.
+    pub fn moves_state(&self, settings: &Settings) -> bool {
+        let Some(state) = &self.state else {
+            return true;
+        };
+        let Some(build) = &state.build else {
+            return true;
+        };
+        state.publishing.is_some()
+            || build.from != self.from
+            || state.rules.as_ref().map(|r| &r.digest) != Some(&Shaping::of(&settings.rules).digest)
+    }
+
+    /// What a dry run of the plan would do, without a request.
+    pub fn dry_run(&self, planned: &Planned, settings: &Settings) -> Tally {
+        let mut tally = Tally::default();
+        for (seen, uploads) in self.objects_of(&planned.files, &settings.rules) {
+            written(seen, uploads).for_each(|upload| tally.add(Done::planned(&upload)));
+        }
+        publish::dry_run(&planned.plan)
+            .into_iter()
+            .for_each(|done| tally.add(done));
+        tally
+    }
+
+    /// Claims the bucket, writes the plan's objects (those of the files as
+    /// a queue feeds them), checks that no file it wrote changed since it
+    /// was read, writes the new manifest, then the state that names it.
+    pub fn write(
+        &self,
+        planned: &Planned,
+        settings: &Settings,
+        progress: &(dyn Fn(Progress<'_>) + Send + Sync),
+    ) -> Result<Tally, Unfinished> {
+        let claimer = Claimer {
+            store: StateObject {
+                bucket: &self.bucket,
+                key: &self.state_key,
+            },
+            previous: self.state.as_ref(),
+            read: &self.read,
+            target: &self.target,
+            cancel: &self.cancel,
+        };
+        let claimed = State::claim_build(self.state.as_ref(), planned.touched.clone());
+        let number = self.published().unwrap_or(0) + 1;
+        let finished = |claim: &State, (_, etag): &(Tally, String)| {
+            let build = Build {
+                number,
+                manifest: etag.clone(),
+                objects: planned.manifest.len(),
+                from: self.from.clone(),
+            };
+            claim.built(build, Shaping::of(&settings.rules), planned.nested.clone())
+        };
+        let manifest_key = format!("{}{MANIFEST_KEY}", settings.prefix());
+        let (queue, walk) = tokio::sync::mpsc::channel(STREAM_QUEUE);
+        let work = async {
+            progress(Progress::Started {
+                requests: planned.requests(),
+                bytes: 0,
+            });
+            let (plan, present) = (&planned.plan, &planned.present);
+            let executed =
+                publish::execute(&self.bucket, plan, present, progress, Some(walk)).await?;
+            publish::check_complete(plan, &executed.planned)?;
+            self.check_unchanged(planned)?;
+            let body = planned.manifest.to_gzip();
+            let etag = (self.bucket)
+                .put_own(&manifest_key, "application/gzip", &body)
+                .await?;
+            anyhow::Ok((executed.tally(), etag))
+        };
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let mut objects = 0;
+                for (seen, uploads) in self.objects_of(&planned.files, &settings.rules) {
+                    for upload in written(seen, uploads) {
+                        objects += 1;
+                        if queue
+                            .blocking_send(Streamed::Object(Box::new(upload)))
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                }
+                queue.blocking_send(Streamed::End { objects }).ok();
+            });
+            let done = self.runtime.block_on(claimer.run(claimed, work, finished));
+            done.map(|(tally, _)| tally)
+        })
+    }
+
+    /// Refuses to record a build whose files changed while they were
+    /// written: the manifest would name bytes the bucket may not hold.
+    fn check_unchanged(&self, planned: &Planned) -> Result<()> {
+        let changed = (planned.files.iter().filter(|seen| seen.write != 0)).find(|seen| {
+            let meta = std::fs::symlink_metadata(self.root.join(&seen.path));
+            meta.map_or(true, |meta| Stat::of(&meta) != seen.stat)
+        });
+        match changed {
+            Some(seen) => bail!(
+                "{} changed while it was published; publish again once the build is done",
+                self.root.join(&seen.path).display()
+            ),
+            None => Ok(()),
+        }
+    }
+
+    /// Compares the bucket with what a first publish of the folder would
+    /// write, as `verify` does for a tree: every key, every object by its
+    /// MD5 and headers.
+    pub fn verify(&self, settings: &Settings) -> Result<Drift> {
+        if self.published().is_none() {
+            bail!("nothing is published at {}", self.target);
+        }
+        let rules = &settings.rules;
+        let mut expected = Vec::new();
+        let mut links = Vec::new();
+        let mut files = BTreeSet::new();
+        walk::walk(&self.root, &self.cancel, |found| {
+            let file = plan::File {
+                local: self.root.join(&found.path),
+                path: found.path,
+                link: found.link,
+                ..plan::File::default()
+            };
+            match plan::objects(&file, rules)? {
+                Objects::Written(uploads) => {
+                    files.insert(file.path);
+                    expected.extend(uploads);
+                }
+                Objects::Redirect(link) => links.push(*link),
+                Objects::Excluded | Objects::Skipped(_) => {}
+            }
+            Ok(())
+        })?;
+        expected.extend(planner::redirects(links, &files, rules)?.0);
+        let listing = self.runtime.block_on(self.bucket.list(&rules.prefix))?;
+        let foreign = foreign_prefixes(listing.iter().map(|l| l.key.as_str()), &rules.prefix);
+        let state_folder = format!("{}{}/", rules.prefix, crate::tree::STATE_FOLDER);
+        let ignored = |key: &str| {
+            key.starts_with(&state_folder)
+                || rules.is_excluded_key(key)
+                || crate::planner::holding(&foreign, key).is_some()
+        };
+        self.runtime.block_on(verify::compare(
+            &self.bucket,
+            expected,
+            None,
+            listing,
+            ignored,
+        ))
+    }
+
+    /// The folder, for messages.
+    pub fn folder(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    /// What names the cache of this folder: where it is published.
+    fn place(&self, settings: &Settings) -> String {
+        let endpoint = settings.endpoint().unwrap_or("aws");
+        format!("{endpoint} {}", settings.target())
+    }
+}
+
+/// How many objects the queue of a publish may hold ahead of its requests.
+const STREAM_QUEUE: usize = 256;
+
+/// The objects of `uploads` (those of `seen`) that the publish writes.
+fn written(seen: &Seen, uploads: Vec<Upload>) -> impl Iterator<Item = Upload> + '_ {
+    (uploads.into_iter().enumerate())
+        .filter(move |(at, _)| seen.write & (1 << at) != 0)
+        .map(|(_, upload)| upload)
+}
+
+/// The manifest the state names, read as `found`: the one its last
+/// publish wrote or, when a publish was cut off, the one it may have
+/// written (whose entries differ from the last only for the keys its
+/// claim names, which are not trusted). Any other is refused.
+fn trusted(
+    state: &State,
+    found: Option<crate::bucket::Fetched>,
+    key: &str,
+    state_key: &str,
+) -> Result<Option<Manifest>> {
+    let Some(build) = &state.build else {
+        return Ok(None);
+    };
+    if state.distrusted() == Touched::Every {
+        return Ok(None);
+    }
+    let cut_off = state.publishing.is_some();
+    match found {
+        Some(found) if found.etag == build.manifest || cut_off => {
+            Ok(Some(Manifest::parse(&found.body, key)?))
+        }
+        Some(_) => bail!(
+            "the manifest {key} is not the one {state_key} names: another program wrote it; \
+             publish with --full to compare with the bucket itself"
+        ),
+        None => bail!(
+            "the manifest {key} is gone; publish with --full to compare with the bucket itself"
+        ),
+    }
+}
+
+/// The working copy the build was made from: the settings' tree, when it
+/// is one (a build run from a checkout); `None` otherwise.
+fn built_from(settings: &Settings, cancel: &Cancel) -> Option<BuiltFrom> {
+    if settings.url().is_some() {
+        return None;
+    }
+    let none = plan::Globs::new::<&str>(&[]).ok()?;
+    let source = Source::working_copy(&settings.wc, None, none, cancel.flag()).ok()?;
+    let tree = source.tree();
+    Some(BuiltFrom {
+        url: source.folder_url(),
+        revision: tree.revision,
+    })
+}
+
+/// The MD5 of the file at `local`.
+fn md5_of(local: &Path) -> Result<[u8; 16]> {
+    let mut file =
+        std::fs::File::open(local).with_context(|| format!("reading {}", local.display()))?;
+    let mut context = md5::Context::new();
+    let mut buffer = vec![0; 256 * 1024];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => context.consume(&buffer[..n]),
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err).with_context(|| format!("reading {}", local.display())),
+        }
+    }
+    Ok(context.finalize().0)
+}
