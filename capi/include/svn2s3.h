@@ -44,7 +44,7 @@ extern "C" {
 #endif // __cplusplus
 
 /*
- The version of the library, e.g. "0.2.0"; a static string.
+ The version of the library, e.g. "0.3.0"; a static string.
  */
 const char *svn2s3_version(void);
 

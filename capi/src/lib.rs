@@ -162,7 +162,7 @@ unsafe fn builder<'a>(settings: *mut svn2s3_settings) -> Result<&'a mut Settings
         .ok_or_else(|| invalid("settings is NULL".into()))
 }
 
-/// The version of the library, e.g. "0.2.0"; a static string.
+/// The version of the library, e.g. "0.3.0"; a static string.
 #[no_mangle]
 pub extern "C" fn svn2s3_version() -> *const c_char {
     boundary(|| concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast())

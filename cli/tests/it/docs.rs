@@ -54,7 +54,10 @@ fn man_pages_cover_the_command_and_each_subcommand() {
     assert!(main.contains("AWS_ENDPOINT_URL_CLOUDFRONT"), "{main}");
     let publish = page("svn2s3-publish.1");
     assert!(
-        publish.contains(".TH svn2s3-publish 1  \"svn2s3-publish 0.2.0\""),
+        publish.contains(&format!(
+            ".TH svn2s3-publish 1  \"svn2s3-publish {}\"",
+            env!("CARGO_PKG_VERSION")
+        )),
         "{publish}"
     );
     assert!(publish.contains("\\-\\-max\\-delete"), "{publish}");
