@@ -2,8 +2,9 @@
 //! control, written by a site generator or `collectstatic`. It has no
 //! history to ask what changed, so each publish walks it whole and
 //! compares it with the manifest of the build the bucket holds
-//! ([`crate::manifest`]): one GET, then the writes and deletes of what
-//! differs, then the new manifest and the state, last, under the claim. A
+//! ([`crate::manifest`]): read with the state, in one round trip; then,
+//! under the claim, the writes and deletes of what differs with the new
+//! manifest beside them, and the state that names it, last. A
 //! file is read only when its stat differs from what the local cache
 //! ([`cache`]) recorded, so a publish costs the change, on disk and in
 //! the bucket. A first publish, `--full`, or a publish after one that was
@@ -373,8 +374,9 @@ impl Session {
     }
 
     /// Claims the bucket, writes the plan's objects (those of the files as
-    /// a queue feeds them), checks that no file it wrote changed since it
-    /// was read, writes the new manifest, then the state that names it.
+    /// a queue feeds them) and the new manifest, checks that no file it
+    /// wrote changed since it was read, then writes the state that names
+    /// the manifest.
     pub fn write(
         &self,
         planned: &Planned,
@@ -410,14 +412,16 @@ impl Session {
                 bytes: 0,
             });
             let (plan, present) = (&planned.plan, &planned.present);
-            let executed =
-                publish::execute(&self.bucket, plan, present, progress, Some(walk)).await?;
+            // The manifest goes with the objects: only the state names it,
+            // and the next publish after one cut off does not trust it for
+            // the keys the claim names, which are all it changes.
+            let body = planned.manifest.to_gzip();
+            let (executed, etag) = tokio::try_join!(
+                publish::execute(&self.bucket, plan, present, progress, Some(walk)),
+                (self.bucket).put_own(&manifest_key, "application/gzip", &body),
+            )?;
             publish::check_complete(plan, &executed.planned)?;
             self.check_unchanged(planned)?;
-            let body = planned.manifest.to_gzip();
-            let etag = (self.bucket)
-                .put_own(&manifest_key, "application/gzip", &body)
-                .await?;
             anyhow::Ok((executed.tally(), etag))
         };
         std::thread::scope(|scope| {
