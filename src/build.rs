@@ -213,7 +213,7 @@ impl Session {
             full: settings.full,
             max_delete: settings.max_delete,
         };
-        let cache = match settings.full {
+        let mut cache = match settings.full {
             true => Cache::none(),
             false => Cache::open(settings.cache.as_deref(), &self.place(settings), &self.root),
         };
@@ -259,7 +259,7 @@ impl Session {
                     write |= 1 << at;
                     writes += 1;
                 }
-                entries.push((upload.key, entry));
+                entries.push((upload.key.into_boxed_str(), entry));
             }
             files.push(Seen {
                 path: file.path,
@@ -290,19 +290,26 @@ impl Session {
                 if cx.must_write(&redirect.key, &entry) {
                     written.push(redirect.clone());
                 }
-                entries.push((redirect.key, entry));
+                entries.push((redirect.key.into_boxed_str(), entry));
             }
             plan.redirect(written);
         }
         plan.skip(skipped);
-        let manifest = Manifest::new(entries);
+        let manifest = Manifest::of(entries);
         let deletes = cx.deletes(&manifest)?;
-        let mut touched = BTreeSet::new();
-        for (seen, uploads) in self.objects_of(&files, rules) {
-            touched.extend(written(seen, uploads).map(|upload| upload.key));
-        }
-        touched.extend(plan.written_keys().into_iter().map(str::to_owned));
-        touched.extend(deletes.keys.iter().cloned());
+        // A survey may write any key; an incremental publish names those it may.
+        let touched = match self.manifest {
+            Some(_) => {
+                let mut keys = BTreeSet::new();
+                for (seen, uploads) in self.objects_of(&files, rules) {
+                    keys.extend(written(seen, uploads).map(|upload| upload.key));
+                }
+                keys.extend(plan.written_keys().into_iter().map(str::to_owned));
+                keys.extend(deletes.keys.iter().cloned());
+                Touched::of(keys)
+            }
+            None => Touched::Every,
+        };
         plan.delete_also(deletes.keys);
         plan.clear_first(|key| planner::blocks(key, &manifest));
         let present = match listing {
@@ -311,10 +318,6 @@ impl Session {
                 .map(|listed| (listed.key.clone(), listed))
                 .collect(),
             None => HashMap::new(),
-        };
-        let touched = match self.manifest {
-            Some(_) => Touched::of(touched),
-            None => Touched::Every,
         };
         Ok(Planned {
             files,

@@ -50,11 +50,18 @@ pub(crate) struct Manifest {
 impl Manifest {
     /// The manifest of `entries`, in any order; a key given twice keeps its
     /// last entry.
+    #[cfg(test)]
     pub fn new(entries: impl IntoIterator<Item = (String, Entry)>) -> Manifest {
-        let mut entries: Vec<(Box<str>, Entry)> = entries
-            .into_iter()
-            .map(|(key, entry)| (key.into_boxed_str(), entry))
-            .collect();
+        let entries = entries.into_iter();
+        Manifest::of(
+            entries
+                .map(|(key, entry)| (key.into_boxed_str(), entry))
+                .collect(),
+        )
+    }
+
+    /// The manifest of `entries`, sorted in place: no second copy of them.
+    pub fn of(mut entries: Vec<(Box<str>, Entry)>) -> Manifest {
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         entries.reverse();
         entries.dedup_by(|later, earlier| later.0 == earlier.0);

@@ -9,8 +9,8 @@
 //! written whole under another name and renamed, so that a publish that
 //! stops leaves the old one or the new one.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::cmp::Ordering;
+use std::io::{BufRead, BufReader, BufWriter, Lines, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -18,6 +18,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
+use super::walk::walk_order;
 use crate::manifest::{hex, unhex};
 
 /// What the first line says.
@@ -59,17 +60,29 @@ impl Stat {
     }
 }
 
-/// The MD5s known of a folder's files, and those found this time.
+/// The MD5s known of a folder's files, read as the walk goes: the cache
+/// is written in the walk's order ([`walk_order`]), so it is read once,
+/// in step with the walk, and never held.
 pub(crate) struct Cache {
     /// Where it is kept; `None`: nowhere (no cache folder).
     file: Option<PathBuf>,
-    known: HashMap<String, (Stat, [u8; 16])>,
+    /// Its lines not read yet; `None` once there are none (or one did not read).
+    lines: Option<Lines<BufReader<std::fs::File>>>,
+    /// The entry read last, not yet reached by the walk.
+    next: Option<Known>,
+}
+
+/// What the cache says of one file.
+struct Known {
+    path: String,
+    stat: Stat,
+    md5: [u8; 16],
 }
 
 impl Cache {
     /// The cache of the folder `root` published to `place` (endpoint,
     /// bucket and prefix), under `folder` (the user's cache folder); empty
-    /// when there is none, or it does not read.
+    /// when there is none, or it is not one this svn2s3 writes.
     pub fn open(folder: Option<&Path>, place: &str, root: &Path) -> Cache {
         let file = folder.map(|folder| {
             let mut hasher = Sha256::new();
@@ -79,77 +92,94 @@ impl Cache {
             let name: [u8; 32] = hasher.finalize().into();
             folder.join("svn2s3/builds").join(hex(&name[..16]))
         });
-        let known = file
-            .as_deref()
-            .and_then(|file| match read(file) {
-                Ok(known) => Some(known),
-                Err(err) => {
-                    tracing::debug!("no MD5 cache at {}: {err:#}", file.display());
+        let lines = file.as_deref().and_then(|file| {
+            let mut lines = BufReader::new(std::fs::File::open(file).ok()?).lines();
+            match lines.next() {
+                Some(Ok(header)) if header == HEADER => Some(lines),
+                _ => {
+                    tracing::debug!("{} is not an MD5 cache of this svn2s3", file.display());
                     None
                 }
-            })
-            .unwrap_or_default();
-        Cache { file, known }
+            }
+        });
+        Cache {
+            file,
+            lines,
+            next: None,
+        }
     }
 
     /// A cache that knows nothing, and is not kept: `--full`.
     pub fn none() -> Cache {
         Cache {
             file: None,
-            known: HashMap::new(),
+            lines: None,
+            next: None,
         }
     }
 
     /// The MD5 of the file at `path` if it has the stat it had when it was
-    /// read: `None` for any other.
-    pub fn md5(&self, path: &str, stat: &Stat) -> Option<[u8; 16]> {
-        match self.known.get(path) {
-            Some((known, md5)) if known == stat => Some(*md5),
-            _ => None,
+    /// read: `None` for any other. The walk asks in its order; what the
+    /// cache holds before `path` is passed over.
+    pub fn md5(&mut self, path: &str, stat: &Stat) -> Option<[u8; 16]> {
+        loop {
+            if self.next.is_none() {
+                self.next = self.read_next();
+            }
+            let known = self.next.as_ref()?;
+            match walk_order(&known.path, path) {
+                Ordering::Less => self.next = None,
+                Ordering::Equal => {
+                    let md5 = (known.stat == *stat).then_some(known.md5);
+                    self.next = None;
+                    return md5;
+                }
+                Ordering::Greater => return None,
+            }
         }
     }
 
+    /// The cache's next line; none at its end, or where a line does not
+    /// read (and none after it).
+    fn read_next(&mut self) -> Option<Known> {
+        let line = self.lines.as_mut()?.next();
+        let known = line.and_then(|line| parse(&line.ok()?));
+        if known.is_none() {
+            self.lines = None;
+        }
+        known
+    }
+
     /// Writes what `files` say (each path, its stat, and its MD5, read at
-    /// `read`) in place of what the cache held. Best effort: a cache that
-    /// cannot be written is only a hint lost.
+    /// `read`), in the walk's order, in place of what the cache held. Best
+    /// effort: a cache that cannot be written is only a hint lost.
     pub fn keep<'a>(
         self,
         files: impl Iterator<Item = (&'a str, &'a Stat, &'a [u8; 16])>,
         read: SystemTime,
     ) {
         let Some(file) = self.file else { return };
-        drop(self.known);
         if let Err(err) = write(&file, files, read) {
             tracing::debug!("the MD5 cache {} was not written: {err:#}", file.display());
         }
     }
 }
 
-fn read(file: &Path) -> Result<HashMap<String, (Stat, [u8; 16])>> {
-    let mut lines = BufReader::new(std::fs::File::open(file)?).lines();
-    if lines.next().transpose()?.as_deref() != Some(HEADER) {
-        anyhow::bail!("it is not a cache this svn2s3 writes");
-    }
-    let mut known = HashMap::new();
-    for line in lines {
-        let line = line?;
-        let mut parts = line.splitn(6, ' ');
-        let mut next = || parts.next().context("a line is cut short");
-        let md5 = unhex::<16>(next()?).context("an MD5 is not one")?;
-        let size = next()?.parse()?;
-        let inode = next()?.parse()?;
-        let mtime = next()?.parse()?;
-        let ctime = next()?.parse()?;
-        let path = next()?.to_owned();
-        let stat = Stat {
-            size,
-            inode,
-            mtime,
-            ctime,
-        };
-        known.insert(path, (stat, md5));
-    }
-    Ok(known)
+/// One line: `MD5 SIZE INODE MTIME CTIME PATH`.
+fn parse(line: &str) -> Option<Known> {
+    let mut parts = line.splitn(6, ' ');
+    let md5 = unhex::<16>(parts.next()?)?;
+    let stat = Stat {
+        size: parts.next()?.parse().ok()?,
+        inode: parts.next()?.parse().ok()?,
+        mtime: parts.next()?.parse().ok()?,
+        ctime: parts.next()?.parse().ok()?,
+    };
+    Some(Known {
+        path: parts.next()?.to_owned(),
+        stat,
+        md5,
+    })
 }
 
 fn write<'a>(
@@ -190,48 +220,68 @@ mod tests {
         }
     }
 
+    fn open(folder: &Path, place: &str) -> Cache {
+        Cache::open(Some(folder), place, Path::new("/site"))
+    }
+
     #[test]
     fn the_cache_vouches_only_for_a_file_whose_stat_is_unchanged() {
         let folder = tempfile::tempdir().unwrap();
-        let cache = Cache::open(Some(folder.path()), "s3://b/p/", Path::new("/site"));
+        let mut cache = open(folder.path(), "s3://b/p/");
         assert_eq!(
             cache.md5("a b.css", &stat(5)),
             None,
             "an empty cache knows nothing"
         );
         let long_ago = SystemTime::UNIX_EPOCH + Duration::from_secs(100);
-        let now = SystemTime::UNIX_EPOCH + Duration::from_nanos(6);
-        let files = [("a b.css", stat(5), [1; 16]), ("new", stat(5), [2; 16])];
+        let files = [
+            ("a b.css", stat(5), [1; 16]),
+            ("z.html", stat(5), [2; 16]),
+            ("d/e.html", stat(5), [3; 16]),
+            ("d/f/g", stat(5), [4; 16]),
+        ];
         cache.keep(files.iter().map(|(p, s, m)| (*p, s, m)), long_ago);
-        let cache = Cache::open(Some(folder.path()), "s3://b/p/", Path::new("/site"));
+        // Asked in the walk's order, with a file added and one gone.
+        let mut cache = open(folder.path(), "s3://b/p/");
         assert_eq!(cache.md5("a b.css", &stat(5)), Some([1; 16]));
-        assert_eq!(cache.md5("a b.css", &stat(6)), None);
+        assert_eq!(cache.md5("b.new", &stat(5)), None);
+        assert_eq!(cache.md5("z.html", &stat(6)), None, "touched");
+        assert_eq!(cache.md5("d/f/g", &stat(5)), Some([4; 16]));
+        let mut cache = open(folder.path(), "s3://b/p/");
         let moved = Stat {
             inode: 8,
             ..stat(5)
         };
         assert_eq!(cache.md5("a b.css", &moved), None);
-        let other = Cache::open(Some(folder.path()), "s3://b/q/", Path::new("/site"));
+        assert_eq!(cache.md5("d/e.html", &stat(5)), Some([3; 16]));
+        let mut other = open(folder.path(), "s3://b/q/");
         assert_eq!(
             other.md5("a b.css", &stat(5)),
             None,
             "another prefix's cache"
         );
         // A file read in the same moment as it was written is not kept.
+        let now = SystemTime::UNIX_EPOCH + Duration::from_nanos(6);
         cache.keep(files.iter().map(|(p, s, m)| (*p, s, m)), now);
-        let cache = Cache::open(Some(folder.path()), "s3://b/p/", Path::new("/site"));
-        assert_eq!(cache.md5("a b.css", &stat(5)), None);
+        assert_eq!(
+            open(folder.path(), "s3://b/p/").md5("a b.css", &stat(5)),
+            None
+        );
     }
 
     #[test]
-    fn a_cache_that_does_not_read_is_no_cache() {
+    fn a_cache_that_does_not_read_is_no_cache_from_where_it_stops_reading() {
         let folder = tempfile::tempdir().unwrap();
-        let cache = Cache::open(Some(folder.path()), "s3://b/", Path::new("/site"));
-        let file = cache.file.clone().unwrap();
+        let file = open(folder.path(), "s3://b/").file.unwrap();
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        std::fs::write(&file, format!("{HEADER}\nnot a line\n")).unwrap();
-        let cache = Cache::open(Some(folder.path()), "s3://b/", Path::new("/site"));
-        assert!(cache.known.is_empty());
+        let md5 = "01".repeat(16);
+        let text = format!("{HEADER}\n{md5} 10 7 5 5 a\nnot a line\n{md5} 10 7 5 5 c\n");
+        std::fs::write(&file, text).unwrap();
+        let mut cache = open(folder.path(), "s3://b/");
+        assert_eq!(cache.md5("a", &stat(5)), Some([1; 16]));
+        assert_eq!(cache.md5("c", &stat(5)), None);
+        std::fs::write(&file, "svn2s3 md5 cache 0\n").unwrap();
+        assert!(open(folder.path(), "s3://b/").lines.is_none());
         assert!(Cache::open(None, "s3://b/", Path::new("/site"))
             .file
             .is_none());

@@ -6,6 +6,7 @@
 //! file, a folder nor a link (a FIFO, a socket, a device), cannot be
 //! published: all are named in one refusal, before anything is written.
 
+use std::cmp::Ordering;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -114,6 +115,26 @@ pub(crate) fn walk(
     Ok(())
 }
 
+/// The order [`walk`] gives paths in: a folder's files in name order,
+/// then each of its folders, in name order, with all that is below it.
+pub(crate) fn walk_order(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.split('/').peekable(), b.split('/').peekable());
+    loop {
+        match (a.next(), b.next()) {
+            (Some(x), Some(y)) => {
+                let (x_file, y_file) = (a.peek().is_none(), b.peek().is_none());
+                match (x_file, y_file) {
+                    (false, false) if x == y => continue,
+                    (true, false) => return Ordering::Less,
+                    (false, true) => return Ordering::Greater,
+                    _ => return x.cmp(y),
+                }
+            }
+            (x, y) => return x.is_some().cmp(&y.is_some()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +175,10 @@ mod tests {
             ]
         );
         assert_eq!(seen[2].1.as_deref(), Some("b"));
+        let mut sorted = paths.clone();
+        sorted.reverse();
+        sorted.sort_by(|a, b| walk_order(a, b));
+        assert_eq!(sorted, paths, "walk_order is the walk's");
         assert_eq!(seen[5].1.as_deref(), Some("../index.html"));
     }
 
