@@ -21,6 +21,12 @@ project's relay (scripts/relay), which holds every chunk half a round trip
 each way, as a WAN does, at 20 and 50 ms round trip; and so are a first
 publish of that tree and one 1 GiB file, at 20 ms.
 
+The same change is timed as a build folder too: r1 exported into a plain
+folder, published by each tool, then the folder rebuilt as a site generator
+does, every file of r2 written again with new times, and published by
+`svn2s3 publish --build`, `rclone sync --checksum`, `aws s3 sync` and the
+lower bound, on loopback and at 20 ms.
+
 Standard library only, but for the relay, a Rust program of the project.
 Writes results.json, results.md, incremental.svg and wan.svg to the output
 folder; prints the markdown.
@@ -297,7 +303,8 @@ class Tools:
         )
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RCLONE_"))}
         self.env.update(AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
-                        AWS_CONFIG_FILE=str(self.config / "aws"), AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+                        AWS_CONFIG_FILE=str(self.config / "aws"), AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+                        XDG_CACHE_HOME=str(self.config / "cache"))
         # AWS_CA_BUNDLE is left out above: rclone refuses to start with it set.
 
     def versions(self) -> dict[str, str]:
@@ -321,9 +328,10 @@ class Tools:
         """On loopback every tool but s3cmd makes 8 requests at a time; through
         the relay, svn2s3 makes as many as it chooses by default."""
         wc, endpoint, env = str(tree.wc), server.endpoint, dict(self.env)
-        if tool == "svn2s3":
+        if tool in ("svn2s3", "svn2s3-build"):
             workers = ["--workers", str(PARALLEL)] if endpoint == server.direct else []
-            return [self.svn2s3, "publish", wc, "--bucket", BUCKET, "--endpoint", endpoint,
+            source = ["--build", wc] if tool == "svn2s3-build" else [wc]
+            return [self.svn2s3, "publish", *source, "--bucket", BUCKET, "--endpoint", endpoint,
                     "--max-delete", "1000", *workers, "-q"], env
         if tool == "aws":
             return [AWS, "s3", "sync", wc, f"s3://{BUCKET}/", "--delete", "--exclude", ".svn/*",
@@ -338,6 +346,8 @@ class Tools:
                 command += ["--transfers", str(PARALLEL), "--checkers", str(PARALLEL)]
             if tool == "rclone-fast":
                 command += ["--update", "--use-server-modtime"]
+            if tool == "rclone-checksum":
+                command += ["--checksum"]
             return command, env
         if tool == "s3cmd":
             config = self.config / "s3cmd"
@@ -481,6 +491,8 @@ def bench_tree(size: int, work: Path, tools: Tools, args: argparse.Namespace, re
                     shutil.rmtree(server.root)
 
         tree.commit_change()
+        if size == WAN_SIZE and chosen("svn2s3"):
+            bench_build(tree, work, tools, args, results, chosen)
         r2 = tree.files()
         changed = set(EDITED + ADDED + DELETED + RETIRED_FILES)
         assert r2.keys() == (r1.keys() - set(DELETED + RETIRED_FILES)) | set(ADDED)
@@ -508,6 +520,70 @@ def bench_tree(size: int, work: Path, tools: Tools, args: argparse.Namespace, re
     finally:
         for server in servers.values():
             server.stop()
+
+
+# The build folder's publishers, timed; the lower bound's bucket is svn2s3's.
+BUILT = ("svn2s3-build", "bound", "rclone-checksum", "aws")
+
+
+def bench_build(tree: Tree, work: Path, tools: Tools, args: argparse.Namespace, results: Results,
+                chosen) -> None:
+    """The bench's change as a rebuilt site: r1 exported into a folder and
+    published by each tool, then, for each timed run, the folder rewritten as
+    r2 with new times on every file, as a generator writes it."""
+    size, build = tree.size, work / "build"
+    url = subprocess.run(["svn", "info", "--show-item", "url", str(tree.wc)],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    svn("export", "-q", "-r", "1", url, str(build))
+    site = Tree(size, build)
+    r2 = {key: path for key, path in tree.files().items()}
+
+    def rebuild() -> None:
+        """The folder as r2, every file written anew."""
+        for key in DELETED + RETIRED_FILES:
+            (build / key).unlink(missing_ok=True)
+        for key, source in r2.items():
+            (build / key).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, build / key)
+
+    servers: dict[str, Server] = {}
+    snapshots: dict[str, Path] = {}
+    trusted: dict[str, dict[str, int]] = {}
+    changed = set(EDITED + ADDED + DELETED + RETIRED_FILES)
+    built = [tool for tool in BUILT if chosen(tool.split("-")[0])]
+    try:
+        r1 = site.files()
+        for tool in built:
+            servers[tool] = server = tools.server(work / f"s3-build-{tool}")
+            if tool == "bound":
+                server.restore(snapshots["svn2s3-build"])
+            else:
+                log(f"{size} files as a build folder: {tool}, first publish")
+                results.add("build-full", tool, size, tools.run(tool, site, server))
+                check(tool, server, r1, {}, set())
+            snapshots[tool] = server.snapshot()
+            trusted[tool] = server.objects()
+        wan = [rt for rt in args.round_trips if rt == 20]
+        for round_trip in [0, *wan] if 0 in args.round_trips else wan:
+            kind = "build" if round_trip == 0 else f"build@{round_trip}"
+            for round_ in range(args.runs):
+                for tool in built:
+                    first = results.median(kind, tool, size)
+                    if round_trip and tool == "aws" or round_ > 0 and first > SLOW:
+                        continue  # aws uploads every file again: minutes across a WAN
+                    at = f" at {round_trip} ms" if round_trip else ""
+                    log(f"{size} files as a build folder: {tool}, a rebuild published {round_ + 1}{at}")
+                    server = servers[tool]
+                    server.restore(snapshots[tool])
+                    rebuild()
+                    server.route(round_trip)
+                    results.add(kind, tool, size, tools.run(tool, site, server))
+                    check(tool, server, site.files(), trusted[tool], changed)
+                    server.route(0)
+    finally:
+        for server in servers.values():
+            server.stop()
+        shutil.rmtree(build, ignore_errors=True)
 
 
 def bench_big_file(work: Path, tools: Tools, round_trip: int, results: Results) -> None:
@@ -554,6 +630,8 @@ LABELS = {
     "rclone-default": "rclone sync at its defaults (4 transfers, 8 checkers)",
     "aws": "aws s3 sync --delete",
     "s3cmd": "s3cmd sync --delete-removed",
+    "svn2s3-build": "svn2s3 publish --build",
+    "rclone-checksum": "rclone sync --checksum",
 }
 
 
@@ -623,6 +701,7 @@ class Results:
         if self.big.get("0"):
             out.append(f"\nOne 1 GiB file: svn2s3 publishes it in {self.big['0']['seconds']:.1f} s "
                        f"with a peak RSS of {self.big['0']['rss_mib']:.0f} MiB.")
+        out += self.build_tables()
         out += self.wan_tables()
         if self.seeded:
             out.append("\nSeeded buckets (hard links to another tool's r1 bucket, not the tool's own first publish): "
@@ -630,6 +709,26 @@ class Results:
                                    for t, sizes in self.seeded.items()) + ".")
         out += ["", "Targets:", "", *self.targets(), ""]
         return "\n".join(out) + "\n"
+
+    def build_tables(self) -> list[str]:
+        """The bench's change as a rebuilt site: each tool's time and requests."""
+        kinds = [k for k in ("build", "build@20") if k in self.times]
+        if not kinds:
+            return []
+        lines = ["", f"**A rebuilt site** of {WAN_SIZE:,} files: the same change as a build folder whose every "
+                 "file was written again with new times, median likewise, from each tool's own bucket "
+                 "(svn2s3's for the lower bound). Requests: as the server counted them.", "",
+                 "| tool | " + " | ".join("loopback" if k == "build" else "20 ms" for k in kinds)
+                 + " | requests | peak RSS |", "|---" * (len(kinds) + 3) + "|"]
+        for tool in BUILT:
+            cells = [self.median(k, tool, WAN_SIZE) for k in kinds]
+            if any(cells):
+                requests = self.median("build", tool, WAN_SIZE, "requests")
+                rss = self.median("build", tool, WAN_SIZE, "rss_mib")
+                lines.append(f"| {LABELS[tool]} | " + " | ".join("—" if c is None else f"{c:.2f} s" for c in cells)
+                             + f" | {'—' if requests is None else f'{requests:.0f}'}"
+                             + f" | {'—' if rss is None else f'{rss:.0f} MiB'} |")
+        return lines
 
     def round_trips(self) -> list[int]:
         return [0] + sorted(int(kind.split("@")[1]) for kind in self.times if kind.startswith("incremental@"))
@@ -709,6 +808,14 @@ class Results:
         requests = self.median("incremental", "svn2s3", WAN_SIZE, "requests")
         if requests:
             lines.append(f"- Requests for the bench's change: {requests:.0f}; target 30: {verdict(requests <= 30)}.")
+        for kind, where in (("build", "loopback"), ("build@20", "20 ms")):
+            ours, bound, rclone = (self.median(kind, t, WAN_SIZE) for t in ("svn2s3-build", "bound", "rclone-checksum"))
+            if ours and rclone:
+                lines.append(f"- A rebuilt site, {where}: {rclone / ours:.1f}x faster than rclone sync --checksum; "
+                             f"target 10x: {verdict(rclone >= 10 * ours)}.")
+            if ours and bound and kind == "build@20":
+                lines.append(f"- A rebuilt site, {where}: {ours / bound:.2f}x the lower bound; target 2x: "
+                             f"{verdict(ours <= 2 * bound)}.")
         ours, rclone = (self.median("full@20", t, WAN_SIZE) for t in ("svn2s3", "rclone-default"))
         if ours and rclone:
             lines.append(f"- 20 ms, first publish of {WAN_SIZE:,} files: {rclone / ours:.1f}x faster than rclone "

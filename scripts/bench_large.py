@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """`make bench-large`: the first publish (and, with --verify, the verify) of
-trees of 100,000 and 1,000,000 files, time and peak RSS, on loopback to s3s-fs.
+trees of 100,000 and 1,000,000 files, time and peak RSS, on loopback to s3s-fs;
+with --build, the same files as a build folder: its first publish, a rebuild
+that writes every file again with the same bytes (all read, nothing sent),
+and a publish with nothing to do (the MD5 cache vouches for every file).
 
 Each tree is one revision made by `svnadmin load` of a generated dump (an
 `svn import` of 100,000 files takes minutes; a load takes seconds), in
 folders of 100 short files under folders of 100, and checked out once.
-Usage: bench_large.py SVN2S3 [--sizes 100000,1000000] [--work DIR] [--verify]
+Usage: bench_large.py SVN2S3 [--sizes 100000,1000000] [--work DIR] [--verify] [--build]
 
 Standard library only. Trees are kept in WORK between runs (they take a
 while to check out); delete the folder to start again.
@@ -99,6 +102,28 @@ def make_tree(size: int, work: Path, repos: Path) -> Path:
     return wc
 
 
+def make_build(size: int, work: Path) -> Path:
+    """A build folder of the same `size` files as the tree, made once."""
+    root = work / f"build-{size}"
+    if (work / f"build-{size}.done").exists():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    for i in range(size):
+        path = root / path_of(i)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"file {i}\n")
+    (work / f"build-{size}.done").write_text("")
+    return root
+
+
+def rebuild(root: Path) -> None:
+    """Every file of `root` written again, the same bytes, new times."""
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = Path(folder) / name
+            path.write_bytes(path.read_bytes())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -121,10 +146,12 @@ def start_s3s(data: Path) -> tuple[subprocess.Popen, str]:
     sys.exit("s3s-fs did not listen")
 
 
-def measured(command: list[str]) -> tuple[float, int, str]:
+def measured(command: list[str], cache: Path | None = None) -> tuple[float, int, str]:
     """Runs `command`; its wall time, its peak RSS in bytes (VmHWM, polled)
-    and its stdout's last line."""
+    and its stdout's last line. `cache` is its cache folder."""
     env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS, AWS_SECRET_ACCESS_KEY=SECRET)
+    if cache:
+        env["XDG_CACHE_HOME"] = str(cache)
     started = time.monotonic()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     peak = 0
@@ -154,13 +181,17 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--verify", action="store_true",
                         help="time verify too (s3s-fs answers its HEADs slowly: 5 minutes at 100,000)")
+    parser.add_argument("--build", action="store_true",
+                        help="publish the same files as a build folder too")
     parser.add_argument("--work", default=str(Path("target/bench-large").absolute()))
     shm = Path("/dev/shm")
     parser.add_argument("--repos", default=str(shm if shm.is_dir() else Path("target/bench-large").absolute()))
     args = parser.parse_args()
     work = Path(args.work)
-    rows = []
+    rows, builds = [], []
     for size in [int(s) for s in args.sizes.split(",")]:
+        if args.build:
+            builds.append((size, bench_build(size, work, args.svn2s3)))
         wc = make_tree(size, work, Path(args.repos))
         with tempfile.TemporaryDirectory(dir=work) as data:
             server, endpoint = start_s3s(Path(data))
@@ -176,11 +207,41 @@ def main() -> None:
             finally:
                 server.kill()
                 server.wait()
+    if builds:
+        print("| build folder | first publish | peak RSS | a rebuild, same bytes | peak RSS | nothing changed | peak RSS |")
+        print("|---|---|---|---|---|---|---|")
+        for size, runs in builds:
+            cells = " | ".join(f"{seconds:.1f} s | {peak / 2**20:.0f} MiB" for seconds, peak, _ in runs)
+            print(f"| {size:,} | {cells} |")
+        print()
     print("| files | first publish | peak RSS | verify | peak RSS |")
     print("|---|---|---|---|---|")
     for size, publish, verify in rows:
         checked = f"{verify[0]:.1f} s | {verify[1] / 2**20:.0f} MiB" if verify else "— | —"
         print(f"| {size:,} | {publish[0]:.1f} s | {publish[1] / 2**20:.0f} MiB | {checked} |")
+
+
+def bench_build(size: int, work: Path, svn2s3: str) -> list[tuple[float, int, str]]:
+    """A build folder of `size` files published three times: first, after a
+    rebuild of every file, and with nothing changed."""
+    root = make_build(size, work)
+    runs = []
+    with tempfile.TemporaryDirectory(dir=work) as data, tempfile.TemporaryDirectory(dir=work) as cache:
+        server, endpoint = start_s3s(Path(data))
+        try:
+            command = [svn2s3, "publish", "--build", str(root), "--bucket", BUCKET,
+                       "--endpoint", endpoint, "--region", "us-east-1", "--max-delete", "0"]
+            for step in ("first publish", "a rebuild, same bytes", "nothing changed"):
+                if step == "a rebuild, same bytes":
+                    rebuild(root)
+                    time.sleep(2)  # older than the cache's two seconds of doubt
+                runs.append(measured(command, Path(cache)))
+                seconds, peak, said = runs[-1]
+                log(f"{size} files as a build folder, {step}: {seconds:.1f} s, {peak / 2**20:.0f} MiB: {said}")
+        finally:
+            server.kill()
+            server.wait()
+    return runs
 
 
 if __name__ == "__main__":
