@@ -268,6 +268,7 @@ impl Bucket {
     pub async fn put(&self, upload: &Upload) -> Result<u64> {
         match &upload.content {
             Content::File { local, encoding } => self.put_file(upload, local, *encoding).await,
+            Content::Copy { from, local, .. } => self.copy(upload, from, local).await,
             Content::Redirect { location } => {
                 let mut headers = header_pairs(&upload.headers);
                 headers.push((REDIRECT_HEADER, location));
@@ -279,6 +280,37 @@ impl Bucket {
                 Ok(0)
             }
         }
+    }
+
+    /// Writes `upload` as a copy of the object `from` (one CopyObject, which
+    /// keeps its headers and metadata; the ACL is set anew). A file of 5 GiB
+    /// or more, which one CopyObject cannot copy, is uploaded from `local`.
+    async fn copy(&self, upload: &Upload, from: &str, local: &Path) -> Result<u64> {
+        if std::fs::metadata(local).map_or(true, |meta| meta.len() >= COPY_MAX) {
+            let encoding = upload.encoding();
+            return self.put_file(upload, local, encoding).await;
+        }
+        let source = format!("{}/{}", self.name, uri_encode(from, false));
+        let mut headers = vec![
+            ("x-amz-copy-source", source.as_str()),
+            ("x-amz-metadata-directive", "COPY"),
+        ];
+        if let Some(acl) = &upload.headers.acl {
+            headers.push(("x-amz-acl", acl));
+        }
+        self.retried("copy", &upload.key, || async {
+            let answer = self
+                .send("PUT", &upload.key, "", &headers, Payload::Signed(b""), "")
+                .await?;
+            // CopyObject may fail after its 200 OK, in the body.
+            let body = answer.text().await?;
+            if body.contains("<Error>") {
+                return Err(S3Error::HttpFailWithBody(500, body));
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(0)
     }
 
     /// Gives the object of a file new headers without sending its bytes: a

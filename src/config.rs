@@ -83,6 +83,9 @@ pub struct CloudFront {
     pub endpoint: Option<String>,
 }
 
+/// Where previews go below the prefix unless `previews.prefix` says otherwise.
+pub const DEFAULT_PREVIEWS: &str = "previews/";
+
 /// The index document a distribution's folders serve unless
 /// `cloudfront.index` says otherwise.
 pub const DEFAULT_INDEX: &str = "index.html";
@@ -116,6 +119,33 @@ pub struct Settings {
     pub(crate) wait: Option<Duration>,
     pub(crate) cloudfront: Option<CloudFront>,
     pub(crate) invalidation_paths: Option<PathBuf>,
+    /// Where branch previews go (`previews:`).
+    pub(crate) previews: Previews,
+    /// `--preview`: the tree is a branch, published as a preview.
+    pub(crate) preview: bool,
+    /// For the settings of one preview (see [`Settings::for_preview`]):
+    /// which, and production's prefix.
+    pub(crate) previewing: Option<Previewing>,
+}
+
+/// Where branch previews go: under the prefix, `prefix` then one folder
+/// per branch, its slug; `url` says where each is served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Previews {
+    /// Below the settings' prefix, ending in `/`: `previews/` by default.
+    pub prefix: String,
+    /// A URL with `{slug}` in it (`https://{slug}.preview.example.com/`).
+    pub url: Option<String>,
+}
+
+/// The preview a publish writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Previewing {
+    pub slug: String,
+    /// Where it is served, `url` with the slug in it.
+    pub url: Option<String>,
+    /// Production's prefix, which its objects may be copied from.
+    pub production: String,
 }
 
 impl Settings {
@@ -242,6 +272,31 @@ impl Settings {
         self.endpoint.as_deref()
     }
 
+    /// These settings for the preview `slug` of a branch: its own prefix
+    /// (the prefix, the previews' prefix, the slug) and its own state.
+    pub(crate) fn for_preview(&self, slug: &str) -> Settings {
+        let prefix = format!("{}{}{slug}/", self.rules.prefix, self.previews.prefix);
+        let url = (self.previews.url.as_ref()).map(|url| url.replace("{slug}", slug));
+        Settings {
+            rules: Rules {
+                prefix,
+                ..self.rules.clone()
+            },
+            preview: false,
+            previewing: Some(Previewing {
+                slug: slug.to_owned(),
+                url,
+                production: self.rules.prefix.clone(),
+            }),
+            ..self.clone()
+        }
+    }
+
+    /// Where branch previews go.
+    pub fn previews(&self) -> &Previews {
+        &self.previews
+    }
+
     /// The build folder published instead of the tree, if any.
     pub fn build_folder(&self) -> Option<&Path> {
         self.build.as_deref()
@@ -328,6 +383,8 @@ pub struct Flags {
     pub wait: Option<Duration>,
     /// Leave redirects where files moved, whatever the config file says.
     pub redirects: bool,
+    /// The tree is a branch: publish it as a preview (see [`Previews`]).
+    pub preview: bool,
 }
 
 type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -410,6 +467,12 @@ impl SettingsBuilder {
     /// build came from.
     pub fn build_folder(&mut self, folder: impl Into<PathBuf>) -> &mut Self {
         self.flags.build = Some(folder.into());
+        self
+    }
+
+    /// Publish the tree, a branch, as a preview under the previews' prefix.
+    pub fn preview(&mut self, on: bool) -> &mut Self {
+        self.flags.preview = on;
         self
     }
 

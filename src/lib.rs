@@ -46,6 +46,7 @@ pub mod header;
 mod manifest;
 pub mod plan;
 mod planner;
+mod preview;
 mod publish;
 mod redact;
 mod redirect;
@@ -69,9 +70,12 @@ pub use crate::config::{Flags, Settings, SettingsBuilder};
 pub use crate::error::{Error, ErrorKind};
 pub use crate::header::HeaderRule;
 pub use crate::plan::Skipped;
-pub use crate::report::{human_bytes, Done, Progress, Report, StatusReport, Unlocked};
+pub use crate::preview::{ListedPreview, PreviewsReport, PruneReport};
+pub use crate::report::{
+    human_bytes, Built, Done, Preview, Progress, Report, StatusReport, Unlocked,
+};
 pub use crate::shape::Shaping;
-pub use crate::state::{Claim, Event, Hold, State};
+pub use crate::state::{Build, BuiltFrom, Claim, Event, Hold, State};
 pub use crate::verify::{Drift, VerifyReport};
 
 pub use crate::tree::Revnum;
@@ -84,7 +88,7 @@ use crate::session::Session;
 /// buckets may run at once.
 pub struct Publisher {
     settings: Settings,
-    progress: Box<dyn Fn(Progress<'_>) + Send + Sync>,
+    progress: std::sync::Arc<dyn Fn(Progress<'_>) + Send + Sync>,
     cancel: Cancel,
 }
 
@@ -93,7 +97,7 @@ impl Publisher {
     pub fn new(settings: Settings) -> Publisher {
         Publisher {
             settings,
-            progress: Box::new(|_| {}),
+            progress: std::sync::Arc::new(|_| {}),
             cancel: Cancel::new(),
         }
     }
@@ -102,7 +106,7 @@ impl Publisher {
     /// once as each ends. It is called from the async runtime's threads, so
     /// it should return quickly.
     pub fn on_progress(mut self, progress: impl Fn(Progress<'_>) + Send + Sync + 'static) -> Self {
-        self.progress = Box::new(progress);
+        self.progress = std::sync::Arc::new(progress);
         self
     }
 
@@ -128,6 +132,9 @@ impl Publisher {
     /// written; a publish that is complete but could not be invalidated
     /// comes back as [`ErrorKind::NotInvalidated`], its report inside.
     pub fn publish(&self) -> Result<Report, Error> {
+        if let Some(preview) = self.previewed()? {
+            return preview.publish();
+        }
         let Some(wait) = self.settings.wait else {
             return self.publish_once();
         };
@@ -206,6 +213,10 @@ impl Publisher {
         report.dry_run = settings.dry_run;
         report.full = settings.full;
         report.walked = planned.walked;
+        report.preview = (settings.previewing.as_ref()).map(|previewing| report::Preview {
+            slug: previewing.slug.clone(),
+            url: previewing.url.clone(),
+        });
         self.invalidated(report, &session.runtime, &session.bucket, started)
     }
 
@@ -252,6 +263,9 @@ impl Publisher {
     /// Says what is published, which revision the tree is at, and what a
     /// publish would do.
     pub fn status(&self) -> Result<StatusReport, Error> {
+        if let Some(preview) = self.previewed()? {
+            return preview.status();
+        }
         if self.settings.build.is_some() {
             return self.build_status();
         }
@@ -275,6 +289,9 @@ impl Publisher {
     /// headers, and every redirect by where it leads (a HEAD each, but for
     /// what the listing shows is wrong already).
     pub fn verify(&self) -> Result<VerifyReport, Error> {
+        if let Some(preview) = self.previewed()? {
+            return preview.verify();
+        }
         if self.settings.build.is_some() {
             return self.verify_build();
         }
@@ -293,6 +310,9 @@ impl Publisher {
     /// that the next publish repairs what its publish may have written;
     /// the state's history says who released it.
     pub fn unlock(&self, force: bool) -> Result<Unlocked, Error> {
+        if let Some(preview) = self.previewed()? {
+            return preview.unlock(force);
+        }
         let unlocked = || {
             let settings = &self.settings;
             let target = settings.target();

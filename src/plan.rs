@@ -145,6 +145,15 @@ pub(crate) enum Content {
     /// No bytes: S3's website endpoint answers `301 Moved Permanently` to
     /// `location` (`/key` in the bucket, or a URL).
     Redirect { location: String },
+    /// What the object `from` of the bucket holds, the bytes of the file at
+    /// `local` (or its twin) under the same headers: copied in the bucket
+    /// (CopyObject), nothing sent. A preview's first publish copies so
+    /// what production holds already.
+    Copy {
+        from: String,
+        local: PathBuf,
+        encoding: Option<Encoding>,
+    },
 }
 
 impl Upload {
@@ -160,7 +169,7 @@ impl Upload {
     /// The file the object's bytes come from; `None` for a redirect.
     pub fn local(&self) -> Option<&Path> {
         match &self.content {
-            Content::File { local, .. } => Some(local),
+            Content::File { local, .. } | Content::Copy { local, .. } => Some(local),
             Content::Redirect { .. } => None,
         }
     }
@@ -168,16 +177,33 @@ impl Upload {
     /// How a twin is compressed; `None` for a file itself or a redirect.
     pub fn encoding(&self) -> Option<Encoding> {
         match self.content {
-            Content::File { encoding, .. } => encoding,
+            Content::File { encoding, .. } | Content::Copy { encoding, .. } => encoding,
             Content::Redirect { .. } => None,
         }
+    }
+
+    /// This object copied from the object `from` rather than sent; a
+    /// redirect stays as it is.
+    pub fn copied_from(self, from: String) -> Upload {
+        let content = match self.content {
+            Content::File { local, encoding }
+            | Content::Copy {
+                local, encoding, ..
+            } => Content::Copy {
+                from,
+                local,
+                encoding,
+            },
+            redirect @ Content::Redirect { .. } => redirect,
+        };
+        Upload { content, ..self }
     }
 
     /// Where a redirect sends a browser; `None` for a file.
     pub fn location(&self) -> Option<&str> {
         match &self.content {
             Content::Redirect { location } => Some(location),
-            Content::File { .. } => None,
+            Content::File { .. } | Content::Copy { .. } => None,
         }
     }
 }

@@ -42,11 +42,13 @@ use crate::state::{Published, State, STATE_KEY};
 use crate::tree::{Revnum, STATE_FOLDER};
 
 pub(crate) mod build;
+mod copies;
 mod redirects;
 mod survey;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use copies::{copies_from, Copies};
 use redirects::Redirects;
 pub(crate) use survey::{foreign_prefixes, Moves, Survey};
 

@@ -14,7 +14,7 @@ use tokio::sync::mpsc::Receiver;
 use tokio::task::JoinSet;
 
 use crate::bucket::{Adoption, Bucket, DELETE_BATCH};
-use crate::plan::{Listed, Plan, Upload};
+use crate::plan::{Content, Listed, Plan, Upload};
 use crate::report::{Done, Progress, Tally};
 
 /// What [`execute`] would do, in the same order, without a request.
@@ -163,7 +163,9 @@ pub fn check_complete(plan: &Plan, done: &[Done]) -> Result<()> {
     }
     for request in done {
         let made = match request {
-            Done::Upload { key, .. } | Done::InPlace { key, .. } => ("upload", key.as_str()),
+            Done::Upload { key, .. } | Done::InPlace { key, .. } | Done::Copy { key, .. } => {
+                ("upload", key.as_str())
+            }
             Done::Redirect { key, .. } => ("redirect", key.as_str()),
             Done::Rewrite { key, .. } => ("rewrite", key.as_str()),
             Done::Delete { key } => ("delete", key.as_str()),
@@ -219,9 +221,12 @@ impl Job {
         match self {
             Job::Upload(upload) => {
                 let bytes = bucket.put(&upload).await?;
-                match upload.location() {
-                    Some(location) => tracing::info!(key = upload.key, location, "redirected"),
-                    None => tracing::info!(key = upload.key, bytes, "uploaded"),
+                match (&upload.content, upload.location()) {
+                    (_, Some(location)) => tracing::info!(key = upload.key, location, "redirected"),
+                    (Content::Copy { from, .. }, _) => {
+                        tracing::info!(key = upload.key, from, "copied")
+                    }
+                    _ => tracing::info!(key = upload.key, bytes, "uploaded"),
                 }
                 Ok(vec![Done::uploaded(&upload, Some(bytes))])
             }

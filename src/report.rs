@@ -34,6 +34,14 @@ pub enum Done {
         /// Where it sends a browser: `/key` in the bucket, or a URL.
         location: String,
     },
+    /// An object copied in the bucket from another (a preview's, from
+    /// production), no bytes sent.
+    Copy {
+        /// The object's key.
+        key: String,
+        /// The key it was copied from.
+        from: String,
+    },
     /// An object whose headers were replaced, its bytes left as they are
     /// (a copy onto itself).
     Rewrite {
@@ -70,6 +78,7 @@ impl std::fmt::Display for Done {
             } => write!(f, "upload {key} ({})", human_bytes(*bytes)),
             Done::Upload { key, .. } => write!(f, "upload {key}"),
             Done::Redirect { key, location } => write!(f, "redirect {key} -> {location}"),
+            Done::Copy { key, from } => write!(f, "copy {key} <- {from}"),
             Done::Rewrite { key, .. } => write!(f, "rewrite {key} (headers)"),
             Done::InPlace {
                 key,
@@ -87,6 +96,7 @@ impl Done {
         match self {
             Done::Upload { key, .. }
             | Done::Redirect { key, .. }
+            | Done::Copy { key, .. }
             | Done::Rewrite { key, .. }
             | Done::InPlace { key, .. }
             | Done::Delete { key } => key,
@@ -104,6 +114,12 @@ impl Done {
 
     /// The write of `upload`, `bytes` sent.
     pub(crate) fn uploaded(upload: &Upload, bytes: Option<u64>) -> Done {
+        if let crate::plan::Content::Copy { from, .. } = &upload.content {
+            return Done::Copy {
+                key: upload.key.clone(),
+                from: from.clone(),
+            };
+        }
         match upload.location() {
             Some(location) => Done::Redirect {
                 key: upload.key.clone(),
@@ -148,6 +164,7 @@ pub(crate) struct Tally {
     pub omitted: usize,
     pub uploaded: usize,
     pub redirected: usize,
+    pub copied: usize,
     pub rewritten: usize,
     pub deleted: usize,
     pub in_place: usize,
@@ -165,6 +182,7 @@ impl Tally {
                 self.bytes += bytes.unwrap_or(0);
             }
             Done::Redirect { .. } => self.redirected += 1,
+            Done::Copy { .. } => self.copied += 1,
             Done::Rewrite { .. } => self.rewritten += 1,
             Done::Delete { .. } => self.deleted += 1,
             Done::InPlace {
@@ -221,6 +239,9 @@ pub struct Report {
     /// For a build folder: which, and where it was built from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub build: Option<Built>,
+    /// For a branch's preview: its slug, and where it is served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview: Option<Preview>,
     /// Nothing was written (`--dry-run`).
     pub dry_run: bool,
     /// Every file was uploaded (`--full`).
@@ -233,6 +254,9 @@ pub struct Report {
     pub uploaded: usize,
     /// Redirects written.
     pub redirected: usize,
+    /// Objects copied in the bucket (a preview's first publish, from
+    /// production), no bytes sent.
+    pub copied: usize,
     /// Objects whose headers were rewritten, their bytes left alone.
     pub rewritten: usize,
     /// Objects deleted.
@@ -259,6 +283,16 @@ pub struct Report {
     pub invalidations: Vec<Invalidation>,
 }
 
+/// The preview of a branch a publish published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Preview {
+    /// The branch's slug: its folder under the previews' prefix.
+    pub slug: String,
+    /// Where it is served, when the settings say (`previews.url`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
 /// The build folder a publish published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Built {
@@ -276,7 +310,7 @@ impl Report {
     /// that names only some of its actions, and changed something, changed
     /// what it does not name too.
     pub(crate) fn changed(&self) -> Changed {
-        if self.uploaded + self.redirected + self.rewritten + self.deleted == 0 {
+        if self.uploaded + self.redirected + self.copied + self.rewritten + self.deleted == 0 {
             return Changed::Nothing;
         }
         if self.actions_omitted > 0 {
@@ -310,11 +344,13 @@ impl Report {
             from,
             to,
             build: None,
+            preview: None,
             dry_run: false,
             full: false,
             walked: None,
             uploaded: tally.uploaded,
             redirected: tally.redirected,
+            copied: tally.copied,
             rewritten: tally.rewritten,
             deleted: tally.deleted,
             in_place: tally.in_place,
@@ -400,6 +436,9 @@ impl fmt::Display for Report {
         if self.redirected > 0 {
             write!(f, ", {} redirected", self.redirected)?;
         }
+        if self.copied > 0 {
+            write!(f, ", {} copied", self.copied)?;
+        }
         if self.rewritten > 0 {
             write!(f, ", {} rewritten", self.rewritten)?;
         }
@@ -412,6 +451,13 @@ impl fmt::Display for Report {
         }
         if !self.dry_run {
             write!(f, " in {:.2} s", self.seconds)?;
+        }
+        if let Some(url) = self
+            .preview
+            .as_ref()
+            .and_then(|preview| preview.url.as_ref())
+        {
+            write!(f, "\npreview at {url}")?;
         }
         for invalidation in &self.invalidations {
             let paths = invalidation.paths.len();

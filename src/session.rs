@@ -25,7 +25,7 @@ use crate::cloudfront::{self, Invalidation};
 use crate::config::Settings;
 use crate::error::Unfinished;
 use crate::plan::{self, Rules, Upload};
-use crate::planner::{self, Changes, Moves, Planned, Survey};
+use crate::planner::{self, Changes, Copies, Moves, Planned, Survey};
 use crate::publish::{self, Streamed};
 use crate::report::{Changed, Done, Progress, Report, Tally};
 use crate::source::Source;
@@ -50,6 +50,8 @@ pub(crate) struct Session {
     cancel: Cancel,
     /// The rules of this publish, once read.
     rules: OnceCell<Rules>,
+    /// What a preview's first publish copies from production.
+    copies: OnceCell<Option<Copies>>,
 }
 
 impl Session {
@@ -106,6 +108,7 @@ impl Session {
             read,
             cancel: cancel.clone(),
             rules: OnceCell::new(),
+            copies: OnceCell::new(),
         })
     }
 
@@ -154,12 +157,58 @@ impl Session {
                 };
                 planner::incremental(&cx, changes, &self.source)?
             }
-            None => self.survey(&cx, &needs)?,
+            None => {
+                self.copies.get_or_init(|| self.copies(settings, cx.rules));
+                self.survey(&cx, &needs)?
+            }
         };
         for note in &planned.notes {
             tracing::warn!("{} {note}", self.target);
         }
         Ok(planned)
+    }
+
+    /// What a preview's first publish may copy from production, if it may:
+    /// production's state read (one GET), and the tree compared with the
+    /// folder and revision it holds (one diff-summarize). Anything that
+    /// keeps it from copying is said, and every file is sent instead.
+    fn copies(&self, settings: &Settings, rules: &Rules) -> Option<Copies> {
+        let previewing = settings.previewing.as_ref()?;
+        if self.state.is_some() {
+            return None;
+        }
+        let copies = || -> Result<std::result::Result<Copies, String>> {
+            let key = State::key(&previewing.production);
+            let Some(found) = self
+                .runtime
+                .block_on(self.bucket.get(&key, MAX_STATE_BYTES))?
+            else {
+                return Ok(Err("production holds nothing".into()));
+            };
+            let production = State::parse(&found.body, &key)?;
+            let (path, revision) = match planner::copies_from(&production, &self.tree, rules) {
+                Ok(from) => from,
+                Err(why) => return Ok(Err(why.into())),
+            };
+            let (changed, reshaped) = self.source.differences_from(path, revision)?;
+            Ok(Ok(Copies {
+                production: previewing.production.clone(),
+                own: rules.prefix.clone(),
+                changed,
+                reshaped,
+            }))
+        };
+        match copies() {
+            Ok(Ok(copies)) => Some(copies),
+            Ok(Err(why)) => {
+                tracing::warn!("{} copies nothing from production: {why}", self.target);
+                None
+            }
+            Err(err) => {
+                tracing::warn!("{} copies nothing from production: {err:#}", self.target);
+                None
+            }
+        }
     }
 
     /// What changed since `revision`, which a publish that was cut off may
@@ -321,11 +370,16 @@ impl Session {
             .get()
             .context("a streamed publish is planned first")?;
         let mut objects = 0;
+        let copies = self.copies.get().and_then(Option::as_ref);
         self.source.each_file(|file| {
             if let plan::Objects::Written(uploads) = plan::objects(&file, rules)? {
                 for upload in uploads {
                     objects += 1;
-                    each(upload)?;
+                    let from = copies.and_then(|copies| copies.source_of(&file.path, &upload));
+                    match from {
+                        Some(from) => each(upload.copied_from(from))?,
+                        None => each(upload)?,
+                    }
                 }
             }
             Ok(())

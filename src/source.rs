@@ -278,6 +278,66 @@ impl Source {
         Ok(history)
     }
 
+    /// The files of the tree that differ from those of the folder `path` of
+    /// the repository at `revision` (bytes or properties), and the folders
+    /// whose properties differ: one diff-summarize call. Nodes not related
+    /// by history differ whatever they hold.
+    pub fn differences_from(
+        &self,
+        path: &str,
+        revision: Revnum,
+    ) -> Result<(BTreeSet<String>, Vec<String>)> {
+        let other = self.repository_url(path)?;
+        let (mut files, mut folders) = (BTreeSet::new(), Vec::new());
+        self.client
+            .diff_summarize_between(
+                (&other, revision),
+                (&self.info.url, self.revision),
+                |change| match change.node {
+                    NodeKind::Dir if change.props_changed => folders.push(change.path),
+                    NodeKind::Dir => {}
+                    _ => {
+                        files.insert(change.path);
+                    }
+                },
+            )
+            .map_err(|err| hint_credentials(err, &self.info.url))
+            .with_context(|| format!("comparing ^/{path}@{revision} with {}", self.info.url))?;
+        Ok((files, folders))
+    }
+
+    /// Whether the folder or file `path` of the repository is there at
+    /// HEAD: one `svn info`.
+    pub fn exists(&self, path: &str) -> Result<bool> {
+        let url = self.repository_url(path)?;
+        match self.client.info(Target::Url(&url, None)) {
+            Ok(_) => Ok(true),
+            Err(err) if err.is_not_found() => Ok(false),
+            Err(err) => Err(hint_credentials(err, &self.info.url))
+                .with_context(|| format!("looking up ^/{path}")),
+        }
+    }
+
+    /// The repository's UUID.
+    pub fn uuid(&self) -> &str {
+        &self.info.uuid
+    }
+
+    /// The URL of `path` of the repository, from its root.
+    fn repository_url(&self, path: &str) -> Result<String> {
+        let depth = match self.repos_path() {
+            "" => 0,
+            own => own.split('/').count(),
+        };
+        let root = (0..depth).fold(self.info.url.as_str(), |url, _| {
+            url.rsplit_once('/').map_or(url, |(parent, _)| parent)
+        });
+        match path {
+            "" => Ok(root.to_owned()),
+            path => Ok(self.client.url_join(root, path)?),
+        }
+    }
+
     /// The files that changed from `from` to this revision: one diff-summarize
     /// call, then, for each changed file only, a status and a property look-up
     /// (working copy) or a fetch (URL). O(change).

@@ -301,6 +301,18 @@ impl Client {
         to: Revnum,
         each: F,
     ) -> Result<(), SvnError> {
+        self.diff_summarize_between((url, from), (url, to), each)
+    }
+
+    /// What differs from the folder `old` (a URL at a revision) to the
+    /// folder `new`, path by path, relative to both: nodes not related by
+    /// history (not one copied from the other) differ whatever they hold.
+    pub fn diff_summarize_between<F: FnMut(Change)>(
+        &self,
+        old: (&str, Revnum),
+        new: (&str, Revnum),
+        each: F,
+    ) -> Result<(), SvnError> {
         unsafe extern "C" fn receiver<F: FnMut(Change)>(
             diff: *const ffi::svn_client_diff_summarize_t,
             baton_ptr: *mut c_void,
@@ -311,15 +323,15 @@ impl Client {
 
         let _utf8 = Utf8Names::enter();
         let scratch = Pool::new();
-        let target = scratch.uri(url)?;
-        let (old, new) = (numbered(from), numbered(to));
+        let (old_target, new_target) = (scratch.uri(old.0)?, scratch.uri(new.0)?);
+        let (old, new) = (numbered(old.1), numbered(new.1));
         let mut baton = Baton::new(each);
         // SAFETY: as in `info`.
         let err = unsafe {
             ffi::svn_client_diff_summarize2(
-                target,
+                old_target,
                 &old,
-                target,
+                new_target,
                 &new,
                 ffi::svn_depth_infinity,
                 0, // notice ancestry: a replaced node is a delete and an add

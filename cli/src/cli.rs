@@ -33,6 +33,10 @@ pub enum Command {
     Verify(Common),
     /// Release the claim of a publish that is gone, so that the next one need not wait for it
     Unlock(UnlockArgs),
+    /// List the branch previews in the bucket (slug, branch, revision, when, URL)
+    Previews(Common),
+    /// Remove every preview whose branch is gone from the repository WC belongs to
+    Prune(PruneArgs),
     /// Print a post-commit hook that publishes each commit in the background (its comments say how)
     HookScript,
     /// Print the shell completion script for SHELL
@@ -87,6 +91,9 @@ pub struct Common {
     /// A file moved with history leaves a redirect at its old key; symbolic links become redirects
     #[arg(long)]
     pub redirects: bool,
+    /// The tree is a branch: publish it as a preview, under the previews' prefix (see previews:)
+    #[arg(long)]
+    pub preview: bool,
     /// Use the settings of this target of the config file (repeatable; `all`: every target)
     #[arg(long = "target", value_name = "NAME")]
     pub targets: Vec<String>,
@@ -143,12 +150,40 @@ pub struct UnlockArgs {
     pub force: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Say which previews would be removed; delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Refuse to prune when more than N objects would be deleted [default: 256]
+    #[arg(long, value_name = "N")]
+    pub max_delete: Option<usize>,
+    /// After pruning, invalidate what was deleted in this CloudFront distribution (repeatable)
+    #[arg(long, value_name = "DISTRIBUTION_ID")]
+    pub invalidate: Vec<String>,
+}
+
+impl PruneArgs {
+    pub fn flags(&self) -> Flags {
+        Flags {
+            dry_run: self.dry_run,
+            max_delete: self.max_delete,
+            invalidate: self.invalidate.clone(),
+            ..self.common.flags()
+        }
+    }
+}
+
 impl Command {
     /// The options of a command that opens a tree and a bucket.
     pub fn common(&self) -> Option<&Common> {
         match self {
             Command::Publish(args) => Some(&args.common),
             Command::Unlock(args) => Some(&args.common),
+            Command::Prune(args) => Some(&args.common),
+            Command::Previews(common) => Some(common),
             Command::Status(common) | Command::Verify(common) => Some(common),
             Command::HookScript | Command::Completions { .. } | Command::Man { .. } => None,
         }
@@ -174,6 +209,7 @@ impl Common {
             gzip: self.gzip,
             brotli: self.brotli,
             redirects: self.redirects,
+            preview: self.preview,
             targets: self.targets.clone(),
             ..Flags::default()
         }

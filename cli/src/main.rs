@@ -120,6 +120,22 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             Ok(report) => Outcome::of(Some(&report), Ok(u8::from(!report.drift.is_empty()))),
             Err(err) => Outcome::failed(err),
         }),
+        Command::Previews(common) => {
+            each_target(common, common.flags(), |publisher| {
+                match publisher.previews() {
+                    Ok(report) => Outcome::of(Some(&report), Ok(0)),
+                    Err(err) => Outcome::failed(err),
+                }
+            })
+        }
+        Command::Prune(args) => {
+            each_target(&args.common, args.flags(), |publisher| {
+                match publisher.prune() {
+                    Ok(report) => Outcome::of(Some(&report), Ok(0)),
+                    Err(err) => Outcome::failed(err),
+                }
+            })
+        }
         Command::Unlock(args) => {
             each_target(
                 &args.common,

@@ -22,6 +22,7 @@ pub(super) struct ConfigFile {
     pub(super) max_delete: Option<usize>,
     pub(super) redirects: Option<bool>,
     pub(super) cloudfront: Option<CloudFrontConfig>,
+    pub(super) previews: Option<PreviewsConfig>,
     pub(super) targets: Option<Targets>,
     #[serde(skip)]
     pub(super) origin: Option<PathBuf>,
@@ -56,6 +57,14 @@ impl<'de> Deserialize<'de> for Targets {
         }
         deserializer.deserialize_map(Named)
     }
+}
+
+/// `previews:`: where branch previews go, and their URL.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PreviewsConfig {
+    pub(super) prefix: Option<String>,
+    pub(super) url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -233,6 +242,13 @@ impl ConfigFile {
             }),
             (top, bottom) => top.or(bottom),
         };
+        let previews = match (self.previews, under.previews) {
+            (Some(top), Some(bottom)) => Some(PreviewsConfig {
+                prefix: top.prefix.or(bottom.prefix),
+                url: top.url.or(bottom.url),
+            }),
+            (top, bottom) => top.or(bottom),
+        };
         ConfigFile {
             bucket: self.bucket.or(under.bucket),
             region: self.region.or(under.region),
@@ -250,6 +266,7 @@ impl ConfigFile {
             max_delete: self.max_delete.or(under.max_delete),
             redirects: self.redirects.or(under.redirects),
             cloudfront,
+            previews,
             targets: self.targets.or(under.targets),
             origin,
         }
@@ -272,6 +289,7 @@ impl ConfigFile {
             && self.max_delete.is_none()
             && self.redirects.is_none()
             && self.cloudfront.is_none()
+            && self.previews.is_none()
             && self.targets.is_none()
     }
 

@@ -83,6 +83,22 @@ pub(super) fn validated(
             bail!("--rollback publishes an older revision of a tree; a build folder has none");
         }
     }
+    let previews_config = file.previews.unwrap_or_default();
+    let previews = Previews {
+        prefix: match previews_config.prefix {
+            Some(prefix) => {
+                normalize_prefix(&prefix).with_context(|| from_file("previews.prefix"))?
+            }
+            None => DEFAULT_PREVIEWS.to_owned(),
+        },
+        url: previews_config
+            .url
+            .map(|url| check_preview_url(&url).with_context(|| from_file("previews.url")))
+            .transpose()?,
+    };
+    if flags.preview && build.is_some() {
+        bail!("--preview publishes a branch of the repository; a build folder is no branch");
+    }
     let cache = env("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|folder| folder.is_absolute())
@@ -216,6 +232,9 @@ pub(super) fn validated(
         wait: flags.wait,
         cloudfront,
         invalidation_paths: flags.invalidation_paths.clone(),
+        previews,
+        preview: flags.preview,
+        previewing: None,
     })
 }
 
@@ -352,6 +371,19 @@ pub(super) fn normalize_prefix(prefix: &str) -> Result<String> {
         bail!("prefix {prefix:?} holds control characters");
     }
     Ok(format!("{}/", parts.join("/")))
+}
+
+/// A preview's URL template: an http(s) URL with `{slug}` in it.
+pub(super) fn check_preview_url(url: &str) -> Result<String> {
+    if !url.contains("{slug}") {
+        bail!("{url:?} has no {{slug}}, where each preview's name goes");
+    }
+    let sample = url.replace("{slug}", "slug");
+    let parsed = url::Url::parse(&sample).map_err(|err| anyhow!("{url:?} is not a URL ({err})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || url.chars().any(|c| c.is_whitespace()) {
+        bail!("{url:?} is not an http:// or https:// URL");
+    }
+    Ok(url.to_owned())
 }
 
 pub(super) fn check_build(folder: &Path) -> Result<PathBuf> {

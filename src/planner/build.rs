@@ -141,7 +141,7 @@ pub(crate) fn entry(upload: &Upload, md5: [u8; 16], size: u64) -> Entry {
     let headers = serde_json::to_vec(&upload.headers).expect("headers always serialise");
     hasher.update(&headers);
     match &upload.content {
-        Content::File { encoding, .. } => {
+        Content::File { encoding, .. } | Content::Copy { encoding, .. } => {
             hasher.update(b"\0file\0");
             hasher.update(encoding.map_or("", |e| e.content_encoding()));
         }
@@ -152,7 +152,7 @@ pub(crate) fn entry(upload: &Upload, md5: [u8; 16], size: u64) -> Entry {
     }
     let digest: [u8; 32] = hasher.finalize().into();
     let (md5, size) = match &upload.content {
-        Content::File { .. } => (md5, size),
+        Content::File { .. } | Content::Copy { .. } => (md5, size),
         Content::Redirect { location } => (md5::compute(location).0, 0),
     };
     Entry {

@@ -1,6 +1,7 @@
 //! The planner's cases, one unit test each, and what they share.
 
 mod build;
+mod copies;
 mod objects;
 mod redirects;
 mod survey;

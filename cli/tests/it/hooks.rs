@@ -255,3 +255,74 @@ fn the_hook_script_publishes_a_repository_whose_path_holds_percent_signs_and_spa
     let log = fs::read_to_string(hooks.join("svn2s3.log")).unwrap();
     assert!(log.contains("/pc%2541%20%23x/repo"), "{log}");
 }
+
+#[test]
+fn with_previews_the_hook_publishes_a_branch_as_a_preview_and_prunes_it_when_deleted() {
+    let (repo, server) = (Repo::new(), Server::start());
+    let hooks = install_hook(&repo.url, &server, Path::new(env!("CARGO_BIN_EXE_svn2s3")));
+    let settings = fs::read_to_string(hooks.join("svn2s3.yaml")).unwrap();
+    fs::write(
+        hooks.join("svn2s3.yaml"),
+        format!("{settings}previews:\n  prefix: pr/\n"),
+    )
+    .unwrap();
+    let mut env = fs::read_to_string(hooks.join("svn2s3.env")).unwrap();
+    env.push_str(&format!("SVN2S3_URL={}/trunk\n", repo.url));
+    fs::write(hooks.join("svn2s3.env"), env).unwrap();
+
+    repo.write("trunk/index.html", "home\n");
+    fs::create_dir(repo.wc.join("branches")).unwrap();
+    let rev = repo.commit("r1");
+    wait_published(&server, rev, &hooks);
+    let url = |path: &str| format!("{}/{path}", repo.url);
+    repo.svn(&[
+        "copy",
+        "-q",
+        "-m",
+        "a branch",
+        &url("trunk"),
+        &url("branches/b 1"),
+    ]);
+    let preview = || {
+        server
+            .listing()
+            .keys()
+            .filter(|key| key.starts_with("pr/"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let log = || fs::read_to_string(hooks.join("svn2s3.log")).unwrap_or_default();
+    while preview().len() < 2 {
+        assert!(Instant::now() < deadline, "no preview; the log:\n{}", log());
+        sleep(Duration::from_millis(50));
+    }
+    let slug = preview()[0].split('/').nth(1).unwrap().to_owned();
+    assert!(slug.starts_with("b-1-"), "{slug}");
+    assert_eq!(
+        preview(),
+        [
+            format!("pr/{slug}/.svn2s3/state.yaml"),
+            format!("pr/{slug}/index.html")
+        ]
+    );
+    assert!(
+        log().contains("publishing the preview of file://"),
+        "{}",
+        log()
+    );
+    assert!(
+        log().contains("1 copied"),
+        "copied from production: {}",
+        log()
+    );
+    // Production was not published again for the branch's commit.
+    assert_eq!(server.published(), Some(rev));
+
+    repo.svn(&["delete", "-q", "-m", "merged", &url("branches/b 1")]);
+    while !preview().is_empty() {
+        assert!(Instant::now() < deadline, "not pruned; the log:\n{}", log());
+        sleep(Duration::from_millis(50));
+    }
+    assert!(log().contains("pruned 1 preview"), "{}", log());
+}

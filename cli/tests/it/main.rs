@@ -13,6 +13,7 @@ mod hooks;
 mod layout;
 mod library;
 mod model;
+mod previews;
 mod promise;
 mod proxy;
 mod publish;
