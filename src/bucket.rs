@@ -298,10 +298,14 @@ impl Bucket {
         if let Some(acl) = &upload.headers.acl {
             headers.push(("x-amz-acl", acl));
         }
-        self.retried("copy", &upload.key, || async {
-            let answer = self
-                .send("PUT", &upload.key, "", &headers, Payload::Signed(b""), "")
-                .await?;
+        self.copy_object("copy", &upload.key, &headers).await?;
+        Ok(0)
+    }
+
+    /// One CopyObject to `key`, as `headers` say, retried; `verb` names it.
+    async fn copy_object(&self, verb: &str, key: &str, headers: &[(&str, &str)]) -> Result<()> {
+        self.retried(verb, key, || async {
+            let answer = (self.send("PUT", key, "", headers, Payload::Signed(b""), "")).await?;
             // CopyObject may fail after its 200 OK, in the body.
             let body = answer.text().await?;
             if body.contains("<Error>") {
@@ -309,8 +313,7 @@ impl Bucket {
             }
             Ok(())
         })
-        .await?;
-        Ok(0)
+        .await
     }
 
     /// Gives the object of a file new headers without sending its bytes: a
@@ -331,18 +334,7 @@ impl Bucket {
             ("x-amz-copy-source", &source),
             ("x-amz-metadata-directive", "REPLACE"),
         ]);
-        self.retried("rewrite headers of", &upload.key, || async {
-            let answer = self
-                .send("PUT", &upload.key, "", &headers, Payload::Signed(b""), "")
-                .await?;
-            // CopyObject may fail after its 200 OK, in the body.
-            let body = answer.text().await?;
-            if body.contains("<Error>") {
-                return Err(S3Error::HttpFailWithBody(500, body));
-            }
-            Ok(())
-        })
-        .await?;
+        (self.copy_object("rewrite headers of", &upload.key, &headers)).await?;
         Ok(0)
     }
 

@@ -222,12 +222,8 @@ impl Session {
         let (mut writes, mut read) = (0, 0);
         let reading = SystemTime::now();
         walk::walk(&self.root, &self.cancel, |found| {
-            let file = plan::File {
-                local: self.root.join(&found.path),
-                path: found.path,
-                link: found.link,
-                ..plan::File::default()
-            };
+            let stat = found.stat;
+            let file = self.file(found);
             let uploads = match plan::objects(&file, rules)? {
                 Objects::Excluded => return Ok(()),
                 Objects::Skipped(reason) => {
@@ -244,7 +240,7 @@ impl Session {
                 }
                 Objects::Written(uploads) => uploads,
             };
-            let md5 = match cache.md5(&file.path, &found.stat) {
+            let md5 = match cache.md5(&file.path, &stat) {
                 Some(md5) => md5,
                 None => {
                     read += 1;
@@ -254,7 +250,7 @@ impl Session {
             let mut write = 0;
             for (at, upload) in uploads.into_iter().enumerate() {
                 cx.check_key(&upload.key, &file.path)?;
-                let entry = planner::entry(&upload, md5, found.stat.size);
+                let entry = planner::entry(&upload, md5, stat.size);
                 if cx.must_write(&upload.key, &entry) {
                     write |= 1 << at;
                     writes += 1;
@@ -263,7 +259,7 @@ impl Session {
             }
             files.push(Seen {
                 path: file.path,
-                stat: found.stat,
+                stat,
                 md5,
                 write,
             });
@@ -476,12 +472,7 @@ impl Session {
         let mut links = Vec::new();
         let mut files = BTreeSet::new();
         walk::walk(&self.root, &self.cancel, |found| {
-            let file = plan::File {
-                local: self.root.join(&found.path),
-                path: found.path,
-                link: found.link,
-                ..plan::File::default()
-            };
+            let file = self.file(found);
             match plan::objects(&file, rules)? {
                 Objects::Written(uploads) => {
                     files.insert(file.path);
@@ -508,6 +499,16 @@ impl Session {
             listing,
             ignored,
         ))
+    }
+
+    /// A file of the folder, as the walk found it.
+    fn file(&self, found: walk::Walked) -> plan::File {
+        plan::File {
+            local: self.root.join(&found.path),
+            path: found.path,
+            link: found.link,
+            ..plan::File::default()
+        }
     }
 
     /// The folder, for messages.
