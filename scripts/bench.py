@@ -25,7 +25,10 @@ The same change is timed as a build folder too: r1 exported into a plain
 folder, published by each tool, then the folder rebuilt as a site generator
 does, every file of r2 written again with new times, and published by
 `svn2s3 publish --build`, `rclone sync --checksum`, `aws s3 sync` and the
-lower bound, on loopback and at 20 ms.
+lower bound, on loopback and at 20 ms. And a branch of r1 that changes 15
+files is published as a preview beside svn2s3's r1 (`--preview`), its
+unchanged files copied in the bucket: time, requests and bytes sent,
+against svn2s3's first publish of the tree.
 
 Standard library only, but for the relay, a Rust program of the project.
 Writes results.json, results.md, incremental.svg and wan.svg to the output
@@ -328,9 +331,9 @@ class Tools:
         """On loopback every tool but s3cmd makes 8 requests at a time; through
         the relay, svn2s3 makes as many as it chooses by default."""
         wc, endpoint, env = str(tree.wc), server.endpoint, dict(self.env)
-        if tool in ("svn2s3", "svn2s3-build"):
+        if tool in ("svn2s3", "svn2s3-build", "svn2s3-preview"):
             workers = ["--workers", str(PARALLEL)] if endpoint == server.direct else []
-            source = ["--build", wc] if tool == "svn2s3-build" else [wc]
+            source = {"svn2s3-build": ["--build", wc], "svn2s3-preview": ["--preview", wc]}.get(tool, [wc])
             return [self.svn2s3, "publish", *source, "--bucket", BUCKET, "--endpoint", endpoint,
                     "--max-delete", "1000", *workers, "-q"], env
         if tool == "aws":
@@ -490,6 +493,8 @@ def bench_tree(size: int, work: Path, tools: Tools, args: argparse.Namespace, re
                     server.stop()
                     shutil.rmtree(server.root)
 
+        if size == WAN_SIZE and "svn2s3" in snapshots:
+            bench_preview(tree, work, tools, args, results, snapshots["svn2s3"])
         tree.commit_change()
         if size == WAN_SIZE and chosen("svn2s3"):
             bench_build(tree, work, tools, args, results, chosen)
@@ -520,6 +525,56 @@ def bench_tree(size: int, work: Path, tools: Tools, args: argparse.Namespace, re
     finally:
         for server in servers.values():
             server.stop()
+
+
+def bench_preview(tree: Tree, work: Path, tools: Tools, args: argparse.Namespace, results: Results,
+                  production: Path) -> None:
+    """A branch of r1 changing 15 files (the change's edits and additions),
+    published as a preview into a bucket that holds svn2s3's r1: timed on
+    loopback and at 20 ms, each run from that bucket; what it sent and
+    copied read from its report."""
+    size = tree.size
+    trunk = subprocess.run(["svn", "info", "--show-item", "url", str(tree.wc)],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    branch_url = trunk.rsplit("/", 1)[0] + "/branches/preview"
+    svn("copy", "-q", "--parents", "-m", "a branch", trunk, branch_url)
+    wc = work / "branch"
+    svn("checkout", "-q", branch_url, str(wc))
+    rng = random.Random(3)
+    for key in EDITED:
+        with open(wc / key, "ab") as file:
+            file.write(rng.randbytes(100 + rng.randrange(1000)))
+    for key in ADDED:
+        (wc / key).write_bytes(rng.randbytes(200 + rng.randrange(20_000)))
+    svn("add", "-q", *(str(wc / key) for key in ADDED))
+    svn("commit", "-q", "-m", "the branch's change", str(wc))
+    svn("update", "-q", str(wc))
+    branch = Tree(size, wc)
+    server = tools.server(work / "s3-preview")
+    try:
+        wan = [rt for rt in args.round_trips if rt == 20]
+        for round_trip in [0, *wan] if 0 in args.round_trips else wan:
+            kind = "preview" if round_trip == 0 else f"preview@{round_trip}"
+            for round_ in range(args.runs):
+                at = f" at {round_trip} ms" if round_trip else ""
+                log(f"{size} files: svn2s3, a preview's first publish {round_ + 1}{at}")
+                server.restore(production)
+                server.route(round_trip)
+                results.add(kind, "svn2s3-preview", size, tools.run("svn2s3-preview", branch, server))
+                server.route(0)
+        server.restore(production)
+        command, env = tools.command("svn2s3-preview", branch, server)
+        done = subprocess.run([*command[:-1], "--json"], env=env, capture_output=True, text=True, check=True)
+        report = json.loads(done.stdout)
+        results.preview = {key: report[key] for key in ("uploaded", "copied", "bytes")}
+        results.preview["tree_bytes"] = sum(path.stat().st_size for path in branch.files().values())
+        previewed = {key: path for key, path in branch.files().items()}
+        found = {k.removeprefix("previews/preview/"): v for k, v in server.objects().items()
+                 if k.startswith("previews/preview/") and "/.svn2s3/" not in k}
+        if found.keys() != previewed.keys():
+            raise SystemExit(f"bench: the preview holds {len(found)} keys, the branch {len(previewed)}")
+    finally:
+        server.stop()
 
 
 # The build folder's publishers, timed; the lower bound's bucket is svn2s3's.
@@ -610,6 +665,11 @@ def bench_big_file(work: Path, tools: Tools, round_trip: int, results: Results) 
         server.stop()
 
 
+def human(count: int) -> str:
+    """Bytes as KiB or MiB."""
+    return f"{count / 2**20:.1f} MiB" if count >= 2**20 else f"{count / 1024:.1f} KiB"
+
+
 def log(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
@@ -631,6 +691,7 @@ LABELS = {
     "aws": "aws s3 sync --delete",
     "s3cmd": "s3cmd sync --delete-removed",
     "svn2s3-build": "svn2s3 publish --build",
+    "svn2s3-preview": "svn2s3 publish --preview",
     "rclone-checksum": "rclone sync --checksum",
 }
 
@@ -647,6 +708,7 @@ class Results:
     seeded: dict = field(default_factory=dict)
     big: dict = field(default_factory=dict)
     build: dict = field(default_factory=dict)  # size -> seconds to make the repository and working copy
+    preview: dict = field(default_factory=dict)  # what the preview's first publish sent and copied
 
     def add(self, kind: str, tool: str, size: int, run: Run) -> None:
         self.times.setdefault(kind, {}).setdefault(tool, {}).setdefault(str(size), []).append(run.__dict__)
@@ -702,6 +764,7 @@ class Results:
             out.append(f"\nOne 1 GiB file: svn2s3 publishes it in {self.big['0']['seconds']:.1f} s "
                        f"with a peak RSS of {self.big['0']['rss_mib']:.0f} MiB.")
         out += self.build_tables()
+        out += self.preview_lines()
         out += self.wan_tables()
         if self.seeded:
             out.append("\nSeeded buckets (hard links to another tool's r1 bucket, not the tool's own first publish): "
@@ -709,6 +772,29 @@ class Results:
                                    for t, sizes in self.seeded.items()) + ".")
         out += ["", "Targets:", "", *self.targets(), ""]
         return "\n".join(out) + "\n"
+
+    def preview_lines(self) -> list[str]:
+        """A branch's preview against a first publish of the tree."""
+        kinds = [k for k in ("preview", "preview@20") if k in self.times]
+        if not kinds or not self.preview:
+            return []
+        lines = ["", f"**A branch preview** of the {WAN_SIZE:,}-file tree changing 15 files, its first publish "
+                 "beside svn2s3's r1 (the rest copied in the bucket), against svn2s3's first publish of the "
+                 "tree, median likewise:", "",
+                 "| | loopback | 20 ms | requests | bytes sent |", "|---|---|---|---|---|"]
+        cell = lambda v: "—" if v is None else f"{v:.2f} s"
+        p = self.preview
+        lines.append(f"| svn2s3 publish --preview | {cell(self.median('preview', 'svn2s3-preview', WAN_SIZE))} | "
+                     f"{cell(self.median('preview@20', 'svn2s3-preview', WAN_SIZE))} | "
+                     f"{self.median('preview', 'svn2s3-preview', WAN_SIZE, 'requests'):.0f} | "
+                     f"{human(p['bytes'])} ({p['uploaded']} uploaded, {p['copied']} copied) |")
+        first = self.median("full", "svn2s3", WAN_SIZE)
+        requests = self.median("full", "svn2s3", WAN_SIZE, "requests")
+        if first:
+            lines.append(f"| svn2s3 publish, first | {cell(first)} | "
+                         f"{cell(self.median('full@20', 'svn2s3', WAN_SIZE))} | {requests:.0f} | "
+                         f"{human(p['tree_bytes'])} |")
+        return lines
 
     def build_tables(self) -> list[str]:
         """The bench's change as a rebuilt site: each tool's time and requests."""
