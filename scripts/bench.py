@@ -191,6 +191,13 @@ def write_random(path: Path, rng: random.Random) -> None:
     path.write_bytes(rng.randbytes(int(math.exp(rng.uniform(math.log(200), math.log(20_480))))))
 
 
+def revision_of(wc: Path) -> int:
+    """The revision of the working copy's root."""
+    done = subprocess.run(["svn", "info", "--show-item", "revision", str(wc)],
+                          capture_output=True, text=True, check=True)
+    return int(done.stdout)
+
+
 def svn(*args: str) -> None:
     subprocess.run(["svn", *args], check=True)
 
@@ -495,9 +502,10 @@ def bench_tree(size: int, work: Path, tools: Tools, args: argparse.Namespace, re
 
         if size == WAN_SIZE and "svn2s3" in snapshots:
             bench_preview(tree, work, tools, args, results, snapshots["svn2s3"])
+        before = revision_of(tree.wc)
         tree.commit_change()
         if size == WAN_SIZE and chosen("svn2s3"):
-            bench_build(tree, work, tools, args, results, chosen)
+            bench_build(tree, before, work, tools, args, results, chosen)
         r2 = tree.files()
         changed = set(EDITED + ADDED + DELETED + RETIRED_FILES)
         assert r2.keys() == (r1.keys() - set(DELETED + RETIRED_FILES)) | set(ADDED)
@@ -581,15 +589,16 @@ def bench_preview(tree: Tree, work: Path, tools: Tools, args: argparse.Namespace
 BUILT = ("svn2s3-build", "bound", "rclone-checksum", "aws")
 
 
-def bench_build(tree: Tree, work: Path, tools: Tools, args: argparse.Namespace, results: Results,
-                chosen) -> None:
-    """The bench's change as a rebuilt site: r1 exported into a folder and
-    published by each tool, then, for each timed run, the folder rewritten as
-    r2 with new times on every file, as a generator writes it."""
+def bench_build(tree: Tree, before: int, work: Path, tools: Tools, args: argparse.Namespace,
+                results: Results, chosen) -> None:
+    """The bench's change as a rebuilt site: the tree before it (revision
+    `before`, the bench's r1) exported into a folder and published by each
+    tool, then, for each timed run, the folder rewritten as r2 with new
+    times on every file, as a generator writes it."""
     size, build = tree.size, work / "build"
     url = subprocess.run(["svn", "info", "--show-item", "url", str(tree.wc)],
                          capture_output=True, text=True, check=True).stdout.strip()
-    svn("export", "-q", "-r", "1", url, str(build))
+    svn("export", "-q", "-r", str(before), url, str(build))
     site = Tree(size, build)
     r2 = {key: path for key, path in tree.files().items()}
 
