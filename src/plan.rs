@@ -35,6 +35,9 @@ pub(crate) struct File {
     pub props: Props,
     /// For a symbolic link (`svn:special`), where it points, as written.
     pub link: Option<String>,
+    /// Whether `svn:keywords` is set: its bytes may name where it is (its
+    /// URL, path or last change), so the same file elsewhere differs.
+    pub keywords: bool,
 }
 
 #[cfg(test)]
@@ -428,6 +431,12 @@ pub(crate) enum PlanError {
         key: String,
         prefix: String,
     },
+    #[error(
+        "{prefix} holds {} and no state: not a preview svn2s3 made, which a preview there \
+         would overwrite; move them, or set another `previews: prefix:`",
+        crate::report::counted(*count, "object")
+    )]
+    NotAPreview { prefix: String, count: usize },
     #[error(
         "refusing to delete {count} objects, more than --max-delete {most}; raise it if that is intended"
     )]

@@ -48,7 +48,7 @@ mod survey;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use copies::{copies_from, Copies};
+pub(crate) use copies::{check_preview_prefix, copies_from, Copies};
 use redirects::Redirects;
 pub(crate) use survey::{foreign_prefixes, Moves, Survey};
 

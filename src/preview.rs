@@ -11,7 +11,8 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::bucket::Bucket;
+use crate::bucket::{Bucket, Expect};
+use crate::claim::{claim, StateObject};
 use crate::cloudfront::Invalidation;
 use crate::error::{Error, Unfinished};
 use crate::manifest::hex;
@@ -127,8 +128,9 @@ pub struct PruneReport {
     pub deleted: usize,
     /// The previews left, their branch still there.
     pub kept: usize,
-    /// PreviewsReport left for now, and why: another publish of one is under
-    /// way, or it is another repository's.
+    /// The previews left for now, and why: another publish of one is
+    /// under way, it is another repository's, or its state is no
+    /// preview's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<String>,
     /// The CloudFront invalidations made of the keys deleted.
@@ -192,7 +194,7 @@ impl Publisher {
             let previews = runtime.block_on(self.found(&bucket))?;
             Ok(PreviewsReport {
                 target: self.previews_target(),
-                previews: previews.into_iter().map(|(listed, _)| listed).collect(),
+                previews: previews.into_iter().map(|(listed, ..)| listed).collect(),
             })
         };
         listed().map_err(|err| self.unwritten(err))
@@ -202,8 +204,9 @@ impl Publisher {
     /// (`svn2s3 prune`, `--dry-run` to only say so): asked of the
     /// repository the settings' tree belongs to, one `svn info` each.
     /// `--max-delete` counts every object of every preview removed; each is
-    /// deleted under a claim on its state, its state last, and what was
-    /// deleted is invalidated in CloudFront.
+    /// deleted under a claim on its state (which holds nothing from then
+    /// on), its state last, and what was deleted is invalidated in
+    /// CloudFront.
     pub fn prune(&self) -> Result<PruneReport, Error> {
         let settings = &self.settings;
         let planned = || -> anyhow::Result<_> {
@@ -224,11 +227,19 @@ impl Publisher {
                 invalidations: Vec::new(),
             };
             let mut gone = Vec::new();
-            for (listed, state) in runtime.block_on(self.found(&bucket))? {
+            for (listed, state, etag) in runtime.block_on(self.found(&bucket))? {
                 if state.uuid != source.uuid() {
                     pruned
                         .skipped
                         .push(format!("{}: a preview of another repository", listed.slug));
+                } else if slug(&state.path) != listed.slug {
+                    // Another publish's state, such as a target's, under
+                    // the previews' prefix: not a preview.
+                    let why = format!(
+                        "its state publishes ^/{}, not a branch of this slug",
+                        state.path
+                    );
+                    pruned.skipped.push(format!("{}: {why}", listed.slug));
                 } else if source.exists(&state.path)? {
                     pruned.kept += 1;
                 } else if let Err(err) = state.check_unclaimed(&self.preview_target(&listed.slug)) {
@@ -237,7 +248,7 @@ impl Publisher {
                     let prefix = self.preview_prefix(&listed.slug);
                     let keys = runtime.block_on(bucket.list(&prefix))?;
                     pruned.deleted += keys.len();
-                    gone.push((listed, keys));
+                    gone.push((listed, state, etag, keys));
                 }
             }
             if pruned.deleted > settings.max_delete {
@@ -250,22 +261,44 @@ impl Publisher {
         };
         let (runtime, bucket, mut pruned, gone) = planned().map_err(|err| self.unwritten(err))?;
         let mut deleted = Vec::new();
-        for (listed, keys) in gone {
+        for (listed, state, etag, keys) in gone {
             let state_key = State::key(&self.preview_prefix(&listed.slug));
-            let (state, objects): (Vec<String>, Vec<String>) = (keys.into_iter())
+            let (state_object, objects): (Vec<String>, Vec<String>) = (keys.into_iter())
                 .map(|key| key.key)
                 .partition(|key| *key == state_key);
             if !settings.dry_run {
+                let target = self.preview_target(&listed.slug);
+                let store = StateObject {
+                    bucket: &bucket,
+                    key: &state_key,
+                };
                 let removed = runtime.block_on(async {
-                    for batch in objects.chunks(crate::bucket::DELETE_BATCH) {
-                        bucket.delete_batch(batch).await?;
+                    // First the state, as read, becomes one that holds
+                    // nothing, claimed: a prune cut off leaves no state
+                    // that vouches for objects gone, and no publish of
+                    // the branch, made again, runs meanwhile.
+                    let read = Expect::ETag(etag);
+                    let mut held =
+                        claim(&store, Some(&state), &read, state.pruning(), &target).await?;
+                    let deleted = async {
+                        for batch in objects.chunks(crate::bucket::DELETE_BATCH) {
+                            bucket.delete_batch(batch).await?;
+                        }
+                        bucket.delete_batch(&state_object).await
+                    };
+                    let deleted = tokio::select! {
+                        biased;
+                        deleted = deleted => deleted,
+                        lost = held.keep() => Err(lost),
+                        stopped = self.cancel.wait() => Err(anyhow::anyhow!("{stopped}")),
+                    };
+                    if deleted.is_err() {
+                        held.release().await;
                     }
-                    // The state last: a prune cut off is done again.
-                    bucket.delete_batch(&state).await
+                    deleted.map_err(Unfinished::Incomplete)
                 });
-                removed.map_err(|err| {
-                    Error::unfinished(Unfinished::Incomplete(err), self.cancel.stopped())
-                })?;
+                removed
+                    .map_err(|unfinished| Error::unfinished(unfinished, self.cancel.stopped()))?;
                 tracing::info!("removed the preview {}", listed.slug);
             }
             deleted.extend(objects.into_iter().map(|key| Done::Delete { key }));
@@ -290,7 +323,7 @@ impl Publisher {
 
     /// Every preview under the previews' prefix, as its state says, in
     /// slug order: one listing, and a GET of each state.
-    async fn found(&self, bucket: &Bucket) -> anyhow::Result<Vec<(ListedPreview, State)>> {
+    async fn found(&self, bucket: &Bucket) -> anyhow::Result<Vec<(ListedPreview, State, String)>> {
         let under = format!(
             "{}{}",
             self.settings.prefix(),
@@ -316,7 +349,7 @@ impl Publisher {
                 published_at: state.published_at.clone(),
                 url,
             };
-            found.push((listed, state));
+            found.push((listed, state, read.etag));
         }
         Ok(found)
     }
@@ -359,9 +392,14 @@ impl Publisher {
 /// The slug of the branch at `path` in the repository: its path below
 /// `branches/`, in lowercase ASCII letters, digits and `-`, at most 63
 /// characters. A name that had to be changed to fit gets a short hash of
-/// the path, so that no two branches share a slug.
+/// the path, and so does a folder outside `branches/` and a name that
+/// ends as a hash does (`-` and 6 hex digits), so that no two paths share
+/// a slug.
 pub(crate) fn slug(path: &str) -> String {
-    let name = path.strip_prefix(BRANCHES).unwrap_or(path);
+    let (name, plain) = match path.strip_prefix(BRANCHES) {
+        Some(name) => (name, !ends_as_hashed(name)),
+        None => (path, false),
+    };
     let mut slug = String::new();
     for c in name.chars() {
         match c.to_ascii_lowercase() {
@@ -371,7 +409,7 @@ pub(crate) fn slug(path: &str) -> String {
         }
     }
     let slug = slug.trim_end_matches('-');
-    if slug == name && slug.len() <= MAX_SLUG && !slug.is_empty() {
+    if plain && slug == name && slug.len() <= MAX_SLUG && !slug.is_empty() {
         return slug.to_owned();
     }
     let hash = hex(&Sha256::digest(path.as_bytes())[..3]);
@@ -382,6 +420,16 @@ pub(crate) fn slug(path: &str) -> String {
     }
 }
 
+/// Whether `name` ends as a hashed slug does: `-` and 6 hex digits.
+fn ends_as_hashed(name: &str) -> bool {
+    name.rsplit_once('-').is_some_and(|(_, end)| {
+        end.len() == 6
+            && end
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,7 +437,6 @@ mod tests {
     #[test]
     fn a_slug_is_the_branch_name_where_it_fits_and_hashed_where_it_was_changed() {
         assert_eq!(slug("branches/feature-42"), "feature-42");
-        assert_eq!(slug("trunk"), "trunk");
         let changed = [
             "branches/Feature_42",
             "branches/feature/42",
@@ -398,6 +445,11 @@ mod tests {
             "branches/-x-",
             "branches/日本",
             "tags/1.0",
+            "trunk",
+            "branches/trunk",
+            "x",
+            "branches/x",
+            "branches/feature-x-bbf04e",
         ];
         let slugs: Vec<String> = changed.iter().map(|path| slug(path)).collect();
         for (path, slug) in changed.iter().zip(&slugs) {
@@ -412,6 +464,10 @@ mod tests {
         assert!(slugs[0].starts_with("feature-42-") && slugs[0] != slugs[1]);
         assert!(slugs[1].starts_with("feature-42-") && slugs[1] != slugs[2]);
         assert!(slugs[5].starts_with("branch-"), "{}", slugs[5]);
+        assert!(slugs[7].starts_with("trunk-"), "outside branches/");
+        assert_eq!(slugs[8], "trunk", "a branch keeps its name");
+        assert!(slugs[9].starts_with("x-") && slugs[10] == "x");
+        assert!(slugs[11].starts_with("feature-x-bbf04e-"), "{}", slugs[11]);
         assert_eq!(
             slugs.len(),
             slugs
@@ -421,7 +477,8 @@ mod tests {
         );
         let long = format!("branches/{}", "a".repeat(100));
         assert_eq!(slug(&long).len(), MAX_SLUG);
-        assert_eq!(slug(&"a".repeat(63)), "a".repeat(63));
-        assert_eq!(slug(&"a".repeat(64)).len(), MAX_SLUG);
+        let fits = format!("branches/{}", "a".repeat(63));
+        assert_eq!(slug(&fits), "a".repeat(63));
+        assert_eq!(slug(&format!("{fits}a")).len(), MAX_SLUG);
     }
 }

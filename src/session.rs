@@ -12,6 +12,7 @@
 //! compares. [`invalidate`] follows a publish that changed something.
 
 use std::cell::OnceCell;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -159,7 +160,7 @@ impl Session {
             }
             None => {
                 self.copies.get_or_init(|| self.copies(settings, cx.rules));
-                self.survey(&cx, &needs)?
+                self.survey(&cx, &needs, settings.previewing.is_some())?
             }
         };
         for note in &planned.notes {
@@ -196,6 +197,7 @@ impl Session {
                 own: rules.prefix.clone(),
                 changed,
                 reshaped,
+                production_state: production.clone(),
             }))
         };
         match copies() {
@@ -226,8 +228,17 @@ impl Session {
     /// against the listing of the prefix. A working copy is walked twice,
     /// once now to check every file and once as it is published
     /// ([`Session::write`]), so that memory holds the listing, not the tree.
-    fn survey(&self, cx: &planner::Context, needs: &planner::Needs) -> Result<Planned> {
+    /// A `preview`'s first publish is refused where objects are listed.
+    fn survey(
+        &self,
+        cx: &planner::Context,
+        needs: &planner::Needs,
+        preview: bool,
+    ) -> Result<Planned> {
         let listing = self.runtime.block_on(self.bucket.list(&cx.rules.prefix))?;
+        if preview && cx.state.is_none() {
+            planner::check_preview_prefix(&cx.rules.prefix, &listing)?;
+        }
         // What a publish cut off may have written of files gone since.
         let mut gone = Vec::new();
         for &revision in &needs.unfinished {
@@ -314,11 +325,21 @@ impl Session {
         // The tree stays on this thread: the other takes only what it needs.
         let (bucket, runtime) = (&self.bucket, &self.runtime);
         let (claimer, claimed, finished) = self.claimer(planned);
+        let copied = (self.copies.get().and_then(Option::as_ref)).map(|copies| {
+            (
+                State::key(&copies.production),
+                copies.production_state.clone(),
+            )
+        });
         let (walked, published, gone) = self.with_walk(|walk| {
             let run = async {
                 // The files' sizes are not known before they are read.
                 progress(Progress::Started { requests, bytes: 0 });
-                execute(bucket, planned, progress, Some(walk)).await
+                let tally = execute(bucket, planned, progress, Some(walk)).await?;
+                if let Some((key, read)) = &copied {
+                    check_copied_from(bucket, key, read).await?;
+                }
+                Ok(tally)
             };
             runtime.block_on(claimer.run(claimed, run, finished))
         });
@@ -375,7 +396,7 @@ impl Session {
             if let plan::Objects::Written(uploads) = plan::objects(&file, rules)? {
                 for upload in uploads {
                     objects += 1;
-                    let from = copies.and_then(|copies| copies.source_of(&file.path, &upload));
+                    let from = copies.and_then(|copies| copies.source_of(&file, &upload));
                     match from {
                         Some(from) => each(upload.copied_from(from))?,
                         None => each(upload)?,
@@ -532,8 +553,28 @@ async fn execute(
     Ok(executed.tally())
 }
 
-/// How many objects a streamed publish's walk may be ahead of its requests.
-const STREAM_QUEUE: usize = 256;
+/// Fails unless production's state object, at `key`, says what `read`
+/// said when a preview's first publish decided what to copy from
+/// production (but for the publishes it holds: the preview adds itself):
+/// a publish of production since may have changed the objects copied.
+async fn check_copied_from(bucket: &Bucket, key: &str, read: &State) -> Result<()> {
+    let holding_nothing = |state: &State| State {
+        nested: BTreeSet::new(),
+        ..state.clone()
+    };
+    let now = match bucket.get(key, MAX_STATE_BYTES).await? {
+        Some(found) => Some(State::parse(&found.body, key)?),
+        None => None,
+    };
+    if now.as_ref().map(holding_nothing) != Some(holding_nothing(read)) {
+        bail!("{key} changed while this preview copied production's objects; publish it again");
+    }
+    Ok(())
+}
+
+/// How many objects a streamed publish's walk (or a build's queue) may be
+/// ahead of its requests.
+pub(crate) const STREAM_QUEUE: usize = 256;
 
 /// After a publish that changed something: writes the paths it changed to
 /// `invalidation_paths`, and has each CloudFront distribution invalidate

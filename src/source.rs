@@ -613,6 +613,7 @@ impl Source {
             mime_type: own.get(MIME_TYPE).cloned(),
             props,
             link,
+            keywords: own.contains_key(KEYWORDS),
         })
     }
 

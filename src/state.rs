@@ -411,6 +411,18 @@ impl State {
         state
     }
 
+    /// The state of a preview that `svn2s3 prune` removes, claimed by the
+    /// prune: nothing published any more, so that a prune cut off leaves a
+    /// preview that a publish starts again from scratch (or the next prune
+    /// removes), and a claim that keeps publishes away while it runs.
+    pub(crate) fn pruning(&self) -> State {
+        State {
+            uuid: self.uuid.clone(),
+            path: self.path.clone(),
+            ..State::claimed(None, Vec::new(), Touched::default())
+        }
+    }
+
     /// Whether `other` holds the claim of the same publish as this one,
     /// renewed or not.
     pub(crate) fn same_claim(&self, other: &State) -> bool {

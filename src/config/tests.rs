@@ -637,3 +637,32 @@ fn the_keys_come_from_the_settings_environment_and_are_never_shown() {
         None
     );
 }
+
+#[test]
+fn previews_go_to_a_folder_of_their_own_and_their_url_names_the_slug() {
+    let settings = load("bucket: b\n", Flags::default(), &[]).unwrap();
+    assert_eq!(
+        (settings.previews.prefix.as_str(), settings.previews.url),
+        ("previews/", None)
+    );
+    let yaml = "bucket: b\npreviews:\n  prefix: /review\n  url: https://{slug}.example.com/\n";
+    let settings = load(yaml, Flags::default(), &[]).unwrap();
+    assert_eq!(settings.previews.prefix, "review/");
+    assert_eq!(
+        settings.previews.url.as_deref(),
+        Some("https://{slug}.example.com/")
+    );
+    for (prefix, why) in [
+        ("''", "previews.prefix: is empty"),
+        ("/", "previews.prefix: is empty"),
+        ("a/../b", "may not contain . or .."),
+    ] {
+        let yaml = format!("bucket: b\npreviews:\n  prefix: {prefix}\n");
+        let err = message(load(&yaml, Flags::default(), &[]));
+        assert!(err.contains(why), "{prefix}: {err}");
+    }
+    for url in ["https://example.com/", "ftp://{slug}.example.com/"] {
+        let yaml = format!("bucket: b\npreviews:\n  url: {url}\n");
+        assert!(message(load(&yaml, Flags::default(), &[])).contains("previews.url"));
+    }
+}

@@ -86,9 +86,15 @@ pub(super) fn validated(
     let previews_config = file.previews.unwrap_or_default();
     let previews = Previews {
         prefix: match previews_config.prefix {
-            Some(prefix) => {
-                normalize_prefix(&prefix).with_context(|| from_file("previews.prefix"))?
-            }
+            Some(prefix) => match normalize_prefix(&prefix) {
+                // Previews beside production's own folders would overwrite
+                // them, and production would take them for nested publishes.
+                Ok(prefix) if prefix.is_empty() => bail!(
+                    "{}: is empty; previews need a folder of their own, such as `previews/`",
+                    from_file("previews.prefix")
+                ),
+                prefix => prefix.with_context(|| from_file("previews.prefix"))?,
+            },
             None => DEFAULT_PREVIEWS.to_owned(),
         },
         url: previews_config

@@ -17,14 +17,20 @@ pub(crate) struct Copies {
     /// Folders whose properties differ: the headers of every file below
     /// them may.
     pub reshaped: Vec<String>,
+    /// Production's state as read: what was copied is what production
+    /// published only if its state is the same after (but for the
+    /// publishes it holds, which the preview adds itself to).
+    pub production_state: State,
 }
 
 impl Copies {
-    /// The key to copy `upload` (an object of the file at `path`) from, if
-    /// production holds it as this publish would write it.
-    pub fn source_of(&self, path: &str, upload: &Upload) -> Option<String> {
+    /// The key to copy `upload` (an object of `file`) from, if production
+    /// holds it as this publish would write it. A file with keywords is
+    /// sent: its bytes may name its URL, which the diff does not see.
+    pub fn source_of(&self, file: &File, upload: &Upload) -> Option<String> {
+        let path = &file.path;
         let below = |dir: &String| dir.is_empty() || path.starts_with(&format!("{dir}/"));
-        if self.changed.contains(path) || self.reshaped.iter().any(below) {
+        if file.keywords || self.changed.contains(path) || self.reshaped.iter().any(below) {
             return None;
         }
         let relative = upload.key.strip_prefix(&self.own)?;
@@ -44,7 +50,10 @@ pub(crate) fn copies_from<'s>(
     tree: &Tree,
     rules: &Rules,
 ) -> Result<(&'s str, Revnum), &'static str> {
-    if production.is_build() || production.uuid != tree.uuid {
+    if production.is_build() {
+        return Err("production publishes a build folder");
+    }
+    if production.uuid != tree.uuid {
         return Err("production publishes another repository");
     }
     if production.publishing.is_some() {
@@ -58,4 +67,17 @@ pub(crate) fn copies_from<'s>(
         return Err("production's objects were made by other rules");
     }
     Ok((&production.path, revision))
+}
+
+/// Refuses a preview's first publish into `prefix` when its listing holds
+/// objects: with no state of a preview there, they are someone else's (a
+/// folder of production's named as a preview would be, say).
+pub(crate) fn check_preview_prefix(prefix: &str, listing: &[Listed]) -> Result<(), PlanError> {
+    match listing.len() {
+        0 => Ok(()),
+        count => Err(PlanError::NotAPreview {
+            prefix: prefix.to_owned(),
+            count,
+        }),
+    }
 }

@@ -19,7 +19,17 @@ fn site() -> (Repo, u64) {
     for i in 0..8 {
         repo.write(&format!("trunk/docs/{i}.html"), format!("<p>{i}</p>\n"));
     }
+    // Its keywords name where it is: the same file differs in a branch.
+    repo.write("trunk/about.html", "<p>$HeadURL$</p>\n");
     std::fs::create_dir(repo.wc.join("branches")).unwrap();
+    repo.svn(&["add", "-q", "--force", "."]);
+    repo.svn(&[
+        "propset",
+        "-q",
+        "svn:keywords",
+        "HeadURL",
+        "trunk/about.html",
+    ]);
     let rev = repo.commit("the site");
     (repo, rev)
 }
@@ -69,9 +79,10 @@ fn a_branch_is_published_as_a_preview_copying_what_production_holds_and_pruned_w
             report["preview"]["url"],
             "https://feature-42.preview.example.com/"
         );
-        // 7 pages and svn2s3.yaml copied; 2 changed, the twin of one, 1 new: sent.
+        // 7 pages and svn2s3.yaml copied; 2 changed, the twin of one, 1
+        // new and the page with keywords: sent.
         assert_eq!(report["copied"], 8, "{}", run.stdout);
-        assert_eq!(report["uploaded"], 4, "{}", run.stdout);
+        assert_eq!(report["uploaded"], 5, "{}", run.stdout);
         let mirror = |prefix| Mirror {
             prefix,
             folder: "branches/feature-42",
@@ -80,6 +91,12 @@ fn a_branch_is_published_as_a_preview_copying_what_production_holds_and_pruned_w
             ..Mirror::default()
         };
         mirror("previews/feature-42/").check(&server, &repo, rev);
+        let about = "previews/feature-42/about.html".to_owned();
+        let about = &server.get(&[about.clone()])[&about].body;
+        assert!(
+            String::from_utf8_lossy(about).contains("/branches/feature-42/about.html"),
+            "the branch's own URL"
+        );
 
         // Production, even --full, leaves the preview alone.
         repo.svn(&["update", "-q"]);
@@ -146,7 +163,7 @@ fn a_branch_is_published_as_a_preview_copying_what_production_holds_and_pruned_w
         pruned.expect(0);
         assert!(
             pruned.stdout.ends_with(
-                "pruned 1 preview at s3://media/previews/: 13 objects deleted, 1 kept\n"
+                "pruned 1 preview at s3://media/previews/: 14 objects deleted, 1 kept\n"
             ),
             "{}",
             pruned.stdout
@@ -156,13 +173,29 @@ fn a_branch_is_published_as_a_preview_copying_what_production_holds_and_pruned_w
             .filter(|key| !keys().contains(key))
             .collect();
         assert!(
-            gone.len() == 13
+            gone.len() == 14
                 && gone
                     .iter()
                     .all(|key| key.starts_with("previews/feature-42/")),
             "{gone:?}"
         );
         production.check(&server, &repo, rev);
+
+        // Objects in a preview's folder that no preview wrote are refused.
+        server.put("previews/taken/index.html", b"someone's");
+        let taken = branch(&repo, "taken");
+        let run = run_in(
+            &server,
+            &repo,
+            &["publish", "--preview", taken.to_str().unwrap()],
+        );
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("previews/taken/ holds 1 object and no state"),
+            "{}",
+            run.stderr
+        );
     }
 }
 

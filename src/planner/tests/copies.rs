@@ -1,7 +1,7 @@
 //! What a preview's first publish copies from production.
 
 use super::*;
-use crate::planner::{copies_from, Copies};
+use crate::planner::{check_preview_prefix, copies_from, Copies};
 use crate::tree::{ReadFrom, Tree};
 
 fn tree() -> Tree {
@@ -58,10 +58,11 @@ fn only_the_objects_of_files_that_differ_in_neither_bytes_nor_headers_are_copied
         own: "previews/b/".into(),
         changed: ["a.css".to_owned()].into(),
         reshaped: vec!["docs".into()],
+        production_state: production(&rules),
     };
     let source = |path: &str| -> Vec<Option<String>> {
         (objects(&file(path), &rules).unwrap().uploads().iter())
-            .map(|upload| copies.source_of(path, upload))
+            .map(|upload| copies.source_of(&file(path), upload))
             .collect()
     };
     assert_eq!(
@@ -80,9 +81,36 @@ fn only_the_objects_of_files_that_differ_in_neither_bytes_nor_headers_are_copied
         ..copies.clone()
     };
     let upload = &uploads_of("b.css", &rules)[1];
-    assert_eq!(everything.source_of("b.css", upload), None);
+    assert_eq!(everything.source_of(&file("b.css"), upload), None);
+    let keywords = File {
+        keywords: true,
+        ..file("b.css")
+    };
+    assert_eq!(
+        copies.source_of(&keywords, upload),
+        None,
+        "its keywords may name the branch"
+    );
 }
 
 fn uploads_of(path: &str, rules: &Rules) -> Vec<Upload> {
     objects(&file(path), rules).unwrap().uploads().to_vec()
+}
+
+#[test]
+fn a_preview_is_first_published_only_where_nothing_is() {
+    assert_eq!(check_preview_prefix("previews/b/", &[]), Ok(()));
+    let listed = Listed {
+        key: "previews/b/index.html".into(),
+        etag: None,
+        size: 1,
+    };
+    let err = check_preview_prefix("previews/b/", &[listed]).unwrap_err();
+    assert_eq!(
+        err,
+        PlanError::NotAPreview {
+            prefix: "previews/b/".into(),
+            count: 1
+        }
+    );
 }
