@@ -37,7 +37,7 @@ mod upload;
 use address::{wrong_region, Located, Store};
 pub use address::{Address, Addressing, Keys};
 use upload::Body;
-pub(crate) use upload::{md5_of_file, Fingerprint};
+pub(crate) use upload::{md5_of, md5_of_file, Fingerprint};
 
 /// The largest object CopyObject copies in one request; a bigger one whose
 /// headers change is uploaded again.

@@ -19,14 +19,15 @@ mod publisher;
 mod walk;
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::Read;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::bucket::{Bucket, Expect};
+use crate::bucket::{md5_of, Bucket, Expect};
 use crate::cancel::Cancel;
 use crate::claim::{Claimer, StateObject};
 use crate::config::Settings;
@@ -37,6 +38,7 @@ use crate::planner::build as planner;
 use crate::planner::foreign_prefixes;
 use crate::publish::{self, Streamed};
 use crate::report::{Done, Progress, Tally};
+use crate::session::STREAM_QUEUE;
 use crate::shape::Shaping;
 use crate::source::Source;
 use crate::state::{Build, BuiltFrom, State, Touched, MAX_STATE_BYTES};
@@ -89,6 +91,10 @@ struct Seen {
     path: String,
     stat: Stat,
     md5: [u8; 16],
+    /// Whether `md5` is known (from the cache), or the file must be read.
+    known: bool,
+    /// Its objects' entries, in the walk's list of them.
+    entries: Range<usize>,
     /// Bit `i` set: the file's `i`th object is written.
     write: u32,
 }
@@ -219,7 +225,6 @@ impl Session {
         };
         let (mut files, mut entries, mut links, mut skipped) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let (mut writes, mut read) = (0, 0);
         let reading = SystemTime::now();
         walk::walk(&self.root, &self.cancel, |found| {
             let stat = found.stat;
@@ -240,31 +245,35 @@ impl Session {
                 }
                 Objects::Written(uploads) => uploads,
             };
-            let md5 = match cache.md5(&file.path, &stat) {
-                Some(md5) => md5,
-                None => {
-                    read += 1;
-                    md5_of(&file.local)?
-                }
-            };
-            let mut write = 0;
-            for (at, upload) in uploads.into_iter().enumerate() {
+            let md5 = cache.md5(&file.path, &stat);
+            let first = entries.len();
+            for upload in uploads {
                 cx.check_key(&upload.key, &file.path)?;
-                let entry = planner::entry(&upload, md5, stat.size);
-                if cx.must_write(&upload.key, &entry) {
-                    write |= 1 << at;
-                    writes += 1;
-                }
+                // Its MD5 is set once the file is read, if it must be.
+                let entry = planner::entry(&upload, md5.unwrap_or_default(), stat.size);
                 entries.push((upload.key.into_boxed_str(), entry));
             }
             files.push(Seen {
                 path: file.path,
                 stat,
-                md5,
-                write,
+                md5: md5.unwrap_or_default(),
+                known: md5.is_some(),
+                entries: first..entries.len(),
+                write: 0,
             });
             Ok(())
         })?;
+        let read = read_unknown(&self.root, &mut files, &self.cancel)?;
+        let mut writes = 0;
+        for seen in &mut files {
+            for (at, (key, entry)) in entries[seen.entries.clone()].iter_mut().enumerate() {
+                entry.md5 = seen.md5;
+                if cx.must_write(key, entry) {
+                    seen.write |= 1 << at;
+                    writes += 1;
+                }
+            }
+        }
         tracing::info!(
             "{}: {} files, {read} read, the rest known by their stat",
             self.root.display(),
@@ -297,7 +306,8 @@ impl Session {
         let touched = match self.manifest {
             Some(_) => {
                 let mut keys = BTreeSet::new();
-                for (seen, uploads) in self.objects_of(&files, rules) {
+                for made in self.objects_of(&files, rules) {
+                    let (seen, uploads) = made?;
                     keys.extend(written(seen, uploads).map(|upload| upload.key));
                 }
                 keys.extend(plan.written_keys().into_iter().map(str::to_owned));
@@ -327,21 +337,21 @@ impl Session {
         })
     }
 
-    /// Each file of `files` with a write, and its objects under `rules`.
+    /// Each file of `files` with a write, and its objects under `rules`,
+    /// made again as the plan made them.
     fn objects_of<'a>(
         &'a self,
         files: &'a [Seen],
         rules: &'a plan::Rules,
-    ) -> impl Iterator<Item = (&'a Seen, Vec<Upload>)> + 'a {
+    ) -> impl Iterator<Item = Result<(&'a Seen, Vec<Upload>)>> + 'a {
         files.iter().filter(|seen| seen.write != 0).map(|seen| {
             let file = plan::File {
                 path: seen.path.clone(),
                 local: self.root.join(&seen.path),
                 ..plan::File::default()
             };
-            let uploads =
-                plan::objects(&file, rules).map_or_else(|_| Vec::new(), |o| o.uploads().to_vec());
-            (seen, uploads)
+            let objects = plan::objects(&file, rules)?;
+            Ok((seen, objects.uploads().to_vec()))
         })
     }
 
@@ -361,15 +371,16 @@ impl Session {
     }
 
     /// What a dry run of the plan would do, without a request.
-    pub fn dry_run(&self, planned: &Planned, settings: &Settings) -> Tally {
+    pub fn dry_run(&self, planned: &Planned, settings: &Settings) -> Result<Tally> {
         let mut tally = Tally::default();
-        for (seen, uploads) in self.objects_of(&planned.files, &settings.rules) {
+        for made in self.objects_of(&planned.files, &settings.rules) {
+            let (seen, uploads) = made?;
             written(seen, uploads).for_each(|upload| tally.add(Done::planned(&upload)));
         }
         publish::dry_run(&planned.plan)
             .into_iter()
             .for_each(|done| tally.add(done));
-        tally
+        Ok(tally)
     }
 
     /// Claims the bucket, writes the plan's objects (those of the files as
@@ -425,10 +436,12 @@ impl Session {
         };
         std::thread::scope(|scope| {
             scope.spawn(|| {
-                let mut objects = 0;
-                for (seen, uploads) in self.objects_of(&planned.files, &settings.rules) {
+                for made in self.objects_of(&planned.files, &settings.rules) {
+                    // Without its end, the queue fails the publish.
+                    let Ok((seen, uploads)) = made else {
+                        return;
+                    };
                     for upload in written(seen, uploads) {
-                        objects += 1;
                         if queue
                             .blocking_send(Streamed::Object(Box::new(upload)))
                             .is_err()
@@ -437,6 +450,9 @@ impl Session {
                         }
                     }
                 }
+                // The plan's count: the queue fails the publish unless it
+                // sent that many.
+                let objects = planned.writes;
                 queue.blocking_send(Streamed::End { objects }).ok();
             });
             let done = self.runtime.block_on(claimer.run(claimed, work, finished));
@@ -523,9 +539,6 @@ impl Session {
     }
 }
 
-/// How many objects the queue of a publish may hold ahead of its requests.
-const STREAM_QUEUE: usize = 256;
-
 /// The objects of `uploads` (those of `seen`) that the publish writes.
 fn written(seen: &Seen, uploads: Vec<Upload>) -> impl Iterator<Item = Upload> + '_ {
     (uploads.into_iter().enumerate())
@@ -579,19 +592,38 @@ fn built_from(settings: &Settings, cancel: &Cancel) -> Option<BuiltFrom> {
     })
 }
 
-/// The MD5 of the file at `local`.
-fn md5_of(local: &Path) -> Result<[u8; 16]> {
-    let mut file =
-        std::fs::File::open(local).with_context(|| format!("reading {}", local.display()))?;
-    let mut context = md5::Context::new();
-    let mut buffer = vec![0; 256 * 1024];
-    loop {
-        match file.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => context.consume(&buffer[..n]),
-            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err).with_context(|| format!("reading {}", local.display())),
+/// Reads the files of `files` whose MD5 the cache did not know, under
+/// `root`, on as many threads as there are cores (a rebuild that wrote
+/// every file anew has them all read), and sets it; how many were read.
+fn read_unknown(root: &Path, files: &mut [Seen], cancel: &Cancel) -> Result<usize> {
+    let unknown = files.iter().filter(|seen| !seen.known).count();
+    let threads = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+    // Handed out in small runs, so that a thread with large files does
+    // not hold the others up.
+    let runs = Mutex::new(files.chunks_mut(64));
+    std::thread::scope(|scope| {
+        let each = (0..threads.min(unknown)).map(|_| {
+            scope.spawn(|| -> Result<()> {
+                loop {
+                    let Some(run) = runs.lock().expect("no thread panics holding it").next() else {
+                        return Ok(());
+                    };
+                    for seen in run.iter_mut().filter(|seen| !seen.known) {
+                        if let Some(stopped) = cancel.stopped() {
+                            bail!("{stopped}");
+                        }
+                        seen.md5 = md5_of(&root.join(&seen.path))?;
+                        seen.known = true;
+                    }
+                }
+            })
+        });
+        let each: Vec<_> = each.collect();
+        for thread in each {
+            thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         }
-    }
-    Ok(context.finalize().0)
+        Ok(unknown)
+    })
 }

@@ -310,15 +310,18 @@ impl Fingerprint {
 /// The MD5 of a file, as lowercase hex, read off the async threads.
 pub async fn md5_of_file(path: &Path) -> Result<String> {
     let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || -> Result<String> {
-        let mut file =
-            std::fs::File::open(&path).with_context(|| format!("reading {}", path.display()))?;
-        let mut context = md5::Context::new();
-        std::io::copy(&mut file, &mut context)
-            .with_context(|| format!("reading {}", path.display()))?;
-        Ok(format!("{:x}", context.finalize()))
-    })
-    .await?
+    let md5 = tokio::task::spawn_blocking(move || md5_of(&path)).await??;
+    Ok(crate::manifest::hex(&md5))
+}
+
+/// The MD5 of the file at `path`, read through a small buffer on the stack.
+pub(crate) fn md5_of(path: &Path) -> Result<[u8; 16]> {
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut context = md5::Context::new();
+    std::io::copy(&mut file, &mut context)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(context.finalize().0)
 }
 
 /// What an upload reads from: the file itself, or its twin compressed beforehand.

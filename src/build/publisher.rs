@@ -33,7 +33,9 @@ impl Publisher {
         let from = session.published();
         let moves = !planned.is_empty() || session.moves_state(settings);
         let actions = if settings.dry_run {
-            session.dry_run(&planned, settings)
+            session
+                .dry_run(&planned, settings)
+                .map_err(|err| self.unwritten(err))?
         } else if !moves {
             Default::default()
         } else {

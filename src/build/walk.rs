@@ -1,5 +1,7 @@
 //! A build folder walked: every file and symbolic link, folder by folder
-//! in name order, with its stat. A symbolic link is never followed (as in
+//! in name order, with its stat, but for Subversion's `.svn` folders (a
+//! build folder that is a working copy, or inside one, is published as
+//! `svn export` would write it). A symbolic link is never followed (as in
 //! a working copy, where svn keeps it as a link): where it points is
 //! published as a redirect, or skipped, by the rules. A name that is not
 //! UTF-8 or holds a control character, and anything that is neither a
@@ -13,6 +15,9 @@ use anyhow::{bail, Context, Result};
 
 use super::cache::Stat;
 use crate::cancel::Cancel;
+
+/// Subversion's administrative folder, which is never published.
+const ADMIN_FOLDER: &str = ".svn";
 
 /// Refusals name at most this many paths; the count says the rest.
 const LIST_AT_MOST: usize = 10;
@@ -81,7 +86,9 @@ pub(crate) fn walk(
                     }
                 }
             } else if kind.is_dir() {
-                below.push(path);
+                if path.rsplit('/').next() != Some(ADMIN_FOLDER) {
+                    below.push(path);
+                }
                 continue;
             } else if kind.is_file() {
                 None
@@ -152,10 +159,14 @@ mod tests {
     fn a_folder_is_walked_depth_first_in_name_order_and_links_are_not_followed() {
         let root = tempfile::tempdir().unwrap();
         let at = |path: &str| root.path().join(path);
-        for folder in ["b", "b/c", "a-z", "empty"] {
+        for folder in ["b", "b/c", "a-z", "empty", ".svn", "b/.svn", "b/x.svn"] {
             std::fs::create_dir(at(folder)).unwrap();
         }
-        for file in ["b/c/d.html", "b/a.css", "a-z/x", "index.html", "sp ace"] {
+        let files = ["b/c/d.html", "b/a.css", "a-z/x", "index.html", "sp ace"];
+        for file in files
+            .iter()
+            .chain(&[".svn/wc.db", "b/.svn/entries", "b/x.svn/y"])
+        {
             std::fs::write(at(file), file).unwrap();
         }
         std::os::unix::fs::symlink("b", at("to-b")).unwrap();
@@ -171,7 +182,8 @@ mod tests {
                 "a-z/x",
                 "b/a.css",
                 "b/home",
-                "b/c/d.html"
+                "b/c/d.html",
+                "b/x.svn/y"
             ]
         );
         assert_eq!(seen[2].1.as_deref(), Some("b"));

@@ -64,8 +64,10 @@ impl Build<'_> {
     /// The keys to delete once the build's objects are written, `built`
     /// being every object it has: those the last build wrote (or a publish
     /// cut off may have written) that this one does not have, and with
-    /// `--full` every other key the listing shows; never a key of a state
-    /// folder, one excluded or one of another publish.
+    /// `--full`, or after a publish cut off that may have written any key
+    /// (and whose manifest, written beside its objects, no longer lists
+    /// the last build's), every other key the listing shows; never a key
+    /// of a state folder, one excluded or one of another publish.
     pub fn deletes(&self, built: &Manifest) -> Result<Deletes, PlanError> {
         let has = |key: &str| built.get(key).is_some();
         let ours = |key: &str| {
@@ -96,7 +98,7 @@ impl Build<'_> {
             if let Some(prefix) = holding(self.nested, key) {
                 *fenced.entry(prefix).or_default() += 1;
             } else if !ours(key) {
-            } else if self.full {
+            } else if self.full || *self.distrusted == Touched::Every {
                 gone.insert(key.to_owned());
             } else {
                 stray += 1;

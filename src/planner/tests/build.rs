@@ -166,7 +166,7 @@ fn what_the_last_build_had_and_this_one_does_not_is_deleted_but_never_others_key
 }
 
 #[test]
-fn a_survey_leaves_strays_alone_unless_full_and_fences_other_publishes() {
+fn a_survey_leaves_strays_alone_unless_full_or_repairing_and_fences_other_publishes() {
     let rules = Rules::new("");
     let listing = listed(&[
         "a.html",
@@ -176,7 +176,7 @@ fn a_survey_leaves_strays_alone_unless_full_and_fences_other_publishes() {
         ".svn2s3/state.yaml",
     ]);
     let built = manifest(&[("a.html", "one")], &rules);
-    let distrusted = Touched::Every;
+    let distrusted = Touched::default();
     let nested = foreign_prefixes(listing.iter().map(|l| l.key.as_str()), "");
     let cx = Build {
         listing: Some(&listing),
@@ -191,6 +191,16 @@ fn a_survey_leaves_strays_alone_unless_full_and_fences_other_publishes() {
              left alone",
             "holds 1 object the build does not have, left alone (--full deletes them)",
         ]
+    );
+    let every = Touched::Every;
+    let repair = Build {
+        distrusted: &every,
+        ..cx
+    };
+    assert_eq!(
+        repair.deletes(&built).unwrap().keys,
+        ["stray.txt"],
+        "a publish cut off may have written it, and its manifest lost the last build's keys"
     );
     let full = Build { full: true, ..cx };
     assert_eq!(full.deletes(&built).unwrap().keys, ["stray.txt"]);
