@@ -432,9 +432,9 @@ pub(crate) enum PlanError {
         prefix: String,
     },
     #[error(
-        "{prefix} holds {} and no state: not a preview svn2s3 made, which a preview there \
-         would overwrite; move them, or set another `previews: prefix:`",
-        crate::report::counted(*count, "object")
+        "{prefix} holds {count} object{} and no state: not a preview svn2s3 made, which a \
+         preview there would overwrite; move them, or set another `previews: prefix:`",
+        if *count == 1 { "" } else { "s" }
     )]
     NotAPreview { prefix: String, count: usize },
     #[error(
