@@ -92,7 +92,7 @@ fn a_branch_is_published_as_a_preview_copying_what_production_holds_and_pruned_w
         };
         mirror("previews/feature-42/").check(&server, &repo, rev);
         let about = "previews/feature-42/about.html".to_owned();
-        let about = &server.get(&[about.clone()])[&about].body;
+        let about = &server.get(std::slice::from_ref(&about))[&about].body;
         assert!(
             String::from_utf8_lossy(about).contains("/branches/feature-42/about.html"),
             "the branch's own URL"
