@@ -102,7 +102,7 @@ pub struct State {
 }
 
 /// The build folder a bucket holds: which publish of it, what it holds
-/// (its manifest, [`crate::tree::MANIFEST_KEY`]), and where it was built from.
+/// (its manifest, `.svn2s3/manifest.gz` under the prefix), and where it was built from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Build {
