@@ -33,6 +33,7 @@ use crate::xml;
 mod address;
 mod delete;
 mod upload;
+mod website;
 
 use address::{wrong_region, Located, Store};
 pub use address::{Address, Addressing, Keys};

@@ -36,14 +36,15 @@ use crate::manifest::{Manifest, MAX_MANIFEST_BYTES};
 use crate::plan::{self, Listed, Objects, Plan, Skipped, Upload};
 use crate::planner::build as planner;
 use crate::planner::foreign_prefixes;
-use crate::publish::{self, Streamed};
+use crate::publish::{self, Order, Streamed};
 use crate::report::{Done, Progress, Tally};
-use crate::session::STREAM_QUEUE;
+use crate::session::{self, STREAM_QUEUE};
 use crate::shape::Shaping;
 use crate::source::Source;
 use crate::state::{Build, BuiltFrom, State, Touched, MAX_STATE_BYTES};
 use crate::tree::MANIFEST_KEY;
 use crate::verify::{self, Drift};
+use crate::website::Website;
 
 use cache::{Cache, Stat};
 
@@ -391,8 +392,16 @@ impl Session {
         &self,
         planned: &Planned,
         settings: &Settings,
+        website: Option<&Website>,
         progress: &(dyn Fn(Progress<'_>) + Send + Sync),
     ) -> Result<Tally, Unfinished> {
+        let number = self.published().unwrap_or(0) + 1;
+        let between = session::Between {
+            settings,
+            website,
+            to: number,
+        };
+        let made = std::sync::Mutex::new(None);
         let claimer = Claimer {
             store: StateObject {
                 bucket: &self.bucket,
@@ -404,7 +413,6 @@ impl Session {
             cancel: &self.cancel,
         };
         let claimed = State::claim_build(self.state.as_ref(), planned.touched.clone());
-        let number = self.published().unwrap_or(0) + 1;
         let finished = |claim: &State, (_, etag): &(Tally, String)| {
             let build = Build {
                 number,
@@ -422,17 +430,33 @@ impl Session {
                 bytes: 0,
             });
             let (plan, present) = (&planned.plan, &planned.present);
+            let order = Order {
+                is_page: &|key: &str| settings.rules.is_page(key),
+                live: self.state.is_some() || !present.is_empty(),
+            };
             // The manifest goes with the objects: only the state names it,
             // and the next publish after one cut off does not trust it for
             // the keys the claim names, which are all it changes.
             let body = planned.manifest.to_gzip();
             let (executed, etag) = tokio::try_join!(
-                publish::execute(&self.bucket, plan, present, progress, Some(walk)),
+                publish::execute(
+                    &self.bucket,
+                    plan,
+                    present,
+                    progress,
+                    Some(walk),
+                    order,
+                    between.step(&self.bucket, &made),
+                ),
                 (self.bucket).put_own(&manifest_key, "application/gzip", &body),
             )?;
             publish::check_complete(plan, &executed.planned)?;
             self.check_unchanged(planned)?;
-            anyhow::Ok((executed.tally(), etag))
+            let mut tally = executed.tally();
+            tally.invalidations = (made.lock())
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .take();
+            anyhow::Ok((tally, etag))
         };
         std::thread::scope(|scope| {
             scope.spawn(|| {

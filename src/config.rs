@@ -45,6 +45,10 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 /// The most CloudFront paths an invalidation names before it uses wildcards.
 pub const DEFAULT_MAX_PATHS: usize = 20;
+/// The pages, written after every other object (`order:` by default):
+/// HTML anywhere, and XML and JSON at the root (sitemaps, feeds, a web
+/// app's manifest), which name other objects as a page does.
+pub const DEFAULT_PAGES: &[&str] = &["**/*.html", "**/*.htm", "*.xml", "*.json"];
 /// Text assets that a page links to, for `--gzip` and `--brotli` without patterns.
 pub const DEFAULT_TWINS: &[&str] = &["*.css", "*.js", "*.mjs", "*.json", "*.svg"];
 
@@ -121,6 +125,9 @@ pub struct Settings {
     pub(crate) invalidation_paths: Option<PathBuf>,
     /// Where branch previews go (`previews:`).
     pub(crate) previews: Previews,
+    /// The bucket's website configuration (`website:`), its error page's
+    /// key under the prefix; `None`: the bucket's is never read or written.
+    pub(crate) website: Option<crate::website::Website>,
     /// `--preview`: the tree is a branch, published as a preview.
     pub(crate) preview: bool,
     /// For the settings of one preview (see [`Settings::for_preview`]):
@@ -273,7 +280,8 @@ impl Settings {
     }
 
     /// These settings for the preview `slug` of a branch: its own prefix
-    /// (the prefix, the previews' prefix, the slug) and its own state.
+    /// (the prefix, the previews' prefix, the slug) and its own state. The
+    /// bucket's website configuration is production's to write.
     pub(crate) fn for_preview(&self, slug: &str) -> Settings {
         let prefix = format!("{}{}{slug}/", self.rules.prefix, self.previews.prefix);
         let url = (self.previews.url.as_ref()).map(|url| url.replace("{slug}", slug));
@@ -283,6 +291,7 @@ impl Settings {
                 ..self.rules.clone()
             },
             preview: false,
+            website: None,
             previewing: Some(Previewing {
                 slug: slug.to_owned(),
                 url,

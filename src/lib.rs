@@ -61,6 +61,7 @@ mod svn;
 mod tree;
 mod verify;
 mod wait;
+pub mod website;
 mod xml;
 
 use std::time::Instant;
@@ -170,7 +171,7 @@ impl Publisher {
         }
         let started = Instant::now();
         let settings = &self.settings;
-        let (session, planned) = self.opened(|session| {
+        let (session, (planned, website)) = self.opened(|session| {
             // Another publish's claim, or one svn2s3 never writes, stops a
             // publish before it plans; a dry run only looks.
             if let Some(state) = session.state.as_ref().filter(|_| !settings.dry_run) {
@@ -178,8 +179,10 @@ impl Publisher {
             }
             let planned = session.plan(settings)?;
             session::clear_invalidation_paths(settings)?;
-            Ok(planned)
+            let website = session::website_change(&session.runtime, &session.bucket, settings)?;
+            Ok((planned, website))
         })?;
+        let wanted = website.as_ref().map(|(wanted, _)| wanted);
         let (from, to) = (session.published(), session.tree.revision);
         if let Some(stopped) = self.cancel.stopped() {
             return Err(Error::stopped(stopped, false));
@@ -189,18 +192,16 @@ impl Publisher {
             session
                 .dry_run(&planned)
                 .map_err(|err| self.unwritten(err))?
-        } else if planned.is_empty() && !planned.moves_state(session.state.as_ref()) {
-            Default::default()
         } else {
-            // A first publish, or --full, tells the publishes whose prefix
-            // holds this one to leave it alone.
-            if from.is_none() || settings.full {
-                session::register_inside(&session.runtime, &session.bucket, settings)
-                    .map_err(|err| self.unwritten(err))?;
-            }
-            session
-                .write(&planned, &*self.progress)
-                .map_err(|unfinished| self.unfinished(unfinished))?
+            let moves = !planned.is_empty() || planned.moves_state(session.state.as_ref());
+            let between = session::Between {
+                settings,
+                website: wanted,
+                to,
+            };
+            let write = || session.write(&planned, &between, &*self.progress);
+            let (runtime, bucket) = (&session.runtime, &session.bucket);
+            self.written(runtime, bucket, from.is_none(), moves, wanted, write)?
         };
 
         let mut report = Report::new(
@@ -213,6 +214,9 @@ impl Publisher {
         report.dry_run = settings.dry_run;
         report.full = settings.full;
         report.walked = planned.walked;
+        report.website = website
+            .map(|(_, differences)| differences)
+            .unwrap_or_default();
         report.preview = (settings.previewing.as_ref()).map(|previewing| report::Preview {
             slug: previewing.slug.clone(),
             url: previewing.url.clone(),
@@ -230,7 +234,11 @@ impl Publisher {
         bucket: &bucket::Bucket,
         started: Instant,
     ) -> Result<Report, Error> {
-        let invalidated = runtime.block_on(session::invalidate(&self.settings, &report, bucket));
+        // A publish that wrote invalidated before its deletes.
+        let invalidated = match report.invalidated {
+            true => Ok(std::mem::take(&mut report.invalidations)),
+            false => runtime.block_on(session::invalidate(&self.settings, &report, bucket)),
+        };
         report.seconds = started.elapsed().as_secs_f64();
         match invalidated {
             Ok(invalidations) => report.invalidations = invalidations,
@@ -269,7 +277,12 @@ impl Publisher {
         if self.settings.build.is_some() {
             return self.build_status();
         }
-        let (session, planned) = self.opened(|session| session.plan(&self.settings))?;
+        let (session, (planned, website)) = self.opened(|session| {
+            let planned = session.plan(&self.settings)?;
+            let website =
+                session::website_change(&session.runtime, &session.bucket, &self.settings)?;
+            Ok((planned, website))
+        })?;
         let plan = &planned.plan;
         Ok(StatusReport {
             target: session.target,
@@ -281,6 +294,9 @@ impl Publisher {
             pending_deletes: plan.delete_count(),
             walked: planned.walked,
             build: None,
+            website: website
+                .map(|(_, differences)| differences)
+                .unwrap_or_default(),
         })
     }
 
@@ -368,6 +384,32 @@ impl Publisher {
             Session::open(&self.settings, &self.cancel).map_err(|err| self.unwritten(err))?;
         let done = then(&session).map_err(|err| self.unwritten(err))?;
         Ok((session, done))
+    }
+
+    /// What the writing phase of a publish (no dry run) did: with nothing
+    /// else to write (`moves` false), the bucket's website configuration
+    /// (`website`, where it differs); else, once the publishes whose prefix
+    /// holds this one were told to leave it alone (by a `first` publish, or
+    /// `--full`), what `write` did.
+    fn written(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        bucket: &bucket::Bucket,
+        first: bool,
+        moves: bool,
+        website: Option<&website::Website>,
+        write: impl FnOnce() -> Result<report::Tally, error::Unfinished>,
+    ) -> Result<report::Tally, Error> {
+        if !moves {
+            let written = runtime.block_on(session::write_website(bucket, website));
+            written.map_err(|err| self.unfinished(error::Unfinished::Incomplete(err)))?;
+            return Ok(report::Tally::default());
+        }
+        if first || self.settings.full {
+            session::register_inside(runtime, bucket, &self.settings)
+                .map_err(|err| self.unwritten(err))?;
+        }
+        write().map_err(|unfinished| self.unfinished(unfinished))
     }
 
     /// A failure before this publish's first write.

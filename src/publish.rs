@@ -6,6 +6,7 @@
 //! bucket's budget decides how many requests and bytes they have in flight.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Result};
@@ -15,7 +16,7 @@ use tokio::task::JoinSet;
 
 use crate::bucket::{Adoption, Bucket, DELETE_BATCH};
 use crate::plan::{Content, Listed, Plan, Upload};
-use crate::report::{Done, Progress, Tally};
+use crate::report::{Changed, Done, Progress, Tally};
 
 /// What [`execute`] would do, in the same order, without a request.
 pub fn dry_run(plan: &Plan) -> Vec<Done> {
@@ -69,21 +70,31 @@ impl Executed {
 }
 
 /// Runs a publish, its phases one after the other: the keys a file goes
-/// beneath (the plan's clear list); the files' objects, the plan's and then
-/// those `walk` sends as the walk of the tree makes them, and the headers
-/// rewritten; then the redirects and the deletes. Every phase runs as many
-/// jobs at once as the bucket has requests in flight. An upload to a key
-/// in `present` (a listing's objects) is made only if that object does not
-/// hold the file already (see [`Bucket::adopt`]). `progress` hears of each
-/// request as it ends. The walk must end, and must have sent every object
-/// it counted; after a failure no new job starts.
-pub async fn execute(
+/// beneath (the plan's clear list); the files' objects that are not pages,
+/// then the pages (`is_page`), each from the plan and then as the walk of
+/// the tree sends them, and the headers rewritten; then the redirects and
+/// the deletes. No page goes live before what it links to, and nothing is
+/// deleted before the pages that linked to it are replaced; `between`
+/// runs after the redirects and before the deletes, told what the publish
+/// changed so far and will delete (the bucket's website configuration is
+/// written there, and CloudFront told). A walk's pages
+/// wait for the other objects only where the prefix serves a site already
+/// (see [`Order`]). Every phase runs as
+/// many jobs at once as the bucket has requests in flight. An upload to a
+/// key in `present` (a listing's objects) is made only if that object does
+/// not hold the file already (see [`Bucket::adopt`]). `progress` hears of
+/// each request as it ends. The walk must end, and must have sent every
+/// object it counted; after a failure no new job starts.
+pub async fn execute<B: Future<Output = Result<()>>>(
     bucket: &Arc<Bucket>,
     plan: &Plan,
     present: &HashMap<String, Listed>,
     progress: &(dyn Fn(Progress<'_>) + Send + Sync),
     walk: Option<Receiver<Streamed>>,
+    order: Order<'_>,
+    between: impl FnOnce(Changed) -> B,
 ) -> Result<Executed> {
+    let is_page = order.is_page;
     let mut run = Runner {
         bucket,
         workers: bucket.max_in_flight(),
@@ -102,21 +113,66 @@ pub async fn execute(
         None => Job::Upload(upload),
     };
     run.phase(stream::iter(deletes(plan.clear()))).await?;
-    let uploads = (plan.uploads().iter().cloned()).map(|upload| Ok(Work::planned(adopt(upload))));
-    let rewrites = (plan.rewrites().iter().cloned()).map(|up| Ok(Work::planned(Job::Rewrite(up))));
-    let walked = stream::iter(walk.map(walked)).flatten().map(|object| {
-        object.map(|upload| Work {
+    let files = |pages: bool| {
+        let uploads = (plan.uploads().iter()).filter(move |up| is_page(&up.key) == pages);
+        let uploads = uploads
+            .cloned()
+            .map(|upload| Ok(Work::planned(adopt(upload))));
+        let rewrites = (plan.rewrites().iter()).filter(move |up| is_page(&up.key) == pages);
+        let rewrites = rewrites.map(|up| Ok(Work::planned(Job::Rewrite(up.clone()))));
+        uploads.chain(rewrites)
+    };
+    let hold_pages = order.live;
+    let mut held = Vec::new();
+    let walked = stream::iter(walk.map(walked))
+        .flatten()
+        .filter_map(|object| {
+            let work = match object {
+                Ok(upload) if hold_pages && is_page(&upload.key) => {
+                    held.push(upload);
+                    None
+                }
+                object => Some(object.map(|upload| Work {
+                    job: adopt(upload),
+                    planned: false,
+                })),
+            };
+            std::future::ready(work)
+        });
+    run.phase(stream::iter(files(false)).chain(walked)).await?;
+    let held = held.into_iter().map(|upload| {
+        Ok(Work {
             job: adopt(upload),
             planned: false,
         })
     });
-    let files = stream::iter(uploads.chain(rewrites)).chain(walked);
-    run.phase(files).await?;
+    run.phase(stream::iter(files(true).chain(held))).await?;
     let redirects = plan.redirects().iter().cloned();
     let redirects = redirects.map(|upload| Ok(Work::planned(Job::Upload(upload))));
-    run.phase(stream::iter(redirects.chain(deletes(plan.deletes()))))
-        .await?;
+    run.phase(stream::iter(redirects)).await?;
+    let mut changed = run.done.walked.clone();
+    run.done
+        .planned
+        .iter()
+        .for_each(|done| changed.add(done.clone()));
+    let deletes_to_come = plan
+        .deletes()
+        .iter()
+        .map(|key| Done::Delete { key: key.clone() });
+    deletes_to_come.for_each(|done| changed.add(done));
+    between(changed.changed()).await?;
+    run.phase(stream::iter(deletes(plan.deletes()))).await?;
     Ok(run.done)
+}
+
+/// Which objects a publish writes last.
+#[derive(Clone, Copy)]
+pub struct Order<'a> {
+    /// Whether the object at a key is a page (see [`crate::plan::Rules::is_page`]).
+    pub is_page: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Whether the prefix serves a site already: else the pages a walk
+    /// sends go as they come, and its objects need not be held.
+    pub live: bool,
 }
 
 /// The objects a walk sends, as it sends them; an error where the walk

@@ -171,9 +171,18 @@ pub(crate) struct Tally {
     pub bytes: u64,
     /// Files found not to be published as the publish went (symbolic links).
     pub skipped: Vec<Skipped>,
+    /// The CloudFront invalidations made before the deletes; `None`: not
+    /// made yet.
+    pub invalidations: Option<Vec<Invalidation>>,
 }
 
 impl Tally {
+    /// What the requests counted so far changed (see [`Report::changed`]).
+    pub fn changed(&self) -> Changed {
+        let writes = self.uploaded + self.redirected + self.copied + self.rewritten;
+        changed(writes + self.deleted, &self.actions, self.omitted)
+    }
+
     /// Counts `done`, and keeps it while there is room.
     pub fn add(&mut self, done: Done) {
         match &done {
@@ -277,10 +286,18 @@ pub struct Report {
     /// Requests made beyond those listed in `actions`.
     #[serde(skip_serializing_if = "is_zero")]
     pub actions_omitted: usize,
-    /// The CloudFront invalidations made after the publish, one per
-    /// distribution asked for.
+    /// The CloudFront invalidations made, one per distribution asked for:
+    /// by a publish, once its pages were up and before its deletes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub invalidations: Vec<Invalidation>,
+    /// Whether the invalidations were made (by the publish, before its
+    /// deletes), rather than left to follow it.
+    #[serde(skip)]
+    pub(crate) invalidated: bool,
+    /// What the publish changed of the bucket's website configuration
+    /// (`website:`), a line per part; in a dry run, what it would.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub website: Vec<String>,
 }
 
 /// The preview of a branch a publish published.
@@ -310,25 +327,8 @@ impl Report {
     /// that names only some of its actions, and changed something, changed
     /// what it does not name too.
     pub(crate) fn changed(&self) -> Changed {
-        if self.uploaded + self.redirected + self.copied + self.rewritten + self.deleted == 0 {
-            return Changed::Nothing;
-        }
-        if self.actions_omitted > 0 {
-            return Changed::Everything;
-        }
-        let keys: Vec<String> = (self.actions.iter())
-            .filter(|done| {
-                !matches!(
-                    done,
-                    Done::InPlace {
-                        headers_rewritten: false,
-                        ..
-                    }
-                )
-            })
-            .map(|done| done.key().to_owned())
-            .collect();
-        Changed::Keys(keys)
+        let writes = self.uploaded + self.redirected + self.copied + self.rewritten;
+        changed(writes + self.deleted, &self.actions, self.actions_omitted)
     }
 
     pub(crate) fn new(
@@ -359,7 +359,9 @@ impl Report {
             skipped,
             actions: tally.actions,
             actions_omitted: tally.omitted,
-            invalidations: Vec::new(),
+            invalidated: tally.invalidations.is_some(),
+            invalidations: tally.invalidations.unwrap_or_default(),
+            website: Vec::new(),
         }
     }
 
@@ -392,16 +394,25 @@ impl fmt::Display for Report {
             Some(from) => format!("{range}, built from r{}", from.revision),
             None => range,
         };
+        let website = |f: &mut fmt::Formatter<'_>| match &self.website[..] {
+            [] => Ok(()),
+            changes => {
+                let verb = if self.dry_run { "would write" } else { "wrote" };
+                let changes = changes.join(", ");
+                write!(f, "\n{verb} the bucket's website configuration: {changes}")
+            }
+        };
         if !self.dry_run
             && self.actions.is_empty()
             && self.from == Some(self.to)
             && self.walked.is_none()
         {
-            return write!(
+            write!(
                 f,
                 "nothing to publish: {} holds {range} already",
                 self.target
-            );
+            )?;
+            return website(f);
         }
         if self.dry_run {
             for action in &self.actions {
@@ -476,7 +487,7 @@ impl fmt::Display for Report {
                 (None, None) => {}
             }
         }
-        Ok(())
+        website(f)
     }
 }
 
@@ -505,6 +516,10 @@ pub struct StatusReport {
     /// publish would walk the whole tree to apply them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub walked: Option<String>,
+    /// What a publish would change of the bucket's website configuration
+    /// (`website:`), a line per part.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub website: Vec<String>,
 }
 
 impl fmt::Display for StatusReport {
@@ -590,6 +605,9 @@ impl fmt::Display for StatusReport {
                 "\nrules:        changed ({walked}); the next publish walks the tree to apply them"
             )?;
         }
+        if !self.website.is_empty() {
+            write!(f, "\nwebsite:      differs: {}", self.website.join(", "))?;
+        }
         Ok(())
     }
 }
@@ -651,6 +669,31 @@ pub fn human_bytes(bytes: u64) -> String {
         unit = next;
     }
     format!("{value:.1} {unit}")
+}
+
+/// What `requests` that changed something (writes and deletes) changed,
+/// `actions` being those kept of them and of the rest, `omitted` how many
+/// more were made (see [`Report::changed`]).
+fn changed(requests: usize, actions: &[Done], omitted: usize) -> Changed {
+    if requests == 0 {
+        return Changed::Nothing;
+    }
+    if omitted > 0 {
+        return Changed::Everything;
+    }
+    let keys: Vec<String> = (actions.iter())
+        .filter(|done| {
+            !matches!(
+                done,
+                Done::InPlace {
+                    headers_rewritten: false,
+                    ..
+                }
+            )
+        })
+        .map(|done| done.key().to_owned())
+        .collect();
+    Changed::Keys(keys)
 }
 
 /// What a publish changed that CloudFront may be serving stale.

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
+use futures_util::future::BoxFuture;
 use tokio::sync::mpsc::Receiver;
 
 use crate::bucket::{Bucket, Expect};
@@ -27,13 +28,14 @@ use crate::config::Settings;
 use crate::error::Unfinished;
 use crate::plan::{self, Rules, Upload};
 use crate::planner::{self, Changes, Copies, Moves, Planned, Survey};
-use crate::publish::{self, Streamed};
+use crate::publish::{self, Order, Streamed};
 use crate::report::{Changed, Done, Progress, Report, Tally};
 use crate::source::Source;
 use crate::state::{State, MAX_STATE_BYTES};
 use crate::tree::Revnum;
 use crate::tree::Tree;
 use crate::verify;
+use crate::website::Website;
 
 /// What every command knows before its first write: the tree, the bucket and
 /// what it holds, every check passed.
@@ -129,6 +131,12 @@ impl Session {
             ..settings.rules.clone()
         };
         Ok(self.rules.get_or_init(|| rules))
+    }
+
+    /// The rules the plan was made by, for writing it.
+    fn planned_rules(&self) -> Result<&Rules, Unfinished> {
+        (self.rules.get())
+            .ok_or_else(|| Unfinished::Unwritten(anyhow::anyhow!("a publish is planned first")))
     }
 
     /// What the planner needs to know, found out, and the plan it makes.
@@ -299,15 +307,17 @@ impl Session {
     pub fn write(
         &self,
         planned: &Planned,
+        between: &Between<'_>,
         progress: &(dyn Fn(Progress<'_>) + Send + Sync),
     ) -> Result<Tally, Unfinished> {
         if planned.streamed.is_some() {
-            return self.write_streamed(planned, progress);
+            return self.write_streamed(planned, between, progress);
         }
         let plan = &planned.plan;
+        let rules = self.planned_rules()?;
         let work = async {
             progress(publish::started(plan));
-            execute(&self.bucket, planned, progress, None).await
+            execute(&self.bucket, planned, rules, between, progress, None).await
         };
         let (claimer, claimed, finished) = self.claimer(planned);
         self.runtime.block_on(claimer.run(claimed, work, finished))
@@ -319,11 +329,13 @@ impl Session {
     fn write_streamed(
         &self,
         planned: &Planned,
+        between: &Between<'_>,
         progress: &(dyn Fn(Progress<'_>) + Send + Sync),
     ) -> Result<Tally, Unfinished> {
         let requests = planned.write_count() + planned.plan.delete_count();
         // The tree stays on this thread: the other takes only what it needs.
         let (bucket, runtime) = (&self.bucket, &self.runtime);
+        let rules = self.planned_rules()?;
         let (claimer, claimed, finished) = self.claimer(planned);
         let copied = (self.copies.get().and_then(Option::as_ref)).map(|copies| {
             (
@@ -335,7 +347,7 @@ impl Session {
             let run = async {
                 // The files' sizes are not known before they are read.
                 progress(Progress::Started { requests, bytes: 0 });
-                let tally = execute(bucket, planned, progress, Some(walk)).await?;
+                let tally = execute(bucket, planned, rules, between, progress, Some(walk)).await?;
                 if let Some((key, read)) = &copied {
                     check_copied_from(bucket, key, read).await?;
                 }
@@ -539,18 +551,96 @@ pub(crate) fn register_inside(
     Ok(())
 }
 
-/// Runs `planned` (and the objects `walk` sends), and counts what was done
-/// against the plan: the one way every publish writes.
+/// Runs `planned` (and the objects `walk` sends), doing `between` before
+/// the deletes, and counts what was done against the plan: the one way
+/// every publish of a tree writes.
 async fn execute(
     bucket: &Arc<Bucket>,
     planned: &Planned,
+    rules: &Rules,
+    between: &Between<'_>,
     progress: &(dyn Fn(Progress<'_>) + Send + Sync),
     walk: Option<tokio::sync::mpsc::Receiver<Streamed>>,
 ) -> Result<Tally> {
     let (plan, present) = (&planned.plan, &planned.present);
-    let executed = publish::execute(bucket, plan, present, progress, walk).await?;
+    let order = Order {
+        is_page: &|key: &str| rules.is_page(key),
+        // A survey lists the prefix: only then is a walk's publish made.
+        live: !present.is_empty(),
+    };
+    let made = std::sync::Mutex::new(None);
+    let step = between.step(bucket, &made);
+    let executed = publish::execute(bucket, plan, present, progress, walk, order, step).await?;
     publish::check_complete(plan, &executed.planned)?;
-    Ok(executed.tally())
+    let mut tally = executed.tally();
+    tally.invalidations = made
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    Ok(tally)
+}
+
+/// What a publish does once its pages are up and before its deletes: the
+/// bucket's website configuration written, where it differs, and
+/// CloudFront told what changed, so that no page it serves links to an
+/// object deleted before it knew.
+pub(crate) struct Between<'a> {
+    pub settings: &'a Settings,
+    pub website: Option<&'a Website>,
+    /// The revision (or build) published, for the invalidation's reference.
+    pub to: Revnum,
+}
+
+impl Between<'_> {
+    /// Does it, for a publish that `changed` what it did so far and will
+    /// delete: the invalidations made.
+    pub async fn run(&self, bucket: &Bucket, changed: Changed) -> Result<Vec<Invalidation>> {
+        write_website(bucket, self.website).await?;
+        invalidate_changed(self.settings, changed, false, self.to, bucket).await
+    }
+
+    /// [`Between::run`] as [`publish::execute`] takes it: the invalidations
+    /// kept in `made`.
+    pub fn step<'b>(
+        &'b self,
+        bucket: &'b Bucket,
+        made: &'b std::sync::Mutex<Option<Vec<Invalidation>>>,
+    ) -> impl FnOnce(Changed) -> BoxFuture<'b, Result<()>> + 'b {
+        move |changed| {
+            Box::pin(async move {
+                let invalidations = self.run(bucket, changed).await?;
+                *made.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(invalidations);
+                Ok(())
+            })
+        }
+    }
+}
+
+/// What `website:` in the settings changes of the bucket's website
+/// configuration (one read of it), and the configuration to write; `None`
+/// where the settings have none, or the bucket holds it already.
+pub(crate) fn website_change(
+    runtime: &tokio::runtime::Runtime,
+    bucket: &Bucket,
+    settings: &Settings,
+) -> Result<Option<(Website, Vec<String>)>> {
+    let Some(wanted) = &settings.website else {
+        return Ok(None);
+    };
+    let current = runtime.block_on(bucket.website())?;
+    let differences = crate::website::differences(current.as_ref(), wanted);
+    Ok((!differences.is_empty()).then(|| (wanted.clone(), differences)))
+}
+
+/// Writes the bucket's website configuration, where there is one to write.
+pub(crate) async fn write_website(bucket: &Bucket, website: Option<&Website>) -> Result<()> {
+    match website {
+        Some(website) => {
+            bucket.put_website(website).await?;
+            tracing::info!("wrote the bucket's website configuration");
+            Ok(())
+        }
+        None => Ok(()),
+    }
 }
 
 /// Fails unless production's state object, at `key`, says what `read`
@@ -576,20 +666,40 @@ async fn check_copied_from(bucket: &Bucket, key: &str, read: &State) -> Result<(
 /// ahead of its requests.
 pub(crate) const STREAM_QUEUE: usize = 256;
 
-/// After a publish that changed something: writes the paths it changed to
-/// `invalidation_paths`, and has each CloudFront distribution invalidate
-/// them, unless this was a dry run, with the bucket's credentials. The
-/// publish itself is complete whatever happens here; an invalidation that
-/// failed says why in its `error`.
+/// After a publish (or a dry run, or a prune) that changed something: see
+/// [`invalidate_changed`].
 pub(crate) async fn invalidate(
     settings: &Settings,
     report: &Report,
     bucket: &Bucket,
 ) -> Result<Vec<Invalidation>> {
+    invalidate_changed(
+        settings,
+        report.changed(),
+        report.dry_run,
+        report.to,
+        bucket,
+    )
+    .await
+}
+
+/// Writes the paths that `changed` (by the publish of `to`, a revision or
+/// a build) to `invalidation_paths`, and has each CloudFront distribution
+/// invalidate them, unless this is a dry run, with the bucket's
+/// credentials. A publish makes it once its pages are up, before its
+/// deletes; an invalidation that failed says why in its `error`, and the
+/// publish goes on.
+pub(crate) async fn invalidate_changed(
+    settings: &Settings,
+    changed: Changed,
+    dry_run: bool,
+    to: Revnum,
+    bucket: &Bucket,
+) -> Result<Vec<Invalidation>> {
     if settings.cloudfront.is_none() && settings.invalidation_paths.is_none() {
         return Ok(Vec::new());
     }
-    let keys = match report.changed() {
+    let keys = match changed {
         Changed::Nothing => return Ok(Vec::new()),
         Changed::Keys(keys) => Some(keys),
         Changed::Everything => None,
@@ -613,13 +723,13 @@ pub(crate) async fn invalidate(
         std::fs::write(file, paths.join("\n") + "\n")
             .with_context(|| format!("writing {}", file.display()))?;
     }
-    let Some(cloudfront) = cloudfront.filter(|_| !report.dry_run) else {
+    let Some(cloudfront) = cloudfront.filter(|_| !dry_run) else {
         return Ok(Vec::new());
     };
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_nanos());
-    let reference = format!("svn2s3-r{}-{nanos}", report.to);
+    let reference = format!("svn2s3-r{to}-{nanos}");
     let api = cloudfront::Api {
         http: bucket.http(),
         credentials: bucket.credentials(),
@@ -644,6 +754,7 @@ pub(crate) async fn invalidate(
                     return Ok((None, paths));
                 }
                 let id = cloudfront::invalidate(api, distribution, &paths, reference).await?;
+                tracing::info!(distribution, id, paths = paths.len(), "invalidated");
                 anyhow::Ok((Some(id), paths))
             };
             let (id, paths, error) = match made.await {

@@ -85,6 +85,8 @@ impl Shaping {
         Some(Rules {
             prefix: prefix.to_owned(),
             exclude: Globs::new(&self.exclude).ok()?,
+            // The order of writes does not shape objects.
+            pages: Globs::empty(),
             gzip: globs(&self.gzip)?,
             brotli: globs(&self.brotli)?,
             headers,

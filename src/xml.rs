@@ -132,13 +132,13 @@ pub fn origins(xml: &str) -> Result<Vec<Origin>, String> {
 
 /// What [`walk`] meets: an element opening (the names of the open elements,
 /// itself last), or the text of the element last opened.
-enum Node<'a> {
+pub(crate) enum Node<'a> {
     Open(&'a [String]),
     Text(&'a [String], &'a str),
 }
 
 /// Calls `each` for every element and every text of `xml`, in document order.
-fn walk(xml: &str, mut each: impl FnMut(Node)) -> Result<(), String> {
+pub(crate) fn walk(xml: &str, mut each: impl FnMut(Node)) -> Result<(), String> {
     let mut reader = Reader::from_str(xml);
     let mut path: Vec<String> = Vec::new();
     let mut text = String::new();

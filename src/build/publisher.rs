@@ -25,8 +25,11 @@ impl Publisher {
                 tracing::warn!("{} {note}", session.target);
             }
             session::clear_invalidation_paths(settings)?;
-            Ok(planned)
+            let website = session::website_change(&session.runtime, &session.bucket, settings)?;
+            Ok((planned, website))
         })?;
+        let (planned, website) = planned;
+        let wanted = website.as_ref().map(|(wanted, _)| wanted);
         if let Some(stopped) = self.cancel.stopped() {
             return Err(Error::stopped(stopped, false));
         }
@@ -36,18 +39,10 @@ impl Publisher {
             session
                 .dry_run(&planned, settings)
                 .map_err(|err| self.unwritten(err))?
-        } else if !moves {
-            Default::default()
         } else {
-            // A first publish, or --full, tells the publishes whose prefix
-            // holds this one to leave it alone.
-            if from.is_none() || settings.full {
-                session::register_inside(&session.runtime, &session.bucket, settings)
-                    .map_err(|err| self.unwritten(err))?;
-            }
-            session
-                .write(&planned, settings, &*self.progress)
-                .map_err(|unfinished| self.unfinished(unfinished))?
+            let write = || session.write(&planned, settings, wanted, &*self.progress);
+            let (runtime, bucket) = (&session.runtime, &session.bucket);
+            self.written(runtime, bucket, from.is_none(), moves, wanted, write)?
         };
         let to = match moves {
             true => from.unwrap_or(0) + 1,
@@ -61,12 +56,20 @@ impl Publisher {
         });
         report.dry_run = settings.dry_run;
         report.full = settings.full;
+        report.website = website
+            .map(|(_, differences)| differences)
+            .unwrap_or_default();
         self.invalidated(report, &session.runtime, &session.bucket, started)
     }
 
     /// [`Publisher::status`] of a build folder.
     pub(crate) fn build_status(&self) -> Result<StatusReport, Error> {
-        let (session, planned) = self.opened_build(|session| session.plan(&self.settings))?;
+        let (session, (planned, website)) = self.opened_build(|session| {
+            let planned = session.plan(&self.settings)?;
+            let website =
+                session::website_change(&session.runtime, &session.bucket, &self.settings)?;
+            Ok((planned, website))
+        })?;
         let plan = &planned.plan;
         Ok(StatusReport {
             target: session.target.clone(),
@@ -78,6 +81,9 @@ impl Publisher {
             pending_rewrites: 0,
             pending_deletes: plan.delete_count(),
             walked: None,
+            website: website
+                .map(|(_, differences)| differences)
+                .unwrap_or_default(),
         })
     }
 

@@ -19,10 +19,12 @@ pub(super) struct ConfigFile {
     pub(super) headers: Option<Vec<HeaderRule>>,
     pub(super) acl: Option<String>,
     pub(super) exclude: Option<Vec<String>>,
+    pub(super) order: Option<Vec<String>>,
     pub(super) max_delete: Option<usize>,
     pub(super) redirects: Option<bool>,
     pub(super) cloudfront: Option<CloudFrontConfig>,
     pub(super) previews: Option<PreviewsConfig>,
+    pub(super) website: Option<crate::website::Website>,
     pub(super) targets: Option<Targets>,
     #[serde(skip)]
     pub(super) origin: Option<PathBuf>,
@@ -263,10 +265,12 @@ impl ConfigFile {
             headers: self.headers.or(under.headers),
             acl: self.acl.or(under.acl),
             exclude: self.exclude.or(under.exclude),
+            order: self.order.or(under.order),
             max_delete: self.max_delete.or(under.max_delete),
             redirects: self.redirects.or(under.redirects),
             cloudfront,
             previews,
+            website: self.website.or(under.website),
             targets: self.targets.or(under.targets),
             origin,
         }
@@ -286,10 +290,12 @@ impl ConfigFile {
             && self.headers.is_none()
             && self.acl.is_none()
             && self.exclude.is_none()
+            && self.order.is_none()
             && self.max_delete.is_none()
             && self.redirects.is_none()
             && self.cloudfront.is_none()
             && self.previews.is_none()
+            && self.website.is_none()
             && self.targets.is_none()
     }
 

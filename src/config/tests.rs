@@ -666,3 +666,65 @@ fn previews_go_to_a_folder_of_their_own_and_their_url_names_the_slug() {
         assert!(message(load(&yaml, Flags::default(), &[])).contains("previews.url"));
     }
 }
+
+#[test]
+fn pages_are_html_anywhere_and_xml_and_json_at_the_root_unless_order_says() {
+    let settings = load("bucket: b\nprefix: site/\n", Flags::default(), &[]).unwrap();
+    let page = |key: &str| settings.rules.is_page(key);
+    for key in [
+        "site/index.html",
+        "site/a/b/c.htm",
+        "site/sitemap.xml",
+        "site/manifest.json",
+    ] {
+        assert!(page(key), "{key}");
+    }
+    for key in [
+        "site/a.css",
+        "site/data/x.json",
+        "site/feeds/all.xml",
+        "index.html",
+    ] {
+        assert!(!page(key), "{key}");
+    }
+    let yaml = "bucket: b\norder: [\"**/*.php\"]\n";
+    let settings = load(yaml, Flags::default(), &[]).unwrap();
+    assert!(settings.rules.is_page("a/b.php") && !settings.rules.is_page("a.html"));
+    let none = load("bucket: b\norder: []\n", Flags::default(), &[]).unwrap();
+    assert!(
+        !none.rules.is_page("index.html"),
+        "one phase for every file"
+    );
+    let err = message(load("bucket: b\norder: [\"a[\"]\n", Flags::default(), &[]));
+    assert!(err.contains("order"), "{err}");
+}
+
+#[test]
+fn website_is_checked_and_its_error_page_is_a_file_of_the_published_folder() {
+    let settings = load("bucket: b\n", Flags::default(), &[]).unwrap();
+    assert_eq!(settings.website, None, "never asked of the bucket");
+    let yaml = "bucket: b\nprefix: site/\nwebsite:\n  index: index.html\n  error: 404.html\n  \
+                routing_rules:\n    - Condition: {KeyPrefixEquals: docs/}\n      \
+                Redirect: {ReplaceKeyPrefixWith: documents/}\n";
+    let website = load(yaml, Flags::default(), &[]).unwrap().website.unwrap();
+    assert_eq!(website.error.as_deref(), Some("site/404.html"));
+    assert_eq!(
+        website.routing_rules[0]
+            .redirect
+            .replace_key_prefix_with
+            .as_deref(),
+        Some("documents/")
+    );
+    let err = message(load(
+        "bucket: b\nwebsite:\n  error: e.html\n",
+        Flags::default(),
+        &[],
+    ));
+    assert!(err.contains("website: index is needed"), "{err}");
+    let err = message(load(
+        "bucket: b\nwebsite:\n  index: i\n  redirect: x\n",
+        Flags::default(),
+        &[],
+    ));
+    assert!(err.contains("unknown field `redirect`"), "{err}");
+}

@@ -83,6 +83,15 @@ pub(super) fn validated(
             bail!("--rollback publishes an older revision of a tree; a build folder has none");
         }
     }
+    let website = match file.website {
+        Some(mut website) => {
+            website.check().with_context(|| from_file("website"))?;
+            // The error page is a file of the published folder.
+            website.error = (website.error.take()).map(|error| format!("{prefix}{error}"));
+            Some(website)
+        }
+        None => None,
+    };
     let previews_config = file.previews.unwrap_or_default();
     let previews = Previews {
         prefix: match previews_config.prefix {
@@ -138,6 +147,11 @@ pub(super) fn validated(
     let brotli = twins(flags.brotli, file.brotli, "brotli")?;
     let exclude =
         Globs::new(&file.exclude.unwrap_or_default()).with_context(|| from_file("exclude"))?;
+    let pages = match file.order {
+        Some(patterns) => Globs::rooted(&patterns),
+        None => Globs::rooted(DEFAULT_PAGES),
+    };
+    let pages = pages.with_context(|| from_file("order"))?;
     let cloudfront_config = file.cloudfront.unwrap_or_default();
     let max_paths = cloudfront_config.max_paths.unwrap_or(DEFAULT_MAX_PATHS);
     if max_paths == 0 {
@@ -220,6 +234,7 @@ pub(super) fn validated(
         rules: Rules {
             prefix,
             exclude,
+            pages,
             gzip,
             brotli,
             headers,
@@ -239,6 +254,7 @@ pub(super) fn validated(
         cloudfront,
         invalidation_paths: flags.invalidation_paths.clone(),
         previews,
+        website,
         preview: flags.preview,
         previewing: None,
     })
@@ -249,6 +265,13 @@ pub(super) fn validated(
 pub(super) fn overlap(a: &str, one: &Settings, b: &str, other: &Settings) -> Option<anyhow::Error> {
     if (&one.endpoint, &one.bucket) != (&other.endpoint, &other.bucket) {
         return None;
+    }
+    if one.website.is_some() && other.website.is_some() && one.website != other.website {
+        return Some(anyhow!(
+            "targets {a} and {b} both set `website:` for s3://{}, differently: a bucket has one \
+             website configuration; set it in one of them",
+            one.bucket
+        ));
     }
     let (p, q) = (one.prefix(), other.prefix());
     if p == q {

@@ -21,13 +21,24 @@ pub struct Globs {
 }
 
 impl Globs {
-    /// Globs of `patterns`; an invalid pattern is an error.
+    /// Globs of `patterns`, where `*` matches `/` too (`*.css` is any
+    /// stylesheet); an invalid pattern is an error.
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Globs, globset::Error> {
+        Globs::built(patterns, false)
+    }
+
+    /// Globs of `patterns`, where `*` stops at `/` and `**/` matches any
+    /// folders (`*.json` is a file at the root, `**/*.html` any page).
+    pub fn rooted<S: AsRef<str>>(patterns: &[S]) -> Result<Globs, globset::Error> {
+        Globs::built(patterns, true)
+    }
+
+    fn built<S: AsRef<str>>(patterns: &[S], rooted: bool) -> Result<Globs, globset::Error> {
         let mut set = GlobSetBuilder::new();
         for pattern in patterns {
             set.add(
                 GlobBuilder::new(pattern.as_ref())
-                    .literal_separator(false)
+                    .literal_separator(rooted)
                     .build()?,
             );
         }
@@ -114,6 +125,9 @@ pub struct Rules {
     pub prefix: String,
     /// Files never published, never checked and never deleted from the bucket.
     pub exclude: Globs,
+    /// Pages (`order:`): their objects are written after every other
+    /// file's, so that no page goes live before what it links to.
+    pub pages: Globs,
     /// Files that get a gzip twin, when gzip twins are enabled.
     pub gzip: Option<Globs>,
     /// Files that get a brotli twin, when brotli twins are enabled.
@@ -136,6 +150,7 @@ impl Rules {
         Rules {
             prefix: prefix.into(),
             exclude: Globs::empty(),
+            pages: Globs::empty(),
             gzip: None,
             brotli: None,
             headers: HeaderRules::default(),
@@ -143,6 +158,13 @@ impl Rules {
             redirects: false,
             inherited: Props::new(),
         }
+    }
+
+    /// Whether `key`, under the prefix, is an object of a page (or its
+    /// twin): written in the last phase of the files' objects.
+    pub fn is_page(&self, key: &str) -> bool {
+        key.strip_prefix(&self.prefix)
+            .is_some_and(|path| self.pages.is_match(path))
     }
 
     /// Whether `key`, under the prefix, is of an excluded path: such keys

@@ -98,7 +98,7 @@ fn a_publish_invalidates_what_it_changed_and_collapses_many_paths() {
     let list = repo.wc.join("../paths.txt");
     let mut command = svn2s3(
         &server,
-        &["publish", wc, "--invalidate", &distribution, "--json"],
+        &["publish", wc, "--invalidate", &distribution, "--json", "-v"],
     );
     command
         .args(["--invalidation-paths", list.to_str().unwrap()])
@@ -106,6 +106,12 @@ fn a_publish_invalidates_what_it_changed_and_collapses_many_paths() {
     let run = finish(&mut command);
     run.expect(0);
     Mirror::default().check(&server, &repo, rev);
+    // The stylesheet, then the page, then the invalidation, then the delete.
+    let at =
+        |what: &str| (run.stderr.find(what)).unwrap_or_else(|| panic!("no {what}: {}", run.stderr));
+    assert!(at("uploaded key=\"css/site.css\"") < at("uploaded key=\"index.html\""));
+    assert!(at("uploaded key=\"index.html\"") < at("INFO invalidated"));
+    assert!(at("INFO invalidated") < at("deleted key=\"img/a b.png\""));
     // index.html is served at / too.
     let expected = ["/", "/css/site.css", "/img/a%20b.png", "/index.html"];
     let made = moto.invalidations(&distribution);

@@ -790,6 +790,8 @@ fn moto_request(line: &str) -> Option<Request> {
             .any(|pair| pair.split('=').next() == Some(param))
     };
     let op = match (method, key.is_empty()) {
+        ("GET", true) if has("website") => "GetBucketWebsite",
+        ("PUT", true) if has("website") => "PutBucketWebsite",
         ("GET", true) if has("list-type") => "ListObjectsV2",
         ("GET", true) => "ListObjects",
         ("PUT", true) => "CreateBucket",

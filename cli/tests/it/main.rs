@@ -27,3 +27,4 @@ mod targets;
 mod terminal;
 mod trust;
 mod verify;
+mod website;

@@ -261,3 +261,78 @@ fn a_region_redirect_is_followed_once_and_never_in_circles() {
     );
     assert_eq!(server.published(), None);
 }
+
+#[test]
+fn pages_go_up_after_every_other_object_and_deletes_after_the_pages() {
+    let server = Server::start();
+    let pages = [
+        "index.html",
+        "docs/guide.htm",
+        "sitemap.xml",
+        "manifest.json",
+    ];
+    let assets = [
+        "site.css",
+        "app.js",
+        "logo.png",
+        "data/search.json",
+        "feeds/all.xml",
+    ];
+    let repo = Repo::imported(|root| {
+        std::fs::create_dir_all(root.join("docs")).unwrap();
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        std::fs::create_dir_all(root.join("feeds")).unwrap();
+        for path in pages.iter().chain(&assets).chain(&["old.js"]) {
+            std::fs::write(root.join(path), format!("{path} 1\n")).unwrap();
+        }
+    });
+    publish(&server, &repo, &["--gzip"]);
+    for path in pages.iter().chain(&assets) {
+        repo.write(path, format!("{path} 2\n"));
+    }
+    repo.svn(&["rm", "-q", "old.js"]);
+    let rev = repo.commit("a new release: every page and asset, one script gone");
+
+    // Every request takes 50 ms: a request that began after another ended
+    // is plainly apart from those that ran beside it.
+    let proxy = Proxy::answering(server.port, Answer::Delay(Duration::from_millis(50)));
+    publish_via(&proxy, &repo, &["--gzip"], 0);
+    let seen = proxy.seen();
+    let put = |path: &str| -> &Seen {
+        (seen.iter())
+            .find(|s| s.method == "PUT" && s.target.ends_with(&format!("/{path}")))
+            .unwrap_or_else(|| panic!("no PUT of {path}: {seen:#?}"))
+    };
+    let twins = [
+        "site.gz.css",
+        "app.gz.js",
+        "data/search.gz.json",
+        "manifest.gz.json",
+    ];
+    let last_asset = (assets.iter().chain(&twins[..3]))
+        .map(|path| put(path).ended.unwrap())
+        .max()
+        .unwrap();
+    let pages: Vec<&Seen> = pages
+        .iter()
+        .chain(&twins[3..])
+        .map(|path| put(path))
+        .collect();
+    for page in &pages {
+        assert!(
+            page.began >= last_asset,
+            "{} began before every asset was up",
+            page.target
+        );
+    }
+    let delete = seen.iter().find(|s| s.method == "POST").unwrap();
+    assert!(
+        pages.iter().all(|page| page.ended.unwrap() <= delete.began),
+        "the delete waits for the pages"
+    );
+    Mirror {
+        twins: &[".css", ".js", ".json"],
+        ..Mirror::default()
+    }
+    .check(&server, &repo, rev);
+}
