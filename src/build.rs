@@ -18,7 +18,7 @@ mod cache;
 mod publisher;
 mod walk;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -84,6 +84,8 @@ pub(crate) struct Planned {
     touched: Touched,
     /// Other publishes' prefixes inside this one, as the state records them.
     nested: BTreeSet<String>,
+    /// The objects removed that wait to be deleted (`keep_removed:`).
+    removed: BTreeMap<String, String>,
     pub notes: Vec<String>,
 }
 
@@ -101,6 +103,11 @@ struct Seen {
 }
 
 impl Planned {
+    /// How many removed objects wait to be deleted once it is done.
+    pub fn waiting(&self) -> usize {
+        self.removed.len()
+    }
+
     /// Whether the publish writes or deletes nothing.
     pub fn is_empty(&self) -> bool {
         self.writes == 0 && self.plan.is_empty()
@@ -218,7 +225,11 @@ impl Session {
             listing: listing.as_deref(),
             nested: &nested,
             full: settings.full,
-            max_delete: settings.max_delete,
+            // With `keep_removed:`, what is deleted now is counted below.
+            max_delete: match settings.keep_removed {
+                Some(_) => usize::MAX,
+                None => settings.max_delete,
+            },
         };
         let mut cache = match settings.full {
             true => Cache::none(),
@@ -319,6 +330,16 @@ impl Session {
         };
         plan.delete_also(deletes.keys);
         plan.clear_first(|key| planner::blocks(key, &manifest));
+        let none = BTreeMap::new();
+        let waiting = self.state.as_ref().map_or(&none, |state| &state.removed);
+        let keep = crate::planner::Keep {
+            removed: settings.keep_removed,
+            now: time::OffsetDateTime::now_utc(),
+        };
+        let has = |key: &str| manifest.get(key).is_some();
+        let first = |key: &str| planner::blocks(key, &manifest);
+        let removed = crate::planner::defer(&mut plan, waiting, keep, has, first);
+        crate::planner::check_deletes(&plan, settings.max_delete)?;
         let present = match listing {
             Some(listing) => (listing.into_iter())
                 .filter(|listed| manifest.get(&listed.key).is_some())
@@ -334,6 +355,7 @@ impl Session {
             manifest,
             touched,
             nested,
+            removed,
             notes: deletes.notes,
         })
     }
@@ -359,7 +381,7 @@ impl Session {
     /// Whether the publish must write the state even if it writes no
     /// object: nothing is published yet, a publish was cut off, or the
     /// rules, or where the build came from, differ from what it records.
-    pub fn moves_state(&self, settings: &Settings) -> bool {
+    pub fn moves_state(&self, planned: &Planned, settings: &Settings) -> bool {
         let Some(state) = &self.state else {
             return true;
         };
@@ -367,6 +389,7 @@ impl Session {
             return true;
         };
         state.publishing.is_some()
+            || state.removed != planned.removed
             || build.from != self.from
             || state.rules.as_ref().map(|r| &r.digest) != Some(&Shaping::of(&settings.rules).digest)
     }
@@ -420,7 +443,8 @@ impl Session {
                 objects: planned.manifest.len(),
                 from: self.from.clone(),
             };
-            claim.built(build, Shaping::of(&settings.rules), planned.nested.clone())
+            let (nested, removed) = (planned.nested.clone(), planned.removed.clone());
+            claim.built(build, Shaping::of(&settings.rules), nested, removed)
         };
         let manifest_key = format!("{}{MANIFEST_KEY}", settings.prefix());
         let (queue, walk) = tokio::sync::mpsc::channel(STREAM_QUEUE);
@@ -527,10 +551,14 @@ impl Session {
         let listing = self.runtime.block_on(self.bucket.list(&rules.prefix))?;
         let foreign = foreign_prefixes(listing.iter().map(|l| l.key.as_str()), &rules.prefix);
         let state_folder = format!("{}{}/", rules.prefix, crate::tree::STATE_FOLDER);
+        // Objects removed but kept (`keep_removed:`) may stand, or be gone.
+        let none = BTreeMap::new();
+        let waiting = self.state.as_ref().map_or(&none, |state| &state.removed);
         let ignored = |key: &str| {
             key.starts_with(&state_folder)
                 || rules.is_excluded_key(key)
                 || crate::planner::holding(&foreign, key).is_some()
+                || waiting.contains_key(key)
         };
         self.runtime.block_on(verify::compare(
             &self.bucket,

@@ -314,6 +314,7 @@ mod tests {
             links: Default::default(),
             unresolved: Default::default(),
             nested: Default::default(),
+            removed: Default::default(),
         }
     }
 

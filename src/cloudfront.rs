@@ -1,4 +1,5 @@
-//! CloudFront invalidation after a publish: one CreateInvalidation request
+//! CloudFront invalidation once a publish's pages are up, before its
+//! deletes (after a prune's deletes): one CreateInvalidation request
 //! naming what the publish changed, signed with SigV4 by aws-sigv4, sent on
 //! the bucket's HTTP client. Paths are billed one by one past the free
 //! thousand a month, so more than `max_paths` of them collapse into folder
@@ -31,7 +32,7 @@ pub struct Api<'a> {
     pub endpoint: &'a str,
 }
 
-/// An invalidation made (or tried) after a publish.
+/// An invalidation made (or tried) by a publish or a prune.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Invalidation {
     /// The distribution's ID.

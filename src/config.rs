@@ -63,7 +63,7 @@ const CANNED_ACLS: &[&str] = &[
     "bucket-owner-full-control",
 ];
 
-/// Which distributions to invalidate after a publish, how they serve the
+/// Which distributions a publish invalidates, how they serve the
 /// bucket, and how many paths at most.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CloudFront {
@@ -117,6 +117,9 @@ pub struct Settings {
     pub(crate) rules: Rules,
     pub(crate) workers: NonZeroUsize,
     pub(crate) max_delete: usize,
+    /// How long a removed object stays before a publish deletes it
+    /// (`keep_removed:`); `None`: deleted at once.
+    pub(crate) keep_removed: Option<Duration>,
     pub(crate) dry_run: bool,
     pub(crate) full: bool,
     pub(crate) rollback: bool,

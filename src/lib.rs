@@ -214,6 +214,7 @@ impl Publisher {
         report.dry_run = settings.dry_run;
         report.full = settings.full;
         report.walked = planned.walked;
+        report.waiting = planned.published.removed.len();
         report.website = website
             .map(|(_, differences)| differences)
             .unwrap_or_default();

@@ -376,6 +376,41 @@ impl Plan {
         self.clear.sort();
     }
 
+    /// Takes the deletes of the last phase out of the plan (those of the
+    /// clear phase stay): they wait instead (see [`crate::planner::defer`]).
+    pub fn take_deletes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.deletes)
+    }
+
+    /// Whether an object the plan writes goes beneath the key `key`, or
+    /// above it: then `key` must be deleted before it.
+    pub fn blocks(&self, key: &str) -> bool {
+        let written = self.uploads.iter().chain(&self.redirects);
+        blocks_upload(key, &written.map(|u| u.key.as_str()).collect())
+    }
+
+    /// Adds keys to delete, each in its phase, leaving the phases of the
+    /// others as they are: a key an object goes beneath, or that `first`
+    /// says, in the clear phase; a key also written not at all.
+    pub fn delete_after(
+        &mut self,
+        keys: impl IntoIterator<Item = String>,
+        first: impl Fn(&str) -> bool,
+    ) {
+        let written: BTreeSet<String> =
+            self.written_keys().into_iter().map(str::to_owned).collect();
+        for key in keys.into_iter().filter(|key| !written.contains(key)) {
+            match first(&key) || self.blocks(&key) {
+                true => self.clear.push(key),
+                false => self.deletes.push(key),
+            }
+        }
+        for keys in [&mut self.clear, &mut self.deletes] {
+            keys.sort();
+            keys.dedup();
+        }
+    }
+
     /// Keeps `key` out of every delete: it is not the publish's to delete.
     pub fn keep(&mut self, keep: impl Fn(&str) -> bool) {
         self.clear.retain(|key| !keep(key));

@@ -29,6 +29,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
+use std::time::Duration;
 
 use anyhow::{anyhow, Context as _, Result};
 
@@ -40,6 +41,7 @@ use crate::redirect::{History, Table};
 use crate::shape::{self, Shaping};
 use crate::state::{Published, State, STATE_KEY};
 use crate::tree::{Revnum, STATE_FOLDER};
+use time::OffsetDateTime;
 
 pub(crate) mod build;
 mod copies;
@@ -71,6 +73,64 @@ pub(crate) struct Context<'a> {
     pub full: bool,
     /// The most deletes allowed.
     pub max_delete: usize,
+    /// How long removed objects wait before they are deleted.
+    pub keep: Keep,
+}
+
+/// How long an object removed from the tree stays in the bucket before a
+/// publish deletes it (`keep_removed:`; `None`: not at all), and the time
+/// of this publish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Keep {
+    pub removed: Option<Duration>,
+    pub now: OffsetDateTime,
+}
+
+impl Default for Keep {
+    /// Nothing kept.
+    fn default() -> Keep {
+        Keep {
+            removed: None,
+            now: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+}
+
+/// The deletes of `plan` held back as `keep` says, the keys that waited
+/// already being `waiting` (the state's, each with when it was removed):
+/// a key the plan deletes waits in the state instead, from now; a key that
+/// waited long enough is deleted by this plan, and every key as soon as
+/// nothing is kept. A key a write goes beneath (one the plan's objects go
+/// beneath or above, or that `first` says) goes at once, and a key the
+/// tree `has` again waits no more. What waits after this publish.
+pub(crate) fn defer(
+    plan: &mut Plan,
+    waiting: &BTreeMap<String, String>,
+    keep: Keep,
+    has: impl Fn(&str) -> bool,
+    first: impl Fn(&str) -> bool,
+) -> BTreeMap<String, String> {
+    let mut waiting: BTreeMap<String, String> = (waiting.iter())
+        .filter(|(key, _)| !has(key))
+        .map(|(key, at)| (key.clone(), at.clone()))
+        .collect();
+    let Some(kept) = keep.removed else {
+        plan.delete_after(waiting.into_keys(), first);
+        return BTreeMap::new();
+    };
+    let now = crate::state::timestamp(keep.now);
+    for key in plan.take_deletes() {
+        waiting.entry(key).or_insert_with(|| now.clone());
+    }
+    let due = |key: &str, at: &str| {
+        first(key)
+            || plan.blocks(key)
+            || crate::state::removed_at(at).map_or(true, |at| at + kept <= keep.now)
+    };
+    let (due, waiting): (BTreeMap<_, _>, BTreeMap<_, _>) =
+        waiting.into_iter().partition(|(key, at)| due(key, at));
+    plan.delete_after(due.into_keys(), first);
+    waiting
 }
 
 impl Context<'_> {
@@ -115,8 +175,19 @@ impl Context<'_> {
         Ok(Some((old, now.changes_from(before))))
     }
 
+    /// The objects removed from the tree that wait to be deleted.
+    fn waiting(&self) -> &BTreeMap<String, String> {
+        static NONE: BTreeMap<String, String> = BTreeMap::new();
+        self.state.map_or(&NONE, |state| &state.removed)
+    }
+
     /// What the bucket records once the plan is done.
-    fn published_state(&self, redirects: Redirects, nested: BTreeSet<String>) -> Published {
+    fn published_state(
+        &self,
+        redirects: Redirects,
+        nested: BTreeSet<String>,
+        removed: BTreeMap<String, String>,
+    ) -> Published {
         Published {
             revision: self.revision,
             rolled_back_from: self.published().filter(|&rev| rev > self.revision),
@@ -125,6 +196,7 @@ impl Context<'_> {
             links: redirects.links,
             unresolved: redirects.unresolved,
             nested,
+            removed,
         }
     }
 
@@ -298,6 +370,10 @@ pub(crate) struct Planned {
     /// What the publish leaves alone, each said after the target's name:
     /// `holds 3 objects the tree does not have, left alone ...`.
     pub notes: Vec<String>,
+    /// Whether the prefix serves a site already (it held objects, or a
+    /// state): its pages wait for the other objects even when a walk sends
+    /// them, at the cost of holding those pages' requests.
+    pub live: bool,
 }
 
 impl Planned {
@@ -425,17 +501,23 @@ pub(crate) fn incremental(cx: &Context, input: Changes, tree: &dyn Lookup) -> Re
         &tree,
     );
     redirects.write(cx, &mut plan, links, &tree, Some(&changes))?;
+    let written: BTreeSet<String> = (plan.written_keys().into_iter())
+        .map(str::to_owned)
+        .collect();
+    let has = |key: &str| written.contains(key);
+    let removed = defer(&mut plan, cx.waiting(), cx.keep, has, |_| false);
     let nested = cx.nested();
     let notes = fence(cx, &mut plan, &nested)?;
     keep_state_folder(cx, &mut plan);
     check_deletes(&plan, cx.max_delete)?;
     Ok(Planned {
         plan,
-        published: cx.published_state(redirects, nested),
+        published: cx.published_state(redirects, nested, removed),
         walked: old.map(|(_, why)| why),
         present: HashMap::new(),
         streamed: None,
         notes,
+        live: true,
     })
 }
 
@@ -501,7 +583,7 @@ fn keep_state_folder(cx: &Context, plan: &mut Plan) {
 }
 
 /// Refuses a plan that deletes more than `most` objects.
-fn check_deletes(plan: &Plan, most: usize) -> Result<(), PlanError> {
+pub(crate) fn check_deletes(plan: &Plan, most: usize) -> Result<(), PlanError> {
     match plan.delete_count() {
         count if count > most => Err(PlanError::TooManyDeletes { count, most }),
         _ => Ok(()),

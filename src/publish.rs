@@ -1,7 +1,8 @@
 //! The one executor of every publish: a plan's phases (clear; the files'
-//! objects, listed by the plan or sent by a walk of the tree as it goes,
-//! and the headers rewritten; redirects and deletes), each finished before
-//! the next starts. A phase runs its jobs as they come, at most `workers`
+//! objects that are not pages, listed by the plan or sent by a walk of the
+//! tree as it goes, and the headers rewritten; the pages; the redirects;
+//! what the publish does in between, such as CloudFront told; the
+//! deletes), each finished before the next starts. A phase runs its jobs as they come, at most `workers`
 //! at once, an upload or a batch of up to a thousand deletes each; the
 //! bucket's budget decides how many requests and bytes they have in flight.
 
@@ -18,7 +19,8 @@ use crate::bucket::{Adoption, Bucket, DELETE_BATCH};
 use crate::plan::{Content, Listed, Plan, Upload};
 use crate::report::{Changed, Done, Progress, Tally};
 
-/// What [`execute`] would do, in the same order, without a request.
+/// What [`execute`] would do, without a request: each request once, in
+/// the order of the plan's lists (not of the phases).
 pub fn dry_run(plan: &Plan) -> Vec<Done> {
     let delete = |key: &String| Done::Delete { key: key.clone() };
     plan.clear()

@@ -290,6 +290,10 @@ pub struct Report {
     /// by a publish, once its pages were up and before its deletes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub invalidations: Vec<Invalidation>,
+    /// Objects removed from the tree that wait to be deleted
+    /// (`keep_removed:`) once the publish is done.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub waiting: usize,
     /// Whether the invalidations were made (by the publish, before its
     /// deletes), rather than left to follow it.
     #[serde(skip)]
@@ -359,6 +363,7 @@ impl Report {
             skipped,
             actions: tally.actions,
             actions_omitted: tally.omitted,
+            waiting: 0,
             invalidated: tally.invalidations.is_some(),
             invalidations: tally.invalidations.unwrap_or_default(),
             website: Vec::new(),
@@ -454,6 +459,9 @@ impl fmt::Display for Report {
             write!(f, ", {} rewritten", self.rewritten)?;
         }
         write!(f, ", {} deleted", self.deleted)?;
+        if self.waiting > 0 {
+            write!(f, ", {} waiting to be deleted", self.waiting)?;
+        }
         if self.in_place > 0 {
             write!(f, ", {} already in place", self.in_place)?;
         }
@@ -575,6 +583,13 @@ impl fmt::Display for StatusReport {
             )?;
         }
         if let Some(state) = &self.published {
+            if !state.removed.is_empty() {
+                writeln!(
+                    f,
+                    "removed:      {} waiting to be deleted (keep_removed)",
+                    counted(state.removed.len(), "object")
+                )?;
+            }
             if !state.redirects.is_empty() {
                 writeln!(
                     f,

@@ -147,6 +147,10 @@ impl Session {
             revision: self.tree.revision,
             full: settings.full,
             max_delete: settings.max_delete,
+            keep: planner::Keep {
+                removed: settings.keep_removed,
+                now: time::OffsetDateTime::now_utc(),
+            },
         };
         let needs = planner::needs(&cx)?;
         let planned = match needs.from {
@@ -470,6 +474,7 @@ impl Session {
             revision: tree.revision,
             full: false,
             max_delete: usize::MAX,
+            keep: planner::Keep::default(),
         };
         let planned = self.surveyed(&cx, None, None, Vec::new())?;
         let listed: Vec<Upload> = (planned.plan.uploads().iter())
@@ -485,10 +490,14 @@ impl Session {
         // Other publishes' prefixes, as the listing shows their states, as
         // a survey fences them: one the state names whose state is gone is
         // this publish's again.
+        // Objects removed but kept (`keep_removed:`) may stand, or be gone.
+        let none = std::collections::BTreeMap::new();
+        let waiting = self.state.as_ref().map_or(&none, |state| &state.removed);
         let ignored = |key: &str| {
             cx.is_state_key(key)
                 || rules.is_excluded_key(key)
                 || planner::holding(&foreign, key).is_some()
+                || waiting.contains_key(key)
         };
         let compare = |walk| verify::compare(bucket, listed, walk, listing, ignored);
         if planned.streamed.is_none() {
@@ -565,8 +574,7 @@ async fn execute(
     let (plan, present) = (&planned.plan, &planned.present);
     let order = Order {
         is_page: &|key: &str| rules.is_page(key),
-        // A survey lists the prefix: only then is a walk's publish made.
-        live: !present.is_empty(),
+        live: planned.live,
     };
     let made = std::sync::Mutex::new(None);
     let step = between.step(bucket, &made);
@@ -666,7 +674,8 @@ async fn check_copied_from(bucket: &Bucket, key: &str, read: &State) -> Result<(
 /// ahead of its requests.
 pub(crate) const STREAM_QUEUE: usize = 256;
 
-/// After a publish (or a dry run, or a prune) that changed something: see
+/// After a dry run (its path list), a prune, or a publish that did not
+/// invalidate before its deletes (one that wrote nothing): see
 /// [`invalidate_changed`].
 pub(crate) async fn invalidate(
     settings: &Settings,

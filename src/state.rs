@@ -92,6 +92,11 @@ pub struct State {
     /// a publish inside adds itself.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub nested: BTreeSet<String>,
+    /// Objects removed from the tree but not deleted yet (`keep_removed:`):
+    /// each key, and when it was removed (RFC 3339, UTC). A publish deletes
+    /// those that waited long enough; `verify` leaves them be.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub removed: BTreeMap<String, String>,
     /// A publish under way, or one that was cut off before it finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishing: Option<Claim>,
@@ -180,6 +185,7 @@ pub(crate) struct Published {
     pub links: BTreeMap<String, Vec<String>>,
     pub unresolved: BTreeMap<String, Vec<String>>,
     pub nested: BTreeSet<String>,
+    pub removed: BTreeMap<String, String>,
 }
 
 /// The keys of a build folder that a publish may write or delete: those
@@ -307,6 +313,7 @@ impl State {
             links: BTreeMap::new(),
             unresolved: BTreeMap::new(),
             nested: BTreeSet::new(),
+            removed: BTreeMap::new(),
             publishing: None,
             history: Vec::new(),
         });
@@ -327,12 +334,19 @@ impl State {
 
     /// The state of the claimed publish of a build folder, finished: the
     /// bucket holds `build`, made by `rules`, with `nested` inside.
-    pub(crate) fn built(&self, build: Build, rules: Shaping, nested: BTreeSet<String>) -> State {
+    pub(crate) fn built(
+        &self,
+        build: Build,
+        rules: Shaping,
+        nested: BTreeSet<String>,
+        removed: BTreeMap<String, String>,
+    ) -> State {
         State {
             build: Some(build),
             published_at: Some(timestamp(OffsetDateTime::now_utc())),
             rules: Some(rules),
             nested,
+            removed,
             publishing: None,
             ..self.clone()
         }
@@ -384,6 +398,7 @@ impl State {
             links: published.links,
             unresolved: published.unresolved,
             nested: published.nested,
+            removed: published.removed,
             publishing: None,
             ..self.clone()
         }
@@ -484,6 +499,10 @@ impl State {
                 "the state object {key} says version {:?}, which no svn2s3 writes",
                 state.version
             );
+        }
+        if let Some((removed, at)) = (state.removed.iter()).find(|(_, at)| removed_at(at).is_none())
+        {
+            bail!("the state object {key} says {removed} was removed at {at:?}, which is no RFC 3339 time");
         }
         Ok(state)
     }
@@ -662,7 +681,12 @@ fn version_parts(version: &str) -> Option<[u64; 3]> {
     parts.next().is_none().then_some(numbers)
 }
 
-fn timestamp(at: OffsetDateTime) -> String {
+/// When a key of [`State::removed`] was removed, as the state says it.
+pub(crate) fn removed_at(at: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(at, &Rfc3339).ok()
+}
+
+pub(crate) fn timestamp(at: OffsetDateTime) -> String {
     at.format(&Rfc3339)
         .unwrap_or_else(|_| at.unix_timestamp().to_string())
 }

@@ -37,8 +37,8 @@ pub struct Website {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
 pub struct RoutingRule {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// When it applies; always, without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<Condition>,
     /// Where it sends the request.
     pub redirect: Redirect,
@@ -48,11 +48,15 @@ pub struct RoutingRule {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
 pub struct Condition {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// Keys that start so (the bucket's keys, prefix and all).
-    pub key_prefix_equals: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_prefix_equals: Option<String>,
     /// Answers of this 4xx or 5xx status.
+    #[serde(
+        default,
+        deserialize_with = "status",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub http_error_code_returned_equals: Option<String>,
 }
 
@@ -60,20 +64,24 @@ pub struct Condition {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "PascalCase")]
 pub struct Redirect {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// To this host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// With this 3xx status (S3's default: 301).
+    #[serde(
+        default,
+        deserialize_with = "status",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub http_redirect_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// By `http` or `https`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
+    /// The prefix the condition named replaced with this ("" takes it off).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    /// The prefix the condition named replaced with this.
     pub replace_key_prefix_with: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     /// The whole key replaced with this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_key_with: Option<String>,
 }
 
@@ -106,6 +114,9 @@ impl Website {
         }
         if let Some(error) = &self.error {
             text("error", error)?;
+            if error.starts_with('/') {
+                bail!("error {error:?} is a path of the published folder, without a leading /");
+            }
         }
         if self.routing_rules.len() > MAX_ROUTING_RULES {
             bail!(
@@ -172,22 +183,23 @@ impl Website {
         let mut xml = String::from(
             r#"<WebsiteConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">"#,
         );
-        if let Some(host) = &self.redirect_all {
-            let (protocol, name) = split_protocol(host);
-            xml.push_str("<RedirectAllRequestsTo>");
-            element(&mut xml, "HostName", Some(name));
-            element(&mut xml, "Protocol", protocol);
-            xml.push_str("</RedirectAllRequestsTo>");
+        // In the order of S3's API reference, as the SDKs send them.
+        if let Some(error) = &self.error {
+            xml.push_str("<ErrorDocument>");
+            element(&mut xml, "Key", Some(error));
+            xml.push_str("</ErrorDocument>");
         }
         if let Some(index) = &self.index {
             xml.push_str("<IndexDocument>");
             element(&mut xml, "Suffix", Some(index));
             xml.push_str("</IndexDocument>");
         }
-        if let Some(error) = &self.error {
-            xml.push_str("<ErrorDocument>");
-            element(&mut xml, "Key", Some(error));
-            xml.push_str("</ErrorDocument>");
+        if let Some(host) = &self.redirect_all {
+            let (protocol, name) = split_protocol(host);
+            xml.push_str("<RedirectAllRequestsTo>");
+            element(&mut xml, "HostName", Some(name));
+            element(&mut xml, "Protocol", protocol);
+            xml.push_str("</RedirectAllRequestsTo>");
         }
         if !self.routing_rules.is_empty() {
             xml.push_str("<RoutingRules>");
@@ -295,13 +307,21 @@ pub fn differences(current: Option<&Website>, wanted: &Website) -> Vec<String> {
             changes.push(format!("{name} {} -> {}", shown(from), shown(to)));
         }
     }
-    if current.routing_rules != wanted.routing_rules {
-        let rules = |website: &Website| crate::report::counted(website.routing_rules.len(), "rule");
+    let (before, after) = (&current.routing_rules, &wanted.routing_rules);
+    if before.len() != after.len() {
+        let rules = |rules: &[RoutingRule]| crate::report::counted(rules.len(), "rule");
         changes.push(format!(
             "routing_rules {} -> {}",
-            rules(current),
-            rules(wanted)
+            rules(before),
+            rules(after)
         ));
+    } else {
+        let differ = before
+            .iter()
+            .zip(after)
+            .enumerate()
+            .filter(|(_, (a, b))| a != b);
+        changes.extend(differ.map(|(at, _)| format!("routing_rules[{at}] differs")));
     }
     changes
 }
@@ -312,6 +332,22 @@ fn element(xml: &mut String, name: &str, value: Option<&str>) {
         let value = quick_xml::escape::escape(value);
         xml.push_str(&format!("<{name}>{value}</{name}>"));
     }
+}
+
+/// An HTTP status as YAML gives it, `301` or `"301"`.
+fn status<'de, D: serde::Deserializer<'de>>(from: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Status {
+        Text(String),
+        Number(u64),
+    }
+    Ok(
+        Option::<Status>::deserialize(from)?.map(|status| match status {
+            Status::Text(text) => text,
+            Status::Number(number) => number.to_string(),
+        }),
+    )
 }
 
 /// `https://host` as its protocol and host; a bare host has no protocol.
@@ -379,6 +415,21 @@ mod tests {
                 redirect_all: Some("example.org".into()),
                 ..Website::default()
             },
+            Website {
+                index: Some("index.html".into()),
+                routing_rules: vec![RoutingRule {
+                    condition: Some(Condition {
+                        key_prefix_equals: Some("old/".into()),
+                        ..Condition::default()
+                    }),
+                    // Takes the prefix off: "" is said, not left out.
+                    redirect: Redirect {
+                        replace_key_prefix_with: Some(String::new()),
+                        ..Redirect::default()
+                    },
+                }],
+                ..Website::default()
+            },
         ] {
             website.check().unwrap();
             let xml = website.to_xml();
@@ -388,6 +439,26 @@ mod tests {
             .to_xml()
             .contains("<KeyPrefixEquals>docs/&lt;old&gt;&amp;</KeyPrefixEquals>"));
         assert!(Website::from_xml("<WebsiteConfiguration><Index").is_err());
+        let empty = "<WebsiteConfiguration><IndexDocument><Suffix>i</Suffix></IndexDocument>\
+            <RoutingRules><RoutingRule><Redirect><ReplaceKeyPrefixWith/></Redirect></RoutingRule>\
+            </RoutingRules></WebsiteConfiguration>";
+        let read = Website::from_xml(empty).unwrap();
+        assert_eq!(
+            read.routing_rules[0]
+                .redirect
+                .replace_key_prefix_with
+                .as_deref(),
+            Some("")
+        );
+        let yaml = "index: i\nrouting_rules:\n- Redirect: {HttpRedirectCode: 302, HostName: h}\n";
+        let website: Website = serde_yaml::from_str(yaml).unwrap();
+        assert_eq!(
+            website.routing_rules[0]
+                .redirect
+                .http_redirect_code
+                .as_deref(),
+            Some("302")
+        );
     }
 
     #[test]
@@ -413,6 +484,10 @@ mod tests {
         refused(
             with(&|w| w.error = Some("a\nb".into())),
             "control characters",
+        );
+        refused(
+            with(&|w| w.error = Some("/404.html".into())),
+            "without a leading /",
         );
         refused(
             with(&|w| w.redirect_all = Some("www.example.com".into())),
@@ -470,6 +545,12 @@ mod tests {
         assert_eq!(
             differences(Some(&older), &wanted),
             ["index \"index.htm\" -> \"index.html\""]
+        );
+        let mut other = wanted.clone();
+        other.routing_rules[1].redirect.protocol = Some("http".into());
+        assert_eq!(
+            differences(Some(&other), &wanted),
+            ["routing_rules[1] differs"]
         );
     }
 }

@@ -142,6 +142,9 @@ pub(crate) fn walk(xml: &str, mut each: impl FnMut(Node)) -> Result<(), String> 
     let mut reader = Reader::from_str(xml);
     let mut path: Vec<String> = Vec::new();
     let mut text = String::new();
+    // Whether the element last opened has no element inside it (yet): its
+    // text is given even when empty, as `<Key></Key>` or `<Key/>` says "".
+    let mut leaf = false;
     let failed = |err: &dyn std::fmt::Display| format!("the answer is not XML: {err}");
     loop {
         match reader.read_event().map_err(|err| failed(&err))? {
@@ -149,6 +152,15 @@ pub(crate) fn walk(xml: &str, mut each: impl FnMut(Node)) -> Result<(), String> 
                 path.push(String::from_utf8_lossy(element.local_name().as_ref()).into_owned());
                 each(Node::Open(&path));
                 text.clear();
+                leaf = true;
+            }
+            Event::Empty(element) => {
+                path.push(String::from_utf8_lossy(element.local_name().as_ref()).into_owned());
+                each(Node::Open(&path));
+                each(Node::Text(&path, ""));
+                path.pop();
+                text.clear();
+                leaf = false;
             }
             Event::Text(chunk) => text.push_str(&chunk.decode().map_err(|err| failed(&err))?),
             Event::CData(chunk) => text.push_str(&chunk.decode().map_err(|err| failed(&err))?),
@@ -164,11 +176,12 @@ pub(crate) fn walk(xml: &str, mut each: impl FnMut(Node)) -> Result<(), String> 
                 }
             }
             Event::End(_) => {
-                if !text.is_empty() {
+                if leaf || !text.is_empty() {
                     each(Node::Text(&path, &text));
                     text.clear();
                 }
                 path.pop();
+                leaf = false;
             }
             // A cut-off answer must not read as one that said nothing more.
             Event::Eof if path.is_empty() => return Ok(()),

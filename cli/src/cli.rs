@@ -130,7 +130,7 @@ pub struct PublishArgs {
     /// Refuse to publish when more than N objects would be deleted [default: 256]
     #[arg(long, value_name = "N")]
     pub max_delete: Option<usize>,
-    /// After publishing, invalidate what changed in this CloudFront distribution (repeatable)
+    /// Invalidate what changed in this CloudFront distribution, before the deletes (repeatable)
     #[arg(long, value_name = "DISTRIBUTION_ID")]
     pub invalidate: Vec<String>,
     /// Write the paths to invalidate into FILE, one per line

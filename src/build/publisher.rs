@@ -34,7 +34,7 @@ impl Publisher {
             return Err(Error::stopped(stopped, false));
         }
         let from = session.published();
-        let moves = !planned.is_empty() || session.moves_state(settings);
+        let moves = !planned.is_empty() || session.moves_state(&planned, settings);
         let actions = if settings.dry_run {
             session
                 .dry_run(&planned, settings)
@@ -56,6 +56,7 @@ impl Publisher {
         });
         report.dry_run = settings.dry_run;
         report.full = settings.full;
+        report.waiting = planned.waiting();
         report.website = website
             .map(|(_, differences)| differences)
             .unwrap_or_default();

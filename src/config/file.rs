@@ -21,6 +21,7 @@ pub(super) struct ConfigFile {
     pub(super) exclude: Option<Vec<String>>,
     pub(super) order: Option<Vec<String>>,
     pub(super) max_delete: Option<usize>,
+    pub(super) keep_removed: Option<String>,
     pub(super) redirects: Option<bool>,
     pub(super) cloudfront: Option<CloudFrontConfig>,
     pub(super) previews: Option<PreviewsConfig>,
@@ -267,6 +268,7 @@ impl ConfigFile {
             exclude: self.exclude.or(under.exclude),
             order: self.order.or(under.order),
             max_delete: self.max_delete.or(under.max_delete),
+            keep_removed: self.keep_removed.or(under.keep_removed),
             redirects: self.redirects.or(under.redirects),
             cloudfront,
             previews,
@@ -292,6 +294,7 @@ impl ConfigFile {
             && self.exclude.is_none()
             && self.order.is_none()
             && self.max_delete.is_none()
+            && self.keep_removed.is_none()
             && self.redirects.is_none()
             && self.cloudfront.is_none()
             && self.previews.is_none()

@@ -690,6 +690,16 @@ fn pages_are_html_anywhere_and_xml_and_json_at_the_root_unless_order_says() {
     let yaml = "bucket: b\norder: [\"**/*.php\"]\n";
     let settings = load(yaml, Flags::default(), &[]).unwrap();
     assert!(settings.rules.is_page("a/b.php") && !settings.rules.is_page("a.html"));
+    let yaml =
+        "bucket: b\norder: [\"**/index.html\", about]\ngzip: {enabled: true, patterns: [\"*\"]}\n";
+    let settings = load(yaml, Flags::default(), &[]).unwrap();
+    for twin in ["docs/index.gz.html", "about.gz"] {
+        assert!(
+            settings.rules.is_page(twin),
+            "a page's twin goes with it: {twin}"
+        );
+    }
+    assert!(!settings.rules.is_page("a.gz.css"));
     let none = load("bucket: b\norder: []\n", Flags::default(), &[]).unwrap();
     assert!(
         !none.rules.is_page("index.html"),
@@ -727,4 +737,37 @@ fn website_is_checked_and_its_error_page_is_a_file_of_the_published_folder() {
         &[],
     ));
     assert!(err.contains("unknown field `redirect`"), "{err}");
+}
+
+#[test]
+fn keep_removed_is_a_duration_with_its_unit() {
+    assert_eq!(
+        load("bucket: b\n", Flags::default(), &[])
+            .unwrap()
+            .keep_removed,
+        None
+    );
+    for (text, seconds) in [("90s", 90), ("15m", 900), ("1h", 3600), ("2d", 172_800)] {
+        let yaml = format!("bucket: b\nkeep_removed: {text}\n");
+        let settings = load(&yaml, Flags::default(), &[]).unwrap();
+        assert_eq!(
+            settings.keep_removed,
+            Some(Duration::from_secs(seconds)),
+            "{text}"
+        );
+    }
+    for text in [
+        "1",
+        "1w",
+        "h",
+        "0s",
+        "-1h",
+        "1.5h",
+        "400d",
+        "99999999999999999999d",
+    ] {
+        let yaml = format!("bucket: b\nkeep_removed: \"{text}\"\n");
+        let err = message(load(&yaml, Flags::default(), &[]));
+        assert!(err.contains("keep_removed"), "{text}: {err}");
+    }
 }

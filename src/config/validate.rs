@@ -92,6 +92,9 @@ pub(super) fn validated(
         }
         None => None,
     };
+    let keep_removed = (file.keep_removed.as_deref())
+        .map(|text| parse_duration(text).with_context(|| from_file("keep_removed")))
+        .transpose()?;
     let previews_config = file.previews.unwrap_or_default();
     let previews = Previews {
         prefix: match previews_config.prefix {
@@ -247,6 +250,7 @@ pub(super) fn validated(
             .max_delete
             .or(file.max_delete)
             .unwrap_or(DEFAULT_MAX_DELETE),
+        keep_removed,
         dry_run: flags.dry_run,
         full: flags.full,
         rollback: flags.rollback,
@@ -268,8 +272,9 @@ pub(super) fn overlap(a: &str, one: &Settings, b: &str, other: &Settings) -> Opt
     }
     if one.website.is_some() && other.website.is_some() && one.website != other.website {
         return Some(anyhow!(
-            "targets {a} and {b} both set `website:` for s3://{}, differently: a bucket has one \
-             website configuration; set it in one of them",
+            "targets {a} and {b} both set `website:` for s3://{}, differently (an error page is \
+             under each one's prefix): a bucket has one website configuration; set it in one \
+             target only",
             one.bucket
         ));
     }
@@ -413,6 +418,32 @@ pub(super) fn check_preview_url(url: &str) -> Result<String> {
         bail!("{url:?} is not an http:// or https:// URL");
     }
     Ok(url.to_owned())
+}
+
+/// The longest `keep_removed:`: a year.
+const MOST_KEPT: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// A duration as `keep_removed:` takes it: a whole number and a unit,
+/// `s`, `m`, `h` or `d` (`90s`, `15m`, `1h`, `2d`).
+pub(super) fn parse_duration(text: &str) -> Result<Duration> {
+    let unit_at = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(unit_at);
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 24 * 3600,
+        _ => bail!("{text:?} is not a duration such as 90s, 15m, 1h or 2d"),
+    };
+    let number: u64 = (number.parse().ok())
+        .ok_or_else(|| anyhow!("{text:?} is not a duration such as 90s, 15m, 1h or 2d"))?;
+    let duration = Duration::from_secs(number.saturating_mul(seconds));
+    if duration.is_zero() || duration > MOST_KEPT {
+        bail!("{text:?} is not between 1s and a year (366d); leave keep_removed out to delete at once");
+    }
+    Ok(duration)
 }
 
 pub(super) fn check_build(folder: &Path) -> Result<PathBuf> {

@@ -160,11 +160,15 @@ impl Rules {
         }
     }
 
-    /// Whether `key`, under the prefix, is an object of a page (or its
-    /// twin): written in the last phase of the files' objects.
+    /// Whether `key`, under the prefix, is an object of a page or its
+    /// twin (whatever the twin's name): written in the last phase of the
+    /// files' objects.
     pub fn is_page(&self, key: &str) -> bool {
-        key.strip_prefix(&self.prefix)
-            .is_some_and(|path| self.pages.is_match(path))
+        let Some(path) = key.strip_prefix(&self.prefix) else {
+            return false;
+        };
+        self.pages.is_match(path)
+            || super::twin_of(path, self).is_some_and(|(file, _)| self.pages.is_match(&file))
     }
 
     /// Whether `key`, under the prefix, is of an excluded path: such keys

@@ -219,7 +219,10 @@ impl<'a> Survey<'a> {
         let mut stray = Vec::new();
         let mut fenced: BTreeMap<&str, usize> = BTreeMap::new();
         for key in self.listing.keys() {
-            if cx.is_state_key(key) || rules.is_excluded_key(key) || written.contains(key.as_str())
+            if cx.is_state_key(key)
+                || rules.is_excluded_key(key)
+                || written.contains(key.as_str())
+                || cx.waiting().contains_key(key)
             {
                 continue;
             }
@@ -242,6 +245,13 @@ impl<'a> Survey<'a> {
         // A streamed plan holds no upload to tell which deletes go first.
         let blocking = self.blocking;
         plan.clear_first(|key| blocking.contains(key));
+        let written: BTreeSet<String> = (plan.written_keys().into_iter())
+            .map(str::to_owned)
+            .collect();
+        let present = &self.present;
+        let tree_has = |key: &str| present.contains_key(key) || written.contains(key);
+        let first = |key: &str| blocking.contains(key);
+        let removed = defer(&mut plan, cx.waiting(), cx.keep, tree_has, first);
         // Nothing is written there either: redirects the state recorded
         // included.
         let foreign = self.foreign;
@@ -255,13 +265,15 @@ impl<'a> Survey<'a> {
             true => foreign,
             false => cx.nested(),
         };
+        let live = cx.state.is_some() || !self.listing.is_empty() || !self.present.is_empty();
         Ok(Planned {
             plan,
-            published: cx.published_state(redirects, nested),
+            published: cx.published_state(redirects, nested, removed),
             walked: None,
             present: self.present,
             streamed: Some(self.objects),
             notes,
+            live,
         })
     }
 }

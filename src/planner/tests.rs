@@ -2,6 +2,7 @@
 
 mod build;
 mod copies;
+mod defer;
 mod objects;
 mod redirects;
 mod survey;
@@ -76,6 +77,7 @@ fn state(
             .collect(),
         unresolved: BTreeMap::new(),
         nested: BTreeSet::new(),
+        removed: BTreeMap::new(),
         publishing: None,
         history: Vec::new(),
     }
@@ -89,6 +91,7 @@ fn cx<'a>(rules: &'a Rules, state: Option<&'a State>) -> Context<'a> {
         revision: 2,
         full: false,
         max_delete: 256,
+        keep: Keep::default(),
     }
 }
 

@@ -29,6 +29,7 @@ fn the_state_round_trips_through_yaml() {
         links: BTreeMap::from([("l.css".into(), vec!["css/a.css".into()])]),
         unresolved: BTreeMap::new(),
         nested: BTreeSet::from(["trunk/media files/previews/x/".into()]),
+        removed: BTreeMap::from([("old.css".into(), "2026-11-24T05:00:00Z".into())]),
         publishing: Some(claim("ci-2".into(), 4242, OffsetDateTime::UNIX_EPOCH)),
         history: Vec::new(),
     };
@@ -47,6 +48,7 @@ fn the_state_round_trips_through_yaml() {
         links: BTreeMap::new(),
         unresolved: BTreeMap::new(),
         nested: BTreeSet::new(),
+        removed: BTreeMap::new(),
     });
     let yaml = finished.to_yaml();
     assert!(!yaml.contains("publishing"), "{yaml}");
@@ -169,6 +171,7 @@ fn a_build_claims_the_keys_it_touches_and_those_a_publish_cut_off_touched() {
         },
         Shaping::of(&crate::plan::Rules::new("")),
         BTreeSet::new(),
+        BTreeMap::new(),
     );
     assert_eq!(finished.distrusted(), Touched::default());
     // Too many keys to name: every key.
@@ -291,4 +294,16 @@ fn a_publish_continues_only_its_own_tree_forward_or_rolled_back_on_purpose() {
             && folder.contains("delete p/.svn2s3/state.yaml"),
         "{folder}"
     );
+}
+
+#[test]
+fn a_removal_time_that_does_not_read_is_refused() {
+    let yaml = "version: 0.3.0\nremoved:\n  old.css: yesterday\n";
+    let err = State::parse(yaml.as_bytes(), "s").unwrap_err().to_string();
+    assert!(
+        err.contains("old.css was removed at \"yesterday\""),
+        "{err}"
+    );
+    let yaml = "version: 0.3.0\nremoved:\n  old.css: 2026-11-24T05:00:00Z\n";
+    assert_eq!(State::parse(yaml.as_bytes(), "s").unwrap().removed.len(), 1);
 }

@@ -293,7 +293,8 @@ fn with_previews_the_hook_publishes_a_branch_as_a_preview_and_prunes_it_when_del
     };
     let deadline = Instant::now() + Duration::from_secs(120);
     let log = || fs::read_to_string(hooks.join("svn2s3.log")).unwrap_or_default();
-    while preview().len() < 2 {
+    // Its objects go up before its state is finished and its report logged.
+    while preview().len() < 2 || !log().contains("preview") || !log().contains(" copied") {
         assert!(Instant::now() < deadline, "no preview; the log:\n{}", log());
         sleep(Duration::from_millis(50));
     }

@@ -554,3 +554,54 @@ fn a_bucket_newer_than_the_working_copy_is_refused() {
     assert!(run.stderr.contains("svn update"), "{}", run.stderr);
     Mirror::default().check(&server, &repo, rev);
 }
+
+#[test]
+fn with_keep_removed_a_removed_file_stays_until_it_waited_then_goes() {
+    for store in Store::BOTH {
+        let server = Server::of(store);
+        let repo = Repo::new();
+        repo.write("index.html", "<h1>home</h1>\n");
+        repo.write("old.css", "body {}\n");
+        repo.commit("r1");
+        let config = repo.wc.with_extension("yaml");
+        std::fs::write(&config, "keep_removed: 1s\n").unwrap();
+        let config = ["--config", config.to_str().unwrap()];
+        publish(&server, &repo, &config);
+
+        repo.svn(&["rm", "-q", "old.css"]);
+        let rev = repo.commit("a stylesheet no page links to any more");
+        let run = publish(&server, &repo, &config);
+        assert!(
+            run.stdout.contains("0 deleted, 1 waiting to be deleted"),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            server.listing().contains_key("old.css"),
+            "kept for open pages"
+        );
+        let state = server.state().unwrap();
+        assert!(state.contains("removed:\n  old.css: "), "{state}");
+        verify(&server, &repo, &config).expect(0);
+        let status = finish(repo.with_home(&mut svn2s3(
+            &server,
+            &[&["status", repo.wc.to_str().unwrap()], &config[..]].concat(),
+        )));
+        assert!(
+            status
+                .stdout
+                .contains("removed:      1 object waiting to be deleted"),
+            "{}",
+            status.stdout
+        );
+
+        // Once it waited long enough, a publish with nothing else to do deletes it.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let run = publish(&server, &repo, &config);
+        assert!(run.stdout.contains(", 1 deleted"), "{}", run.stdout);
+        let state = server.state().unwrap();
+        assert!(!state.contains("removed:"), "{state}");
+        Mirror::default().check(&server, &repo, rev);
+        verify(&server, &repo, &config).expect(0);
+    }
+}

@@ -1,0 +1,85 @@
+//! Deletes held back (`keep_removed:`): what waits, what goes, and when.
+
+use std::time::Duration;
+
+use time::macros::datetime;
+
+use super::*;
+use crate::planner::{defer, Keep};
+
+fn plan_deleting(keys: &[&str]) -> Plan {
+    let mut plan = Plan::default();
+    plan.delete_also(keys.iter().map(|key| key.to_string()));
+    plan
+}
+
+fn waiting(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
+    (entries.iter())
+        .map(|(key, at)| (key.to_string(), at.to_string()))
+        .collect()
+}
+
+const HOUR: Keep = Keep {
+    removed: Some(Duration::from_secs(3600)),
+    now: datetime!(2026-12-06 12:00 UTC),
+};
+
+#[test]
+fn a_removed_key_waits_from_now_and_goes_once_it_waited_long_enough() {
+    let before = waiting(&[
+        ("old.css", "2026-12-06T10:59:00Z"),
+        ("new-ish.css", "2026-12-06T11:30:00Z"),
+    ]);
+    let mut plan = plan_deleting(&["gone.js"]);
+    let after = defer(&mut plan, &before, HOUR, |_| false, |_| false);
+    assert_eq!(plan.deletes(), ["old.css"], "an hour and a minute: due");
+    assert_eq!(
+        after,
+        waiting(&[
+            ("gone.js", "2026-12-06T12:00:00Z"),
+            ("new-ish.css", "2026-12-06T11:30:00Z"),
+        ])
+    );
+}
+
+#[test]
+fn a_key_written_again_waits_no_more_and_a_key_written_beneath_goes_now() {
+    let before = waiting(&[
+        ("back.css", "2026-12-06T11:59:00Z"),
+        ("a", "2026-12-06T11:59:00Z"),
+    ]);
+    let mut plan = Plan::default();
+    plan.upload(
+        objects(&file("a/b.html"), &Rules::new(""))
+            .unwrap()
+            .uploads()
+            .to_vec(),
+    );
+    let after = defer(&mut plan, &before, HOUR, |key| key == "back.css", |_| false);
+    assert_eq!(plan.clear(), ["a"], "a file that became a folder");
+    assert!(plan.deletes().is_empty());
+    assert!(after.is_empty(), "{after:?}");
+}
+
+#[test]
+fn without_keep_removed_every_waiting_key_goes_and_nothing_waits() {
+    let before = waiting(&[("old.css", "2026-12-06T11:59:00Z")]);
+    let mut plan = plan_deleting(&["gone.js"]);
+    let after = defer(&mut plan, &before, Keep::default(), |_| false, |_| false);
+    assert_eq!(plan.deletes(), ["gone.js", "old.css"]);
+    assert!(after.is_empty());
+}
+
+#[test]
+fn a_key_kept_again_keeps_the_time_it_was_first_removed() {
+    let before = waiting(&[("gone.js", "2026-12-06T11:30:00Z")]);
+    let mut plan = plan_deleting(&["gone.js"]);
+    let after = defer(&mut plan, &before, HOUR, |_| false, |_| false);
+    assert!(plan.deletes().is_empty());
+    assert_eq!(after, before);
+    // One that a streamed upload goes beneath (the survey says) goes now.
+    let mut plan = plan_deleting(&[]);
+    let after = defer(&mut plan, &before, HOUR, |_| false, |key| key == "gone.js");
+    assert_eq!(plan.clear(), ["gone.js"]);
+    assert!(after.is_empty());
+}
