@@ -336,6 +336,7 @@ impl Session {
             removed: settings.keep_removed,
             now: time::OffsetDateTime::now_utc(),
         };
+        crate::planner::check_waiting(waiting, &rules.prefix, keep.now)?;
         let has = |key: &str| manifest.get(key).is_some();
         let first = |key: &str| planner::blocks(key, &manifest);
         let removed = crate::planner::defer(&mut plan, waiting, keep, has, first);

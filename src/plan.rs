@@ -473,9 +473,20 @@ pub(crate) enum PlanError {
     )]
     NotAPreview { prefix: String, count: usize },
     #[error(
-        "refusing to delete {count} objects, more than --max-delete {most}; raise it if that is intended"
+        "refusing to delete {count} object{}, more than --max-delete {most}; raise it if that is \
+         intended",
+        if *count == 1 { "" } else { "s" }
     )]
     TooManyDeletes { count: usize, most: usize },
+    #[error(
+        "the state object says {key:?} was removed and waits to be deleted, but {why}: svn2s3 \
+         never writes that; take it out of `removed:` in {prefix}{STATE_FOLDER}/state.yaml"
+    )]
+    NotWaiting {
+        key: String,
+        prefix: String,
+        why: &'static str,
+    },
 }
 
 /// What one file of the tree becomes in the bucket.

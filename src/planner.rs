@@ -96,6 +96,44 @@ impl Default for Keep {
     }
 }
 
+/// Refuses a state whose waiting keys (`removed:`) this publish could not
+/// have written: a key outside `prefix` (a state copied from another
+/// prefix, say), empty, with a `.` or `..` part, in the state folder, or
+/// removed more than a day in the future.
+pub(crate) fn check_waiting(
+    waiting: &BTreeMap<String, String>,
+    prefix: &str,
+    now: OffsetDateTime,
+) -> Result<(), PlanError> {
+    for (key, at) in waiting {
+        let path = key.strip_prefix(prefix);
+        let why = match path {
+            None => Some("it is not under this publish's prefix"),
+            Some("") => Some("it is the prefix itself"),
+            Some(path) if path.split('/').any(|part| matches!(part, "" | "." | "..")) => {
+                Some("it has an empty, . or .. part")
+            }
+            Some(path) if path.starts_with(&format!("{STATE_FOLDER}/")) => {
+                Some("it is in the state folder")
+            }
+            Some(_) => match crate::state::removed_at(at) {
+                Some(at) if at > now + Duration::from_secs(24 * 3600) => {
+                    Some("it was removed in the future")
+                }
+                _ => None,
+            },
+        };
+        if let Some(why) = why {
+            return Err(PlanError::NotWaiting {
+                key: key.clone(),
+                prefix: prefix.to_owned(),
+                why,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The deletes of `plan` held back as `keep` says, the keys that waited
 /// already being `waiting` (the state's, each with when it was removed):
 /// a key the plan deletes waits in the state instead, from now; a key that
@@ -236,6 +274,7 @@ pub(crate) struct Needs {
 
 /// What a publish needs to know, given what it is asked to do.
 pub(crate) fn needs(cx: &Context) -> Result<Needs> {
+    check_waiting(cx.waiting(), &cx.rules.prefix, cx.keep.now)?;
     let from = cx.published().filter(|_| !cx.full);
     let unfinished = match cx.full {
         true => Vec::new(),
@@ -504,7 +543,13 @@ pub(crate) fn incremental(cx: &Context, input: Changes, tree: &dyn Lookup) -> Re
     let written: BTreeSet<String> = (plan.written_keys().into_iter())
         .map(str::to_owned)
         .collect();
-    let has = |key: &str| written.contains(key);
+    // A file of the tree the state says was removed (a state edited by
+    // hand) waits no more: it is published.
+    let is_file = |key: &str| {
+        let path = key.strip_prefix(&rules.prefix);
+        path.is_some_and(|path| matches!(tree.node(path), Ok(Node::File(_))))
+    };
+    let has = |key: &str| written.contains(key) || is_file(key);
     let removed = defer(&mut plan, cx.waiting(), cx.keep, has, |_| false);
     let nested = cx.nested();
     let notes = fence(cx, &mut plan, &nested)?;

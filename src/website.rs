@@ -117,6 +117,9 @@ impl Website {
             if error.starts_with('/') {
                 bail!("error {error:?} is a path of the published folder, without a leading /");
             }
+            if error.split('/').any(|part| matches!(part, "" | "." | "..")) {
+                bail!("error {error:?} has an empty, . or .. part; name a file of the published folder");
+            }
         }
         if self.routing_rules.len() > MAX_ROUTING_RULES {
             bail!(
@@ -488,6 +491,10 @@ mod tests {
         refused(
             with(&|w| w.error = Some("/404.html".into())),
             "without a leading /",
+        );
+        refused(
+            with(&|w| w.error = Some("../404.html".into())),
+            ". or .. part",
         );
         refused(
             with(&|w| w.redirect_all = Some("www.example.com".into())),

@@ -707,6 +707,12 @@ fn pages_are_html_anywhere_and_xml_and_json_at_the_root_unless_order_says() {
     );
     let err = message(load("bucket: b\norder: [\"a[\"]\n", Flags::default(), &[]));
     assert!(err.contains("order"), "{err}");
+    let err = message(load(
+        "bucket: b\norder: [\"/*.html\"]\n",
+        Flags::default(),
+        &[],
+    ));
+    assert!(err.contains("order: \"/*.html\" starts with /"), "{err}");
 }
 
 #[test]

@@ -150,6 +150,13 @@ pub(super) fn validated(
     let brotli = twins(flags.brotli, file.brotli, "brotli")?;
     let exclude =
         Globs::new(&file.exclude.unwrap_or_default()).with_context(|| from_file("exclude"))?;
+    if let Some(pattern) = (file.order.iter().flatten()).find(|pattern| pattern.starts_with('/')) {
+        bail!(
+            "{}: {pattern:?} starts with /, and matches nothing: patterns match paths of the \
+             published folder, such as **/*.html",
+            from_file("order")
+        );
+    }
     let pages = match file.order {
         Some(patterns) => Globs::rooted(&patterns),
         None => Globs::rooted(DEFAULT_PAGES),

@@ -603,5 +603,29 @@ fn with_keep_removed_a_removed_file_stays_until_it_waited_then_goes() {
         assert!(!state.contains("removed:"), "{state}");
         Mirror::default().check(&server, &repo, rev);
         verify(&server, &repo, &config).expect(0);
+
+        // A state edited by hand cannot have a file of the revision deleted,
+        // nor a key svn2s3 never writes.
+        let edited = state.clone() + "removed:\n  index.html: 2000-01-01T00:00:00Z\n";
+        server.put(".svn2s3/state.yaml", edited.as_bytes());
+        publish(&server, &repo, &config);
+        Mirror::default().check(&server, &repo, rev);
+        assert!(!server.state().unwrap().contains("removed:"));
+        let edited = state + "removed:\n  .svn2s3/manifest.gz: 2000-01-01T00:00:00Z\n";
+        server.put(".svn2s3/state.yaml", edited.as_bytes());
+        let wc = repo.wc.to_str().unwrap();
+        let refused = finish(repo.with_home(&mut svn2s3(
+            &server,
+            &[&["publish", wc], &config[..]].concat(),
+        )));
+        assert_eq!(refused.code, 2, "{}", refused.stderr);
+        assert!(
+            refused
+                .stderr
+                .contains("\".svn2s3/manifest.gz\" was removed")
+                && refused.stderr.contains("in the state folder"),
+            "{}",
+            refused.stderr
+        );
     }
 }

@@ -83,3 +83,29 @@ fn a_key_kept_again_keeps_the_time_it_was_first_removed() {
     assert_eq!(plan.clear(), ["gone.js"]);
     assert!(after.is_empty());
 }
+
+#[test]
+fn a_waiting_key_svn2s3_could_not_have_written_is_refused() {
+    use crate::planner::check_waiting;
+    let now = HOUR.now;
+    let ok = waiting(&[("site/a.css", "2026-12-06T11:00:00Z")]);
+    assert_eq!(check_waiting(&ok, "site/", now), Ok(()));
+    for (key, at, why) in [
+        (
+            "other/a.css",
+            "2026-12-06T11:00:00Z",
+            "not under this publish's prefix",
+        ),
+        ("site/", "2026-12-06T11:00:00Z", "the prefix itself"),
+        ("site/a/../b", "2026-12-06T11:00:00Z", ". or .. part"),
+        (
+            "site/.svn2s3/state.yaml",
+            "2026-12-06T11:00:00Z",
+            "state folder",
+        ),
+        ("site/a.css", "2026-12-09T11:00:00Z", "in the future"),
+    ] {
+        let err = check_waiting(&waiting(&[(key, at)]), "site/", now).unwrap_err();
+        assert!(err.to_string().contains(why), "{key}: {err}");
+    }
+}
