@@ -85,19 +85,20 @@ impl fmt::Display for VerifyReport {
         if drift.is_empty() {
             write!(
                 f,
-                "{} matches {what}: {} objects checked",
-                self.target, drift.checked
+                "{} matches {what}: {} checked",
+                self.target,
+                crate::report::counted(drift.checked, "object")
             )
         } else {
             write!(
                 f,
-                "{} differs from {what}: {} missing, {} extra, {} different ({} objects \
-                 checked); `svn2s3 publish --full` repairs it",
+                "{} differs from {what}: {} missing, {} extra, {} different ({} checked); \
+                 `svn2s3 publish --full` repairs it",
                 self.target,
                 drift.missing.len(),
                 drift.extra.len(),
                 drift.differ.len(),
-                drift.checked
+                crate::report::counted(drift.checked, "object")
             )
         }
     }

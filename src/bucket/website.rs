@@ -8,7 +8,7 @@ impl Bucket {
     /// The bucket's website configuration; `None` where it has none.
     pub async fn website(&self) -> Result<Option<Website>> {
         let answer = self
-            .retried("read the website configuration", "", || async {
+            .retried("read", "the website configuration", || async {
                 let sent =
                     (self.send("GET", "", "website", &[], Payload::Signed(b""), Vec::new())).await;
                 match sent {
@@ -31,7 +31,7 @@ impl Bucket {
     pub async fn put_website(&self, website: &Website) -> Result<()> {
         let body = website.to_xml();
         let md5 = BASE64.encode(md5::compute(&body).0);
-        self.retried("write the website configuration", "", || {
+        self.retried("write", "the website configuration", || {
             let (body, md5) = (&body, &md5);
             async move {
                 let headers = [
