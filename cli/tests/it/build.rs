@@ -476,3 +476,40 @@ fn what_a_build_cannot_publish_is_refused_before_anything_is_written() {
     );
     assert!(Path::new(site.dir()).is_dir());
 }
+
+#[test]
+fn a_rebuild_writes_its_pages_after_the_rest_and_deletes_last() {
+    let (site, server) = (Site::new(), Server::start());
+    site.run(&server, &["publish", "--gzip"]).expect(0);
+    site.write("index.html", "<h1>new home</h1>\n");
+    site.write("posts/03.html", "<p>three</p>\n");
+    site.write("css/site.css", "body { margin: 1em }\n");
+    site.write("js/app.js", "console.log(2)\n");
+    std::fs::remove_file(site.root.path().join("docs/old.txt")).unwrap();
+
+    // Every request takes 50 ms: a request that began after another ended
+    // is plainly apart from those that ran beside it.
+    let proxy = Proxy::answering(server.port, Answer::Delay(Duration::from_millis(50)));
+    finish(&mut site.svn2s3(&proxy.endpoint(), &["publish", "--gzip"])).expect(0);
+    let seen = proxy.seen();
+    let put = |path: &str| {
+        (seen.iter())
+            .find(|s| s.method == "PUT" && s.target.ends_with(&format!("/{path}")))
+            .unwrap_or_else(|| panic!("no PUT of {path}: {seen:#?}"))
+    };
+    let assets = [
+        "css/site.css",
+        "css/site.gz.css",
+        "js/app.js",
+        "js/app.gz.js",
+    ];
+    let last_asset = assets.iter().map(|path| put(path).ended.unwrap()).max();
+    let pages = ["index.html", "posts/03.html"].map(put);
+    assert!(
+        pages.iter().all(|page| Some(page.began) >= last_asset),
+        "the pages wait for the stylesheet and the script: {seen:#?}"
+    );
+    let delete = seen.iter().find(|s| s.method == "POST").unwrap();
+    assert!(pages.iter().all(|page| page.ended.unwrap() <= delete.began));
+    site.check(&server, &[".css", ".js"]);
+}
