@@ -299,6 +299,8 @@ impl Bucket {
         if let Some(acl) = &upload.headers.acl {
             headers.push(("x-amz-acl", acl));
         }
+        // A copy takes the bucket's defaults unless told otherwise.
+        headers.extend(upload.headers.storage.header_pairs());
         self.copy_object("copy", &upload.key, &headers).await?;
         Ok(0)
     }
@@ -468,6 +470,8 @@ impl Bucket {
             values: Values::shown(|header| said(header.http)),
             content_type: said("content-type"),
             content_encoding: said("content-encoding"),
+            storage_class: said("x-amz-storage-class"),
+            sse: said("x-amz-server-side-encryption"),
         })
     }
 
@@ -659,6 +663,10 @@ pub struct Stored {
     pub content_encoding: Option<String>,
     /// Those of [`crate::header::HEADERS`] it has, but empty ones.
     pub values: Values,
+    /// `x-amz-storage-class`, which S3 leaves out for STANDARD.
+    pub storage_class: Option<String>,
+    /// `x-amz-server-side-encryption`.
+    pub sse: Option<String>,
 }
 
 impl Stored {
@@ -676,6 +684,17 @@ impl Stored {
         same(&self.content_type, Some(&headers.content_type))
             && same(&self.content_encoding, headers.content_encoding)
             && self.values == headers.values
+            && self.is_stored_as(&headers.storage)
+    }
+
+    /// Whether the object is stored as `storage` says, where it says: what
+    /// it leaves unset is the bucket's to choose, and a KMS key shows in a
+    /// HEAD as its ARN, whatever named it, so only the algorithm is compared.
+    pub fn is_stored_as(&self, storage: &crate::plan::Storage) -> bool {
+        let class = self.storage_class.as_deref().unwrap_or("STANDARD");
+        let class_right = (storage.storage_class.as_deref()).map_or(true, |wanted| wanted == class);
+        let sse_right = storage.sse.is_none() || storage.sse == self.sse;
+        class_right && sse_right
     }
 }
 
@@ -689,7 +708,11 @@ fn header_pairs(headers: &Headers) -> Vec<(&'static str, &str)> {
     ];
     let values = (headers.values.iter()).map(|(header, value)| (header.http, Some(value)));
     let acl = ("x-amz-acl", headers.acl.as_deref());
-    (first.into_iter().chain(values).chain([acl]))
+    let storage = headers
+        .storage
+        .header_pairs()
+        .map(|(name, value)| (name, Some(value)));
+    (first.into_iter().chain(values).chain([acl]).chain(storage))
         .filter_map(|(name, value)| Some((name, value?)))
         .collect()
 }
@@ -731,6 +754,7 @@ mod tests {
             content_encoding: None,
             values: Values::default(),
             acl: None,
+            storage: Default::default(),
         };
         let stored = Stored {
             md5: Some(md5.clone()),
@@ -794,6 +818,7 @@ mod tests {
             content_encoding: Some("gzip"),
             values: Values::from_iter([(Name::CacheControl, "public,  max-age=60".into())]),
             acl: Some("public-read".into()),
+            storage: Default::default(),
         };
         assert_eq!(
             header_pairs(&headers),
@@ -802,6 +827,22 @@ mod tests {
                 ("content-encoding", "gzip"),
                 ("cache-control", "public,  max-age=60"),
                 ("x-amz-acl", "public-read"),
+            ]
+        );
+        let stored_so = Headers {
+            storage: crate::plan::Storage {
+                storage_class: Some("STANDARD_IA".into()),
+                sse: Some("aws:kms".into()),
+                sse_kms_key_id: Some("alias/site".into()),
+            },
+            ..headers.clone()
+        };
+        assert_eq!(
+            header_pairs(&stored_so)[4..],
+            [
+                ("x-amz-storage-class", "STANDARD_IA"),
+                ("x-amz-server-side-encryption", "aws:kms"),
+                ("x-amz-server-side-encryption-aws-kms-key-id", "alias/site"),
             ]
         );
         // As a HEAD shows it: empty values are none.
@@ -821,8 +862,30 @@ mod tests {
         assert!(stored.has_headers(&headers));
         let other = Stored {
             values: shown(Name::ContentLanguage, "en"),
-            ..stored
+            ..stored.clone()
         };
         assert!(!other.has_headers(&headers));
+        // The class and encryption count where the settings name them: an
+        // absent class is STANDARD; the KMS key shows as an ARN, and is not
+        // compared.
+        let standard = |storage_class: Option<&str>, sse: Option<&str>| crate::plan::Storage {
+            storage_class: storage_class.map(str::to_owned),
+            sse: sse.map(str::to_owned),
+            sse_kms_key_id: None,
+        };
+        let encrypted = Stored {
+            sse: Some("AES256".into()),
+            ..stored
+        };
+        assert!(encrypted.is_stored_as(&standard(None, None)));
+        assert!(encrypted.is_stored_as(&standard(Some("STANDARD"), Some("AES256"))));
+        assert!(!encrypted.is_stored_as(&standard(Some("STANDARD_IA"), None)));
+        assert!(!encrypted.is_stored_as(&standard(None, Some("aws:kms"))));
+        let infrequent = Stored {
+            storage_class: Some("STANDARD_IA".into()),
+            ..encrypted
+        };
+        assert!(infrequent.is_stored_as(&standard(Some("STANDARD_IA"), Some("AES256"))));
+        assert!(!infrequent.is_stored_as(&standard(Some("STANDARD"), None)));
     }
 }

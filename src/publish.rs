@@ -405,6 +405,7 @@ mod tests {
                 content_encoding: None,
                 values: Default::default(),
                 acl: None,
+                storage: Default::default(),
             },
         }
     }

@@ -14,7 +14,8 @@ use sha2::{Digest, Sha256};
 
 use crate::header::HeaderRule;
 use crate::plan::{
-    self, File, Globs, HeaderRules, Link, Objects, PlanError, Props, Rules, Skipped, Upload,
+    self, File, Globs, HeaderRules, Link, Objects, PlanError, Props, Rules, Skipped, Storage,
+    Upload,
 };
 
 /// The settings that shaped the objects of a publish, as the state keeps them.
@@ -38,6 +39,9 @@ pub struct Shaping {
     /// The canned ACL of every object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl: Option<String>,
+    /// The storage class and encryption of every object.
+    #[serde(default, skip_serializing_if = "Storage::is_unset")]
+    pub storage: Storage,
     /// Whether moves and symbolic links leave redirects.
     #[serde(default)]
     pub redirects: bool,
@@ -57,6 +61,7 @@ impl Shaping {
             brotli: patterns(&rules.brotli),
             headers: rules.headers.written().cloned().collect(),
             acl: rules.acl.clone(),
+            storage: rules.storage.clone(),
             redirects: rules.redirects,
             inherited: rules.inherited.clone(),
         };
@@ -91,6 +96,7 @@ impl Shaping {
             brotli: globs(&self.brotli)?,
             headers,
             acl: self.acl.clone(),
+            storage: self.storage.clone(),
             redirects: self.redirects,
             inherited: self.inherited.clone(),
         })
@@ -109,6 +115,7 @@ impl Shaping {
         note(self.brotli != other.brotli, "brotli");
         note(self.headers != other.headers, "header rules");
         note(self.acl != other.acl, "acl");
+        note(self.storage != other.storage, "storage class or encryption");
         note(self.redirects != other.redirects, "redirects");
         note(
             self.inherited != other.inherited,

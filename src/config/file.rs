@@ -18,6 +18,9 @@ pub(super) struct ConfigFile {
     pub(super) brotli: Option<TwinSetting>,
     pub(super) headers: Option<Vec<HeaderRule>>,
     pub(super) acl: Option<String>,
+    pub(super) storage_class: Option<String>,
+    pub(super) sse: Option<String>,
+    pub(super) sse_kms_key_id: Option<String>,
     pub(super) exclude: Option<Vec<String>>,
     pub(super) order: Option<Vec<String>>,
     pub(super) max_delete: Option<usize>,
@@ -265,6 +268,9 @@ impl ConfigFile {
             brotli: self.brotli.or(under.brotli),
             headers: self.headers.or(under.headers),
             acl: self.acl.or(under.acl),
+            storage_class: self.storage_class.or(under.storage_class),
+            sse: self.sse.or(under.sse),
+            sse_kms_key_id: self.sse_kms_key_id.or(under.sse_kms_key_id),
             exclude: self.exclude.or(under.exclude),
             order: self.order.or(under.order),
             max_delete: self.max_delete.or(under.max_delete),
@@ -291,6 +297,9 @@ impl ConfigFile {
             && self.brotli.is_none()
             && self.headers.is_none()
             && self.acl.is_none()
+            && self.storage_class.is_none()
+            && self.sse.is_none()
+            && self.sse_kms_key_id.is_none()
             && self.exclude.is_none()
             && self.order.is_none()
             && self.max_delete.is_none()

@@ -777,3 +777,27 @@ fn keep_removed_is_a_duration_with_its_unit() {
         assert!(err.contains("keep_removed"), "{text}: {err}");
     }
 }
+
+#[test]
+fn storage_class_and_encryption_are_checked_and_kept_by_the_rules() {
+    let yaml = "bucket: b\nstorage_class: STANDARD_IA\nsse: aws:kms\nsse_kms_key_id: alias/site\n";
+    let storage = load(yaml, Flags::default(), &[]).unwrap().rules.storage;
+    assert_eq!(storage.storage_class.as_deref(), Some("STANDARD_IA"));
+    assert_eq!(storage.sse_kms_key_id.as_deref(), Some("alias/site"));
+    for (yaml, says) in [
+        (
+            "storage_class: GLACIER\n",
+            "cannot be read until they are restored",
+        ),
+        ("storage_class: standard\n", "is not one of STANDARD"),
+        ("sse: aes256\n", "is not AES256, aws:kms or aws:kms:dsse"),
+        ("sse: AES256\nsse_kms_key_id: k\n", "needs `sse: aws:kms`"),
+        (
+            "sse: aws:kms\nsse_kms_key_id: \"a b\"\n",
+            "is not a KMS key ID",
+        ),
+    ] {
+        let err = message(load(&format!("bucket: b\n{yaml}"), Flags::default(), &[]));
+        assert!(err.contains(says), "{yaml}: {err}");
+    }
+}

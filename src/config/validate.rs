@@ -92,6 +92,14 @@ pub(super) fn validated(
         }
         None => None,
     };
+    let storage = crate::plan::Storage {
+        storage_class: file.storage_class.clone(),
+        sse: file.sse.clone(),
+        sse_kms_key_id: file.sse_kms_key_id.clone(),
+    };
+    if let Err(why) = storage.check() {
+        bail!("{}", from_file(&why));
+    }
     let keep_removed = (file.keep_removed.as_deref())
         .map(|text| parse_duration(text).with_context(|| from_file("keep_removed")))
         .transpose()?;
@@ -249,6 +257,7 @@ pub(super) fn validated(
             brotli,
             headers,
             acl: file.acl,
+            storage,
             redirects: flags.redirects || file.redirects.unwrap_or(false),
             inherited: Default::default(),
         },

@@ -353,6 +353,7 @@ fn headers_for(file: &File, rules: &Rules) -> Result<Headers, PlanError> {
         content_encoding: None,
         values,
         acl: rules.acl.clone(),
+        storage: rules.storage.clone(),
     })
 }
 

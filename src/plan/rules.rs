@@ -136,6 +136,8 @@ pub struct Rules {
     pub headers: HeaderRules,
     /// A canned ACL for every uploaded object (never the state object).
     pub acl: Option<String>,
+    /// The storage class and encryption of every uploaded object.
+    pub storage: super::Storage,
     /// A file moved with history leaves a redirect at its old key, and a
     /// symbolic link inside the tree publishes as a redirect to its target.
     pub redirects: bool,
@@ -155,6 +157,7 @@ impl Rules {
             brotli: None,
             headers: HeaderRules::default(),
             acl: None,
+            storage: super::Storage::default(),
             redirects: false,
             inherited: Props::new(),
         }

@@ -735,6 +735,13 @@ impl Server {
             .unwrap();
     }
 
+    /// The storage class (none for STANDARD) and server-side encryption of
+    /// `key`, from a HEAD.
+    pub fn stored_as(&self, key: &str) -> (Option<String>, Option<String>) {
+        let (head, _) = runtime().block_on(self.client().head_object(key)).unwrap();
+        (head.storage_class, head.server_side_encryption)
+    }
+
     fn client(&self) -> Box<s3::Bucket> {
         s3::Bucket::new(BUCKET, self.region(), credentials())
             .unwrap()

@@ -629,3 +629,40 @@ fn with_keep_removed_a_removed_file_stays_until_it_waited_then_goes() {
         );
     }
 }
+
+#[test]
+fn the_storage_class_and_encryption_are_set_on_every_object_and_a_change_rewrites_them() {
+    let server = Server::of(Store::Moto);
+    let repo = Repo::new();
+    repo.write("index.html", "<h1>home</h1>\n");
+    repo.write("css/site.css", "body {}\n");
+    let rev = repo.commit("r1");
+    let config = repo.wc.with_extension("yaml");
+    let settings = |class: &str| format!("storage_class: {class}\nsse: AES256\ngzip: true\n");
+    std::fs::write(&config, settings("STANDARD_IA")).unwrap();
+    let config = ["--config", config.to_str().unwrap()];
+    publish(&server, &repo, &config);
+    let stored = |class: &str| (Some(class.to_owned()), Some("AES256".to_owned()));
+    for key in ["index.html", "css/site.css", "css/site.gz.css"] {
+        assert_eq!(server.stored_as(key), stored("STANDARD_IA"), "{key}");
+    }
+    verify(&server, &repo, &config).expect(0);
+
+    // Another class: every object is rewritten in place.
+    std::fs::write(config[1], settings("ONEZONE_IA")).unwrap();
+    let run = publish(&server, &repo, &config);
+    assert!(
+        run.stdout.contains("storage class or encryption") && run.stdout.contains("3 rewritten"),
+        "{}",
+        run.stdout
+    );
+    for key in ["index.html", "css/site.css", "css/site.gz.css"] {
+        assert_eq!(server.stored_as(key), stored("ONEZONE_IA"), "{key}");
+    }
+    verify(&server, &repo, &config).expect(0);
+    Mirror {
+        twins: &[".css"],
+        ..Mirror::default()
+    }
+    .check(&server, &repo, rev);
+}
