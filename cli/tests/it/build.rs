@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use tempfile::TempDir;
 
 use crate::harness::*;
-use crate::proxy::{Answer, Proxy};
+use crate::proxy::{put_of, Answer, Proxy};
 
 const MANIFEST: &str = ".svn2s3/manifest.gz";
 
@@ -492,11 +492,7 @@ fn a_rebuild_writes_its_pages_after_the_rest_and_deletes_last() {
     let proxy = Proxy::answering(server.port, Answer::Delay(Duration::from_millis(50)));
     finish(&mut site.svn2s3(&proxy.endpoint(), &["publish", "--gzip"])).expect(0);
     let seen = proxy.seen();
-    let put = |path: &str| {
-        (seen.iter())
-            .find(|s| s.method == "PUT" && s.target.ends_with(&format!("/{path}")))
-            .unwrap_or_else(|| panic!("no PUT of {path}: {seen:#?}"))
-    };
+    let put = |path: &str| put_of(&seen, path);
     let assets = [
         "css/site.css",
         "css/site.gz.css",

@@ -116,6 +116,14 @@ pub struct Seen {
     pub ended: Option<Instant>,
 }
 
+/// The PUT of the object at `path` (the key's end) among `seen`.
+#[track_caller]
+pub fn put_of<'a>(seen: &'a [Seen], path: &str) -> &'a Seen {
+    (seen.iter())
+        .find(|s| s.method == "PUT" && s.target.ends_with(&format!("/{path}")))
+        .unwrap_or_else(|| panic!("no PUT of {path}: {seen:#?}"))
+}
+
 impl Seen {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use crate::harness::*;
-use crate::proxy::{Answer, Proxy, Seen};
+use crate::proxy::{put_of, Answer, Proxy, Seen};
 
 /// The longest chain of requests each sent after the one before it was
 /// answered: the round trips a publish waits for, one after another.
@@ -298,11 +298,7 @@ fn pages_go_up_after_every_other_object_and_deletes_after_the_pages() {
     let proxy = Proxy::answering(server.port, Answer::Delay(Duration::from_millis(50)));
     publish_via(&proxy, &repo, &["--gzip"], 0);
     let seen = proxy.seen();
-    let put = |path: &str| -> &Seen {
-        (seen.iter())
-            .find(|s| s.method == "PUT" && s.target.ends_with(&format!("/{path}")))
-            .unwrap_or_else(|| panic!("no PUT of {path}: {seen:#?}"))
-    };
+    let put = |path: &str| put_of(&seen, path);
     let twins = [
         "site.gz.css",
         "app.gz.js",
