@@ -126,9 +126,10 @@ pub fn answered(status: u16, body: &str, place: &str) -> Failure {
     let (code, message) = (code.as_str(), message.as_str());
     let throttled = matches!(status, 429 | 503) || code == "SlowDown" || code == "Throttling";
     // 409 ConditionalRequestConflict: another conditional write of the key
-    // was in flight; S3 asks for a retry.
+    // was in flight; S3 asks for a retry. 501 Not Implemented is a store
+    // that has no such request, however often it is asked.
     let transient = throttled
-        || matches!(status, 408 | 500..=599)
+        || matches!(status, 408 | 500 | 502..=599)
         || (status, code) == (409, "ConditionalRequestConflict");
     let said = match (code.is_empty(), message.is_empty()) {
         (false, false) => format!("{code}: {message}"),
@@ -230,6 +231,8 @@ mod tests {
             .transient
         );
         assert_eq!(answered(400, "not xml", "x").why, "HTTP 400 from x ()");
+        let lacking = answered(501, "<Error><Code>NotImplemented</Code></Error>", "x");
+        assert!(!lacking.transient, "a store without the request");
     }
 
     #[test]
