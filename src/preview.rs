@@ -284,7 +284,10 @@ impl Publisher {
                         for batch in objects.chunks(crate::bucket::DELETE_BATCH) {
                             bucket.delete_batch(batch).await?;
                         }
-                        bucket.delete_batch(&state_object).await
+                        bucket.delete_batch(&state_object).await?;
+                        let prefix = self.preview_prefix(&listed.slug);
+                        session::unregister_inside(&bucket, settings.bucket(), &prefix).await;
+                        anyhow::Ok(())
                     };
                     let deleted = tokio::select! {
                         biased;

@@ -523,10 +523,7 @@ pub(crate) fn register_inside(
     settings: &Settings,
 ) -> Result<()> {
     let prefix = &settings.rules.prefix;
-    let above = std::iter::once("")
-        .chain(prefix.match_indices('/').map(|(at, _)| &prefix[..=at]))
-        .filter(|outer| outer != prefix);
-    for outer in above {
+    for outer in outers(prefix) {
         let key = State::key(outer);
         let target = format!("s3://{}/{outer}", settings.bucket);
         let registered = runtime.block_on(async {
@@ -558,6 +555,43 @@ pub(crate) fn register_inside(
         tracing::info!("{target} holds {prefix}: told to leave it alone");
     }
     Ok(())
+}
+
+/// Takes `prefix`, whose state is gone (a preview pruned), out of the
+/// `nested:` of every publish whose prefix holds it, in the bucket named
+/// `name`, so that their publishes fence it no more. Best effort: a state
+/// under a claim, or written meanwhile, keeps it (fenced, as before).
+pub(crate) async fn unregister_inside(bucket: &Bucket, name: &str, prefix: &str) {
+    for outer in outers(prefix) {
+        let key = State::key(outer);
+        let told = async {
+            let Some(found) = bucket.get(&key, MAX_STATE_BYTES).await? else {
+                return anyhow::Ok(false);
+            };
+            let mut state = State::parse(&found.body, &key)?;
+            if state.publishing.is_some() || !state.nested.remove(prefix) {
+                return Ok(false);
+            }
+            let body = state.to_yaml();
+            let written = bucket
+                .put_if(&key, body.as_bytes(), &Expect::ETag(found.etag))
+                .await?;
+            Ok(written != crate::bucket::Cas::Conflict)
+        };
+        match told.await {
+            Ok(true) => tracing::info!("s3://{name}/{outer} no longer holds {prefix}"),
+            Ok(false) => {}
+            Err(err) => tracing::warn!("s3://{name}/{outer} still holds {prefix}: {err:#}"),
+        }
+    }
+}
+
+/// The prefixes above `prefix`, the bucket's root first: where the
+/// publishes that hold it keep their state.
+fn outers(prefix: &str) -> impl Iterator<Item = &str> {
+    std::iter::once("")
+        .chain(prefix.match_indices('/').map(|(at, _)| &prefix[..=at]))
+        .filter(move |outer| *outer != prefix)
 }
 
 /// Runs `planned` (and the objects `walk` sends), doing `between` before

@@ -179,6 +179,13 @@ fn a_branch_is_published_as_a_preview_copying_what_production_holds_and_pruned_w
                     .all(|key| key.starts_with("previews/feature-42/")),
             "{gone:?}"
         );
+        // Production fences the preview that is left, and no longer the one gone.
+        let production_state = server.state().unwrap();
+        assert!(
+            production_state.contains("previews/other/")
+                && !production_state.contains("previews/feature-42/"),
+            "{production_state}"
+        );
         production.check(&server, &repo, rev);
 
         // Objects in a preview's folder that no preview wrote are refused.
