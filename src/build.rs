@@ -339,7 +339,7 @@ impl Session {
         crate::planner::check_waiting(waiting, &rules.prefix, keep.now)?;
         let has = |key: &str| manifest.get(key).is_some();
         let first = |key: &str| planner::blocks(key, &manifest);
-        let removed = crate::planner::defer(&mut plan, waiting, keep, has, first);
+        let removed = crate::planner::defer(&mut plan, waiting, keep, has, first, |_| false);
         crate::planner::check_deletes(&plan, settings.max_delete)?;
         let present = match listing {
             Some(listing) => (listing.into_iter())
@@ -425,7 +425,6 @@ impl Session {
             website,
             to: number,
         };
-        let made = std::sync::Mutex::new(None);
         let claimer = Claimer {
             store: StateObject {
                 bucket: &self.bucket,
@@ -463,7 +462,7 @@ impl Session {
             // and the next publish after one cut off does not trust it for
             // the keys the claim names, which are all it changes.
             let body = planned.manifest.to_gzip();
-            let (executed, etag) = tokio::try_join!(
+            let ((executed, invalidations), etag) = tokio::try_join!(
                 publish::execute(
                     &self.bucket,
                     plan,
@@ -471,16 +470,14 @@ impl Session {
                     progress,
                     Some(walk),
                     order,
-                    between.step(&self.bucket, &made),
+                    |changed| between.run(&self.bucket, changed),
                 ),
                 (self.bucket).put_own(&manifest_key, "application/gzip", &body),
             )?;
             publish::check_complete(plan, &executed.planned)?;
             self.check_unchanged(planned)?;
             let mut tally = executed.tally();
-            tally.invalidations = (made.lock())
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .take();
+            tally.invalidations = Some(invalidations);
             anyhow::Ok((tally, etag))
         };
         std::thread::scope(|scope| {

@@ -87,7 +87,7 @@ impl Executed {
 /// not hold the file already (see [`Bucket::adopt`]). `progress` hears of
 /// each request as it ends. The walk must end, and must have sent every
 /// object it counted; after a failure no new job starts.
-pub async fn execute<B: Future<Output = Result<()>>>(
+pub async fn execute<T, B: Future<Output = Result<T>>>(
     bucket: &Arc<Bucket>,
     plan: &Plan,
     present: &HashMap<String, Listed>,
@@ -95,7 +95,7 @@ pub async fn execute<B: Future<Output = Result<()>>>(
     walk: Option<Receiver<Streamed>>,
     order: Order<'_>,
     between: impl FnOnce(Changed) -> B,
-) -> Result<Executed> {
+) -> Result<(Executed, T)> {
     let is_page = order.is_page;
     let mut run = Runner {
         bucket,
@@ -162,9 +162,9 @@ pub async fn execute<B: Future<Output = Result<()>>>(
         .iter()
         .map(|key| Done::Delete { key: key.clone() });
     deletes_to_come.for_each(|done| changed.add(done));
-    between(changed.changed()).await?;
+    let between = between(changed.changed()).await?;
     run.phase(stream::iter(deletes(plan.deletes()))).await?;
-    Ok(run.done)
+    Ok((run.done, between))
 }
 
 /// Which objects a publish writes last.

@@ -17,7 +17,6 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
-use futures_util::future::BoxFuture;
 use tokio::sync::mpsc::Receiver;
 
 use crate::bucket::{Bucket, Expect};
@@ -610,14 +609,12 @@ async fn execute(
         is_page: &|key: &str| rules.is_page(key),
         live: planned.live,
     };
-    let made = std::sync::Mutex::new(None);
-    let step = between.step(bucket, &made);
-    let executed = publish::execute(bucket, plan, present, progress, walk, order, step).await?;
+    let step = |changed| between.run(bucket, changed);
+    let (executed, invalidations) =
+        publish::execute(bucket, plan, present, progress, walk, order, step).await?;
     publish::check_complete(plan, &executed.planned)?;
     let mut tally = executed.tally();
-    tally.invalidations = made
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    tally.invalidations = Some(invalidations);
     Ok(tally)
 }
 
@@ -638,22 +635,6 @@ impl Between<'_> {
     pub async fn run(&self, bucket: &Bucket, changed: Changed) -> Result<Vec<Invalidation>> {
         write_website(bucket, self.website).await?;
         invalidate_changed(self.settings, changed, false, self.to, bucket).await
-    }
-
-    /// [`Between::run`] as [`publish::execute`] takes it: the invalidations
-    /// kept in `made`.
-    pub fn step<'b>(
-        &'b self,
-        bucket: &'b Bucket,
-        made: &'b std::sync::Mutex<Option<Vec<Invalidation>>>,
-    ) -> impl FnOnce(Changed) -> BoxFuture<'b, Result<()>> + 'b {
-        move |changed| {
-            Box::pin(async move {
-                let invalidations = self.run(bucket, changed).await?;
-                *made.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(invalidations);
-                Ok(())
-            })
-        }
     }
 }
 
