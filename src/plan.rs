@@ -448,10 +448,10 @@ impl Plan {
             .chain(keys)
             .filter(|k| !written.contains(k))
             .collect();
-        // A redirect is an object written too: a key it goes beneath goes first.
-        let written = self.uploads.iter().chain(&self.redirects);
-        let uploaded: BTreeSet<&str> = written.map(|u| u.key.as_str()).collect();
-        (self.clear, self.deletes) = gone.into_iter().partition(|k| blocks_upload(k, &uploaded));
+        (self.clear, self.deletes) = {
+            let blocks = self.blocks();
+            gone.into_iter().partition(|k| blocks(k))
+        };
     }
 
     /// Moves the deletes for which `first` holds to the phase before the
@@ -472,11 +472,13 @@ impl Plan {
         std::mem::take(&mut self.deletes)
     }
 
-    /// Whether an object the plan writes goes beneath the key `key`, or
-    /// above it: then `key` must be deleted before it.
-    pub fn blocks(&self, key: &str) -> bool {
+    /// Whether an object the plan writes goes beneath a key, or above it:
+    /// then that key must be deleted before it. A redirect is an object
+    /// written too.
+    pub fn blocks(&self) -> impl Fn(&str) -> bool + '_ {
         let written = self.uploads.iter().chain(&self.redirects);
-        blocks_upload(key, &written.map(|u| u.key.as_str()).collect())
+        let written: BTreeSet<&str> = written.map(|u| u.key.as_str()).collect();
+        move |key| blocks_upload(key, &written)
     }
 
     /// Adds keys to delete, each in its phase, leaving the phases of the
@@ -487,14 +489,15 @@ impl Plan {
         keys: impl IntoIterator<Item = String>,
         first: impl Fn(&str) -> bool,
     ) {
-        let written: BTreeSet<String> =
-            self.written_keys().into_iter().map(str::to_owned).collect();
-        for key in keys.into_iter().filter(|key| !written.contains(key)) {
-            match first(&key) || self.blocks(&key) {
-                true => self.clear.push(key),
-                false => self.deletes.push(key),
-            }
-        }
+        let (clear, deletes): (Vec<String>, Vec<String>) = {
+            let (written, blocks) = (self.written_keys(), self.blocks());
+            let keys = keys
+                .into_iter()
+                .filter(|key| !written.contains(key.as_str()));
+            keys.partition(|key| first(key) || blocks(key))
+        };
+        self.clear.extend(clear);
+        self.deletes.extend(deletes);
         for keys in [&mut self.clear, &mut self.deletes] {
             keys.sort();
             keys.dedup();

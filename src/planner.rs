@@ -140,34 +140,42 @@ pub(crate) fn check_waiting(
 /// waited long enough is deleted by this plan, and every key as soon as
 /// nothing is kept. A key a write goes beneath (one the plan's objects go
 /// beneath or above, or that `first` says) goes at once, and a key the
-/// tree `has` again waits no more. What waits after this publish.
+/// tree `has` again waits no more. A key about to be deleted that is
+/// `live` (a file of the tree, which a state edited by hand may name) is
+/// neither deleted nor kept waiting: asked of the due keys only, since it
+/// may cost a request each. What waits after this publish.
 pub(crate) fn defer(
     plan: &mut Plan,
     waiting: &BTreeMap<String, String>,
     keep: Keep,
     has: impl Fn(&str) -> bool,
     first: impl Fn(&str) -> bool,
+    live: impl Fn(&str) -> bool,
 ) -> BTreeMap<String, String> {
     let mut waiting: BTreeMap<String, String> = (waiting.iter())
         .filter(|(key, _)| !has(key))
         .map(|(key, at)| (key.clone(), at.clone()))
         .collect();
     let Some(kept) = keep.removed else {
-        plan.delete_after(waiting.into_keys(), first);
+        let due = waiting.into_keys().filter(|key| !live(key));
+        plan.delete_after(due.collect::<Vec<_>>(), first);
         return BTreeMap::new();
     };
     let now = crate::state::timestamp(keep.now);
     for key in plan.take_deletes() {
         waiting.entry(key).or_insert_with(|| now.clone());
     }
-    let due = |key: &str, at: &str| {
-        first(key)
-            || plan.blocks(key)
-            || crate::state::removed_at(at).map_or(true, |at| at + kept <= keep.now)
+    let (due, waiting): (BTreeMap<_, _>, BTreeMap<_, _>) = {
+        let blocks = plan.blocks();
+        let due = |key: &str, at: &str| {
+            first(key)
+                || blocks(key)
+                || crate::state::removed_at(at).map_or(true, |at| at + kept <= keep.now)
+        };
+        waiting.into_iter().partition(|(key, at)| due(key, at))
     };
-    let (due, waiting): (BTreeMap<_, _>, BTreeMap<_, _>) =
-        waiting.into_iter().partition(|(key, at)| due(key, at));
-    plan.delete_after(due.into_keys(), first);
+    let due = due.into_keys().filter(|key| !live(key));
+    plan.delete_after(due.collect::<Vec<_>>(), first);
     waiting
 }
 
@@ -544,13 +552,13 @@ pub(crate) fn incremental(cx: &Context, input: Changes, tree: &dyn Lookup) -> Re
         .map(str::to_owned)
         .collect();
     // A file of the tree the state says was removed (a state edited by
-    // hand) waits no more: it is published.
+    // hand) is published, not deleted: one look-up of each key about to go.
     let is_file = |key: &str| {
         let path = key.strip_prefix(&rules.prefix);
         path.is_some_and(|path| matches!(tree.node(path), Ok(Node::File(_))))
     };
-    let has = |key: &str| written.contains(key) || is_file(key);
-    let removed = defer(&mut plan, cx.waiting(), cx.keep, has, |_| false);
+    let has = |key: &str| written.contains(key);
+    let removed = defer(&mut plan, cx.waiting(), cx.keep, has, |_| false, is_file);
     let nested = cx.nested();
     let notes = fence(cx, &mut plan, &nested)?;
     keep_state_folder(cx, &mut plan);

@@ -251,7 +251,7 @@ impl<'a> Survey<'a> {
         let present = &self.present;
         let tree_has = |key: &str| present.contains_key(key) || written.contains(key);
         let first = |key: &str| blocking.contains(key);
-        let removed = defer(&mut plan, cx.waiting(), cx.keep, tree_has, first);
+        let removed = defer(&mut plan, cx.waiting(), cx.keep, tree_has, first, |_| false);
         // Nothing is written there either: redirects the state recorded
         // included.
         let foreign = self.foreign;
