@@ -17,16 +17,17 @@ use anyhow::{anyhow, bail, Context, Result};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use s3::creds::Credentials;
+use s3::creds::error::CredentialsError;
 use s3::error::S3Error;
 use s3::serde_types::Part;
 use s3::signing::uri_encode;
 use s3::Region;
 
 use crate::budget::Budget;
+use crate::credentials::Credentials;
 use crate::header::Values;
 use crate::plan::{Content, Encoding, Headers, Listed, Upload};
-use crate::retry::{self, error_code, Cause, Failure, RequestError, Retry};
+use crate::retry::{self, error_code, Cause, Failure, Retry};
 use crate::sigv4::{Payload, Signer};
 use crate::xml;
 
@@ -66,40 +67,27 @@ pub struct Bucket {
 
 impl Bucket {
     /// Builds the client; sends nothing. Credentials are the address's keys
-    /// (from the settings' environment), else those of the standard AWS
-    /// chain: the address's profile (`AWS_PROFILE`) of the credentials
-    /// file, then instance metadata.
+    /// (from the settings' environment), else those the AWS SDK's chain
+    /// finds for the address's profile (see [`crate::credentials`]),
+    /// fetched at the first request.
     pub fn connect(address: &Address, workers: usize) -> Result<Bucket> {
-        let profile = address.profile.as_deref();
-        let credentials = match &address.keys {
-            Some(keys) => Credentials::new(
-                Some(&keys.access),
-                Some(&keys.secret),
-                keys.token.as_deref(),
-                None,
-                None,
-            ),
-            None => Credentials::new(None, None, None, None, profile),
-        };
-        let credentials = credentials.map_err(|_| RequestError {
-            what: format!("reaching s3://{}", address.name),
-            failure: Failure {
-                why: "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE".into(),
-                transient: false,
-                throttled: false,
-                cause: Cause::Credentials,
-            },
-            tries: 1,
-        })?;
         let store = Store::of(address);
-        let bucket = Bucket {
-            located: RwLock::new(Arc::new(Located::at(
-                &address.name,
+        let located = Located::at(
+            &address.name,
+            &address.region,
+            store.endpoint.as_deref(),
+            store.path_style,
+        )?;
+        let credentials = match &address.keys {
+            Some(keys) => Credentials::given(&keys.access, &keys.secret, keys.token.as_deref()),
+            None => Credentials::chain(
+                address.profile.as_deref(),
                 &address.region,
-                store.endpoint.as_deref(),
-                store.path_style,
-                credentials.clone(),
-            )?)),
+                located.client.http_client(),
+            ),
+        };
+        let bucket = Bucket {
+            located: RwLock::new(Arc::new(located)),
             credentials,
             name: address.name.clone(),
             store,
@@ -408,9 +396,11 @@ impl Bucket {
         if !query.is_empty() {
             url = format!("{url}?{query}");
         }
-        let credentials = located.client.credentials().await?;
-        let request = Signer::new(&credentials, &located.region, "s3")
-            .and_then(|signer| signer.sign(method, &url, headers, payload, body))
+        let keys = (self.credentials.keys().await).map_err(|unavailable| {
+            S3Error::Credentials(CredentialsError::Io(std::io::Error::other(unavailable)))
+        })?;
+        let request = Signer::new(&keys, &located.region, "s3")
+            .sign(method, &url, headers, payload, body)
             .map_err(|err| S3Error::Io(std::io::Error::other(format!("{err:#}"))))?;
         let answer = located.client.http_client().execute(request).await?;
         if answer.status().is_success() {
@@ -551,6 +541,10 @@ impl Bucket {
             S3Error::Reqwest(err) => retry::unanswered(err, place),
             // A part's file read again for a retry fails as a request does.
             S3Error::Io(err) => failure(format!("talking to {place}: {err}"), true, Cause::Network),
+            // What the chain said (see send); rust-s3 fetches none itself.
+            S3Error::Credentials(CredentialsError::Io(why)) => {
+                failure(why.to_string(), false, Cause::Credentials)
+            }
             S3Error::Credentials(_) => failure(
                 "the AWS credentials could not be loaded".to_owned(),
                 false,

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use crate::credentials::{Credentials, Keys};
 use crate::retry::{self, Cause, Failure, Retry};
 use crate::sigv4::{Payload, Signer};
 use crate::xml;
@@ -27,7 +28,7 @@ pub struct Api<'a> {
     /// The client requests go out on.
     pub http: reqwest::Client,
     /// What they are signed with.
-    pub credentials: &'a s3::creds::Credentials,
+    pub credentials: &'a Credentials,
     /// `scheme://host[:port]` of the API.
     pub endpoint: &'a str,
 }
@@ -239,8 +240,14 @@ async fn call(api: &Api<'_>, method: &str, path: &str, body: &str, doing: &str) 
     };
     let answer = Retry::default()
         .run(doing, || async {
-            let request = signed(method, &url, body, credentials)
-                .map_err(|err| failed(format!("{err:#}")))?;
+            let keys = credentials.keys().await.map_err(|err| Failure {
+                why: err.0,
+                transient: false,
+                throttled: false,
+                cause: Cause::Credentials,
+            })?;
+            let request =
+                signed(method, &url, body, &keys).map_err(|err| failed(format!("{err:#}")))?;
             match client.execute(request).await {
                 Ok(response) if response.status().is_success() => {
                     Ok(response.text().await.unwrap_or_default())
@@ -273,24 +280,17 @@ fn batch(paths: &[String], reference: &str) -> String {
 }
 
 /// A request of `body` to `url`, signed for CloudFront.
-fn signed(
-    method: &str,
-    url: &str,
-    body: &str,
-    credentials: &s3::creds::Credentials,
-) -> Result<reqwest::Request> {
-    Signer::new(credentials, SIGNING_REGION, "cloudfront")
-        .and_then(|signer| {
-            let with_body = [("content-type", "application/xml")];
-            let headers: &[(&str, &str)] = if body.is_empty() { &[] } else { &with_body };
-            signer.sign(
-                method,
-                url,
-                headers,
-                Payload::Signed(body.as_bytes()),
-                body.to_owned(),
-            )
-        })
+fn signed(method: &str, url: &str, body: &str, keys: &Keys) -> Result<reqwest::Request> {
+    let with_body = [("content-type", "application/xml")];
+    let headers: &[(&str, &str)] = if body.is_empty() { &[] } else { &with_body };
+    Signer::new(keys, SIGNING_REGION, "cloudfront")
+        .sign(
+            method,
+            url,
+            headers,
+            Payload::Signed(body.as_bytes()),
+            body.to_owned(),
+        )
         .context("signing the CloudFront request")
 }
 
@@ -332,9 +332,7 @@ mod tests {
 
     #[test]
     fn requests_are_signed_for_cloudfront_in_us_east_1() {
-        let credentials =
-            s3::creds::Credentials::new(Some("AKIDEXAMPLE"), Some("secret"), None, None, None)
-                .unwrap();
+        let credentials = Keys::new("AKIDEXAMPLE", "secret", None, None, "test");
         let url = "https://cloudfront.amazonaws.com/2020-05-31/distribution/E1/invalidation";
         let request = signed("POST", url, "<x/>", &credentials).unwrap();
         let auth = request.headers()["authorization"].to_str().unwrap();

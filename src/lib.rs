@@ -41,6 +41,7 @@ mod cancel;
 mod claim;
 pub mod cloudfront;
 pub mod config;
+mod credentials;
 mod error;
 pub mod header;
 mod manifest;

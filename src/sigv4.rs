@@ -9,13 +9,14 @@
 
 use std::time::SystemTime;
 
-use anyhow::{bail, Context, Result};
-use aws_credential_types::Credentials;
+use anyhow::{Context, Result};
 use aws_sigv4::http_request::{
     sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
     UriPathNormalizationMode,
 };
 use aws_sigv4::sign::v4;
+
+use crate::credentials::Keys;
 
 /// What a request's signature covers of its body.
 pub enum Payload<'a> {
@@ -34,24 +35,12 @@ pub struct Signer {
 
 impl Signer {
     /// A signer of `service` requests (`s3`, `cloudfront`) for `region`.
-    pub fn new(
-        credentials: &s3::creds::Credentials,
-        region: &str,
-        service: &'static str,
-    ) -> Result<Signer> {
-        let (Some(access), Some(secret)) = (&credentials.access_key, &credentials.secret_key)
-        else {
-            bail!("no AWS credentials found");
-        };
-        let token = credentials
-            .session_token
-            .clone()
-            .or(credentials.security_token.clone());
-        Ok(Signer {
-            identity: Credentials::new(access, secret, token, None, "svn2s3").into(),
+    pub fn new(keys: &Keys, region: &str, service: &'static str) -> Signer {
+        Signer {
+            identity: keys.clone().into(),
             region: region.to_owned(),
             service,
-        })
+        }
     }
 
     /// `method` of `url` with `headers` and `body`, signed. For S3, the path
@@ -102,20 +91,13 @@ impl Signer {
 mod tests {
     use super::*;
 
-    fn credentials() -> s3::creds::Credentials {
-        s3::creds::Credentials::new(
-            Some("AKIDEXAMPLE"),
-            Some("secret"),
-            Some("token"),
-            None,
-            None,
-        )
-        .unwrap()
+    fn credentials() -> Keys {
+        Keys::new("AKIDEXAMPLE", "secret", Some("token".into()), None, "test")
     }
 
     #[test]
     fn requests_carry_the_scope_and_never_the_secret() {
-        let signer = Signer::new(&credentials(), "us-east-1", "cloudfront").unwrap();
+        let signer = Signer::new(&credentials(), "us-east-1", "cloudfront");
         let url = "https://cloudfront.amazonaws.com/2020-05-31/distribution/E1/invalidation";
         let request = signer
             .sign(
@@ -143,7 +125,7 @@ mod tests {
 
     #[test]
     fn an_unsigned_s3_payload_says_so_and_the_key_is_encoded_once() {
-        let signer = Signer::new(&credentials(), "eu-west-1", "s3").unwrap();
+        let signer = Signer::new(&credentials(), "eu-west-1", "s3");
         let url = "http://127.0.0.1:9000/media/a%20b%2Bc.txt?partNumber=1&uploadId=x";
         let request = signer
             .sign(

@@ -270,13 +270,15 @@ fn write_out(bytes: &[u8]) -> Result<ExitCode, Failure> {
 
 /// Logs go to stderr: warnings by default, `-v` info, `-vv` debug, svn2s3's
 /// own events only (a dependency's debug output may carry request headers);
-/// RUST_LOG overrides both.
+/// RUST_LOG overrides both. The AWS SDK's credential chain (targets
+/// `aws_*`) is not heard: what it could not do comes back as svn2s3's own
+/// one-line error, where its warnings would print whole HTTP answers.
 fn init_logging(common: &Common) {
     let level = match (common.quiet, common.verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "svn2s3=info,warn",
-        (false, _) => "svn2s3=debug,warn",
+        (true, _) => "error,aws=off",
+        (false, 0) => "warn,aws=off",
+        (false, 1) => "svn2s3=info,warn,aws=off",
+        (false, _) => "svn2s3=debug,warn,aws=off",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));

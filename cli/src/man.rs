@@ -60,7 +60,12 @@ A publish stopped by SIGINT or SIGTERM; run the same command again.
 .SH ENVIRONMENT
 .TP
 \fBAWS_ACCESS_KEY_ID\fR, \fBAWS_SECRET_ACCESS_KEY\fR, \fBAWS_SESSION_TOKEN\fR, \fBAWS_PROFILE\fR
-Credentials, as for the AWS tools; never read from the config file.
+Credentials, as for the AWS tools; never read from the config file. The
+rest of the AWS SDK's chain follows them: the profile's keys, role
+(\fBrole_arn\fR), \fBcredential_process\fR or SSO session in
+\fB~/.aws/config\fR and \fB~/.aws/credentials\fR;
+\fBAWS_WEB_IDENTITY_TOKEN_FILE\fR with \fBAWS_ROLE_ARN\fR; ECS container
+credentials; EC2 instance metadata (IMDSv2).
 .TP
 \fBAWS_ENDPOINT_URL\fR, \fBAWS_REGION\fR
 The endpoint and region, where neither flags nor the config file give them.

@@ -44,8 +44,8 @@ pub struct Address {
     /// An S3-compatible endpoint; `None` is AWS.
     pub endpoint: Option<String>,
     pub addressing: Addressing,
-    /// The profile of the AWS credentials file whose keys sign requests
-    /// when the environment has none; `None` is `default`.
+    /// The AWS profile whose credentials sign requests when the
+    /// environment has no keys; `None` is `default`.
     pub profile: Option<String>,
     /// The keys the settings' environment gives, which sign requests
     /// before any other source of credentials is asked.
@@ -133,8 +133,10 @@ impl Located {
         region: &str,
         endpoint: Option<&str>,
         path_style: bool,
-        credentials: Credentials,
     ) -> Result<Located> {
+        // Requests are signed in `Bucket::send`: rust-s3's client only
+        // names URLs and holds the connection pool.
+        let credentials = s3::creds::Credentials::anonymous()?;
         let url = endpoint.map_or_else(|| regional_endpoint(region), str::to_owned);
         let custom = Region::Custom {
             region: region.to_owned(),
@@ -196,7 +198,6 @@ impl Bucket {
             &region,
             store.endpoint.as_deref(),
             store.path_style,
-            self.credentials.clone(),
         )?;
         *self
             .located
@@ -260,8 +261,7 @@ mod tests {
     fn aws_buckets_are_addressed_as_aws_cli_does() {
         let url = |bucket: &str, region: &str, addressing: Addressing, endpoint: Option<&str>| {
             let path = path_style(addressing, endpoint, bucket);
-            let credentials = Credentials::new(Some("a"), Some("b"), None, None, None).unwrap();
-            let located = Located::at(bucket, region, endpoint, path, credentials).unwrap();
+            let located = Located::at(bucket, region, endpoint, path).unwrap();
             (located.client.url(), located.place)
         };
         // A name with dots: path-style, at the region's own endpoint.

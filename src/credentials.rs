@@ -1,0 +1,260 @@
+//! Where the keys that sign requests come from: the settings' keys, else
+//! the AWS SDK's own provider chain (the aws-config crate), as aws cli
+//! finds them: the environment, the shared config and credentials files
+//! (static keys, `role_arn` with `source_profile` or `credential_source`,
+//! `credential_process`, SSO), a web identity token, ECS container
+//! credentials, then EC2 instance metadata (IMDSv2).
+//!
+//! The chain's own requests (STS, SSO, the metadata services) go out on the
+//! bucket's HTTP client, so that there is one connection pool and one TLS
+//! configuration for the run. Credentials are kept until five minutes
+//! before they expire and then fetched again, one fetch at a time, so that
+//! a publish that outlasts an assumed role's hour goes on signing with
+//! valid keys.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use aws_config::default_provider::credentials::DefaultCredentialsChain;
+use aws_config::provider_config::ProviderConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::ProvideCredentials;
+pub use aws_credential_types::Credentials as Keys;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use tokio::sync::{Mutex, OnceCell};
+
+/// How long before they expire credentials are fetched again.
+const REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
+
+/// The credentials of a run's requests.
+pub struct Credentials {
+    source: Source,
+    /// The keys last fetched from the chain.
+    kept: Mutex<Option<Keys>>,
+}
+
+enum Source {
+    /// Keys given outright, which never expire.
+    Given(Keys),
+    /// The AWS SDK's chain, built at its first use.
+    Chain {
+        chain: OnceCell<DefaultCredentialsChain>,
+        profile: Option<String>,
+        region: String,
+        http: reqwest::Client,
+    },
+}
+
+/// Why no credentials could be had: one line, which names no secret.
+#[derive(Debug)]
+pub struct Unavailable(pub String);
+
+impl fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unavailable {}
+
+impl Credentials {
+    /// Keys given outright (`AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`
+    /// of the settings' environment).
+    pub fn given(access: &str, secret: &str, token: Option<&str>) -> Credentials {
+        let keys = Keys::new(access, secret, token.map(str::to_owned), None, "svn2s3");
+        Credentials {
+            source: Source::Given(keys),
+            kept: Mutex::new(None),
+        }
+    }
+
+    /// The AWS SDK's chain, for `profile` (`None`: `AWS_PROFILE`, else
+    /// `default`), asking STS in `region`, its requests sent on `http`.
+    /// Nothing is read or sent before the first [`Credentials::keys`].
+    pub fn chain(profile: Option<&str>, region: &str, http: reqwest::Client) -> Credentials {
+        Credentials {
+            source: Source::Chain {
+                chain: OnceCell::new(),
+                profile: profile.map(str::to_owned),
+                region: region.to_owned(),
+                http,
+            },
+            kept: Mutex::new(None),
+        }
+    }
+
+    /// Keys to sign a request with now: valid for five minutes at least
+    /// where the source says when they expire.
+    pub async fn keys(&self) -> Result<Keys, Unavailable> {
+        let (chain, profile, region, http) = match &self.source {
+            Source::Given(keys) => return Ok(keys.clone()),
+            Source::Chain {
+                chain,
+                profile,
+                region,
+                http,
+            } => (chain, profile, region, http),
+        };
+        let mut kept = self.kept.lock().await;
+        if let Some(keys) = kept.as_ref().filter(|keys| fresh(keys, SystemTime::now())) {
+            return Ok(keys.clone());
+        }
+        let chain = chain
+            .get_or_init(|| async {
+                let config = ProviderConfig::default()
+                    .with_http_client(Reqwest(http.clone()))
+                    .with_behavior_version(Some(BehaviorVersion::latest()));
+                let mut builder = DefaultCredentialsChain::builder()
+                    .region(Region::new(region.clone()))
+                    .configure(config);
+                if let Some(profile) = profile {
+                    builder = builder.profile_name(profile);
+                }
+                builder.build().await
+            })
+            .await;
+        let keys = chain.provide_credentials().await.map_err(unavailable)?;
+        *kept = Some(keys.clone());
+        Ok(keys)
+    }
+}
+
+/// Whether `keys` may still sign at `now`: they do not expire, or not
+/// within [`REFRESH_AHEAD`].
+fn fresh(keys: &Keys, now: SystemTime) -> bool {
+    keys.expiry()
+        .map_or(true, |expiry| expiry > now + REFRESH_AHEAD)
+}
+
+/// The chain's failure in one line. Its messages name files, profiles and
+/// commands, never keys; a URL's password is taken out all the same.
+fn unavailable(err: CredentialsError) -> Unavailable {
+    let mut detail = String::new();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    while let Some(err) = source {
+        let text = err.to_string();
+        if !text.is_empty() && !detail.contains(&text) {
+            detail.push_str(if detail.is_empty() { "" } else { ": " });
+            detail.push_str(&text);
+        }
+        source = err.source();
+    }
+    let detail = detail.replace(['\r', '\n'], " ");
+    let detail = crate::redact::urls(&detail);
+    Unavailable(match err {
+        // Every source said it has none; the list of them says no more.
+        CredentialsError::CredentialsNotLoaded(_) => "no AWS credentials found (environment, \
+            profile, web identity, container, instance metadata): set AWS_ACCESS_KEY_ID and \
+            AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
+            .to_owned(),
+        _ => format!("the AWS credentials could not be loaded: {detail}"),
+    })
+}
+
+/// The chain's requests, sent on reqwest, within the timeouts it asks for.
+#[derive(Debug, Clone)]
+struct Reqwest(reqwest::Client);
+
+#[derive(Debug)]
+struct Connector {
+    http: reqwest::Client,
+    timeout: Option<Duration>,
+}
+
+impl HttpClient for Reqwest {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        _: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        let timeout = match (settings.connect_timeout(), settings.read_timeout()) {
+            (None, None) => None,
+            (connect, read) => Some(connect.unwrap_or_default() + read.unwrap_or_default()),
+        };
+        SharedHttpConnector::new(Connector {
+            http: self.0.clone(),
+            timeout,
+        })
+    }
+}
+
+impl HttpConnector for Connector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let http = self.http.clone();
+        let timeout = self.timeout;
+        HttpConnectorFuture::new(async move {
+            let io = |err: reqwest::Error| {
+                if err.is_timeout() {
+                    ConnectorError::timeout(err.into())
+                } else {
+                    ConnectorError::io(err.into())
+                }
+            };
+            let mut sent = http.request(
+                request
+                    .method()
+                    .parse()
+                    .map_err(|err: http::method::InvalidMethod| ConnectorError::user(err.into()))?,
+                request.uri(),
+            );
+            for (name, value) in request.headers() {
+                sent = sent.header(name, value);
+            }
+            if let Some(timeout) = timeout {
+                sent = sent.timeout(timeout);
+            }
+            // The chain's requests are small and in memory.
+            let body = request.body().bytes().unwrap_or_default().to_vec();
+            let answer = sent.body(body).send().await.map_err(io)?;
+            let status = answer.status().as_u16();
+            let headers = answer.headers().clone();
+            let body = answer.bytes().await.map_err(io)?;
+            let mut response = HttpResponse::new(
+                status
+                    .try_into()
+                    .map_err(|err: aws_smithy_runtime_api::http::HttpError| {
+                        ConnectorError::other(err.into(), None)
+                    })?,
+                SdkBody::from(body),
+            );
+            for (name, value) in &headers {
+                if let Ok(value) = value.to_str() {
+                    response
+                        .headers_mut()
+                        .append(name.as_str().to_owned(), value.to_owned());
+                }
+            }
+            Ok(response)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_fetched_again_five_minutes_before_they_expire() {
+        let now = SystemTime::now();
+        let expiring = |after| Keys::new("a", "b", None, Some(now + after), "test");
+        assert!(fresh(&Keys::new("a", "b", None, None, "test"), now));
+        assert!(fresh(&expiring(Duration::from_secs(3600)), now));
+        assert!(!fresh(&expiring(Duration::from_secs(299)), now));
+        assert!(!fresh(&expiring(Duration::ZERO), now));
+    }
+
+    #[tokio::test]
+    async fn given_keys_are_given_back() {
+        let credentials = Credentials::given("AKID", "secret", Some("token"));
+        let keys = credentials.keys().await.unwrap();
+        assert_eq!(keys.access_key_id(), "AKID");
+        assert_eq!(keys.session_token(), Some("token"));
+    }
+}
