@@ -166,6 +166,111 @@ impl Serialize for Values {
 }
 
 /// A header rule: the headers it gives every file that matches `pattern`.
+/// How S3 stores an object (`storage_class:`, `sse:`, `sse_kms_key_id:`);
+/// what is not set is the bucket's default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Storage {
+    /// `x-amz-storage-class`: `STANDARD_IA`, `INTELLIGENT_TIERING`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    /// `x-amz-server-side-encryption`: `AES256`, `aws:kms` or `aws:kms:dsse`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sse: Option<String>,
+    /// `x-amz-server-side-encryption-aws-kms-key-id`, with `aws:kms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sse_kms_key_id: Option<String>,
+}
+
+/// The storage classes an object can be written with and still be read
+/// at once, as a published site's objects must be.
+pub const STORAGE_CLASSES: &[&str] = &[
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER_IR",
+    "EXPRESS_ONEZONE",
+];
+
+impl Storage {
+    /// Whether nothing is set: every object as the bucket's default says.
+    pub fn is_unset(&self) -> bool {
+        *self == Storage::default()
+    }
+
+    /// These settings (a header rule's) over `base` (the target's): each
+    /// that is set wins. `sse` and its key go together: a rule that names
+    /// an algorithm takes the key from the rule alone.
+    pub fn over(&self, base: &Storage) -> Storage {
+        let (sse, sse_kms_key_id) = match &self.sse {
+            Some(_) => (self.sse.clone(), self.sse_kms_key_id.clone()),
+            None => (
+                base.sse.clone(),
+                (self.sse_kms_key_id.clone()).or_else(|| base.sse_kms_key_id.clone()),
+            ),
+        };
+        Storage {
+            storage_class: (self.storage_class.clone()).or_else(|| base.storage_class.clone()),
+            sse,
+            sse_kms_key_id,
+        }
+    }
+
+    /// The request headers that say it, for an upload or a copy.
+    pub fn header_pairs(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("x-amz-storage-class", self.storage_class.as_deref()),
+            ("x-amz-server-side-encryption", self.sse.as_deref()),
+            (
+                "x-amz-server-side-encryption-aws-kms-key-id",
+                self.sse_kms_key_id.as_deref(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+    }
+
+    /// Refuses what S3 would refuse, or a class whose objects a site could
+    /// not serve, naming the setting.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(class) = &self.storage_class {
+            if matches!(class.as_str(), "GLACIER" | "DEEP_ARCHIVE") {
+                return Err(format!(
+                    "storage_class: {class} objects cannot be read until they are restored; a \
+                     published site could not serve them"
+                ));
+            }
+            if !STORAGE_CLASSES.contains(&class.as_str()) {
+                return Err(format!(
+                    "storage_class: {class:?} is not one of {}",
+                    STORAGE_CLASSES.join(", ")
+                ));
+            }
+        }
+        match (self.sse.as_deref(), &self.sse_kms_key_id) {
+            (None | Some("AES256" | "aws:kms" | "aws:kms:dsse"), None) => {}
+            (Some("aws:kms" | "aws:kms:dsse"), Some(key)) => {
+                if key.is_empty() || key.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                    return Err(format!(
+                        "sse_kms_key_id: {key:?} is not a KMS key ID, alias or ARN"
+                    ));
+                }
+            }
+            (Some(other), None) => {
+                return Err(format!(
+                    "sse: {other:?} is not AES256, aws:kms or aws:kms:dsse"
+                ))
+            }
+            (_, Some(_)) => {
+                return Err("sse_kms_key_id: is set, and needs `sse: aws:kms`".to_owned())
+            }
+        }
+        Ok(())
+    }
+}
+
 /// One record serves svn2s3.yaml's `headers:`, the plan's rules and the
 /// state's record of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -176,6 +281,10 @@ pub struct HeaderRule {
     /// The headers it gives them.
     #[serde(flatten)]
     pub values: Values,
+    /// How S3 stores them, over the target's settings (unset: as the
+    /// target says).
+    #[serde(flatten)]
+    pub storage: Storage,
 }
 
 /// Read by hand: a header given as `~`, or left empty, is none (as each
@@ -194,6 +303,7 @@ impl<'de> Deserialize<'de> for HeaderRule {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HeaderRule, A::Error> {
                 let mut pattern = None;
                 let mut values = Values::default();
+                let mut storage = Storage::default();
                 let mut seen = BTreeSet::new();
                 while let Some(key) = map.next_key::<String>()? {
                     if !seen.insert(key.clone()) {
@@ -203,13 +313,24 @@ impl<'de> Deserialize<'de> for HeaderRule {
                         pattern = Some(map.next_value::<String>()?);
                         continue;
                     }
+                    let setting = match key.as_str() {
+                        "storage_class" => Some(&mut storage.storage_class),
+                        "sse" => Some(&mut storage.sse),
+                        "sse_kms_key_id" => Some(&mut storage.sse_kms_key_id),
+                        _ => None,
+                    };
+                    if let Some(setting) = setting {
+                        *setting = map.next_value::<Option<String>>()?;
+                        continue;
+                    }
                     let Some(header) = HEADERS.iter().find(|header| header.key == key) else {
                         let keys: Vec<&str> = (HEADERS.iter())
                             .filter(|header| header.in_rules)
                             .map(|header| header.key)
                             .collect();
                         return Err(A::Error::custom(format!(
-                            "unknown field `{key}`, expected `match` or one of {}",
+                            "unknown field `{key}`, expected `match` or one of {}, \
+                             storage_class, sse, sse_kms_key_id",
                             keys.join(", ")
                         )));
                     };
@@ -218,7 +339,11 @@ impl<'de> Deserialize<'de> for HeaderRule {
                     }
                 }
                 let pattern = pattern.ok_or_else(|| A::Error::missing_field("match"))?;
-                Ok(HeaderRule { pattern, values })
+                Ok(HeaderRule {
+                    pattern,
+                    values,
+                    storage,
+                })
             }
         }
         deserializer.deserialize_map(Fields)
@@ -236,6 +361,7 @@ impl HeaderRule {
             values: (values.into_iter())
                 .map(|(name, value)| (name, value.to_owned()))
                 .collect(),
+            storage: Storage::default(),
         }
     }
 }

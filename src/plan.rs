@@ -18,6 +18,7 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
+pub use crate::header::{Storage, STORAGE_CLASSES};
 pub(crate) use objects::*;
 pub use rules::{props, Encoding, Globs, HeaderRules, Props, Rules};
 
@@ -129,93 +130,6 @@ pub(crate) struct Headers {
     /// Its storage class and server-side encryption.
     #[serde(flatten)]
     pub storage: Storage,
-}
-
-/// How S3 stores an object (`storage_class:`, `sse:`, `sse_kms_key_id:`);
-/// what is not set is the bucket's default.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Storage {
-    /// `x-amz-storage-class`: `STANDARD_IA`, `INTELLIGENT_TIERING`, ...
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub storage_class: Option<String>,
-    /// `x-amz-server-side-encryption`: `AES256`, `aws:kms` or `aws:kms:dsse`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sse: Option<String>,
-    /// `x-amz-server-side-encryption-aws-kms-key-id`, with `aws:kms`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sse_kms_key_id: Option<String>,
-}
-
-/// The storage classes an object can be written with and still be read
-/// at once, as a published site's objects must be.
-pub const STORAGE_CLASSES: &[&str] = &[
-    "STANDARD",
-    "REDUCED_REDUNDANCY",
-    "STANDARD_IA",
-    "ONEZONE_IA",
-    "INTELLIGENT_TIERING",
-    "GLACIER_IR",
-    "EXPRESS_ONEZONE",
-];
-
-impl Storage {
-    /// Whether nothing is set: every object as the bucket's default says.
-    pub fn is_unset(&self) -> bool {
-        *self == Storage::default()
-    }
-
-    /// The request headers that say it, for an upload or a copy.
-    pub fn header_pairs(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        [
-            ("x-amz-storage-class", self.storage_class.as_deref()),
-            ("x-amz-server-side-encryption", self.sse.as_deref()),
-            (
-                "x-amz-server-side-encryption-aws-kms-key-id",
-                self.sse_kms_key_id.as_deref(),
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(name, value)| Some((name, value?)))
-    }
-
-    /// Refuses what S3 would refuse, or a class whose objects a site could
-    /// not serve, naming the setting.
-    pub fn check(&self) -> Result<(), String> {
-        if let Some(class) = &self.storage_class {
-            if matches!(class.as_str(), "GLACIER" | "DEEP_ARCHIVE") {
-                return Err(format!(
-                    "storage_class: {class} objects cannot be read until they are restored; a \
-                     published site could not serve them"
-                ));
-            }
-            if !STORAGE_CLASSES.contains(&class.as_str()) {
-                return Err(format!(
-                    "storage_class: {class:?} is not one of {}",
-                    STORAGE_CLASSES.join(", ")
-                ));
-            }
-        }
-        match (self.sse.as_deref(), &self.sse_kms_key_id) {
-            (None | Some("AES256" | "aws:kms" | "aws:kms:dsse"), None) => {}
-            (Some("aws:kms" | "aws:kms:dsse"), Some(key)) => {
-                if key.is_empty() || key.chars().any(|c| c.is_control() || c.is_whitespace()) {
-                    return Err(format!(
-                        "sse_kms_key_id: {key:?} is not a KMS key ID, alias or ARN"
-                    ));
-                }
-            }
-            (Some(other), None) => {
-                return Err(format!(
-                    "sse: {other:?} is not AES256, aws:kms or aws:kms:dsse"
-                ))
-            }
-            (_, Some(_)) => {
-                return Err("sse_kms_key_id: is set, and needs `sse: aws:kms`".to_owned())
-            }
-        }
-        Ok(())
-    }
 }
 
 /// One object to write.

@@ -800,4 +800,25 @@ fn storage_class_and_encryption_are_checked_and_kept_by_the_rules() {
         let err = message(load(&format!("bucket: b\n{yaml}"), Flags::default(), &[]));
         assert!(err.contains(says), "{yaml}: {err}");
     }
+    // A header rule's, checked over the file's top-level settings.
+    let rule = |settings: &str| {
+        format!("bucket: b\nsse: aws:kms\nheaders:\n  - match: '*.zip'\n    {settings}\n")
+    };
+    let read = load(&rule("storage_class: GLACIER_IR"), Flags::default(), &[]).unwrap();
+    let first = read.rules.headers.written().next().unwrap();
+    assert_eq!(first.storage.storage_class.as_deref(), Some("GLACIER_IR"));
+    for (settings, says) in [
+        (
+            "storage_class: DEEP_ARCHIVE",
+            "headers[0].storage_class: DEEP_ARCHIVE objects cannot be read",
+        ),
+        ("sse: aes", "headers[0].sse: \"aes\" is not AES256"),
+        (
+            "sse_kms_key_id: \"a b\"",
+            "headers[0].sse_kms_key_id: \"a b\"",
+        ),
+    ] {
+        let err = message(load(&rule(settings), Flags::default(), &[]));
+        assert!(err.contains(says), "{settings}: {err}");
+    }
 }

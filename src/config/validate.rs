@@ -218,6 +218,10 @@ pub(super) fn validated(
     });
     let rules = file.headers.unwrap_or_default();
     for (i, rule) in rules.iter().enumerate() {
+        // What the files it matches are stored as, the target's settings under it.
+        if let Err(why) = rule.storage.over(&storage).check() {
+            bail!("{}", from_file(&format!("headers[{i}].{why}")));
+        }
         // Checked as every header value is, here to name the setting.
         for (header, value) in rule.values.iter() {
             let named = || from_file(&format!("headers[{i}].{}", header.key));

@@ -353,7 +353,10 @@ fn headers_for(file: &File, rules: &Rules) -> Result<Headers, PlanError> {
         content_encoding: None,
         values,
         acl: rules.acl.clone(),
-        storage: rules.storage.clone(),
+        storage: rule.map_or_else(
+            || rules.storage.clone(),
+            |rule| rule.storage.over(&rules.storage),
+        ),
     })
 }
 

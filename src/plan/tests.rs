@@ -302,3 +302,55 @@ fn redirects_are_read_as_written_from_the_files_folder() {
     assert_eq!(location("p/", "a b/ü", false), "/p/a%20b/%C3%BC");
     assert_eq!(location("p/", "img", true), "/p/img/");
 }
+
+#[test]
+fn a_header_rule_stores_its_files_as_it_says_over_the_target() {
+    let kms = |key: &str| Storage {
+        sse: Some("aws:kms".into()),
+        sse_kms_key_id: Some(key.into()),
+        ..Storage::default()
+    };
+    let mut rules = Rules::new("");
+    rules.storage = Storage {
+        storage_class: Some("STANDARD_IA".into()),
+        ..kms("alias/site")
+    };
+    let archive = HeaderRule {
+        storage: Storage {
+            storage_class: Some("GLACIER_IR".into()),
+            ..Storage::default()
+        },
+        ..HeaderRule::new("archive/**", [])
+    };
+    let plain = HeaderRule {
+        storage: Storage {
+            sse: Some("AES256".into()),
+            ..Storage::default()
+        },
+        ..HeaderRule::new("*.txt", [])
+    };
+    rules.headers = HeaderRules::new(vec![archive, plain]).unwrap();
+    let stored = |path: &str| {
+        let objects = objects(&file(path), &rules).unwrap();
+        objects.uploads()[0].headers.storage.clone()
+    };
+    // The rule's class, the target's encryption.
+    assert_eq!(
+        stored("archive/2019.zip"),
+        Storage {
+            storage_class: Some("GLACIER_IR".into()),
+            ..kms("alias/site")
+        }
+    );
+    // A rule that names its algorithm takes no key from the target.
+    assert_eq!(
+        stored("notes.txt"),
+        Storage {
+            storage_class: Some("STANDARD_IA".into()),
+            sse: Some("AES256".into()),
+            sse_kms_key_id: None,
+        }
+    );
+    // No rule: the target's settings.
+    assert_eq!(stored("index.html"), rules.storage);
+}

@@ -660,6 +660,18 @@ fn the_storage_class_and_encryption_are_set_on_every_object_and_a_change_rewrite
         assert_eq!(server.stored_as(key), stored("ONEZONE_IA"), "{key}");
     }
     verify(&server, &repo, &config).expect(0);
+
+    // A header rule stores its files (twins included) its own way; only
+    // they are rewritten.
+    let rule = "headers:\n  - match: '*.css'\n    storage_class: GLACIER_IR\n";
+    std::fs::write(config[1], settings("ONEZONE_IA") + rule).unwrap();
+    let run = publish(&server, &repo, &config);
+    assert!(run.stdout.contains("2 rewritten"), "{}", run.stdout);
+    assert_eq!(server.stored_as("index.html"), stored("ONEZONE_IA"));
+    for key in ["css/site.css", "css/site.gz.css"] {
+        assert_eq!(server.stored_as(key), stored("GLACIER_IR"), "{key}");
+    }
+    verify(&server, &repo, &config).expect(0);
     Mirror {
         twins: &[".css"],
         ..Mirror::default()
