@@ -19,12 +19,12 @@ use base64::Engine;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use s3::creds::error::CredentialsError;
 use s3::error::S3Error;
-use s3::serde_types::Part;
 use s3::signing::uri_encode;
 use s3::Region;
 
 use crate::budget::Budget;
 use crate::credentials::Credentials;
+use crate::header::checksum::Checksum;
 use crate::header::Values;
 use crate::plan::{Content, Encoding, Headers, Listed, Upload};
 use crate::retry::{self, error_code, Cause, Failure, Retry};
@@ -37,7 +37,7 @@ mod upload;
 mod website;
 
 use address::{wrong_region, Located, Store};
-pub use address::{Address, Addressing, Keys};
+pub use address::{Address, Addressing, Keys, StoreKind};
 use upload::Body;
 pub(crate) use upload::{md5_of, md5_of_file, Fingerprint};
 
@@ -219,7 +219,7 @@ impl Bucket {
             .retried("write", key, || {
                 tries += 1;
                 async {
-                    let put = self.put_object(key, &headers, body.to_vec()).await;
+                    let put = self.put_object(key, &headers, body.to_vec(), None).await;
                     match put {
                         Ok(answer) => Ok(Some(etag_of(answer.headers()))),
                         Err(S3Error::HttpFailWithBody(412, _)) => Ok(None),
@@ -246,7 +246,7 @@ impl Bucket {
     pub async fn put_own(&self, key: &str, content_type: &str, body: &[u8]) -> Result<String> {
         let headers = [("content-type", content_type)];
         self.retried("write", key, || async {
-            let answer = self.put_object(key, &headers, body.to_vec()).await?;
+            let answer = self.put_object(key, &headers, body.to_vec(), None).await?;
             Ok(etag_of(answer.headers()))
         })
         .await
@@ -262,7 +262,8 @@ impl Bucket {
                 let mut headers = header_pairs(&upload.headers);
                 headers.push((REDIRECT_HEADER, location));
                 self.retried("redirect", &upload.key, || async {
-                    self.put_object(&upload.key, &headers, Vec::new()).await?;
+                    let checksum = upload.headers.storage.checksum;
+                    (self.put_object(&upload.key, &headers, Vec::new(), checksum)).await?;
                     Ok(())
                 })
                 .await?;
@@ -289,6 +290,7 @@ impl Bucket {
         }
         // A copy takes the bucket's defaults unless told otherwise.
         headers.extend(upload.headers.storage.header_pairs());
+        headers.extend(copy_checksum(&upload.headers));
         self.copy_object("copy", &upload.key, &headers).await?;
         Ok(0)
     }
@@ -325,6 +327,7 @@ impl Bucket {
             ("x-amz-copy-source", &source),
             ("x-amz-metadata-directive", "REPLACE"),
         ]);
+        headers.extend(copy_checksum(&upload.headers));
         (self.copy_object("rewrite headers of", &upload.key, &headers)).await?;
         Ok(0)
     }
@@ -341,11 +344,12 @@ impl Bucket {
             return Ok(Adoption::Uploaded(self.put(upload).await?));
         };
         let body = Body::open(local, *encoding).await?;
-        let sent = Fingerprint::of_body(&body, local, *encoding).await?;
-        // The listing tells most objects that differ without a HEAD.
-        let listed_says = present
-            .etag
-            .as_deref()
+        let checksum = upload.headers.storage.checksum;
+        let sent = Fingerprint::of_body(&body, local, *encoding, checksum).await?;
+        // The listing tells most objects that differ without a HEAD (not
+        // with SSE-KMS, whose ETags are no MD5s).
+        let listed_says = (present.etag.as_deref())
+            .filter(|_| upload.headers.storage.etag_may_be_md5())
             .and_then(|etag| sent.etag_says(etag));
         let differs = present.size != body.size || listed_says == Some(false);
         let stored = match differs {
@@ -368,11 +372,13 @@ impl Bucket {
         }
     }
 
-    /// An object's headers and metadata, from a HEAD request.
+    /// An object's headers and metadata, from a HEAD request, with its
+    /// checksum where it keeps one.
     async fn head(&self, key: &str) -> Result<http::HeaderMap> {
+        let headers = [("x-amz-checksum-mode", "ENABLED")];
         self.retried("inspect", key, || async {
             let answer =
-                (self.send("HEAD", key, "", &[], Payload::Signed(b""), Vec::new())).await?;
+                (self.send("HEAD", key, "", &headers, Payload::Signed(b""), Vec::new())).await?;
             Ok(answer.headers().clone())
         })
         .await
@@ -462,6 +468,14 @@ impl Bucket {
             content_encoding: said("content-encoding"),
             storage_class: said("x-amz-storage-class"),
             sse: said("x-amz-server-side-encryption"),
+            checksum: head.iter().find_map(|(name, value)| {
+                let checksum = Checksum::of_header(name.as_str())?;
+                let value = value.to_str().ok()?;
+                // `<value>-<parts>`, or a type that says so: of the parts'.
+                let composite = value.contains('-')
+                    || said("x-amz-checksum-type").as_deref() == Some("COMPOSITE");
+                Some((checksum, Some(value.to_owned()).filter(|_| !composite)))
+            }),
         })
     }
 
@@ -661,6 +675,9 @@ pub struct Stored {
     pub storage_class: Option<String>,
     /// `x-amz-server-side-encryption`.
     pub sse: Option<String>,
+    /// The algorithm of the checksum it keeps besides its ETag, and the
+    /// value where it is the whole object's (not its parts').
+    pub checksum: Option<(Checksum, Option<String>)>,
 }
 
 impl Stored {
@@ -688,7 +705,15 @@ impl Stored {
         let class = self.storage_class.as_deref().unwrap_or("STANDARD");
         let class_right = (storage.storage_class.as_deref()).map_or(true, |wanted| wanted == class);
         let sse_right = storage.sse.is_none() || storage.sse == self.sse;
-        class_right && sse_right
+        let kept = self.checksum.as_ref().map(|(checksum, _)| *checksum);
+        let checksum_right = storage.checksum.is_none() || storage.checksum == kept;
+        class_right && sse_right && checksum_right
+    }
+
+    /// Whether its ETag may be the MD5 of its bytes: not with SSE-KMS,
+    /// whose ETags are not.
+    pub fn etag_may_be_md5(&self) -> bool {
+        !(self.sse.as_deref()).is_some_and(|sse| sse.starts_with("aws:kms"))
     }
 }
 
@@ -711,6 +736,13 @@ fn header_pairs(headers: &Headers) -> Vec<(&'static str, &str)> {
         .collect()
 }
 
+/// What a CopyObject asks for to keep the object's checksum as `headers`
+/// say: S3 computes it anew from the bytes.
+fn copy_checksum(headers: &Headers) -> Option<(&'static str, &'static str)> {
+    let checksum = headers.storage.checksum?;
+    Some(("x-amz-checksum-algorithm", checksum.name()))
+}
+
 /// The object metadata holding the MD5 of the file an object was made
 /// from: for a gzip twin, of the file before compression. `verify`
 /// compares it without downloading, multipart objects included, whose ETag
@@ -731,155 +763,4 @@ fn unquoted(etag: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::header::Name;
-
-    #[test]
-    fn adoption_keeps_only_an_object_with_the_files_bytes_metadata_and_headers() {
-        let md5 = "0123456789abcdef0123456789abcdef".to_owned();
-        let sent = Fingerprint {
-            md5: md5.clone(),
-            sent_md5: md5.clone(),
-            sent_etag: md5.clone(),
-        };
-        let headers = Headers {
-            content_type: "text/html".into(),
-            content_encoding: None,
-            values: Values::default(),
-            acl: None,
-            storage: Default::default(),
-        };
-        let stored = Stored {
-            md5: Some(md5.clone()),
-            etag: Some(md5.clone()),
-            content_type: Some("text/html".into()),
-            ..Stored::default()
-        };
-        let decide = |stored: &Stored, headers: &Headers, encoding| {
-            adoption(Some(stored), &sent, headers, encoding)
-        };
-        assert_eq!(decide(&stored, &headers, None), Adopt::Keep);
-        // The listing showed other bytes: no HEAD, an upload.
-        assert_eq!(adoption(None, &sent, &headers, None), Adopt::Upload);
-        let other_bytes = Stored {
-            etag: Some("ffffffffffffffffffffffffffffffff".into()),
-            ..stored.clone()
-        };
-        assert_eq!(decide(&other_bytes, &headers, None), Adopt::Upload);
-        // A redirect object keeps its redirect through a copy.
-        let redirect = Stored {
-            redirect: Some("/elsewhere.html".into()),
-            ..stored.clone()
-        };
-        assert_eq!(decide(&redirect, &headers, None), Adopt::Upload);
-        // An ACL does not show in a HEAD: it is always set again.
-        let acl = Headers {
-            acl: Some("public-read".into()),
-            ..headers.clone()
-        };
-        assert_eq!(decide(&stored, &acl, None), Adopt::Rewrite);
-        let typed = Headers {
-            content_type: "text/plain".into(),
-            ..headers.clone()
-        };
-        assert_eq!(decide(&stored, &typed, None), Adopt::Rewrite);
-        // Without the metadata, the ETag tells the bytes of a file, but
-        // not that a twin was made from it.
-        let bare = Stored {
-            md5: None,
-            ..stored.clone()
-        };
-        assert_eq!(decide(&bare, &headers, None), Adopt::Keep);
-        let gzip = Headers {
-            content_encoding: Some("gzip"),
-            ..headers.clone()
-        };
-        let bare_twin = Stored {
-            content_encoding: Some("gzip".into()),
-            ..bare
-        };
-        assert_eq!(
-            decide(&bare_twin, &gzip, Some(Encoding::Gzip)),
-            Adopt::Rewrite
-        );
-    }
-
-    #[test]
-    fn headers_are_sent_as_http_names_them_the_type_first() {
-        let headers = Headers {
-            content_type: "text/css".into(),
-            content_encoding: Some("gzip"),
-            values: Values::from_iter([(Name::CacheControl, "public,  max-age=60".into())]),
-            acl: Some("public-read".into()),
-            storage: Default::default(),
-        };
-        assert_eq!(
-            header_pairs(&headers),
-            [
-                ("content-type", "text/css"),
-                ("content-encoding", "gzip"),
-                ("cache-control", "public,  max-age=60"),
-                ("x-amz-acl", "public-read"),
-            ]
-        );
-        let stored_so = Headers {
-            storage: crate::plan::Storage {
-                storage_class: Some("STANDARD_IA".into()),
-                sse: Some("aws:kms".into()),
-                sse_kms_key_id: Some("alias/site".into()),
-            },
-            ..headers.clone()
-        };
-        assert_eq!(
-            header_pairs(&stored_so)[4..],
-            [
-                ("x-amz-storage-class", "STANDARD_IA"),
-                ("x-amz-server-side-encryption", "aws:kms"),
-                ("x-amz-server-side-encryption-aws-kms-key-id", "alias/site"),
-            ]
-        );
-        // As a HEAD shows it: empty values are none.
-        let shown = |name: Name, value: &str| {
-            Values::shown(|header| match header.name {
-                Name::Expires => Some(" ".into()),
-                shown if shown == name => Some(value.into()),
-                _ => None,
-            })
-        };
-        let stored = Stored {
-            content_type: Some("text/css".into()),
-            content_encoding: Some("gzip".into()),
-            values: shown(Name::CacheControl, "public,  max-age=60"),
-            ..Stored::default()
-        };
-        assert!(stored.has_headers(&headers));
-        let other = Stored {
-            values: shown(Name::ContentLanguage, "en"),
-            ..stored.clone()
-        };
-        assert!(!other.has_headers(&headers));
-        // The class and encryption count where the settings name them: an
-        // absent class is STANDARD; the KMS key shows as an ARN, and is not
-        // compared.
-        let standard = |storage_class: Option<&str>, sse: Option<&str>| crate::plan::Storage {
-            storage_class: storage_class.map(str::to_owned),
-            sse: sse.map(str::to_owned),
-            sse_kms_key_id: None,
-        };
-        let encrypted = Stored {
-            sse: Some("AES256".into()),
-            ..stored
-        };
-        assert!(encrypted.is_stored_as(&standard(None, None)));
-        assert!(encrypted.is_stored_as(&standard(Some("STANDARD"), Some("AES256"))));
-        assert!(!encrypted.is_stored_as(&standard(Some("STANDARD_IA"), None)));
-        assert!(!encrypted.is_stored_as(&standard(None, Some("aws:kms"))));
-        let infrequent = Stored {
-            storage_class: Some("STANDARD_IA".into()),
-            ..encrypted
-        };
-        assert!(infrequent.is_stored_as(&standard(Some("STANDARD_IA"), Some("AES256"))));
-        assert!(!infrequent.is_stored_as(&standard(Some("STANDARD"), None)));
-    }
-}
+mod tests;

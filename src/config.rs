@@ -14,8 +14,8 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
-pub use crate::bucket::Addressing;
 use crate::bucket::{Address, Keys};
+pub use crate::bucket::{Addressing, StoreKind};
 use crate::error::Error;
 use crate::header::{self, HeaderRule};
 use crate::plan::{Globs, HeaderRules, Rules};
@@ -109,6 +109,8 @@ pub struct Settings {
     pub(crate) region: String,
     pub(crate) endpoint: Option<String>,
     pub(crate) addressing: Addressing,
+    /// What the store takes (`store:`, else found from the endpoint).
+    pub(crate) store: StoreKind,
     /// The profile whose keys sign the requests when the environment has
     /// none (`AWS_PROFILE`, else `default`).
     pub(crate) profile: Option<String>,
@@ -343,6 +345,7 @@ impl Settings {
             addressing: self.addressing,
             profile: self.profile.clone(),
             keys: self.keys.clone(),
+            store: self.store,
         }
     }
 }

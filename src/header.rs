@@ -27,6 +27,10 @@ use std::fmt;
 use serde::de::{Error as _, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub mod checksum;
+
+use checksum::Checksum;
+
 /// The longest header value svn2s3 sends: six of them, a redirect's
 /// location (at most 2 KB) and the request's own headers stay under S3's
 /// 8 KB.
@@ -180,6 +184,10 @@ pub struct Storage {
     /// `x-amz-server-side-encryption-aws-kms-key-id`, with `aws:kms`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sse_kms_key_id: Option<String>,
+    /// The checksum S3 checks and keeps besides the MD5 (`checksum:`);
+    /// `None` is MD5 alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<Checksum>,
 }
 
 /// The storage classes an object can be written with and still be read
@@ -215,7 +223,14 @@ impl Storage {
             storage_class: (self.storage_class.clone()).or_else(|| base.storage_class.clone()),
             sse,
             sse_kms_key_id,
+            checksum: self.checksum.or(base.checksum),
         }
+    }
+
+    /// Whether the ETag of an object stored so may be the MD5 of its bytes:
+    /// not with SSE-KMS, whose ETags are not.
+    pub fn etag_may_be_md5(&self) -> bool {
+        !(self.sse.as_deref()).is_some_and(|sse| sse.starts_with("aws:kms"))
     }
 
     /// The request headers that say it, for an upload or a copy.
@@ -323,6 +338,15 @@ impl<'de> Deserialize<'de> for HeaderRule {
                         *setting = map.next_value::<Option<String>>()?;
                         continue;
                     }
+                    if key == "checksum" {
+                        let text = map.next_value::<Option<String>>()?;
+                        storage.checksum = (text.as_deref())
+                            .map(Checksum::parse)
+                            .transpose()
+                            .map_err(A::Error::custom)?
+                            .flatten();
+                        continue;
+                    }
                     let Some(header) = HEADERS.iter().find(|header| header.key == key) else {
                         let keys: Vec<&str> = (HEADERS.iter())
                             .filter(|header| header.in_rules)
@@ -330,7 +354,7 @@ impl<'de> Deserialize<'de> for HeaderRule {
                             .collect();
                         return Err(A::Error::custom(format!(
                             "unknown field `{key}`, expected `match` or one of {}, \
-                             storage_class, sse, sse_kms_key_id",
+                             storage_class, sse, sse_kms_key_id, checksum",
                             keys.join(", ")
                         )));
                     };

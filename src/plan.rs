@@ -18,6 +18,7 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
+pub use crate::header::checksum::Checksum;
 pub use crate::header::{Storage, STORAGE_CLASSES};
 pub(crate) use objects::*;
 pub use rules::{props, Encoding, Globs, HeaderRules, Props, Rules};

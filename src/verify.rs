@@ -182,9 +182,12 @@ async fn differs(
             false => "other content",
         }));
     }
-    let sent = Fingerprint::of(local, encoding).await?;
-    // The ETag of a plain object, where the listing has it, tells most.
-    let listed = listed.etag.as_deref().filter(|_| encoding.is_none());
+    let storage = &upload.headers.storage;
+    let sent = Fingerprint::of(local, encoding, storage.checksum).await?;
+    // The ETag of a plain object, where the listing has it, tells most
+    // (not with SSE-KMS, whose ETags are no MD5s).
+    let listed =
+        (listed.etag.as_deref()).filter(|_| encoding.is_none() && storage.etag_may_be_md5());
     if listed.and_then(|etag| sent.etag_says(etag)) == Some(false) {
         return Ok(Some("other content"));
     }

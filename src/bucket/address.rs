@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::*;
+use crate::header::checksum::Checksum;
 
 /// Whether requests name the bucket in the host or in the path, as aws
 /// cli's `addressing_style`.
@@ -36,6 +37,91 @@ impl std::str::FromStr for Addressing {
     }
 }
 
+/// The store a bucket lives in, as far as svn2s3 knows what it takes of
+/// the settings that shape objects (`store:`; found from the endpoint
+/// where the settings do not say).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// AWS where there is no endpoint, R2 at `*.r2.cloudflarestorage.com`,
+    /// `other` elsewhere.
+    #[default]
+    Auto,
+    /// Amazon S3: takes every setting.
+    Aws,
+    /// Cloudflare R2: takes no ACL and no `x-amz-server-side-encryption`
+    /// (it encrypts every object itself), of the storage classes only
+    /// STANDARD and STANDARD_IA, and of the multipart checksums only
+    /// CRC64NVME's of the whole object (its other algorithms' are of the
+    /// parts').
+    R2,
+    /// Any other S3-compatible store: sent every setting as given.
+    Other,
+}
+
+impl StoreKind {
+    /// The kind of the store at `endpoint` (`None`: AWS), where `self`
+    /// leaves it to be found.
+    pub fn at(self, endpoint: Option<&str>) -> StoreKind {
+        if self != StoreKind::Auto {
+            return self;
+        }
+        let host = endpoint
+            .and_then(|endpoint| url::Url::parse(endpoint).ok())
+            .and_then(|url| url.host_str().map(str::to_ascii_lowercase));
+        match (endpoint, host) {
+            (None, _) => StoreKind::Aws,
+            (Some(_), Some(host)) if host.ends_with(".r2.cloudflarestorage.com") => StoreKind::R2,
+            _ => StoreKind::Other,
+        }
+    }
+
+    /// Takes out of `storage` and `acl` what this store refuses; names
+    /// the settings taken out.
+    pub fn leave_out(
+        self,
+        storage: &mut crate::plan::Storage,
+        acl: &mut Option<String>,
+    ) -> Vec<&'static str> {
+        let mut left = Vec::new();
+        if self != StoreKind::R2 {
+            return left;
+        }
+        if acl.take().is_some() {
+            left.push("acl");
+        }
+        let class = storage.storage_class.as_deref();
+        if class.is_some_and(|class| !matches!(class, "STANDARD" | "STANDARD_IA")) {
+            storage.storage_class = None;
+            left.push("storage_class");
+        }
+        if storage.sse.take().is_some() | storage.sse_kms_key_id.take().is_some() {
+            left.push("sse");
+        }
+        left
+    }
+
+    /// Whether a multipart upload here may keep the checksum of the whole
+    /// object in `checksum` (`FULL_OBJECT`), rather than of its parts'.
+    pub fn keeps_whole(self, checksum: Checksum) -> bool {
+        match self {
+            StoreKind::R2 => checksum == Checksum::Crc64Nvme,
+            _ => checksum.full_object(),
+        }
+    }
+}
+
+impl fmt::Display for StoreKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StoreKind::Auto => "auto",
+            StoreKind::Aws => "AWS",
+            StoreKind::R2 => "Cloudflare R2",
+            StoreKind::Other => "an S3-compatible store",
+        })
+    }
+}
+
 /// Where a bucket is, and how requests name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Address {
@@ -50,6 +136,8 @@ pub struct Address {
     /// The keys the settings' environment gives, which sign requests
     /// before any other source of credentials is asked.
     pub keys: Option<Keys>,
+    /// What the store takes (never `Auto`: found by the settings).
+    pub store: StoreKind,
 }
 
 /// Access keys from the settings' environment (`AWS_ACCESS_KEY_ID`,
@@ -93,6 +181,8 @@ pub(crate) struct Store {
     /// Whether it takes DeleteObjects: true until it answers as a store
     /// that has none (see [`super::delete::lacks_delete_objects`]).
     pub(super) delete_objects: AtomicBool,
+    /// What it takes of the settings that shape objects.
+    pub(super) kind: StoreKind,
 }
 
 impl Store {
@@ -103,6 +193,7 @@ impl Store {
             endpoint: address.endpoint.clone(),
             path_style: path_style(address.addressing, endpoint, &address.name),
             delete_objects: AtomicBool::new(true),
+            kind: address.store,
         }
     }
 
@@ -322,5 +413,55 @@ mod tests {
         let denied =
             S3Error::HttpFailWithBody(403, "<Error><Code>AccessDenied</Code></Error>".into());
         assert_eq!(wrong_region(&denied), None);
+    }
+
+    #[test]
+    fn r2_is_found_from_its_endpoint_and_sent_only_what_it_takes() {
+        let r2 = "https://0123abcd.r2.cloudflarestorage.com";
+        assert_eq!(StoreKind::Auto.at(Some(r2)), StoreKind::R2);
+        assert_eq!(StoreKind::Auto.at(None), StoreKind::Aws);
+        let elsewhere = Some("http://127.0.0.1:9000");
+        assert_eq!(StoreKind::Auto.at(elsewhere), StoreKind::Other);
+        assert_eq!(
+            StoreKind::R2.at(elsewhere),
+            StoreKind::R2,
+            "the setting wins"
+        );
+
+        let given = crate::plan::Storage {
+            storage_class: Some("GLACIER_IR".into()),
+            sse: Some("aws:kms".into()),
+            sse_kms_key_id: Some("alias/site".into()),
+            checksum: Some(Checksum::Crc32),
+        };
+        let (mut storage, mut acl) = (given.clone(), Some("public-read".to_owned()));
+        let left = StoreKind::R2.leave_out(&mut storage, &mut acl);
+        assert_eq!(left, ["acl", "storage_class", "sse"]);
+        assert_eq!(acl, None);
+        assert_eq!(
+            storage,
+            crate::plan::Storage {
+                checksum: Some(Checksum::Crc32),
+                ..Default::default()
+            }
+        );
+        // What it takes stays; elsewhere, everything does.
+        let mut infrequent = crate::plan::Storage {
+            storage_class: Some("STANDARD_IA".into()),
+            ..Default::default()
+        };
+        assert!(StoreKind::R2
+            .leave_out(&mut infrequent, &mut None)
+            .is_empty());
+        let (mut storage, mut acl) = (given.clone(), Some("public-read".to_owned()));
+        assert!(StoreKind::Other
+            .leave_out(&mut storage, &mut acl)
+            .is_empty());
+        assert_eq!((storage, acl.as_deref()), (given, Some("public-read")));
+
+        assert!(StoreKind::R2.keeps_whole(Checksum::Crc64Nvme));
+        assert!(!StoreKind::R2.keeps_whole(Checksum::Crc32));
+        assert!(StoreKind::Aws.keeps_whole(Checksum::Crc32));
+        assert!(!StoreKind::Aws.keeps_whole(Checksum::Sha256));
     }
 }

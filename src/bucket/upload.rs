@@ -3,6 +3,17 @@
 //! fingerprint that tells whether an object holds a file.
 
 use super::*;
+use crate::header::checksum::{Checksum, Hasher, Sum};
+
+/// A part uploaded: what CompleteMultipartUpload names it by, and its
+/// checksum and length, from which the whole object's is made.
+#[derive(Debug, Clone)]
+pub(super) struct Sent {
+    number: u32,
+    etag: String,
+    sum: Option<Sum>,
+    len: u64,
+}
 
 /// Files this big or bigger go as multipart uploads, in parts of this size,
 /// several at a time, each streamed from the file in chunks.
@@ -54,8 +65,8 @@ impl Bucket {
             };
             headers.push((MD5_HEADER, &md5));
             self.retried("upload", &upload.key, || async {
-                self.put_object(&upload.key, &headers, bytes.clone())
-                    .await?;
+                let checksum = upload.headers.storage.checksum;
+                (self.put_object(&upload.key, &headers, bytes.clone(), checksum)).await?;
                 Ok(())
             })
             .await?;
@@ -83,6 +94,17 @@ impl Bucket {
         md5: &str,
     ) -> Result<()> {
         let key = upload.key.as_str();
+        let checksum = upload.headers.storage.checksum;
+        // Whether the store keeps the whole object's checksum, or its parts'.
+        let whole = checksum.is_some_and(|checksum| self.store.kind.keeps_whole(checksum));
+        let mut starting = headers.to_vec();
+        if let Some(checksum) = checksum {
+            let kind = if whole { "FULL_OBJECT" } else { "COMPOSITE" };
+            starting.extend([
+                ("x-amz-checksum-algorithm", checksum.name()),
+                ("x-amz-checksum-type", kind),
+            ]);
+        }
         let upload_id = self
             .retried("start upload", key, || async {
                 let answer = self
@@ -90,7 +112,7 @@ impl Bucket {
                         "POST",
                         key,
                         "uploads",
-                        headers,
+                        &starting,
                         Payload::Signed(b""),
                         Vec::new(),
                     )
@@ -103,22 +125,25 @@ impl Bucket {
         let finished = async {
             let part_size = PART_SIZE.max(body.size.div_ceil(MAX_PARTS));
             let count = body.size.div_ceil(part_size);
-            let mut parts: Vec<Part> = stream::iter(0..count)
+            let mut parts: Vec<Sent> = stream::iter(0..count)
                 .map(|index| {
                     let offset = index * part_size;
                     let len = part_size.min(body.size - offset);
-                    self.put_part(key, upload_id, index as u32 + 1, body, offset, len)
+                    let number = index as u32 + 1;
+                    self.put_part(key, upload_id, number, body, (offset, len), checksum)
                 })
                 .buffer_unordered(self.budget.window.max_in_flight())
                 .try_collect()
                 .await?;
-            parts.sort_by_key(|part| part.part_number);
+            parts.sort_by_key(|part| part.number);
             let mut tries = 0;
             let completed = self
                 .retried("finish upload", key, || {
                     tries += 1;
                     let parts = parts.clone();
-                    async move { self.complete_upload(key, upload_id, &parts).await }
+                    async move {
+                        (self.complete_upload(key, upload_id, &parts, checksum, whole)).await
+                    }
                 })
                 .await;
             // A retry fails (S3 says NoSuchUpload) when an earlier attempt
@@ -139,21 +164,23 @@ impl Bucket {
         finished
     }
 
-    /// One part, streamed from the file in small chunks with the MD5 that a
-    /// first reading gives, and an unsigned payload (see [`crate::sigv4`]):
-    /// memory holds a few chunks per part in flight, whatever the part's
-    /// size, and a retry streams the part again.
+    /// One part, streamed from the file in small chunks with the MD5 (and
+    /// the checksum, if one is asked for) that a first reading gives, and
+    /// an unsigned payload (see [`crate::sigv4`]): memory holds a few
+    /// chunks per part in flight, whatever the part's size, and a retry
+    /// streams the part again.
     pub(super) async fn put_part(
         &self,
         key: &str,
         upload_id: &str,
         number: u32,
         body: &Body,
-        offset: u64,
-        len: u64,
-    ) -> Result<Part> {
+        (offset, len): (u64, u64),
+        checksum: Option<Checksum>,
+    ) -> Result<Sent> {
         let _held = self.budget.hold(PART_HOLD).await;
-        let md5 = body.md5(offset, len).await?;
+        let (md5, sum) = body.digests(offset, len, checksum).await?;
+        let md5 = BASE64.encode(md5.0);
         let query = format!(
             "partNumber={number}&uploadId={}",
             uri_encode(upload_id, true)
@@ -161,18 +188,26 @@ impl Bucket {
         self.retried("upload part of", key, || async {
             let chunks = reqwest::Body::wrap_stream(body.chunks(offset, len));
             let length = len.to_string();
-            let headers = [("content-md5", md5.as_str()), ("content-length", &length)];
+            let mut headers = vec![("content-md5", md5.as_str()), ("content-length", &length)];
+            if let (Some(checksum), Some(sum)) = (checksum, &sum) {
+                headers.extend([
+                    ("x-amz-sdk-checksum-algorithm", checksum.name()),
+                    (checksum.header(), sum.value.as_str()),
+                ]);
+            }
             let answer = self
                 .send("PUT", key, &query, &headers, Payload::Unsigned, chunks)
                 .await?;
-            Ok(Part {
-                part_number: number,
+            Ok(Sent {
+                number,
                 etag: answer
                     .headers()
                     .get("etag")
                     .and_then(|etag| etag.to_str().ok())
                     .unwrap_or_default()
                     .to_owned(),
+                sum: sum.clone(),
+                len,
             })
         })
         .await
@@ -190,19 +225,40 @@ impl Bucket {
         &self,
         key: &str,
         upload_id: &str,
-        parts: &[Part],
+        parts: &[Sent],
+        checksum: Option<Checksum>,
+        whole: bool,
     ) -> Result<(), S3Error> {
         let mut body = String::from("<CompleteMultipartUpload>");
         for part in parts {
+            let sum = match (checksum, &part.sum) {
+                (Some(checksum), Some(sum)) => {
+                    let element = checksum.element();
+                    format!("<{element}>{}</{element}>", sum.value)
+                }
+                _ => String::new(),
+            };
             body.push_str(&format!(
-                "<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>",
-                part.part_number,
+                "<Part><PartNumber>{}</PartNumber><ETag>{}</ETag>{sum}</Part>",
+                part.number,
                 quick_xml::escape::escape(part.etag.as_str())
             ));
         }
         body.push_str("</CompleteMultipartUpload>");
         let query = format!("uploadId={}", uri_encode(upload_id, true));
-        let headers = [("content-type", "application/xml")];
+        let mut headers = vec![("content-type", "application/xml")];
+        // The whole object's checksum, from its parts': S3 checks it.
+        let sums: Vec<_> = (parts.iter())
+            .filter_map(|part| Some((part.sum.clone()?, part.len)))
+            .collect();
+        let whole = (checksum.filter(|_| whole))
+            .and_then(|checksum| Some((checksum, checksum.whole(&sums)?)));
+        if let Some((checksum, whole)) = &whole {
+            headers.extend([
+                (checksum.header(), whole.as_str()),
+                ("x-amz-checksum-type", "FULL_OBJECT"),
+            ]);
+        }
         let answer = (self.send(
             "POST",
             key,
@@ -225,10 +281,18 @@ impl Bucket {
         key: &str,
         headers: &[(&str, &str)],
         body: Vec<u8>,
+        checksum: Option<Checksum>,
     ) -> Result<reqwest::Response, S3Error> {
         let md5 = BASE64.encode(md5::compute(&body).0);
         let mut headers = headers.to_vec();
         headers.push(("content-md5", &md5));
+        let sum = checksum.map(|checksum| (checksum, checksum.of(&body)));
+        if let Some((checksum, sum)) = &sum {
+            headers.extend([
+                ("x-amz-sdk-checksum-algorithm", checksum.name()),
+                (checksum.header(), sum),
+            ]);
+        }
         self.send(
             "PUT",
             key,
@@ -251,20 +315,29 @@ pub(crate) struct Fingerprint {
     pub md5: String,
     pub sent_md5: String,
     pub sent_etag: String,
+    /// The checksum of the bytes sent, where the settings ask for one.
+    pub sent_sum: Option<(Checksum, String)>,
 }
 
 impl Fingerprint {
-    pub(crate) async fn of(local: &Path, encoding: Option<Encoding>) -> Result<Fingerprint> {
+    /// What svn2s3 sends for `local` (compressed as `encoding` says), with
+    /// the `checksum` of those bytes where one is asked for.
+    pub(crate) async fn of(
+        local: &Path,
+        encoding: Option<Encoding>,
+        checksum: Option<Checksum>,
+    ) -> Result<Fingerprint> {
         let body = Body::open(local, encoding).await?;
-        Self::of_body(&body, local, encoding).await
+        Self::of_body(&body, local, encoding, checksum).await
     }
 
     pub(super) async fn of_body(
         body: &Body,
         local: &Path,
         encoding: Option<Encoding>,
+        checksum: Option<Checksum>,
     ) -> Result<Fingerprint> {
-        let (sent_md5, sent_etag) = body.etag().await?;
+        let (sent_md5, sent_etag, sum) = body.etag(checksum).await?;
         let md5 = match encoding {
             None => sent_md5.clone(),
             Some(_) => md5_of_file(local).await?,
@@ -273,6 +346,7 @@ impl Fingerprint {
             md5,
             sent_md5,
             sent_etag,
+            sent_sum: checksum.zip(sum.map(|sum| sum.value)),
         })
     }
 
@@ -293,16 +367,32 @@ impl Fingerprint {
         }
     }
 
-    /// Whether the object `stored` holds these bytes: its ETag must not say
-    /// otherwise, and its metadata, where it has one, must name the file;
-    /// without metadata, only an ETag that says so can tell.
+    /// What an object's checksum says of whether it holds these bytes,
+    /// where it keeps one of the whole object in the algorithm asked for.
+    pub(crate) fn checksum_says(&self, stored: &Stored) -> Option<bool> {
+        let (checksum, sent) = self.sent_sum.as_ref()?;
+        match &stored.checksum {
+            Some((kept, Some(value))) if kept == checksum => Some(value == sent),
+            _ => None,
+        }
+    }
+
+    /// Whether the object `stored` holds these bytes: neither its ETag (where
+    /// it may be an MD5) nor its checksum may say otherwise, and its
+    /// metadata, where it has one, must name the file; without metadata,
+    /// only an ETag or a checksum that says so can tell.
     pub(crate) fn held_by(&self, stored: &Stored) -> bool {
-        let says = stored.etag.as_deref().and_then(|etag| self.etag_says(etag));
-        match (&stored.md5, says) {
-            (_, Some(false)) => false,
-            (Some(metadata), _) => *metadata == self.md5,
-            (None, Some(true)) => true,
-            (None, None) => false,
+        let etag = stored.etag.as_deref().filter(|_| stored.etag_may_be_md5());
+        let says = [
+            etag.and_then(|etag| self.etag_says(etag)),
+            self.checksum_says(stored),
+        ];
+        if says.contains(&Some(false)) {
+            return false;
+        }
+        match &stored.md5 {
+            Some(metadata) => *metadata == self.md5,
+            None => says.contains(&Some(true)),
         }
     }
 }
@@ -364,21 +454,19 @@ impl Body {
         read.map_err(|err| self.reading(err))
     }
 
-    /// The MD5 of `len` bytes from `offset`, base64 as `Content-MD5` wants it,
-    /// read a chunk at a time off the async threads.
-    pub(super) async fn md5(&self, offset: u64, len: u64) -> Result<String> {
-        Ok(BASE64.encode(self.digest(offset, len).await?.0))
-    }
-
     /// The MD5 of every byte and the ETag S3 gives them as svn2s3 uploads
     /// them: the same MD5 for a single PUT, else the multipart ETag for
     /// the parts [`Bucket::put_parts`] sends. One reading, off the async
     /// threads.
-    pub(super) async fn etag(&self) -> Result<(String, String)> {
+    pub(super) async fn etag(
+        &self,
+        checksum: Option<Checksum>,
+    ) -> Result<(String, String, Option<Sum>)> {
         let (file, size) = (Arc::clone(&self.file), self.size);
         let digests = tokio::task::spawn_blocking(move || {
             let part_size = PART_SIZE.max(size.div_ceil(MAX_PARTS));
             let (mut whole, mut parts) = (md5::Context::new(), Vec::new());
+            let mut hasher = checksum.map(Checksum::hasher);
             let mut chunk = vec![0; CHUNK.min(size) as usize];
             let mut offset = 0;
             while offset < size {
@@ -389,39 +477,52 @@ impl Body {
                     file.read_exact_at(read, offset)?;
                     whole.consume(&*read);
                     part.consume(&*read);
+                    if let Some(hasher) = &mut hasher {
+                        hasher.update(read);
+                    }
                     offset += read.len() as u64;
                 }
                 parts.push(part.finalize().0);
             }
-            Ok::<_, std::io::Error>((whole.finalize(), parts))
+            Ok::<_, std::io::Error>((whole.finalize(), parts, hasher.map(Hasher::finish)))
         })
         .await?;
-        let (whole, parts) = digests.map_err(|err| self.reading(err))?;
+        let (whole, parts, sum) = digests.map_err(|err| self.reading(err))?;
         let md5 = format!("{whole:x}");
         let etag = match size < PART_SIZE {
             true => md5.clone(),
             false => format!("{:x}-{}", md5::compute(parts.concat()), parts.len()),
         };
-        Ok((md5, etag))
+        Ok((md5, etag, sum))
     }
 
-    /// The MD5 of `len` bytes from `offset`.
-    pub(super) async fn digest(&self, offset: u64, len: u64) -> Result<md5::Digest> {
+    /// The MD5 of `len` bytes from `offset`, and their `checksum` where
+    /// one is asked for: one reading, a chunk at a time, off the async threads.
+    pub(super) async fn digests(
+        &self,
+        offset: u64,
+        len: u64,
+        checksum: Option<Checksum>,
+    ) -> Result<(md5::Digest, Option<Sum>)> {
         let file = Arc::clone(&self.file);
-        let digest = tokio::task::spawn_blocking(move || {
+        let digests = tokio::task::spawn_blocking(move || {
             let mut context = md5::Context::new();
+            let mut hasher = checksum.map(Checksum::hasher);
             let mut chunk = vec![0; CHUNK.min(len) as usize];
             let mut done = 0;
             while done < len {
                 let part = &mut chunk[..CHUNK.min(len - done) as usize];
                 file.read_exact_at(part, offset + done)?;
                 context.consume(&*part);
+                if let Some(hasher) = &mut hasher {
+                    hasher.update(part);
+                }
                 done += part.len() as u64;
             }
-            Ok::<_, std::io::Error>(context.finalize())
+            Ok::<_, std::io::Error>((context.finalize(), hasher.map(Hasher::finish)))
         })
         .await?;
-        Ok(digest.map_err(|err| self.reading(err))?)
+        Ok(digests.map_err(|err| self.reading(err))?)
     }
 
     /// `len` bytes from `offset` as a stream of chunks, each read when the
@@ -521,6 +622,7 @@ mod tests {
             md5: MD5.into(),
             sent_md5: sent_md5.into(),
             sent_etag: sent_etag.into(),
+            sent_sum: None,
         }
     }
 
@@ -555,5 +657,43 @@ mod tests {
         assert!(whole.held_by(&stored(None, Some(MD5))));
         assert!(!whole.held_by(&stored(None, Some("abc-2"))));
         assert!(!whole.held_by(&stored(None, None)));
+    }
+
+    #[test]
+    fn a_whole_objects_checksum_tells_where_the_etag_cannot() {
+        let crc = |value: &str| Some((Checksum::Crc64Nvme, Some(value.to_owned())));
+        let sent = Fingerprint {
+            sent_sum: Some((Checksum::Crc64Nvme, "M3eFcAZSQlc=".to_owned())),
+            ..sent(MD5, "f00d0000000000000000000000000000-3")
+        };
+        let foreign = |checksum| Stored {
+            checksum,
+            ..stored(None, Some("beef0000000000000000000000000000-5"))
+        };
+        // Another tool's parts, no metadata: the checksum tells, both ways.
+        assert!(sent.held_by(&foreign(crc("M3eFcAZSQlc="))));
+        assert!(!sent.held_by(&foreign(crc("AAAAAAAAAAA="))));
+        // Of the parts' checksums, or of another algorithm: it cannot.
+        assert!(!sent.held_by(&foreign(Some((Checksum::Crc64Nvme, None)))));
+        let crc32 = Some((Checksum::Crc32, Some("M3eFcAZSQlc=".to_owned())));
+        assert!(!sent.held_by(&foreign(crc32)));
+        // Other bytes under svn2s3's own metadata: the checksum says so.
+        let metadata = Stored {
+            checksum: crc("AAAAAAAAAAA="),
+            ..stored(Some(MD5), Some("beef0000000000000000000000000000-5"))
+        };
+        assert!(!sent.held_by(&metadata));
+    }
+
+    #[test]
+    fn an_sse_kms_etag_is_no_md5() {
+        let whole = sent(MD5, MD5);
+        let kms = |md5| Stored {
+            sse: Some("aws:kms".into()),
+            ..stored(md5, Some("0000000000000000000000000000beef"))
+        };
+        // svn2s3's metadata names the file: the ETag says nothing.
+        assert!(whole.held_by(&kms(Some(MD5))));
+        assert!(!whole.held_by(&kms(None)));
     }
 }

@@ -10,6 +10,7 @@ pub(super) struct ConfigFile {
     pub(super) region: Option<String>,
     pub(super) endpoint: Option<String>,
     pub(super) addressing: Option<Addressing>,
+    pub(super) store: Option<StoreKind>,
     pub(super) prefix: Option<String>,
     pub(super) source: Option<PathBuf>,
     pub(super) build: Option<PathBuf>,
@@ -21,6 +22,7 @@ pub(super) struct ConfigFile {
     pub(super) storage_class: Option<String>,
     pub(super) sse: Option<String>,
     pub(super) sse_kms_key_id: Option<String>,
+    pub(super) checksum: Option<String>,
     pub(super) exclude: Option<Vec<String>>,
     pub(super) order: Option<Vec<String>>,
     pub(super) max_delete: Option<usize>,
@@ -260,6 +262,7 @@ impl ConfigFile {
             region: self.region.or(under.region),
             endpoint: self.endpoint.or(under.endpoint),
             addressing: self.addressing.or(under.addressing),
+            store: self.store.or(under.store),
             prefix: self.prefix.or(under.prefix),
             source: self.source.or(under.source),
             build: self.build.or(under.build),
@@ -271,6 +274,7 @@ impl ConfigFile {
             storage_class: self.storage_class.or(under.storage_class),
             sse: self.sse.or(under.sse),
             sse_kms_key_id: self.sse_kms_key_id.or(under.sse_kms_key_id),
+            checksum: self.checksum.or(under.checksum),
             exclude: self.exclude.or(under.exclude),
             order: self.order.or(under.order),
             max_delete: self.max_delete.or(under.max_delete),
@@ -289,6 +293,7 @@ impl ConfigFile {
             && self.region.is_none()
             && self.endpoint.is_none()
             && self.addressing.is_none()
+            && self.store.is_none()
             && self.prefix.is_none()
             && self.source.is_none()
             && self.build.is_none()
@@ -300,6 +305,7 @@ impl ConfigFile {
             && self.storage_class.is_none()
             && self.sse.is_none()
             && self.sse_kms_key_id.is_none()
+            && self.checksum.is_none()
             && self.exclude.is_none()
             && self.order.is_none()
             && self.max_delete.is_none()

@@ -800,6 +800,37 @@ fn storage_class_and_encryption_are_checked_and_kept_by_the_rules() {
         let err = message(load(&format!("bucket: b\n{yaml}"), Flags::default(), &[]));
         assert!(err.contains(says), "{yaml}: {err}");
     }
+    // The checksum: an algorithm S3 has, md5 being today's (none recorded).
+    let checksum = |yaml: &str| load(&format!("bucket: b\n{yaml}"), Flags::default(), &[]);
+    let crc = checksum("checksum: crc64nvme\n")
+        .unwrap()
+        .rules
+        .storage
+        .checksum;
+    assert_eq!(crc, Some(crate::plan::Checksum::Crc64Nvme));
+    assert_eq!(
+        checksum("checksum: md5\n").unwrap().rules.storage.checksum,
+        None
+    );
+    let err = message(checksum("checksum: CRC32\n"));
+    assert!(
+        err.contains("checksum: \"CRC32\" is not one of md5, crc32"),
+        "{err}"
+    );
+    let err = message(checksum("headers:\n  - match: '*'\n    checksum: adler\n"));
+    assert!(err.contains("\"adler\" is not one of md5"), "{err}");
+    // The store: named, or found from the endpoint; R2 is sent what it takes.
+    let r2 = checksum("store: r2\nacl: public-read\nstorage_class: STANDARD_IA\n").unwrap();
+    assert_eq!((r2.store, r2.rules.acl), (StoreKind::R2, None));
+    assert_eq!(
+        r2.rules.storage.storage_class.as_deref(),
+        Some("STANDARD_IA")
+    );
+    let found = checksum("endpoint: https://abc.r2.cloudflarestorage.com\nacl: private\n").unwrap();
+    assert_eq!((found.store, found.rules.acl), (StoreKind::R2, None));
+    assert_eq!(checksum("acl: private\n").unwrap().store, StoreKind::Aws);
+    let err = message(checksum("store: minio\n"));
+    assert!(err.contains("store: unknown variant `minio`"), "{err}");
     // A header rule's, checked over the file's top-level settings.
     let rule = |settings: &str| {
         format!("bucket: b\nsse: aws:kms\nheaders:\n  - match: '*.zip'\n    {settings}\n")

@@ -2,6 +2,7 @@
 //! every value checked, once.
 
 use super::*;
+use crate::header::checksum::Checksum;
 
 /// Merges `flags` over `file` over `env`, and checks every value.
 pub(super) fn validated(
@@ -92,10 +93,17 @@ pub(super) fn validated(
         }
         None => None,
     };
+    let checksum = (file.checksum.as_deref())
+        .map(|text| {
+            Checksum::parse(text).map_err(|why| anyhow!("{}: {why}", from_file("checksum")))
+        })
+        .transpose()?
+        .flatten();
     let storage = crate::plan::Storage {
         storage_class: file.storage_class.clone(),
         sse: file.sse.clone(),
         sse_kms_key_id: file.sse_kms_key_id.clone(),
+        checksum,
     };
     if let Err(why) = storage.check() {
         bail!("{}", from_file(&why));
@@ -216,7 +224,23 @@ pub(super) fn validated(
         origin_path,
         endpoint: cloudfront_endpoint,
     });
-    let rules = file.headers.unwrap_or_default();
+    // What the store refuses is left out, and said so once.
+    let store = file.store.unwrap_or_default().at(endpoint.as_deref());
+    let mut storage = storage;
+    let mut acl = file.acl;
+    let mut left = store.leave_out(&mut storage, &mut acl);
+    let mut rules = file.headers.unwrap_or_default();
+    for rule in &mut rules {
+        left.extend(store.leave_out(&mut rule.storage, &mut None));
+    }
+    left.sort_unstable();
+    left.dedup();
+    if !left.is_empty() {
+        tracing::warn!(
+            "s3://{bucket} is in {store}, which takes no {}: left out",
+            left.join(", ")
+        );
+    }
     for (i, rule) in rules.iter().enumerate() {
         // What the files it matches are stored as, the target's settings under it.
         if let Err(why) = rule.storage.over(&storage).check() {
@@ -251,6 +275,7 @@ pub(super) fn validated(
         region,
         endpoint,
         addressing: flags.addressing.or(file.addressing).unwrap_or_default(),
+        store,
         profile: env("AWS_PROFILE"),
         keys: Keys::from_env(env),
         rules: Rules {
@@ -260,7 +285,7 @@ pub(super) fn validated(
             gzip,
             brotli,
             headers,
-            acl: file.acl,
+            acl,
             storage,
             redirects: flags.redirects || file.redirects.unwrap_or(false),
             inherited: Default::default(),

@@ -348,7 +348,7 @@ fn a_header_rule_stores_its_files_as_it_says_over_the_target() {
         Storage {
             storage_class: Some("STANDARD_IA".into()),
             sse: Some("AES256".into()),
-            sse_kms_key_id: None,
+            ..Storage::default()
         }
     );
     // No rule: the target's settings.

@@ -5,6 +5,7 @@ mod build;
 mod capi;
 mod cases;
 mod cdn;
+mod checksums;
 mod credentials;
 mod docs;
 mod faults;
