@@ -346,15 +346,12 @@ impl Bucket {
         let body = Body::open(local, *encoding).await?;
         let checksum = upload.headers.storage.checksum;
         let sent = Fingerprint::of_body(&body, local, *encoding, checksum).await?;
-        // The listing tells most objects that differ without a HEAD (not
-        // with SSE-KMS, whose ETags are no MD5s).
-        let listed_says = (present.etag.as_deref())
-            .filter(|_| upload.headers.storage.etag_may_be_md5())
-            .and_then(|etag| sent.etag_says(etag));
-        let differs = present.size != body.size || listed_says == Some(false);
-        let stored = match differs {
+        // Another size tells without a HEAD. Another ETag in the listing
+        // does not: under SSE-KMS (the bucket's default, whatever the
+        // settings say) an ETag is no MD5, which only a HEAD shows.
+        let stored = match present.size != body.size {
             true => None,
-            false => Some(self.stored(&upload.key).await?),
+            false => Some(self.stored(&upload.key, checksum).await?),
         };
         match adoption(stored.as_ref(), &sent, &upload.headers, *encoding) {
             Adopt::Upload => Ok(Adoption::Uploaded(
@@ -373,12 +370,14 @@ impl Bucket {
     }
 
     /// An object's headers and metadata, from a HEAD request, with its
-    /// checksum where it keeps one.
-    async fn head(&self, key: &str) -> Result<http::HeaderMap> {
-        let headers = [("x-amz-checksum-mode", "ENABLED")];
+    /// checksum where `checksums` asks for it (which reading an SSE-KMS
+    /// object's needs kms:Decrypt for: not asked unless the settings use it).
+    async fn head(&self, key: &str, checksums: bool) -> Result<http::HeaderMap> {
+        let asked = [("x-amz-checksum-mode", "ENABLED")];
+        let headers: &[(&str, &str)] = if checksums { &asked } else { &[] };
         self.retried("inspect", key, || async {
             let answer =
-                (self.send("HEAD", key, "", &headers, Payload::Signed(b""), Vec::new())).await?;
+                (self.send("HEAD", key, "", headers, Payload::Signed(b""), Vec::new())).await?;
             Ok(answer.headers().clone())
         })
         .await
@@ -452,36 +451,45 @@ impl Bucket {
         }
     }
 
-    /// What an object says of itself, from a HEAD request.
-    pub async fn stored(&self, key: &str) -> Result<Stored> {
-        let head = self.head(key).await?;
+    /// What an object says of itself, from a HEAD request; its checksum
+    /// too when the settings ask for one (`checksum`).
+    pub async fn stored(&self, key: &str, checksum: Option<Checksum>) -> Result<Stored> {
+        let head = self.head(key, checksum.is_some()).await?;
         let said = |name: &str| {
             let value = head.get(name)?.to_str().ok()?;
             Some(value.to_owned())
         };
+        let etag = said("etag").as_deref().map(unquoted);
+        let multipart = etag.as_deref().is_some_and(|etag| etag.contains('-'));
+        let checksum = head.iter().find_map(|(name, value)| {
+            let checksum = Checksum::of_header(name.as_str())?;
+            let value = value.to_str().ok()?;
+            // `<value>-<parts>`, a type that says so, or a multipart object
+            // in a store that keeps its parts' only: of the parts'.
+            let composite = value.contains('-')
+                || said("x-amz-checksum-type").as_deref() == Some("COMPOSITE")
+                || (multipart && !self.store.kind.keeps_whole(checksum));
+            Some((checksum, Some(value.to_owned()).filter(|_| !composite)))
+        });
         Ok(Stored {
             md5: said(MD5_HEADER),
-            etag: said("etag").as_deref().map(unquoted),
+            // S3 shows every object's checksum; a store that shows none may
+            // keep none, whatever it was sent.
+            shows_checksums: self.store.kind == StoreKind::Aws || checksum.is_some(),
+            checksum,
+            etag,
             redirect: said(REDIRECT_HEADER),
             values: Values::shown(|header| said(header.http)),
             content_type: said("content-type"),
             content_encoding: said("content-encoding"),
             storage_class: said("x-amz-storage-class"),
             sse: said("x-amz-server-side-encryption"),
-            checksum: head.iter().find_map(|(name, value)| {
-                let checksum = Checksum::of_header(name.as_str())?;
-                let value = value.to_str().ok()?;
-                // `<value>-<parts>`, or a type that says so: of the parts'.
-                let composite = value.contains('-')
-                    || said("x-amz-checksum-type").as_deref() == Some("COMPOSITE");
-                Some((checksum, Some(value.to_owned()).filter(|_| !composite)))
-            }),
         })
     }
 
     /// Whether the object under `key` was made from the file whose MD5 is `md5`.
     async fn holds(&self, key: &str, md5: &str) -> bool {
-        self.stored(key)
+        self.stored(key, None)
             .await
             .is_ok_and(|stored| stored.md5.as_deref() == Some(md5))
     }
@@ -678,6 +686,9 @@ pub struct Stored {
     /// The algorithm of the checksum it keeps besides its ETag, and the
     /// value where it is the whole object's (not its parts').
     pub checksum: Option<(Checksum, Option<String>)>,
+    /// Whether its store shows what checksum it keeps: where one shows
+    /// none, the algorithm is not compared.
+    pub shows_checksums: bool,
 }
 
 impl Stored {
@@ -706,7 +717,8 @@ impl Stored {
         let class_right = (storage.storage_class.as_deref()).map_or(true, |wanted| wanted == class);
         let sse_right = storage.sse.is_none() || storage.sse == self.sse;
         let kept = self.checksum.as_ref().map(|(checksum, _)| *checksum);
-        let checksum_right = storage.checksum.is_none() || storage.checksum == kept;
+        let checksum_right =
+            storage.checksum.is_none() || !self.shows_checksums || storage.checksum == kept;
         class_right && sse_right && checksum_right
     }
 

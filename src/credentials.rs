@@ -13,6 +13,8 @@
 //! valid keys.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
@@ -38,6 +40,8 @@ pub struct Credentials {
     source: Source,
     /// The keys last fetched from the chain.
     kept: Mutex<Option<Keys>>,
+    /// Whether a failed fetch was told already.
+    warned: AtomicBool,
 }
 
 enum Source {
@@ -72,6 +76,7 @@ impl Credentials {
         Credentials {
             source: Source::Given(keys),
             kept: Mutex::new(None),
+            warned: AtomicBool::new(false),
         }
     }
 
@@ -87,6 +92,7 @@ impl Credentials {
                 http,
             },
             kept: Mutex::new(None),
+            warned: AtomicBool::new(false),
         }
     }
 
@@ -109,7 +115,7 @@ impl Credentials {
         let chain = chain
             .get_or_init(|| async {
                 let config = ProviderConfig::default()
-                    .with_http_client(Reqwest(http.clone()))
+                    .with_http_client(Reqwest::new(http.clone()))
                     .with_behavior_version(Some(BehaviorVersion::latest()));
                 let mut builder = DefaultCredentialsChain::builder()
                     .region(Region::new(region.clone()))
@@ -120,10 +126,31 @@ impl Credentials {
                 builder.build().await
             })
             .await;
-        let keys = chain.provide_credentials().await.map_err(unavailable)?;
-        *kept = Some(keys.clone());
-        Ok(keys)
+        match chain.provide_credentials().await {
+            Ok(keys) => {
+                *kept = Some(keys.clone());
+                Ok(keys)
+            }
+            // A source that fails for a moment (STS, the metadata service)
+            // does not stop a publish whose keys are still good.
+            Err(err) => match kept.as_ref().filter(|keys| valid(keys, SystemTime::now())) {
+                Some(keys) => {
+                    if !self.warned.swap(true, Ordering::Relaxed) {
+                        let why = unavailable(err);
+                        tracing::warn!("{why}; signing with the keys fetched before");
+                    }
+                    Ok(keys.clone())
+                }
+                None => Err(unavailable(err)),
+            },
+        }
     }
+}
+
+/// Whether `keys` have not expired at `now` (with a few seconds for the
+/// request to reach the store).
+fn valid(keys: &Keys, now: SystemTime) -> bool {
+    (keys.expiry()).map_or(true, |expiry| expiry > now + Duration::from_secs(30))
 }
 
 /// Whether `keys` may still sign at `now`: they do not expire, or not
@@ -134,12 +161,18 @@ fn fresh(keys: &Keys, now: SystemTime) -> bool {
 }
 
 /// The chain's failure in one line. Its messages name files, profiles and
-/// commands, never keys; a URL's password is taken out all the same.
+/// commands; a `credential_process`'s carry what the process wrote to
+/// stderr, which may be anything (its keys, with `set -x`), and is cut
+/// off. A URL's password is taken out all the same.
 fn unavailable(err: CredentialsError) -> Unavailable {
     let mut detail = String::new();
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
     while let Some(err) = source {
         let text = err.to_string();
+        let text = match text.find("Stderr:") {
+            Some(at) => format!("{}(what it wrote to stderr is not shown)", &text[..at]),
+            None => text,
+        };
         if !text.is_empty() && !detail.contains(&text) {
             detail.push_str(if detail.is_empty() { "" } else { ": " });
             detail.push_str(&text);
@@ -158,14 +191,24 @@ fn unavailable(err: CredentialsError) -> Unavailable {
     })
 }
 
-/// The chain's requests, sent on reqwest, within the timeouts it asks for.
+/// How long one of the chain's requests may take when it sets no read
+/// timeout of its own (STS and SSO set only a connect timeout).
+const ANSWER_WITHIN: Duration = Duration::from_secs(30);
+
+/// The chain's requests, sent on reqwest within the timeouts it asks for:
+/// on the bucket's client, but for the metadata services of containers
+/// and instances, which are asked directly, never through a proxy
+/// (`HTTPS_PROXY`) that the bucket's requests may go through.
 #[derive(Debug, Clone)]
-struct Reqwest(reqwest::Client);
+struct Reqwest {
+    http: reqwest::Client,
+    direct: Arc<std::sync::OnceLock<reqwest::Client>>,
+}
 
 #[derive(Debug)]
 struct Connector {
-    http: reqwest::Client,
-    timeout: Option<Duration>,
+    chain: Reqwest,
+    timeout: Duration,
 }
 
 impl HttpClient for Reqwest {
@@ -174,22 +217,52 @@ impl HttpClient for Reqwest {
         settings: &HttpConnectorSettings,
         _: &RuntimeComponents,
     ) -> SharedHttpConnector {
-        let timeout = match (settings.connect_timeout(), settings.read_timeout()) {
-            (None, None) => None,
-            (connect, read) => Some(connect.unwrap_or_default() + read.unwrap_or_default()),
-        };
+        let connect = settings.connect_timeout().unwrap_or_default();
+        let read = settings.read_timeout().unwrap_or(ANSWER_WITHIN);
         SharedHttpConnector::new(Connector {
-            http: self.0.clone(),
-            timeout,
+            chain: self.clone(),
+            timeout: connect + read,
         })
+    }
+}
+
+impl Reqwest {
+    fn new(http: reqwest::Client) -> Reqwest {
+        Reqwest {
+            http,
+            direct: Arc::default(),
+        }
+    }
+
+    /// The client for `url`: a direct one for a link-local or loopback
+    /// address (the metadata services, and their stand-ins in tests).
+    fn for_url(&self, url: &str) -> Result<reqwest::Client, ConnectorError> {
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|url| url.host().map(|host| host.to_owned()));
+        let local = match host {
+            Some(url::Host::Ipv4(ip)) => ip.is_link_local() || ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback() || (ip.segments()[0] & 0xfe00) == 0xfc00,
+            _ => false,
+        };
+        if !local {
+            return Ok(self.http.clone());
+        }
+        if let Some(direct) = self.direct.get() {
+            return Ok(direct.clone());
+        }
+        let direct = (reqwest::Client::builder().no_proxy().build())
+            .map_err(|err| ConnectorError::other(err.into(), None))?;
+        Ok(self.direct.get_or_init(|| direct).clone())
     }
 }
 
 impl HttpConnector for Connector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let http = self.http.clone();
+        let http = self.chain.for_url(request.uri());
         let timeout = self.timeout;
         HttpConnectorFuture::new(async move {
+            let http = http?;
             let io = |err: reqwest::Error| {
                 if err.is_timeout() {
                     ConnectorError::timeout(err.into())
@@ -207,11 +280,13 @@ impl HttpConnector for Connector {
             for (name, value) in request.headers() {
                 sent = sent.header(name, value);
             }
-            if let Some(timeout) = timeout {
-                sent = sent.timeout(timeout);
-            }
+            sent = sent.timeout(timeout);
             // The chain's requests are small and in memory.
-            let body = request.body().bytes().unwrap_or_default().to_vec();
+            let Some(body) = request.body().bytes() else {
+                let why = "a streamed body, which the credential chain never sends";
+                return Err(ConnectorError::user(why.into()));
+            };
+            let body = body.to_vec();
             let answer = sent.body(body).send().await.map_err(io)?;
             let status = answer.status().as_u16();
             let headers = answer.headers().clone();
@@ -248,6 +323,17 @@ mod tests {
         assert!(fresh(&expiring(Duration::from_secs(3600)), now));
         assert!(!fresh(&expiring(Duration::from_secs(299)), now));
         assert!(!fresh(&expiring(Duration::ZERO), now));
+    }
+
+    #[test]
+    fn what_a_process_wrote_to_stderr_is_never_shown() {
+        let err = CredentialsError::provider_error(
+            "Error retrieving credentials: external process exited with code 1. Stderr: \
+             + echo AKIDSECRET wJalrSECRET",
+        );
+        let said = unavailable(err).0;
+        assert!(!said.contains("SECRET"), "{said}");
+        assert!(said.contains("exited with code 1"), "{said}");
     }
 
     #[tokio::test]

@@ -169,9 +169,8 @@ impl Serialize for Values {
     }
 }
 
-/// A header rule: the headers it gives every file that matches `pattern`.
-/// How S3 stores an object (`storage_class:`, `sse:`, `sse_kms_key_id:`);
-/// what is not set is the bucket's default.
+/// How S3 stores an object (`storage_class:`, `sse:`, `sse_kms_key_id:`,
+/// `checksum:`); what is not set is the bucket's default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Storage {
@@ -227,12 +226,6 @@ impl Storage {
         }
     }
 
-    /// Whether the ETag of an object stored so may be the MD5 of its bytes:
-    /// not with SSE-KMS, whose ETags are not.
-    pub fn etag_may_be_md5(&self) -> bool {
-        !(self.sse.as_deref()).is_some_and(|sse| sse.starts_with("aws:kms"))
-    }
-
     /// The request headers that say it, for an upload or a copy.
     pub fn header_pairs(&self) -> impl Iterator<Item = (&'static str, &str)> {
         [
@@ -286,6 +279,7 @@ impl Storage {
     }
 }
 
+/// A header rule: the headers it gives every file that matches `pattern`.
 /// One record serves svn2s3.yaml's `headers:`, the plan's rules and the
 /// state's record of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -162,7 +162,7 @@ async fn differs(
         if listed.size != 0 {
             return Ok(Some("an object with content where a redirect belongs"));
         }
-        let stored = bucket.stored(&upload.key).await?;
+        let stored = (bucket.stored(&upload.key, upload.headers.storage.checksum)).await?;
         return Ok(match stored.redirect.as_deref() {
             None => Some("not a redirect"),
             Some(location) if Some(location) != upload.location() => {
@@ -176,22 +176,19 @@ async fn differs(
     let size = tokio::fs::metadata(local).await?.len();
     if encoding.is_none() && listed.size != size {
         // An empty object may be a redirect: say so.
-        let redirect = listed.size == 0 && bucket.stored(&upload.key).await?.redirect.is_some();
+        let redirect =
+            listed.size == 0 && bucket.stored(&upload.key, None).await?.redirect.is_some();
         return Ok(Some(match redirect {
             true => "a redirect where the file belongs",
             false => "other content",
         }));
     }
-    let storage = &upload.headers.storage;
-    let sent = Fingerprint::of(local, encoding, storage.checksum).await?;
-    // The ETag of a plain object, where the listing has it, tells most
-    // (not with SSE-KMS, whose ETags are no MD5s).
-    let listed =
-        (listed.etag.as_deref()).filter(|_| encoding.is_none() && storage.etag_may_be_md5());
-    if listed.and_then(|etag| sent.etag_says(etag)) == Some(false) {
-        return Ok(Some("other content"));
-    }
-    let stored = bucket.stored(&upload.key).await?;
+    // Every object is read with a HEAD: the listing's ETag cannot tell
+    // alone, since an SSE-KMS object's (the bucket's default, whatever the
+    // settings say) is no MD5.
+    let checksum = upload.headers.storage.checksum;
+    let sent = Fingerprint::of(local, encoding, checksum).await?;
+    let stored = bucket.stored(&upload.key, checksum).await?;
     if stored.redirect.is_some() {
         return Ok(Some("a redirect where the file belongs"));
     }

@@ -129,6 +129,42 @@ fn a_credential_process_is_run_again_before_its_keys_expire() {
     assert_eq!(ran() - 1, sent, "one fetch a request: {}", run.stderr);
     Mirror::default().check(&server, &repo, rev);
 
+    // A process that fails after giving keys: those keys go on signing
+    // while they are valid, with a warning.
+    std::fs::write(aws.path().join("expiry"), expiring_in(120)).unwrap();
+    let flaky = aws.path().join("flaky.sh");
+    std::fs::write(
+        &flaky,
+        format!(
+            "#!/bin/sh\nif [ -e {given} ]; then echo 'STS is down' >&2; exit 1; fi\n\
+             touch {given}\nexec {script}\n",
+            given = aws.path().join("given").display(),
+            script = script.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&flaky, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::write(
+        aws.path().join("config"),
+        format!("[profile site]\ncredential_process = {}\n", flaky.display()),
+    )
+    .unwrap();
+    let rev = site(&repo, "flaky");
+    let run = keyless(
+        &server.endpoint(),
+        &repo,
+        aws.path(),
+        &[("AWS_PROFILE", "site")],
+    );
+    run.expect(0);
+    assert!(
+        run.stderr.contains("signing with the keys fetched before"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("STS is down"), "{}", run.stderr);
+    Mirror::default().check(&server, &repo, rev);
+
     // A process that fails is named, and nothing is written.
     std::fs::write(&script, "#!/bin/sh\necho 'no keys for you' >&2\nexit 3\n").unwrap();
     site(&repo, "three");
