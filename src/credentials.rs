@@ -35,6 +35,10 @@ use tokio::sync::{Mutex, OnceCell};
 /// How long before they expire credentials are fetched again.
 const REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
 
+/// How long the chain may take to give credentials: a `credential_process`
+/// has no deadline of its own.
+const FETCH_WITHIN: Duration = Duration::from_secs(60);
+
 /// The credentials of a run's requests.
 pub struct Credentials {
     source: Source,
@@ -99,6 +103,12 @@ impl Credentials {
     /// Keys to sign a request with now: valid for five minutes at least
     /// where the source says when they expire.
     pub async fn keys(&self) -> Result<Keys, Unavailable> {
+        let keys = self.fetched().await?;
+        signable(&keys)?;
+        Ok(keys)
+    }
+
+    async fn fetched(&self) -> Result<Keys, Unavailable> {
         let (chain, profile, region, http) = match &self.source {
             Source::Given(keys) => return Ok(keys.clone()),
             Source::Chain {
@@ -126,25 +136,52 @@ impl Credentials {
                 builder.build().await
             })
             .await;
-        match chain.provide_credentials().await {
+        let fetched = tokio::time::timeout(FETCH_WITHIN, chain.provide_credentials()).await;
+        let fetched =
+            fetched.unwrap_or_else(|_| Err(CredentialsError::provider_timed_out(FETCH_WITHIN)));
+        match fetched.map_err(|err| (err, profile.as_deref())) {
             Ok(keys) => {
                 *kept = Some(keys.clone());
                 Ok(keys)
             }
             // A source that fails for a moment (STS, the metadata service)
             // does not stop a publish whose keys are still good.
-            Err(err) => match kept.as_ref().filter(|keys| valid(keys, SystemTime::now())) {
-                Some(keys) => {
-                    if !self.warned.swap(true, Ordering::Relaxed) {
-                        let why = unavailable(err);
-                        tracing::warn!("{why}; signing with the keys fetched before");
+            Err((err, profile)) => {
+                match kept.as_ref().filter(|keys| valid(keys, SystemTime::now())) {
+                    Some(keys) => {
+                        if !self.warned.swap(true, Ordering::Relaxed) {
+                            let why = unavailable(err, profile);
+                            tracing::warn!("{why}; signing with the keys fetched before");
+                        }
+                        Ok(keys.clone())
                     }
-                    Ok(keys.clone())
+                    None => Err(unavailable(err, profile)),
                 }
-                None => Err(unavailable(err)),
-            },
+            }
         }
     }
+}
+
+/// Refuses keys that HTTP cannot carry in a header (a control character
+/// in the access key ID or the session token): signing would fail on
+/// every request. Names neither.
+fn signable(keys: &Keys) -> Result<(), Unavailable> {
+    let carried = |text: &str| text.bytes().all(|byte| (0x20..0x7f).contains(&byte));
+    if !carried(keys.access_key_id()) {
+        return Err(Unavailable(
+            "the AWS access key ID holds a character HTTP cannot carry (a control character \
+             or a character outside ASCII)"
+                .to_owned(),
+        ));
+    }
+    if !keys.session_token().map_or(true, carried) {
+        return Err(Unavailable(
+            "the AWS session token holds a character HTTP cannot carry (a control character \
+             or a character outside ASCII)"
+                .to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether `keys` have not expired at `now` (with a few seconds for the
@@ -164,7 +201,7 @@ fn fresh(keys: &Keys, now: SystemTime) -> bool {
 /// commands; a `credential_process`'s carry what the process wrote to
 /// stderr, which may be anything (its keys, with `set -x`), and is cut
 /// off. A URL's password is taken out all the same.
-fn unavailable(err: CredentialsError) -> Unavailable {
+fn unavailable(err: CredentialsError, profile: Option<&str>) -> Unavailable {
     let mut detail = String::new();
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
     while let Some(err) = source {
@@ -183,10 +220,17 @@ fn unavailable(err: CredentialsError) -> Unavailable {
     let detail = crate::redact::urls(&detail);
     Unavailable(match err {
         // Every source said it has none; the list of them says no more.
-        CredentialsError::CredentialsNotLoaded(_) => "no AWS credentials found (environment, \
-            profile, web identity, container, instance metadata): set AWS_ACCESS_KEY_ID and \
-            AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
-            .to_owned(),
+        CredentialsError::CredentialsNotLoaded(_) => match profile {
+            Some(profile) => format!(
+                "no AWS credentials found for the profile {profile:?} (AWS_PROFILE): is it in \
+                 AWS_CONFIG_FILE or AWS_SHARED_CREDENTIALS_FILE (~/.aws/config, \
+                 ~/.aws/credentials)?"
+            ),
+            None => "no AWS credentials found (environment, profile, web identity, container, \
+                     instance metadata): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or \
+                     AWS_PROFILE"
+                .to_owned(),
+        },
         _ => format!("the AWS credentials could not be loaded: {detail}"),
     })
 }
@@ -331,9 +375,19 @@ mod tests {
             "Error retrieving credentials: external process exited with code 1. Stderr: \
              + echo AKIDSECRET wJalrSECRET",
         );
-        let said = unavailable(err).0;
+        let said = unavailable(err, None).0;
         assert!(!said.contains("SECRET"), "{said}");
         assert!(said.contains("exited with code 1"), "{said}");
+    }
+
+    #[tokio::test]
+    async fn keys_http_cannot_carry_are_refused_without_being_shown() {
+        let bad = Credentials::given("AK\nSECRETISH", "secret", None);
+        let why = bad.keys().await.unwrap_err().0;
+        assert!(why.contains("access key ID holds a character"), "{why}");
+        assert!(!why.contains("SECRETISH"), "{why}");
+        let token = Credentials::given("AK", "secret", Some("tok\ten"));
+        assert!(token.keys().await.unwrap_err().0.contains("session token"));
     }
 
     #[tokio::test]

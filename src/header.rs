@@ -334,11 +334,21 @@ impl<'de> Deserialize<'de> for HeaderRule {
                     }
                     if key == "checksum" {
                         let text = map.next_value::<Option<String>>()?;
-                        storage.checksum = (text.as_deref())
-                            .map(Checksum::parse)
-                            .transpose()
-                            .map_err(A::Error::custom)?
-                            .flatten();
+                        let named = |why| A::Error::custom(format!("checksum: {why}"));
+                        storage.checksum = match text.as_deref().map(Checksum::parse) {
+                            None => None,
+                            Some(Ok(Some(checksum))) => Some(checksum),
+                            // Every upload has its MD5: a rule cannot take
+                            // the target's algorithm away.
+                            Some(Ok(None)) => {
+                                return Err(named(
+                                    "md5 is every upload's; a rule may choose \
+                                                  another algorithm, not md5 alone"
+                                        .to_owned(),
+                                ))
+                            }
+                            Some(Err(why)) => return Err(named(why)),
+                        };
                         continue;
                     }
                     let Some(header) = HEADERS.iter().find(|header| header.key == key) else {

@@ -115,7 +115,10 @@ impl Shaping {
         note(self.brotli != other.brotli, "brotli");
         note(self.headers != other.headers, "header rules");
         note(self.acl != other.acl, "acl");
-        note(self.storage != other.storage, "storage class or encryption");
+        note(
+            self.storage != other.storage,
+            "storage class, encryption or checksum",
+        );
         note(self.redirects != other.redirects, "redirects");
         note(
             self.inherited != other.inherited,

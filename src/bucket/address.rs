@@ -71,7 +71,13 @@ impl StoreKind {
             .and_then(|url| url.host_str().map(str::to_ascii_lowercase));
         match (endpoint, host) {
             (None, _) => StoreKind::Aws,
-            (Some(_), Some(host)) if host.ends_with(".r2.cloudflarestorage.com") => StoreKind::R2,
+            (Some(_), Some(host))
+                if host
+                    .trim_end_matches('.')
+                    .ends_with(".r2.cloudflarestorage.com") =>
+            {
+                StoreKind::R2
+            }
             _ => StoreKind::Other,
         }
     }
@@ -82,21 +88,21 @@ impl StoreKind {
         self,
         storage: &mut crate::plan::Storage,
         acl: &mut Option<String>,
-    ) -> Vec<&'static str> {
+    ) -> Vec<String> {
         let mut left = Vec::new();
         if self != StoreKind::R2 {
             return left;
         }
         if acl.take().is_some() {
-            left.push("acl");
+            left.push("acl".to_owned());
         }
         let class = storage.storage_class.as_deref();
-        if class.is_some_and(|class| !matches!(class, "STANDARD" | "STANDARD_IA")) {
+        if let Some(class) = class.filter(|class| !matches!(*class, "STANDARD" | "STANDARD_IA")) {
+            left.push(format!("storage_class {class}"));
             storage.storage_class = None;
-            left.push("storage_class");
         }
         if storage.sse.take().is_some() | storage.sse_kms_key_id.take().is_some() {
-            left.push("sse");
+            left.push("sse".to_owned());
         }
         left
     }
@@ -419,6 +425,8 @@ mod tests {
     fn r2_is_found_from_its_endpoint_and_sent_only_what_it_takes() {
         let r2 = "https://0123abcd.r2.cloudflarestorage.com";
         assert_eq!(StoreKind::Auto.at(Some(r2)), StoreKind::R2);
+        let dotted = Some("https://A.R2.cloudflarestorage.com.");
+        assert_eq!(StoreKind::Auto.at(dotted), StoreKind::R2);
         assert_eq!(StoreKind::Auto.at(None), StoreKind::Aws);
         let elsewhere = Some("http://127.0.0.1:9000");
         assert_eq!(StoreKind::Auto.at(elsewhere), StoreKind::Other);
@@ -436,7 +444,7 @@ mod tests {
         };
         let (mut storage, mut acl) = (given.clone(), Some("public-read".to_owned()));
         let left = StoreKind::R2.leave_out(&mut storage, &mut acl);
-        assert_eq!(left, ["acl", "storage_class", "sse"]);
+        assert_eq!(left, ["acl", "storage_class GLACIER_IR", "sse"]);
         assert_eq!(acl, None);
         assert_eq!(
             storage,

@@ -818,7 +818,14 @@ fn storage_class_and_encryption_are_checked_and_kept_by_the_rules() {
         "{err}"
     );
     let err = message(checksum("headers:\n  - match: '*'\n    checksum: adler\n"));
-    assert!(err.contains("\"adler\" is not one of md5"), "{err}");
+    assert!(
+        err.contains("checksum: \"adler\" is not one of md5"),
+        "{err}"
+    );
+    let err = message(checksum(
+        "checksum: crc32\nheaders:\n  - match: '*'\n    checksum: md5\n",
+    ));
+    assert!(err.contains("checksum: md5 is every upload's"), "{err}");
     // The store: named, or found from the endpoint; R2 is sent what it takes.
     let r2 = checksum("store: r2\nacl: public-read\nstorage_class: STANDARD_IA\n").unwrap();
     assert_eq!((r2.store, r2.rules.acl), (StoreKind::R2, None));

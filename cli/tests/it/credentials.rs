@@ -183,6 +183,21 @@ fn a_credential_process_is_run_again_before_its_keys_expire() {
         run.stderr
     );
     assert_eq!(server.published(), Some(rev));
+
+    // A profile that is not there is named.
+    let run = keyless(
+        &server.endpoint(),
+        &repo,
+        aws.path(),
+        &[("AWS_PROFILE", "nope")],
+    );
+    run.expect(2);
+    assert!(
+        run.stderr
+            .contains("no AWS credentials found for the profile \"nope\""),
+        "{}",
+        run.stderr
+    );
 }
 
 /// What moto's STS handed out: role ARN, session name, access key and

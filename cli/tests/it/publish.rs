@@ -652,7 +652,8 @@ fn the_storage_class_and_encryption_are_set_on_every_object_and_a_change_rewrite
     std::fs::write(config[1], settings("ONEZONE_IA")).unwrap();
     let run = publish(&server, &repo, &config);
     assert!(
-        run.stdout.contains("storage class or encryption") && run.stdout.contains("3 rewritten"),
+        run.stdout.contains("storage class, encryption or checksum")
+            && run.stdout.contains("3 rewritten"),
         "{}",
         run.stdout
     );
