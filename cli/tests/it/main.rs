@@ -19,6 +19,7 @@ mod previews;
 mod promise;
 mod proxy;
 mod publish;
+mod python;
 mod readme;
 mod refusals;
 mod remote;
