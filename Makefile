@@ -79,20 +79,24 @@ dist: build
 	target/release/svn2s3 completions zsh > $(DIST)/completions/_svn2s3
 	target/release/svn2s3 completions fish > $(DIST)/completions/svn2s3.fish
 
-## deb: target/debian/svn2s3_<version>_amd64.deb and libsvn2s3-dev (the C library), Depends computed by dpkg-shlibdeps
+## deb: target/debian/: svn2s3 (the command), libsvn2s3-0 (the C library) and libsvn2s3-dev, Depends computed by dpkg-shlibdeps
 deb: dist
 	$(call apt_install_missing,$(DEB_TOOLS))
 	@command -v cargo-deb >/dev/null || [ -x "$(CARGO_HOME)/bin/cargo-deb" ] || \
 	    cargo install cargo-deb@$(CARGO_DEB_VERSION) --locked
 	cargo build --release -p svn2s3-capi
-	sed -e 's|@PREFIX@|/usr|' -e 's|@VERSION@|$(VERSION)|' capi/svn2s3.pc.in > target/release/svn2s3.pc
+	sed -e 's|@PREFIX@|/usr|' -e 's|@LIBDIR@|/usr/lib/x86_64-linux-gnu|' -e 's|@VERSION@|$(VERSION)|' \
+	    capi/svn2s3.pc.in > target/release/svn2s3.pc
 	cargo deb -p svn2s3-cli --no-build
-	cargo deb -p svn2s3-capi --no-build
+	cargo deb -p svn2s3-capi --no-build --multiarch=same --variant=runtime
+	cargo deb -p svn2s3-capi --no-build --multiarch=same
+	scripts/deb-library.sh target/debian/libsvn2s3-0_$(VERSION)-1_amd64.deb $(VERSION)
 
-## deb-check: installs both packages on this machine, runs the command, builds a C program against the library, removes them
+## deb-check: lintian on the three packages (no error allowed), then installs them, runs the command, builds a C program against the library, removes them
 deb-check: deb
-	$(call apt_install_missing,man-db)
-	scripts/deb-check.sh target/debian/svn2s3_$(VERSION)-1_amd64.deb target/debian/libsvn2s3-dev_$(VERSION)-1_amd64.deb
+	$(call apt_install_missing,man-db lintian)
+	scripts/deb-check.sh target/debian/svn2s3_$(VERSION)-1_amd64.deb \
+	    target/debian/libsvn2s3-0_$(VERSION)-1_amd64.deb target/debian/libsvn2s3-dev_$(VERSION)-1_amd64.deb
 
 # install: where, and which build (PROFILE=debug installs the debug build, as the tests do).
 PREFIX ?= /usr/local
@@ -112,7 +116,7 @@ install:
 	ln -sf libsvn2s3.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libsvn2s3.so.$(SOVERSION)
 	ln -sf libsvn2s3.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libsvn2s3.so
 	install -m 644 $(BUILT)/libsvn2s3_capi.a $(DESTDIR)$(PREFIX)/lib/libsvn2s3.a
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' capi/svn2s3.pc.in \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PREFIX)/lib|' -e 's|@VERSION@|$(VERSION)|' capi/svn2s3.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/svn2s3.pc
 
 ## demo: a sample repository published twice to a local S3-compatible server
