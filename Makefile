@@ -63,7 +63,7 @@ deps-python: deps
 ## wheel: target/wheels/svn2s3-<version>-cp39-abi3-manylinux_2_36_x86_64.whl, libsvn and APR inside (auditwheel repair)
 wheel: deps-python
 	PATH="$(CURDIR)/$(PYTHON_TOOLS)/bin:$$PATH" $(PYTHON_TOOLS)/bin/maturin build --release \
-	    -m python/Cargo.toml --auditwheel repair -o target/wheels
+	    -m python/Cargo.toml --strip --auditwheel repair -o target/wheels
 
 build: deps
 	cargo build --release
