@@ -97,16 +97,19 @@ fn a_credential_process_is_run_again_before_its_keys_expire() {
             .lines()
             .count()
     };
+    let as_profile = |profile: &str| {
+        keyless(
+            &server.endpoint(),
+            &repo,
+            aws.path(),
+            &[("AWS_PROFILE", profile)],
+        )
+    };
 
     // Keys good for an hour: fetched once for the whole publish.
     std::fs::write(aws.path().join("expiry"), expiring_in(3600)).unwrap();
     let rev = site(&repo, "one");
-    let run = keyless(
-        &server.endpoint(),
-        &repo,
-        aws.path(),
-        &[("AWS_PROFILE", "site")],
-    );
+    let run = as_profile("site");
     run.expect(0);
     assert_eq!(ran(), 1, "{}", run.stderr);
     let requests = server.requests().len();
@@ -118,12 +121,7 @@ fn a_credential_process_is_run_again_before_its_keys_expire() {
     std::fs::write(aws.path().join("expiry"), expiring_in(120)).unwrap();
     let rev = site(&repo, "two");
     let before = server.requests().len();
-    let run = keyless(
-        &server.endpoint(),
-        &repo,
-        aws.path(),
-        &[("AWS_PROFILE", "site")],
-    );
+    let run = as_profile("site");
     run.expect(0);
     let sent = server.requests().len() - before;
     assert_eq!(ran() - 1, sent, "one fetch a request: {}", run.stderr);
@@ -150,12 +148,7 @@ fn a_credential_process_is_run_again_before_its_keys_expire() {
     )
     .unwrap();
     let rev = site(&repo, "flaky");
-    let run = keyless(
-        &server.endpoint(),
-        &repo,
-        aws.path(),
-        &[("AWS_PROFILE", "site")],
-    );
+    let run = as_profile("site");
     run.expect(0);
     assert!(
         run.stderr.contains("signing with the keys fetched before"),
@@ -168,12 +161,7 @@ fn a_credential_process_is_run_again_before_its_keys_expire() {
     // A process that fails is named, and nothing is written.
     std::fs::write(&script, "#!/bin/sh\necho 'no keys for you' >&2\nexit 3\n").unwrap();
     site(&repo, "three");
-    let run = keyless(
-        &server.endpoint(),
-        &repo,
-        aws.path(),
-        &[("AWS_PROFILE", "site")],
-    );
+    let run = as_profile("site");
     run.expect(2);
     assert!(
         run.stderr
@@ -185,12 +173,7 @@ fn a_credential_process_is_run_again_before_its_keys_expire() {
     assert_eq!(server.published(), Some(rev));
 
     // A profile that is not there is named.
-    let run = keyless(
-        &server.endpoint(),
-        &repo,
-        aws.path(),
-        &[("AWS_PROFILE", "nope")],
-    );
+    let run = as_profile("nope");
     run.expect(2);
     assert!(
         run.stderr
