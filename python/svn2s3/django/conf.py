@@ -48,16 +48,16 @@ def keys(what: str, target: Optional[str] = None) -> Dict[str, Any]:
         raise ImproperlyConfigured("SVN2S3 must be a dict of svn2s3.yaml keys")
     targets = given.get("targets") or {}
     base = {key: value for key, value in given.items() if key != "targets"}
-    for name, key in STORAGES_NAMES.items():
-        value = getattr(django_settings, name, None)
+    for setting, key in STORAGES_NAMES.items():
+        value = getattr(django_settings, setting, None)
         if value and key not in base and not (key == "prefix" and what == "static"):
             base[key] = value
-    name = target or (what if what in targets else None)
-    if name is not None:
-        if name not in targets:
+    chosen = target or (what if what in targets else None)
+    if chosen is not None:
+        if chosen not in targets:
             known = ", ".join(sorted(targets)) or "none"
-            raise ImproperlyConfigured(f"SVN2S3 has no target {name!r} (it has {known})")
-        base.update(targets[name])
+            raise ImproperlyConfigured(f"SVN2S3 has no target {chosen!r} (it has {known})")
+        base.update(targets[chosen])
     elif what == "static" and "prefix" not in base:
         base["prefix"] = "static/"
     return base

@@ -9,7 +9,7 @@ from typing import Any, Dict
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 import svn2s3
 from svn2s3.django import conf
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         "STATIC_ROOT (collectstatic's output) to S3, pushing only what changed."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("command", choices=["publish", "status", "verify"])
         parser.add_argument("--static", action="store_true",
                             help="STATIC_ROOT, as a built folder, rather than MEDIA_ROOT")
