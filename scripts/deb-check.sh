@@ -19,13 +19,14 @@ done
 
 echo "== lintian"
 # Root is refused by default: lintian runs as root here only in containers.
-# Overridden tags are shown (O:), each after its reason (N:).
-findings=$(lintian --allow-root --show-overrides "$deb" "$lib" "$dev" 2>&1 || true)
-echo "${findings:-(nothing)}"
-if grep -q '^[EW]: ' <<<"$findings"; then
-    echo "deb-check: lintian reports errors or warnings" >&2
+# Any error or warning, or lintian failing to run at all, stops the check.
+# Then the overridden tags are shown (O:), each after its reason (N:):
+# --fail-on would count them, so they are listed apart.
+if ! lintian --allow-root --fail-on error,warning "$deb" "$lib" "$dev"; then
+    echo "deb-check: lintian reports errors or warnings (or did not run)" >&2
     exit 1
 fi
+lintian --allow-root --show-overrides "$deb" "$lib" "$dev" | grep -E '^(N|O): ' || true
 
 for name in svn2s3 libsvn2s3-0 libsvn2s3-dev; do
     if dpkg-query -W -f='${Status}' "$name" 2>/dev/null | grep -q '^install ok installed'; then
@@ -47,7 +48,8 @@ for file in /usr/share/bash-completion/completions/svn2s3 \
             /usr/share/doc/svn2s3/README.md \
             /usr/include/svn2s3.h /usr/lib/x86_64-linux-gnu/libsvn2s3.a \
             /usr/lib/x86_64-linux-gnu/pkgconfig/svn2s3.pc; do
-    test -s "$file" && echo "$file"
+    test -s "$file" || { echo "deb-check: $file is missing or empty" >&2; exit 1; }
+    echo "$file"
 done
 bash -n /usr/share/bash-completion/completions/svn2s3
 
@@ -58,5 +60,9 @@ cc "$(dirname "$0")/../capi/examples/publish.c" $(pkg-config --cflags --libs svn
 readelf -d "$work/publish" | grep -F 'libsvn2s3.so.0'
 status=0
 "$work/publish" 2>"$work/usage" || status=$?
-grep -q '^usage:' "$work/usage" && [ "$status" = 2 ] && echo "it runs: usage, status 2"
+if ! grep -q '^usage:' "$work/usage" || [ "$status" != 2 ]; then
+    echo "deb-check: the C program gave status $status, not its usage and 2" >&2
+    exit 1
+fi
+echo "it runs: usage, status 2"
 echo "deb-check: ok"

@@ -10,6 +10,18 @@ version=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# The versions written by hand must be the crate's: libsvn2s3-dev's Depends
+# and the changelog's first entry.
+dev=${deb/libsvn2s3-0_/libsvn2s3-dev_}
+if ! dpkg-deb --field "$dev" Depends | grep -qF "libsvn2s3-0 (= $version-1)"; then
+    echo "$dev does not depend on libsvn2s3-0 (= $version-1): mend capi/Cargo.toml" >&2
+    exit 1
+fi
+if ! head -1 "$(dirname "$0")/../packaging/debian/changelog" | grep -qF "($version-1)"; then
+    echo "packaging/debian/changelog's first entry is not $version-1" >&2
+    exit 1
+fi
+
 dpkg-deb --raw-extract "$deb" "$work/root"
 chmod 644 "$work/root/usr/lib/x86_64-linux-gnu/libsvn2s3.so.$version"
 echo "libsvn2s3 0 libsvn2s3-0 (>= $version)" > "$work/root/DEBIAN/shlibs"

@@ -75,6 +75,10 @@ fn run(
         publisher = publisher.on_progress(move |event| {
             let json = event_json(&event);
             Python::attach(|py| {
+                // Once it raised, it is not called again: the publish stops.
+                if lock(&failed).is_some() {
+                    return;
+                }
                 if let Err(err) = callback.call1(py, (json,)) {
                     lock(&failed).get_or_insert(err);
                     cancel.cancel();
@@ -89,25 +93,38 @@ fn run(
     let mut interrupted = None;
     let result = std::thread::scope(|scope| {
         let publisher = &publisher;
-        scope.spawn(move || {
+        let publishing = scope.spawn(move || {
             // Whatever the thread's end, the waiting side hears of it.
             sender.send(report_json(publisher, command)).ok();
         });
         loop {
             let wait = || lock(&outcome).recv_timeout(SIGNALS_EVERY);
             match py.detach(wait) {
-                Ok(result) => break result,
+                Ok(result) => break Ok(result),
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if let Err(signal) = py.check_signals() {
                         interrupted.get_or_insert(signal);
                         cancel.cancel();
                     }
                 }
-                // The publishing thread panicked: the scope raises it.
-                Err(mpsc::RecvTimeoutError::Disconnected) => break Ok(Default::default()),
+                // The publishing thread panicked: said as an svn2s3 error,
+                // not as a panic crossing into Python.
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let why = match publishing.join() {
+                        Err(payload) => panicked(payload.as_ref()),
+                        Ok(()) => "the publish ended without a report".to_owned(),
+                    };
+                    return Err(NativeError::new_err((
+                        "Internal",
+                        70u8,
+                        format!("svn2s3 stopped on an internal error: {why}"),
+                        None::<String>,
+                    )));
+                }
             }
         }
     });
+    let result = result?;
     if let Some(signal) = interrupted {
         return Err(signal);
     }
@@ -115,6 +132,13 @@ fn run(
         return Err(err);
     }
     result.map_err(native)
+}
+
+/// What a panic said.
+fn panicked(payload: &(dyn std::any::Any + Send)) -> String {
+    (payload.downcast_ref::<&str>().map(|text| text.to_string()))
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_owned())
 }
 
 /// The value behind `mutex`, whether or not a thread panicked holding it.
@@ -139,12 +163,18 @@ fn load(
         ..Flags::default()
     };
     for (name, value) in flags {
-        let on = value == "true";
+        let on = || match value.as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(config_error(&format!(
+                "{name}: {value:?} is not true or false"
+            ))),
+        };
         match name.as_str() {
-            "dry_run" => given.dry_run = on,
-            "full" => given.full = on,
-            "rollback" => given.rollback = on,
-            "preview" => given.preview = on,
+            "dry_run" => given.dry_run = on()?,
+            "full" => given.full = on()?,
+            "rollback" => given.rollback = on()?,
+            "preview" => given.preview = on()?,
             "revision" => {
                 let revision = (value.parse())
                     .map_err(|_| config_error(&format!("revision: {value:?} is not a revision")))?;

@@ -66,6 +66,10 @@ class Error(Exception):
         self.status = status
         self.report = report
 
+    def __reduce__(self) -> Any:
+        # Pickled whole (for multiprocessing, task queues), status included.
+        return (type(self), (self.message, self.status, self.report))
+
 
 class ConfigError(Error):
     """An invalid setting (exit status 2); nothing was sent."""
@@ -126,6 +130,9 @@ class Report:
         self._text = text
 
     def __getattr__(self, name: str) -> Any:
+        # Only fields: what copy and pickle look for before __init__ ran is not one.
+        if name.startswith("_"):
+            raise AttributeError(name)
         try:
             return self._fields[name]
         except KeyError:
@@ -152,25 +159,40 @@ class Report:
         return f"Report({shown})"
 
 
-def _yaml(value: Any) -> str:
-    """A keyword's value as svn2s3.yaml would hold it: JSON is YAML."""
+def _path(value: Any) -> Any:
     if isinstance(value, os.PathLike):
-        value = os.fspath(value)
-    return json.dumps(value)
+        return os.fspath(value)
+    raise TypeError(f"a {type(value).__name__} cannot be a setting")
 
 
-def _flag(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def _yaml(name: str, value: Any) -> str:
+    """A keyword's value as svn2s3.yaml would hold it: JSON is YAML (with
+    characters outside ASCII as they are, since YAML takes no surrogate
+    pairs), paths as text."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=_path)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"{name}: {err}", 2) from None
+
+
+def _flag(name: str, value: Any) -> str:
+    """A flag's value as the library takes it: on/off flags are bools only,
+    so that ``dry_run="no"`` or ``dry_run=1`` is never taken for anything."""
+    if name in ("revision", "wait"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{name}: {value!r} is not a number", 2)
+        return repr(value)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name}: {value!r} is not True or False", 2)
+    return "true" if value else "false"
 
 
 def _run(command: str, tree: Path, config: Optional[Path], target: Optional[str],
          progress: Optional[Callable[[Dict[str, Any]], Any]],
          settings: Mapping[str, Any]) -> Report:
-    flags = [(name, _flag(value)) for name, value in settings.items()
+    flags = [(name, _flag(name, value)) for name, value in settings.items()
              if name in FLAGS and value is not None]
-    keys = [(name, _yaml(value)) for name, value in settings.items()
+    keys = [(name, _yaml(name, value)) for name, value in settings.items()
             if name not in FLAGS and value is not None]
     callback = None
     if progress is not None:

@@ -205,6 +205,22 @@ impl ConfigFile {
             }
         })?;
         file.origin = Some(path.to_path_buf());
+        // A build folder the file names is beside the file, its own and its
+        // targets': so it stays, whatever is set over the file later (keys
+        // set one by one leave the settings no single file to name).
+        if let Some(dir) = path.parent() {
+            let beside = |folder: &mut Option<PathBuf>| {
+                if let Some(folder) = folder.as_mut().filter(|folder| folder.is_relative()) {
+                    if !folder.as_os_str().is_empty() {
+                        *folder = dir.join(&*folder);
+                    }
+                }
+            };
+            beside(&mut file.build);
+            for (_, target) in file.targets.iter_mut().flat_map(|targets| &mut targets.0) {
+                beside(&mut target.build);
+            }
+        }
         Ok(file)
     }
 

@@ -860,3 +860,32 @@ fn storage_class_and_encryption_are_checked_and_kept_by_the_rules() {
         assert!(err.contains(says), "{settings}: {err}");
     }
 }
+
+#[test]
+fn a_build_folder_the_file_names_is_beside_the_file_whatever_is_set_over_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(CONFIG_FILE);
+    std::fs::write(
+        &path,
+        "bucket: b\nbuild: public\ntargets:\n  docs:\n    build: out\n",
+    )
+    .unwrap();
+    let mut builder = Settings::with_flags(&Flags {
+        wc: dir.path().to_path_buf(),
+        ..Flags::default()
+    })
+    .unwrap();
+    // A key set over the file leaves the merged settings without one file
+    // to name: the folder must not become the current directory's.
+    builder.set("workers", "4").unwrap();
+    let settings = builder.build().unwrap();
+    assert_eq!(
+        settings.build.as_deref(),
+        Some(dir.path().join("public").as_path())
+    );
+    let target = builder.target("docs").build().unwrap();
+    assert_eq!(
+        target.build.as_deref(),
+        Some(dir.path().join("out").as_path())
+    );
+}

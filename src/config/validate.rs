@@ -55,14 +55,11 @@ pub(super) fn validated(
         .source
         .map(|s| check_source(&s).with_context(|| from_file("source")))
         .transpose()?;
-    // A flag's folder is the shell's; the file's is beside the file.
+    // A flag's folder is the shell's; the file's is beside the file (made
+    // so when the file was read).
     let build = match (&flags.build, file.build) {
         (Some(flag), _) => Some(check_build(flag).context("--build")?),
-        (None, Some(folder)) => {
-            let folder = check_build(&folder).with_context(|| from_file("build"))?;
-            let beside = origin.as_deref().and_then(Path::parent);
-            Some(beside.map_or(folder.clone(), |dir| dir.join(&folder)))
-        }
+        (None, Some(folder)) => Some(check_build(&folder).with_context(|| from_file("build"))?),
         (None, None) => None,
     };
     if let Some(build) = &build {

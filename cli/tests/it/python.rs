@@ -119,6 +119,19 @@ try:
     raise SystemExit("an unknown key published")
 except svn2s3.ConfigError as err:
     assert "no_such_key" in str(err), str(err)
+# A flag that is not a bool is never taken for one: not even 1 for True.
+for odd in (1, "yes", "no"):
+    try:
+        svn2s3.publish({wc:?}, bucket=os.environ["BUCKET"], endpoint=os.environ["ENDPOINT"],
+                       dry_run=odd)
+        raise SystemExit(f"dry_run={{odd!r}} was taken")
+    except svn2s3.ConfigError as err:
+        assert err.status == 2 and "dry_run" in str(err), str(err)
+# Errors and reports pickle whole.
+import pickle
+err = pickle.loads(pickle.dumps(svn2s3.Incomplete("cut off", 1)))
+assert (type(err), err.status, str(err)) == (svn2s3.Incomplete, 1, "cut off")
+assert pickle.loads(pickle.dumps(report)).as_dict() == report.as_dict()
 print("ok")
 "#
         );
@@ -141,27 +154,44 @@ fn ctrl_c_cancels_a_python_publish_and_releases_its_claim() {
     let rev = repo.commit("forty files");
     let wc = repo.wc.to_str().unwrap();
     // SIGINT, as Ctrl-C sends it, at the first request done; one request
-    // at a time, so that the rest are still to go.
+    // at a time, and the callback waits (the GIL let go) until the calling
+    // thread has seen the signal and cancelled, so that the rest are still
+    // to go when it does.
     let script = format!(
         r#"
-import os, signal, svn2s3
+import os, signal, time, svn2s3
+seen = []
 def progress(event):
-    if event["event"] == "done":
+    if event["event"] == "done" and not seen:
+        seen.append(event)
         os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.5)
+    elif event["event"] == "done":
+        seen.append(event)
 try:
     svn2s3.publish({wc:?}, bucket=os.environ["BUCKET"], endpoint=os.environ["ENDPOINT"],
                    workers=1, progress=progress)
     raise SystemExit("not interrupted")
 except KeyboardInterrupt:
-    print("interrupted")
+    print("interrupted after", len(seen))
+status = svn2s3.status({wc:?}, bucket=os.environ["BUCKET"], endpoint=os.environ["ENDPOINT"])
+# The claim was released (its `until` is when it stopped), no revision published.
+print("published:", (status.published or {{}}).get("revision"))
 report = svn2s3.publish({wc:?}, bucket=os.environ["BUCKET"], endpoint=os.environ["ENDPOINT"])
-print(report.to)
+print(report.to, report.uploaded)
 "#
     );
     let out = run_python(&server, &repo.wc, &script);
     let stdout = succeeded(&out);
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines, ["interrupted", &rev.to_string()]);
+    // Stopped after the request in flight, before the state moved; the
+    // next publish (its claim released) sends what was left.
+    assert_eq!(
+        lines[..2],
+        ["interrupted after 1", "published: None"],
+        "{stdout}"
+    );
+    assert_eq!(lines[2], format!("{rev} 39"), "{stdout}");
     Mirror::default().check(&server, &repo, rev);
 }
 
@@ -218,7 +248,8 @@ STATICFILES_DIRS = [os.path.join(BASE_DIR, "assets")]
 AWS_STORAGE_BUCKET_NAME = os.environ["BUCKET"]
 AWS_LOCATION = "media"
 AWS_S3_CUSTOM_DOMAIN = "cdn.example.com"
-SVN2S3 = {{"endpoint": os.environ["ENDPOINT"]}}
+# Its prefix is media's; static files go under static/ all the same.
+SVN2S3 = {{"endpoint": os.environ["ENDPOINT"], "prefix": "media/"}}
 "#,
             root = root.to_str().unwrap(),
             media = repo.wc.to_str().unwrap(),

@@ -20,7 +20,10 @@ the AWS tools do (the environment, a profile, a role).
 ``MEDIA_ROOT``, a working copy, publishes to the target ``media`` if
 ``SVN2S3`` has one, else to the dict's own keys. ``STATIC_ROOT``, the output
 of ``collectstatic``, publishes as a built folder (``--static``) to the
-target ``static`` if there is one, else under the prefix ``static/``.
+target ``static`` if there is one, else under the prefix ``static/``,
+whatever prefix the dict gives media. A target's keys go over the dict's
+as in svn2s3.yaml: ``cloudfront`` and ``previews`` key by key, the rest
+whole.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ from typing import Any, Dict, Optional
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
+
+#: Keys whose own keys a target sets one by one, as svn2s3.yaml merges them.
+MERGED = ("cloudfront", "previews")
 
 #: django-storages' names, and the svn2s3.yaml key each stands in for.
 STORAGES_NAMES = {
@@ -57,8 +63,12 @@ def keys(what: str, target: Optional[str] = None) -> Dict[str, Any]:
         if chosen not in targets:
             known = ", ".join(sorted(targets)) or "none"
             raise ImproperlyConfigured(f"SVN2S3 has no target {chosen!r} (it has {known})")
-        base.update(targets[chosen])
-    elif what == "static" and "prefix" not in base:
+        for key, value in targets[chosen].items():
+            if key in MERGED and isinstance(value, dict) and isinstance(base.get(key), dict):
+                base[key] = {**base[key], **value}
+            else:
+                base[key] = value
+    elif what == "static":
         base["prefix"] = "static/"
     return base
 
