@@ -129,6 +129,11 @@ fn run(
         return Err(signal);
     }
     if let Some(err) = lock(&failed_callback).take() {
+        // Raised on its last events, the publish may have gone through:
+        // the exception carries the report, for the caller to tell.
+        if let Ok(report) = &result {
+            err.value(py).setattr("svn2s3_report", report.clone()).ok();
+        }
         return Err(err);
     }
     result.map_err(native)

@@ -125,21 +125,35 @@ class Report:
     attributes (``report.uploaded``, ``report.to``, ...) and as a dict
     (:meth:`as_dict`)."""
 
+    _fields: Dict[str, Any]
+    _text: str
+
     def __init__(self, fields: Mapping[str, Any], text: str = ""):
-        self._fields = dict(fields)
-        self._text = text
+        object.__setattr__(self, "_fields", dict(fields))
+        object.__setattr__(self, "_text", text)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a report is read-only")
+
+    #: Not a sequence: its fields are read by name.
+    __iter__ = None
 
     def __getattr__(self, name: str) -> Any:
         # Only fields: what copy and pickle look for before __init__ ran is not one.
         if name.startswith("_"):
             raise AttributeError(name)
         try:
-            return self._fields[name]
+            value = self._fields[name]
         except KeyError:
             raise AttributeError(f"a report has no field {name!r}") from None
+        # A copy: what a report says does not change.
+        return json.loads(json.dumps(value))
 
     def __getitem__(self, name: str) -> Any:
-        return self._fields[name]
+        return json.loads(json.dumps(self._fields[name]))
+
+    def __reduce__(self) -> Any:
+        return (Report, (self._fields, self._text))
 
     def __contains__(self, name: object) -> bool:
         return name in self._fields
@@ -187,9 +201,29 @@ def _flag(name: str, value: Any) -> str:
     return "true" if value else "false"
 
 
+def _checked_path(name: str, value: Any) -> str:
+    if isinstance(value, (str, os.PathLike)):
+        text = os.fspath(value)
+        if isinstance(text, str):
+            return text
+    raise ConfigError(f"{name}: {value!r} is not a path", 2)
+
+
 def _run(command: str, tree: Path, config: Optional[Path], target: Optional[str],
          progress: Optional[Callable[[Dict[str, Any]], Any]],
          settings: Mapping[str, Any]) -> Report:
+    # Every argument checked before anything is read or sent.
+    tree_path = _checked_path("tree", tree)
+    config_path = None if config is None else _checked_path("config", config)
+    if target is not None and not isinstance(target, str):
+        raise ConfigError(f"target: {target!r} is not a target's name", 2)
+    if progress is not None and not callable(progress):
+        raise ConfigError(f"progress: {progress!r} is not callable", 2)
+    if command != "publish":
+        given = [name for name in ("dry_run", "full", "rollback", "preview")
+                 if settings.get(name) is not None]
+        if given:
+            raise ConfigError(f"{', '.join(given)}: for publish, not {command}", 2)
     flags = [(name, _flag(name, value)) for name, value in settings.items()
              if name in FLAGS and value is not None]
     keys = [(name, _yaml(name, value)) for name, value in settings.items()
@@ -201,8 +235,8 @@ def _run(command: str, tree: Path, config: Optional[Path], target: Optional[str]
     try:
         fields, text = _svn2s3.run(
             command,
-            os.fspath(tree),
-            config=None if config is None else os.fspath(config),
+            tree_path,
+            config=config_path,
             target=target,
             flags=flags,
             settings=keys,
@@ -212,6 +246,13 @@ def _run(command: str, tree: Path, config: Optional[Path], target: Optional[str]
         kind, status, message, report = err.args
         cls = _KINDS.get(kind, Error)
         raise cls(message, status, Report(json.loads(report)) if report else None) from None
+    except BaseException as err:
+        # The progress callback's own exception: where the publish went
+        # through all the same, its report rides along.
+        done = getattr(err, "svn2s3_report", None)
+        if isinstance(done, tuple):
+            err.svn2s3_report = Report(json.loads(done[0]), done[1])  # type: ignore[attr-defined]
+        raise
     return Report(json.loads(fields), text)
 
 

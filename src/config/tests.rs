@@ -889,3 +889,12 @@ fn a_build_folder_the_file_names_is_beside_the_file_whatever_is_set_over_it() {
         Some(dir.path().join("out").as_path())
     );
 }
+
+#[test]
+fn a_bucket_name_with_a_control_character_is_refused_at_once() {
+    for name in ["media\n", "media\t", "média", "a/b", "a b"] {
+        let err = message(load(&format!("bucket: {name:?}\n"), Flags::default(), &[]));
+        assert!(err.contains("is not a bucket name"), "{name:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}

@@ -389,7 +389,11 @@ pub(super) fn check_bucket(bucket: &str) -> Result<()> {
     if bucket.is_empty() {
         bail!("the bucket name is empty");
     }
-    if bucket.len() > 255 || bucket.contains(['/', ' ']) {
+    // S3's names are lowercase letters, digits, dots and hyphens; other
+    // stores take more (capitals, underscores), but none a control
+    // character, a space, a slash or anything outside ASCII.
+    let odd = |c: char| !c.is_ascii_graphic() || c == '/';
+    if bucket.len() > 255 || bucket.contains(odd) {
         bail!("{bucket:?} is not a bucket name");
     }
     Ok(())

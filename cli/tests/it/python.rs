@@ -127,6 +127,26 @@ for odd in (1, "yes", "no"):
         raise SystemExit(f"dry_run={{odd!r}} was taken")
     except svn2s3.ConfigError as err:
         assert err.status == 2 and "dry_run" in str(err), str(err)
+# Arguments are checked before anything is sent; status takes no publish flags.
+for bad in (dict(progress=42), dict(target=5), dict(config=b"x"), dict(bucket=b"media")):
+    try:
+        svn2s3.publish({wc:?}, **{{"bucket": os.environ["BUCKET"], "endpoint": os.environ["ENDPOINT"], **bad}})
+        raise SystemExit(f"{{bad}} was taken")
+    except svn2s3.ConfigError as err:
+        assert err.status == 2, err
+try:
+    svn2s3.status({wc:?}, bucket=os.environ["BUCKET"], endpoint=os.environ["ENDPOINT"], dry_run=True)
+    raise SystemExit("status took dry_run")
+except svn2s3.ConfigError as err:
+    assert "for publish, not status" in str(err), str(err)
+# A report is read-only, its values copies.
+try:
+    report.to = 5
+    raise SystemExit("a report changed")
+except AttributeError:
+    pass
+report.actions.append("x")
+assert "x" not in report.actions
 # Errors and reports pickle whole.
 import pickle
 err = pickle.loads(pickle.dumps(svn2s3.Incomplete("cut off", 1)))
@@ -304,6 +324,13 @@ SVN2S3 = {{"endpoint": os.environ["ENDPOINT"], "prefix": "media/"}}
     let out = manage("svn2s3 verify --static --json");
     let report: serde_json::Value = serde_json::from_str(&succeeded(&out)).unwrap();
     assert_eq!(report["differ"], serde_json::json!([]), "{report}");
+    // With --json, stdout is the report alone, whatever the verbosity.
+    std::fs::write(root.join("assets/css/more.css"), "p { margin: 0 }\n").unwrap();
+    succeeded(&manage("collectstatic --noinput -v 0"));
+    let out = manage("svn2s3 publish --static --json -v 2");
+    let report: serde_json::Value = serde_json::from_str(&succeeded(&out)).unwrap();
+    assert_eq!(report["uploaded"], 1, "{report}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("upload static/css/more.css"));
 
     // A setting svn2s3 refuses is the command's error, with its status.
     let out = manage("svn2s3 publish --target nope");

@@ -33,6 +33,10 @@ from typing import Any, Dict, Optional
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 
+#: What svn2s3.publish() takes besides svn2s3.yaml's keys: never from SVN2S3.
+NOT_KEYS = ("config", "target", "progress", "dry_run", "full", "rollback", "preview",
+            "revision", "wait")
+
 #: Keys whose own keys a target sets one by one, as svn2s3.yaml merges them.
 MERGED = ("cloudfront", "previews")
 
@@ -49,10 +53,20 @@ def keys(what: str, target: Optional[str] = None) -> Dict[str, Any]:
     """The svn2s3.yaml keys to publish ``what`` (``media`` or ``static``)
     with: the target asked for (else the one named like ``what``, if any)
     over ``SVN2S3``'s own keys, over django-storages' names."""
-    given = getattr(django_settings, "SVN2S3", None) or {}
+    given = getattr(django_settings, "SVN2S3", None)
+    given = {} if given is None else given
     if not isinstance(given, dict):
         raise ImproperlyConfigured("SVN2S3 must be a dict of svn2s3.yaml keys")
-    targets = given.get("targets") or {}
+    targets = given.get("targets", {})
+    if not isinstance(targets, dict) or not all(isinstance(t, dict) for t in targets.values()):
+        raise ImproperlyConfigured("SVN2S3['targets'] must be a dict of names to dicts of keys")
+    for where, keys_given in [("SVN2S3", given), *((f"SVN2S3['targets'][{n!r}]", t)
+                                                   for n, t in targets.items())]:
+        for key in keys_given:
+            if key in NOT_KEYS:
+                raise ImproperlyConfigured(
+                    f"{where}: {key!r} is not a key of svn2s3.yaml (the command's options "
+                    "and the settings file are not set here)")
     base = {key: value for key, value in given.items() if key != "targets"}
     for setting, key in STORAGES_NAMES.items():
         value = getattr(django_settings, setting, None)

@@ -57,6 +57,8 @@ class Command(BaseCommand):
         run = {"publish": svn2s3.publish, "status": svn2s3.status, "verify": svn2s3.verify}[command]
         extra: Dict[str, Any] = {}
         if command == "publish" and verbosity >= 2:
+            # With --json, stdout holds the report alone.
+            self._events = self.stderr if options["json"] else self.stdout
             extra["progress"] = self._progress
         try:
             report = run(tree, **extra, **keys)
@@ -74,4 +76,4 @@ class Command(BaseCommand):
 
     def _progress(self, event: Dict[str, Any]) -> None:
         if event["event"] == "done":
-            self.stdout.write(event["text"])
+            self._events.write(event["text"])
