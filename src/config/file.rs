@@ -226,15 +226,14 @@ impl ConfigFile {
 
     /// The file that says only `key: value`, where `key` may name a key
     /// inside another (`cloudfront.distribution`).
+    /// A message names the key, never the value: a value given under the
+    /// wrong key may be a secret (`secret_access_key=...`), and serde's
+    /// messages quote the values they refuse.
     pub(super) fn key(key: &str, value: &str) -> Result<ConfigFile> {
         let setting = |err: &dyn std::fmt::Display| {
             let message = err.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
-            anyhow!("setting {key} to {value:?}: {message}")
+            let message = message.split(" at line ").next().unwrap_or(&message);
+            anyhow!("setting {key}: {}", without_values(message))
         };
         let mut document: serde_yaml::Value =
             serde_yaml::from_str(value).map_err(|err| setting(&err))?;
@@ -352,7 +351,7 @@ impl ConfigFile {
         let targets = self.targets.take().unwrap_or_default();
         let Some((_, mut target)) = targets.0.into_iter().find(|(named, _)| named == name) else {
             match names.as_str() {
-                "" => bail!("{whose} names no targets"),
+                "" => bail!("{whose}: there are no targets"),
                 names => bail!("{whose} names no such target; it names {names}"),
             }
         };
@@ -362,4 +361,19 @@ impl ConfigFile {
         target.origin = self.origin.clone();
         Ok(target.over(self))
     }
+}
+
+/// `message` with every double-quoted part (a value serde quotes) left out.
+fn without_values(message: &str) -> String {
+    let mut kept = String::new();
+    let mut parts = message.split('"');
+    if let Some(first) = parts.next() {
+        kept.push_str(first);
+    }
+    let mut quoted = true;
+    for part in parts {
+        kept.push_str(if quoted { "(a value not shown)" } else { part });
+        quoted = !quoted;
+    }
+    kept
 }

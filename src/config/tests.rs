@@ -4,6 +4,8 @@ use super::validate::*;
 use super::*;
 use crate::header::Name;
 
+mod keys;
+
 fn load(yaml: &str, flags: Flags, env: &[(&str, &str)]) -> Result<Settings> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(CONFIG_FILE);
@@ -208,7 +210,7 @@ fn keys_set_one_by_one_go_over_the_file_and_name_what_is_wrong() {
     let err = builder.set("gzip", "{enabled: maybe}").unwrap_err();
     assert!(
         err.to_string()
-            .contains("setting gzip to \"{enabled: maybe}\": gzip.enabled: invalid type"),
+            .contains("setting gzip: gzip.enabled: invalid type"),
         "{err}"
     );
 }
@@ -858,43 +860,5 @@ fn storage_class_and_encryption_are_checked_and_kept_by_the_rules() {
     ] {
         let err = message(load(&rule(settings), Flags::default(), &[]));
         assert!(err.contains(says), "{settings}: {err}");
-    }
-}
-
-#[test]
-fn a_build_folder_the_file_names_is_beside_the_file_whatever_is_set_over_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(CONFIG_FILE);
-    std::fs::write(
-        &path,
-        "bucket: b\nbuild: public\ntargets:\n  docs:\n    build: out\n",
-    )
-    .unwrap();
-    let mut builder = Settings::with_flags(&Flags {
-        wc: dir.path().to_path_buf(),
-        ..Flags::default()
-    })
-    .unwrap();
-    // A key set over the file leaves the merged settings without one file
-    // to name: the folder must not become the current directory's.
-    builder.set("workers", "4").unwrap();
-    let settings = builder.build().unwrap();
-    assert_eq!(
-        settings.build.as_deref(),
-        Some(dir.path().join("public").as_path())
-    );
-    let target = builder.target("docs").build().unwrap();
-    assert_eq!(
-        target.build.as_deref(),
-        Some(dir.path().join("out").as_path())
-    );
-}
-
-#[test]
-fn a_bucket_name_with_a_control_character_is_refused_at_once() {
-    for name in ["media\n", "media\t", "média", "a/b", "a b"] {
-        let err = message(load(&format!("bucket: {name:?}\n"), Flags::default(), &[]));
-        assert!(err.contains("is not a bucket name"), "{name:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
