@@ -119,7 +119,10 @@ impl Credentials {
             } => (chain, profile, region, http),
         };
         let mut kept = self.kept.lock().await;
-        if let Some(keys) = kept.as_ref().filter(|keys| fresh(keys, SystemTime::now())) {
+        if let Some(keys) = kept
+            .as_ref()
+            .filter(|keys| good_for(keys, SystemTime::now(), REFRESH_AHEAD))
+        {
             return Ok(keys.clone());
         }
         let chain = chain
@@ -147,7 +150,10 @@ impl Credentials {
             // A source that fails for a moment (STS, the metadata service)
             // does not stop a publish whose keys are still good.
             Err((err, profile)) => {
-                match kept.as_ref().filter(|keys| valid(keys, SystemTime::now())) {
+                match kept
+                    .as_ref()
+                    .filter(|keys| good_for(keys, SystemTime::now(), STILL_VALID))
+                {
                     Some(keys) => {
                         if !self.warned.swap(true, Ordering::Relaxed) {
                             let why = unavailable(err, profile);
@@ -184,17 +190,14 @@ fn signable(keys: &Keys) -> Result<(), Unavailable> {
     Ok(())
 }
 
-/// Whether `keys` have not expired at `now` (with a few seconds for the
-/// request to reach the store).
-fn valid(keys: &Keys, now: SystemTime) -> bool {
-    (keys.expiry()).map_or(true, |expiry| expiry > now + Duration::from_secs(30))
-}
+/// How long keys must still be good for to sign with when a fresh fetch
+/// failed: the time a request takes to reach the store.
+const STILL_VALID: Duration = Duration::from_secs(30);
 
-/// Whether `keys` may still sign at `now`: they do not expire, or not
-/// within [`REFRESH_AHEAD`].
-fn fresh(keys: &Keys, now: SystemTime) -> bool {
-    keys.expiry()
-        .map_or(true, |expiry| expiry > now + REFRESH_AHEAD)
+/// Whether `keys` are good at `now` for `margin` at least: they do not
+/// expire, or not within it.
+fn good_for(keys: &Keys, now: SystemTime, margin: Duration) -> bool {
+    (keys.expiry()).map_or(true, |expiry| expiry > now + margin)
 }
 
 /// The chain's failure in one line. Its messages name files, profiles and
@@ -363,10 +366,22 @@ mod tests {
     fn keys_are_fetched_again_five_minutes_before_they_expire() {
         let now = SystemTime::now();
         let expiring = |after| Keys::new("a", "b", None, Some(now + after), "test");
-        assert!(fresh(&Keys::new("a", "b", None, None, "test"), now));
-        assert!(fresh(&expiring(Duration::from_secs(3600)), now));
-        assert!(!fresh(&expiring(Duration::from_secs(299)), now));
-        assert!(!fresh(&expiring(Duration::ZERO), now));
+        let fresh = |keys: &Keys| good_for(keys, now, REFRESH_AHEAD);
+        assert!(fresh(&Keys::new("a", "b", None, None, "test")));
+        assert!(fresh(&expiring(Duration::from_secs(3600))));
+        assert!(!fresh(&expiring(Duration::from_secs(299))));
+        assert!(!fresh(&expiring(Duration::ZERO)));
+        // A failed refresh still signs with keys good for the next request.
+        assert!(good_for(
+            &expiring(Duration::from_secs(299)),
+            now,
+            STILL_VALID
+        ));
+        assert!(!good_for(
+            &expiring(Duration::from_secs(29)),
+            now,
+            STILL_VALID
+        ));
     }
 
     #[test]
