@@ -33,9 +33,10 @@ from typing import Any, Dict, Optional
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 
+from svn2s3 import FLAGS
+
 #: What svn2s3.publish() takes besides svn2s3.yaml's keys: never from SVN2S3.
-NOT_KEYS = ("config", "target", "progress", "dry_run", "full", "rollback", "preview",
-            "revision", "wait")
+NOT_KEYS = ("config", "target", "progress", *FLAGS)
 
 #: Keys whose own keys a target sets one by one, as svn2s3.yaml merges them.
 MERGED = ("cloudfront", "previews")
