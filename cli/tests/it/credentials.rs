@@ -205,6 +205,17 @@ fn assumed(server: &Server) -> Vec<[String; 4]> {
         .collect()
 }
 
+/// The one role moto's STS handed out for this publish, whose keys signed
+/// every S3 request the proxy passed on: its ARN and session name.
+fn the_one_role(server: &Server, proxy: &Proxy) -> (String, String) {
+    let roles = assumed(server);
+    assert_eq!(roles.len(), 1, "{roles:?}");
+    let [role, session, access, token] = roles.into_iter().next().unwrap();
+    assert!(access.starts_with("ASIA"), "{access}");
+    assert!(signed_with(proxy, &access, &token) >= 4);
+    (role, session)
+}
+
 /// Every request the proxy passed on (S3's: STS is asked directly) was
 /// signed with `access` and carried `token`; how many there were.
 fn signed_with(proxy: &Proxy, access: &str, token: &str) -> usize {
@@ -240,13 +251,9 @@ fn a_profile_with_a_role_assumes_it_through_sts() {
     run.expect(0);
     Mirror::default().check(&server, &repo, rev);
 
-    let roles = assumed(&server);
-    assert_eq!(roles.len(), 1, "{roles:?}");
-    let [role, session, access, token] = &roles[0];
+    let (role, session) = the_one_role(&server, &proxy);
     assert_eq!(role, "arn:aws:iam::123456789012:role/publisher");
     assert_eq!(session, "svn2s3-test");
-    assert!(access.starts_with("ASIA"), "{access}");
-    assert!(signed_with(&proxy, access, token) >= 4);
 }
 
 #[test]
@@ -272,14 +279,11 @@ fn a_web_identity_token_is_exchanged_for_a_role_through_sts() {
     let run = keyless(&endpoint, &repo, aws.path(), &env);
     run.expect(0);
     Mirror::default().check(&server, &repo, rev);
-    let roles = assumed(&server);
-    assert_eq!(roles.len(), 1, "{roles:?}");
-    let [role, session, access, token] = &roles[0];
+    let (role, session) = the_one_role(&server, &proxy);
     assert_eq!(
         (role.as_str(), session.as_str()),
         ("arn:aws:iam::123456789012:role/ci", "ci-publish")
     );
-    assert!(signed_with(&proxy, access, token) >= 4);
 }
 
 /// A request a [`Metadata`] server took.
